@@ -1,0 +1,61 @@
+//! # yat-core
+//!
+//! The contract between yat and its providers. A provider is an ordinary
+//! crate that implements [`LlmProvider`] and registers itself with
+//! [`register_provider!`]; whatever provider crates a program links are the
+//! providers it has, discovered at start-up by [`registry::discover`] and run
+//! by a [`ProviderManager`].
+//!
+//! Three steps, as with any link-time plugin system:
+//!
+//! 1. **Declare** a type and implement [`LlmProvider`]'s three duties:
+//!    `initialize`, `list_models`, `stream_chat`.
+//! 2. **Register** it: `register_provider! { id: "acme", name: "Acme", constructor: || Ok(Box::new(Acme::default())) }`.
+//! 3. **Iterate**: `ProviderManager::builder().build().await?` builds every
+//!    linked provider from its settings and reports each one's status.
+//!
+//! This crate has no HTTP client and no provider code; those live in
+//! `yat-providers`. Its semver is the plugin API's version: a provider built
+//! against yat-core 0.1.x works with every 0.1.y host.
+//!
+//! Features:
+//! - `testkit`: the conformance suite ([`testkit`]) any provider crate runs against itself.
+//! - `linkme`: collect registrations with `linkme` instead of `inventory`.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod config;
+pub mod error;
+pub mod manager;
+pub mod provider;
+pub mod registry;
+pub mod secret;
+pub mod settings;
+pub mod stream;
+#[cfg(feature = "testkit")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testkit")))]
+pub mod testkit;
+pub mod types;
+
+pub use async_trait::async_trait;
+pub use config::{ConfigLocation, ProviderConfig};
+pub use error::{Failure, TimeoutPhase, YatError};
+pub use manager::{ProviderDef, ProviderInfo, ProviderManager, ProviderStatus};
+pub use provider::{Capabilities, Constructor, LlmProvider, ProviderRegistration};
+pub use secret::Secret;
+pub use settings::{ResolvedSettings, SettingKind, SettingSpec};
+pub use stream::{ChatStream, ChatStreamExt};
+pub use types::{
+    ChatEvent, ChatRequest, ChatResponse, Finish, FinishReason, Message, ModelInfo, ModelRef,
+    Role, Usage,
+};
+
+/// The version of yat-core a crate was compiled against. `register_provider!`
+/// records it in every registration.
+pub const CORE_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[doc(hidden)]
+pub mod __private {
+    pub use inventory;
+    #[cfg(feature = "linkme")]
+    pub use linkme;
+}

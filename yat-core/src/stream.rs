@@ -1,0 +1,150 @@
+//! The chat event stream and its adapters.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures::stream::{self, Stream, StreamExt};
+
+use crate::types::{ChatEvent, ChatResponse, Finish, FinishReason, Usage};
+use crate::YatError;
+
+/// A running chat: deltas, then usage and the finish. Dropping it cancels
+/// the request.
+pub type ChatStream = Pin<Box<dyn Stream<Item = Result<ChatEvent, YatError>> + Send + 'static>>;
+
+/// A finished stream of the given text pieces (each a delta), then a `Stop`
+/// finish. Handy for tests and for simple providers.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use yat_core::stream::{from_text, ChatStreamExt};
+/// let r = from_text("demo", vec!["Hel".into(), "lo".into()]).collect_response().await.unwrap();
+/// assert_eq!(r.text, "Hello");
+/// # }
+/// ```
+pub fn from_text(_provider: &str, pieces: Vec<String>) -> ChatStream {
+    let events = pieces
+        .into_iter()
+        .map(|text| Ok(ChatEvent::Delta { text }))
+        .chain(std::iter::once(Ok(ChatEvent::Finish(Finish {
+            reason: FinishReason::Stop,
+            raw: None,
+        }))));
+    Box::pin(stream::iter(events))
+}
+
+/// Collects a stream into a [`ChatResponse`]; the first error is returned.
+///
+/// A stream that ends without a finish event is returned with `finish: None`
+/// so the caller can tell a complete reply from a cut one.
+pub async fn collect<S>(mut s: S) -> Result<ChatResponse, YatError>
+where
+    S: Stream<Item = Result<ChatEvent, YatError>> + Unpin,
+{
+    let mut out = ChatResponse::default();
+    while let Some(ev) = s.next().await {
+        match ev? {
+            ChatEvent::Delta { text } => out.text.push_str(&text),
+            ChatEvent::Usage(u) => out.usage = Some(merge_usage(out.usage, u)),
+            ChatEvent::Finish(f) => out.finish = Some(f),
+        }
+    }
+    Ok(out)
+}
+
+fn merge_usage(old: Option<Usage>, new: Usage) -> Usage {
+    match old {
+        None => new,
+        Some(o) => Usage {
+            input_tokens: new.input_tokens.max(o.input_tokens),
+            output_tokens: new.output_tokens.max(o.output_tokens),
+        },
+    }
+}
+
+/// Adapters on any chat event stream.
+pub trait ChatStreamExt: Stream<Item = Result<ChatEvent, YatError>> + Sized {
+    /// Only the text: a stream of deltas' strings; usage and finish dropped,
+    /// errors kept.
+    fn text(self) -> TextStream<Self> {
+        TextStream { inner: self }
+    }
+
+    /// Collects the whole reply.
+    fn collect_response(self) -> impl std::future::Future<Output = Result<ChatResponse, YatError>>
+    where
+        Self: Unpin,
+    {
+        collect(self)
+    }
+}
+
+impl<S: Stream<Item = Result<ChatEvent, YatError>> + Sized> ChatStreamExt for S {}
+
+/// The plain-text view of a chat stream; see [`ChatStreamExt::text`].
+#[derive(Debug)]
+pub struct TextStream<S> {
+    inner: S,
+}
+
+impl<S> Stream for TextStream<S>
+where
+    S: Stream<Item = Result<ChatEvent, YatError>> + Unpin,
+{
+    type Item = Result<String, YatError>;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        loop {
+            match Pin::new(&mut self.inner).poll_next(cx) {
+                Poll::Ready(Some(Ok(ChatEvent::Delta { text }))) => {
+                    return Poll::Ready(Some(Ok(text)))
+                }
+                Poll::Ready(Some(Ok(_))) => continue,
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn text_drops_non_delta_events_and_keeps_errors() {
+        let s = stream::iter(vec![
+            Ok(ChatEvent::Delta { text: "a".into() }),
+            Ok(ChatEvent::Usage(Usage {
+                input_tokens: 1,
+                output_tokens: 2,
+            })),
+            Err(YatError::Cancelled {
+                provider: "p".into(),
+            }),
+        ]);
+        let got: Vec<_> = s.text().collect().await;
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].as_ref().unwrap(), "a");
+        assert!(got[1].is_err());
+    }
+
+    #[tokio::test]
+    async fn collect_keeps_usage_and_finish_and_reports_missing_finish() {
+        let s = stream::iter(vec![
+            Ok(ChatEvent::Usage(Usage {
+                input_tokens: 5,
+                output_tokens: 0,
+            })),
+            Ok(ChatEvent::Delta { text: "x".into() }),
+            Ok(ChatEvent::Usage(Usage {
+                input_tokens: 5,
+                output_tokens: 3,
+            })),
+        ]);
+        let r = collect(s).await.unwrap();
+        assert_eq!(r.text, "x");
+        assert_eq!(r.usage.unwrap().output_tokens, 3);
+        assert!(r.finish.is_none());
+    }
+}
