@@ -1,0 +1,287 @@
+//! The manager against test-only providers that fail or panic in each duty:
+//! every failure stays inside its provider.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use futures::StreamExt;
+use yat_core::{
+    async_trait, register_provider, ChatEvent, ChatRequest, ChatStream, ChatStreamExt,
+    LlmProvider, Message, ModelInfo, ProviderConfig, ProviderManager, ProviderStatus,
+    ResolvedSettings, SettingSpec, YatError,
+};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fault {
+    None,
+    PanicInit,
+    ErrInit,
+    PanicList,
+    ErrList,
+    PanicStreamCreate,
+    PanicMidStream,
+}
+
+struct TestProvider {
+    id: &'static str,
+    fault: Fault,
+    /// The value of the `greeting` setting this instance was built with.
+    greeting: String,
+}
+
+fn settings_provider(id: &'static str, fault: Fault) -> TestProvider {
+    TestProvider {
+        id,
+        fault,
+        greeting: String::new(),
+    }
+}
+
+#[async_trait]
+impl LlmProvider for TestProvider {
+    async fn initialize(&mut self, settings: &ResolvedSettings) -> Result<(), YatError> {
+        match self.fault {
+            Fault::PanicInit => panic!("boom in initialize"),
+            Fault::ErrInit => Err(YatError::Unavailable {
+                provider: self.id.into(),
+                reason: "init says no".into(),
+            }),
+            _ => {
+                self.greeting = settings.get("greeting").unwrap_or("hi").to_owned();
+                Ok(())
+            }
+        }
+    }
+    async fn list_models(&self) -> Result<Vec<ModelInfo>, YatError> {
+        match self.fault {
+            Fault::PanicList => panic!("boom in list_models"),
+            Fault::ErrList => Err(YatError::Network {
+                provider: self.id.into(),
+                message: "list says no".into(),
+            }),
+            _ => Ok(vec![ModelInfo::new(self.id, "m")]),
+        }
+    }
+    async fn stream_chat(&self, _req: &ChatRequest) -> Result<ChatStream, YatError> {
+        match self.fault {
+            Fault::PanicStreamCreate => panic!("boom creating stream"),
+            Fault::PanicMidStream => {
+                let n = AtomicUsize::new(0);
+                Ok(Box::pin(futures::stream::poll_fn(move |_| {
+                    if n.fetch_add(1, Ordering::SeqCst) == 0 {
+                        std::task::Poll::Ready(Some(Ok(ChatEvent::Delta { text: "a".into() })))
+                    } else {
+                        panic!("boom mid-stream")
+                    }
+                })))
+            }
+            _ => {
+                // Slow enough that a reload can happen while it runs.
+                let greeting = self.greeting.clone();
+                Ok(Box::pin(
+                    futures::stream::iter(vec![greeting, "!".into()])
+                        .then(|t| async move {
+                            tokio::time::sleep(Duration::from_millis(30)).await;
+                            Ok(ChatEvent::Delta { text: t })
+                        })
+                        .chain(futures::stream::iter(vec![Ok(ChatEvent::Finish(
+                            yat_core::Finish::new(yat_core::FinishReason::Stop, "stop"),
+                        ))])),
+                ))
+            }
+        }
+    }
+}
+
+const GREETING: &[SettingSpec] = &[SettingSpec::text("greeting", "Greeting", &[])];
+const NEEDS_KEY: &[SettingSpec] =
+    &[SettingSpec::secret("api_key", "API key", &["T_NEEDS_KEY_API_KEY"]).required()];
+
+register_provider! { id: "t-good", name: "Good", constructor: || Ok(Box::new(settings_provider("t-good", Fault::None))), settings: GREETING }
+register_provider! { id: "t-panic-ctor", name: "Panics in constructor", constructor: || panic!("boom in constructor") }
+register_provider! { id: "t-err-ctor", name: "Errs in constructor", constructor: || Err(YatError::Unavailable { provider: "t-err-ctor".into(), reason: "ctor says no".into() }) }
+register_provider! { id: "t-panic-init", name: "Panics in init", constructor: || Ok(Box::new(settings_provider("t-panic-init", Fault::PanicInit))) }
+register_provider! { id: "t-err-init", name: "Errs in init", constructor: || Ok(Box::new(settings_provider("t-err-init", Fault::ErrInit))) }
+register_provider! { id: "t-panic-list", name: "Panics in list", constructor: || Ok(Box::new(settings_provider("t-panic-list", Fault::PanicList))) }
+register_provider! { id: "t-err-list", name: "Errs in list", constructor: || Ok(Box::new(settings_provider("t-err-list", Fault::ErrList))) }
+register_provider! { id: "t-panic-stream", name: "Panics creating a stream", constructor: || Ok(Box::new(settings_provider("t-panic-stream", Fault::PanicStreamCreate))) }
+register_provider! { id: "t-panic-mid", name: "Panics mid-stream", constructor: || Ok(Box::new(settings_provider("t-panic-mid", Fault::PanicMidStream))) }
+register_provider! { id: "t-needs-key", name: "Needs a key", constructor: || Ok(Box::new(settings_provider("t-needs-key", Fault::None))), settings: NEEDS_KEY }
+// Two crates cannot be simulated in one test binary, but two registrations
+// of one id are exactly what a second crate would produce.
+register_provider! { id: "t-dup", name: "Dup one", constructor: || Ok(Box::new(settings_provider("t-dup", Fault::None))) }
+register_provider! { id: "t-dup", name: "Dup two", constructor: || Ok(Box::new(settings_provider("t-dup", Fault::None))) }
+
+async fn manager(env: &[(&str, &str)], config: ProviderConfig) -> ProviderManager {
+    ProviderManager::builder()
+        .env(
+            env.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<BTreeMap<_, _>>(),
+        )
+        .config(config)
+        .build()
+        .await
+        .expect("manager builds")
+}
+
+fn status(m: &ProviderManager, id: &str) -> ProviderStatus {
+    m.info(id).unwrap().status
+}
+
+fn req() -> ChatRequest {
+    ChatRequest::new("m", vec![Message::user("x")])
+}
+
+#[tokio::test]
+async fn failures_in_construction_and_init_stay_inside_their_provider() {
+    let m = manager(&[], ProviderConfig::default()).await;
+    for (id, needle) in [
+        ("t-panic-ctor", "boom in constructor"),
+        ("t-err-ctor", "ctor says no"),
+        ("t-panic-init", "boom in initialize"),
+        ("t-err-init", "init says no"),
+    ] {
+        match status(&m, id) {
+            ProviderStatus::Failed { reason } => assert!(reason.contains(needle), "{id}: {reason}"),
+            other => panic!("{id}: {other:?}"),
+        }
+        let e = m.stream_chat(id, &req()).await.err().unwrap();
+        assert!(matches!(e, YatError::Unavailable { .. }), "{id}: {e}");
+    }
+    assert_eq!(status(&m, "t-good"), ProviderStatus::Ready);
+    let r = m.stream_chat("t-good", &req()).await.unwrap().collect_response().await.unwrap();
+    assert_eq!(r.text, "hi!");
+}
+
+#[tokio::test]
+async fn list_models_error_or_panic_marks_only_that_provider_failed() {
+    let m = manager(&[], ProviderConfig::default()).await;
+    let e = m.list_models("t-panic-list").await.unwrap_err();
+    assert!(matches!(e, YatError::ProviderPanicked { .. }), "{e}");
+    assert!(e.to_string().contains("boom in list_models"));
+    assert!(matches!(status(&m, "t-panic-list"), ProviderStatus::Failed { .. }));
+    assert!(m.list_models("t-err-list").await.is_err());
+    assert!(matches!(status(&m, "t-err-list"), ProviderStatus::Failed { .. }));
+    assert_eq!(m.list_models("t-good").await.unwrap().len(), 1);
+    let all = m.list_all_models().await;
+    assert!(all.iter().any(|(id, r)| id == "t-good" && r.is_ok()));
+}
+
+#[tokio::test]
+async fn stream_panics_become_errors_and_mark_failed() {
+    let m = manager(&[], ProviderConfig::default()).await;
+    let e = m.stream_chat("t-panic-stream", &req()).await.err().unwrap();
+    assert!(matches!(e, YatError::ProviderPanicked { .. }), "{e}");
+    assert!(matches!(status(&m, "t-panic-stream"), ProviderStatus::Failed { .. }));
+
+    let mut s = m.stream_chat("t-panic-mid", &req()).await.unwrap();
+    assert!(matches!(s.next().await, Some(Ok(ChatEvent::Delta { .. }))));
+    match s.next().await {
+        Some(Err(YatError::ProviderPanicked { message, .. })) => assert_eq!(message, "boom mid-stream"),
+        other => panic!("{other:?}"),
+    }
+    assert!(s.next().await.is_none(), "a panicked stream is never polled again");
+    match status(&m, "t-panic-mid") {
+        ProviderStatus::Failed { reason } => assert!(reason.contains("boom mid-stream")),
+        other => panic!("{other:?}"),
+    }
+    // Everyone else is fine, and a reload brings the provider back.
+    assert!(m.stream_chat("t-good", &req()).await.is_ok());
+    assert_eq!(m.reload("t-panic-mid").await.unwrap(), ProviderStatus::Ready);
+}
+
+#[tokio::test]
+async fn duplicate_ids_are_reported_naming_both_registrations() {
+    let m = manager(&[], ProviderConfig::default()).await;
+    match status(&m, "t-dup") {
+        ProviderStatus::Failed { reason } => {
+            assert!(reason.contains("registered twice"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn missing_required_setting_names_the_variable_and_the_fix() {
+    let m = manager(&[], ProviderConfig::default()).await;
+    let info = m.info("t-needs-key").unwrap();
+    assert!(matches!(info.status, ProviderStatus::NeedsConfiguration { .. }));
+    let reason = info.status.reason("t-needs-key").unwrap();
+    assert!(reason.contains("T_NEEDS_KEY_API_KEY"), "{reason}");
+    assert!(reason.contains("yat keys set t-needs-key"), "{reason}");
+
+    let m = manager(&[("T_NEEDS_KEY_API_KEY", "k")], ProviderConfig::default()).await;
+    assert_eq!(status(&m, "t-needs-key"), ProviderStatus::Ready);
+}
+
+#[tokio::test]
+async fn reload_swaps_while_a_running_stream_finishes_on_its_instance() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("provider_config.json");
+    let write = |greeting: &str| {
+        let mut cfg = ProviderConfig::default();
+        cfg.provider_mut("t-good")
+            .setting_mut("greeting")
+            .value = Some(greeting.into());
+        cfg.save(&path).unwrap();
+    };
+    write("old");
+    let m = ProviderManager::builder()
+        .env(BTreeMap::new())
+        .location(yat_core::ConfigLocation::for_file(path.clone(), dir.path()))
+        .build()
+        .await
+        .unwrap();
+
+    let running = m.stream_chat("t-good", &req()).await.unwrap();
+    write("new");
+    assert_eq!(m.reload("t-good").await.unwrap(), ProviderStatus::Ready);
+    let old = running.collect_response().await.unwrap();
+    assert_eq!(old.text, "old!", "the running stream keeps its instance");
+    let fresh = m.stream_chat("t-good", &req()).await.unwrap().collect_response().await.unwrap();
+    assert_eq!(fresh.text, "new!");
+}
+
+#[tokio::test]
+async fn enable_disable_at_runtime_and_from_config() {
+    let mut cfg = ProviderConfig::default();
+    cfg.provider_mut("t-good").enabled = false;
+    let m = manager(&[], cfg).await;
+    assert_eq!(status(&m, "t-good"), ProviderStatus::Disabled);
+    let e = m.stream_chat("t-good", &req()).await.err().unwrap();
+    assert!(e.to_string().contains("yat providers enable t-good"), "{e}");
+    assert_eq!(m.set_enabled("t-good", true).await.unwrap(), ProviderStatus::Ready);
+    assert_eq!(m.set_enabled("t-good", false).await.unwrap(), ProviderStatus::Disabled);
+}
+
+#[tokio::test]
+async fn unknown_provider_lists_what_is_compiled_in() {
+    let m = manager(&[], ProviderConfig::default()).await;
+    let e = m.info("t-goood").unwrap_err().to_string();
+    assert!(e.contains("unknown provider \"t-goood\""), "{e}");
+    assert!(e.contains("t-good"), "{e}");
+}
+
+#[tokio::test]
+async fn registration_records_crate_and_core_version() {
+    let m = manager(&[], ProviderConfig::default()).await;
+    let info = m.info("t-good").unwrap();
+    assert_eq!(info.crate_name, "yat-core");
+    assert_eq!(info.core_version, yat_core::CORE_VERSION);
+    assert!(!info.user_defined);
+}
+
+#[tokio::test]
+async fn malformed_config_fails_the_build_with_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("provider_config.json");
+    std::fs::write(&path, "{\"providers\": [,]}").unwrap();
+    let e = ProviderManager::builder()
+        .location(yat_core::ConfigLocation::for_file(path, dir.path()))
+        .build()
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("provider_config.json:1:"), "{e}");
+}
