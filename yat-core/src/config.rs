@@ -19,6 +19,16 @@ use crate::YatError;
 pub const CONFIG_FILE_NAME: &str = "provider_config.json";
 
 /// The whole `provider_config.json`.
+///
+/// ```
+/// use yat_core::ProviderConfig;
+/// let text = r#"{"providers": [{"id": "openai", "enabled": false, "icon": "🤖"}]}"#;
+/// let config = ProviderConfig::parse(text, "provider_config.json".as_ref()).unwrap();
+/// assert!(!config.is_enabled("openai"));
+/// assert!(config.is_enabled("mock")); // no entry: enabled
+/// // Fields yat does not know are kept, and written back on save.
+/// assert_eq!(config.providers[0].extra["icon"], "🤖");
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ProviderConfig {
     /// One entry per configured provider.
@@ -30,6 +40,13 @@ pub struct ProviderConfig {
 }
 
 /// One provider's entry.
+///
+/// ```
+/// use yat_core::config::ProviderEntry;
+/// let mut entry = ProviderEntry::new("acme");
+/// entry.setting_mut("api_key").env_var = Some("MY_ACME_KEY".into());
+/// assert_eq!(entry.setting("api_key").unwrap().env_var.as_deref(), Some("MY_ACME_KEY"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProviderEntry {
     /// Provider id.
@@ -83,6 +100,14 @@ impl ProviderEntry {
 
 /// One setting in a provider entry: a declaration (the original app's
 /// fields) and, optionally, a value.
+///
+/// ```
+/// use yat_core::config::SettingEntry;
+/// let entry: SettingEntry =
+///     serde_json::from_str(r#"{"key": "timeout", "type": "integer", "default": 30}"#).unwrap();
+/// assert_eq!(entry.kind.as_deref(), Some("integer"));
+/// assert_eq!(entry.value_text().as_deref(), Some("30"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SettingEntry {
     /// Setting key.
@@ -223,6 +248,13 @@ impl ProviderConfig {
 /// old file or the new one, never a mix: temp file in the same directory,
 /// fsync, rename over, fsync the directory. With `private`, the file is
 /// created with mode 0600 on Unix.
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("provider_config.json");
+/// yat_core::config::write_atomic(&path, b"{}", true).unwrap();
+/// assert_eq!(std::fs::read(&path).unwrap(), b"{}");
+/// ```
 pub fn write_atomic(path: &Path, bytes: &[u8], private: bool) -> Result<(), YatError> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
@@ -271,6 +303,15 @@ pub(crate) fn io_error(path: &Path, e: &std::io::Error) -> YatError {
 
 /// Where configuration lives for one run: the config file and the `.env`
 /// files, in precedence order.
+///
+/// ```
+/// use yat_core::ConfigLocation;
+/// let loc = ConfigLocation::for_file("/etc/yat/provider_config.json".into(), "/work".as_ref());
+/// assert_eq!(loc.config_dir, std::path::Path::new("/etc/yat"));
+/// // The working directory's .env first, then the one beside the config file.
+/// assert_eq!(loc.dotenv_files[0], std::path::Path::new("/work/.env"));
+/// assert_eq!(loc.keys_file(), std::path::Path::new("/etc/yat/.env"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigLocation {
     /// The `provider_config.json` in use (it may not exist yet).
@@ -329,13 +370,21 @@ impl ConfigLocation {
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
-    match (a.parent().map(std::fs::canonicalize), b.parent().map(std::fs::canonicalize)) {
+    match (
+        a.parent().map(std::fs::canonicalize),
+        b.parent().map(std::fs::canonicalize),
+    ) {
         (Some(Ok(x)), Some(Ok(y))) => x == y,
         _ => a == b,
     }
 }
 
 /// `$XDG_CONFIG_HOME/yat` on Linux, the platform equivalent elsewhere.
+///
+/// ```
+/// let dir = yat_core::config::platform_config_dir();
+/// assert!(dir.ends_with("yat"));
+/// ```
 pub fn platform_config_dir() -> PathBuf {
     dirs::config_dir()
         .unwrap_or_else(|| PathBuf::from("."))
@@ -344,6 +393,15 @@ pub fn platform_config_dir() -> PathBuf {
 
 /// Reads a `.env` file without touching the process environment. A missing
 /// file is empty; a malformed one is an error naming the file.
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join(".env");
+/// std::fs::write(&path, "# keys\nACME_API_KEY=\"sk-1\"\n").unwrap();
+/// let vars = yat_core::config::read_dotenv(&path).unwrap();
+/// assert_eq!(vars["ACME_API_KEY"], "sk-1");
+/// assert!(yat_core::config::read_dotenv(&dir.path().join("absent")).unwrap().is_empty());
+/// ```
 pub fn read_dotenv(path: &Path) -> Result<BTreeMap<String, String>, YatError> {
     let iter = match dotenvy::from_path_iter(path) {
         Ok(i) => i,
@@ -392,11 +450,31 @@ impl std::fmt::Display for DotenvKind<'_> {
 
 /// Sets `var=value` in the `.env` file at `path`, keeping every other line,
 /// written atomically with mode 0600. Used by `yat keys set`.
+///
+/// ```
+/// use yat_core::config::{read_dotenv, set_dotenv_var};
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join(".env");
+/// std::fs::write(&path, "# mine\nOTHER=1\n").unwrap();
+/// set_dotenv_var(&path, "ACME_API_KEY", "sk-2").unwrap();
+/// let text = std::fs::read_to_string(&path).unwrap();
+/// assert!(text.starts_with("# mine\n")); // other lines kept
+/// assert_eq!(read_dotenv(&path).unwrap()["ACME_API_KEY"], "sk-2");
+/// ```
 pub fn set_dotenv_var(path: &Path, var: &str, value: &str) -> Result<(), YatError> {
     update_dotenv(path, var, Some(value))
 }
 
 /// Removes `var` from the `.env` file at `path`.
+///
+/// ```
+/// use yat_core::config::{read_dotenv, set_dotenv_var, unset_dotenv_var};
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join(".env");
+/// set_dotenv_var(&path, "ACME_API_KEY", "sk-3").unwrap();
+/// unset_dotenv_var(&path, "ACME_API_KEY").unwrap();
+/// assert!(!read_dotenv(&path).unwrap().contains_key("ACME_API_KEY"));
+/// ```
 pub fn unset_dotenv_var(path: &Path, var: &str) -> Result<(), YatError> {
     update_dotenv(path, var, None)
 }
@@ -536,7 +614,9 @@ mod tests {
         assert_eq!(m["A_KEY"], "new\"value");
         assert_eq!(m["B_KEY"], "b");
         assert_eq!(m["OTHER"], "1");
-        assert!(std::fs::read_to_string(&path).unwrap().starts_with("# comment\n"));
+        assert!(std::fs::read_to_string(&path)
+            .unwrap()
+            .starts_with("# comment\n"));
         unset_dotenv_var(&path, "A_KEY").unwrap();
         assert!(!read_dotenv(&path).unwrap().contains_key("A_KEY"));
         assert!(set_dotenv_var(&path, "bad name", "x").is_err());

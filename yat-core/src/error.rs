@@ -10,6 +10,15 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// What a provider said went wrong: who, the HTTP status if any, and its words.
+///
+/// ```
+/// use yat_core::{Failure, YatError};
+/// let f = Failure::http("acme", 401, "invalid key");
+/// assert_eq!(f.to_string(), "(HTTP 401) invalid key");
+/// let e = YatError::Authentication(f);
+/// assert_eq!(e.to_string(), "acme: authentication failed (HTTP 401) invalid key");
+/// assert_eq!(e.status(), Some(401));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
     /// Provider id (`openai`, `mock`, ...).
@@ -49,6 +58,13 @@ impl std::fmt::Display for Failure {
 }
 
 /// Which wait ran out.
+///
+/// ```
+/// use std::time::Duration;
+/// use yat_core::{TimeoutPhase, YatError};
+/// let e = YatError::Timeout { provider: "acme".into(), phase: TimeoutPhase::FirstByte, after: Duration::from_secs(30) };
+/// assert_eq!(e.to_string(), "acme: timed out waiting for the first byte (after 30s)");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimeoutPhase {
     /// Establishing the connection.
@@ -76,6 +92,24 @@ impl std::fmt::Display for TimeoutPhase {
 ///
 /// Match on the variant to decide what to do; [`YatError::is_retryable`] and
 /// [`YatError::retry_after`] answer the common question for you.
+///
+/// ```
+/// use yat_core::{Failure, YatError};
+///
+/// fn advice(e: &YatError) -> &'static str {
+///     match e {
+///         YatError::Authentication(_) => "check the key",
+///         YatError::ModelNotFound(_) => "list the models",
+///         e if e.is_retryable() => "try again",
+///         e if e.allows_fallback() => "try another provider",
+///         _ => "give up",
+///     }
+/// }
+/// let e = YatError::Server(Failure::http("acme", 500, "oops"));
+/// assert_eq!(advice(&e), "try again");
+/// assert_eq!(e.kind(), "server_error");
+/// assert_eq!(e.provider(), Some("acme"));
+/// ```
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum YatError {
@@ -188,7 +222,9 @@ pub enum YatError {
         second: String,
     },
     /// A model reference is not `PROVIDER/MODEL`.
-    #[error("invalid model reference {input:?}: expected PROVIDER/MODEL (for example mock/mock-echo)")]
+    #[error(
+        "invalid model reference {input:?}: expected PROVIDER/MODEL (for example mock/mock-echo)"
+    )]
     InvalidModelRef {
         /// What was given.
         input: String,
@@ -245,10 +281,14 @@ impl YatError {
     pub fn provider(&self) -> Option<&str> {
         use YatError::*;
         match self {
-            Authentication(f) | Permission(f) | ModelNotFound(f) | QuotaExhausted(f)
-            | ContextLengthExceeded(f) | InvalidRequest(f) | Server(f) | ContentBlocked(f) => {
-                Some(&f.provider)
-            }
+            Authentication(f)
+            | Permission(f)
+            | ModelNotFound(f)
+            | QuotaExhausted(f)
+            | ContextLengthExceeded(f)
+            | InvalidRequest(f)
+            | Server(f)
+            | ContentBlocked(f) => Some(&f.provider),
             RateLimited { failure, .. } | Overloaded { failure, .. } => Some(&failure.provider),
             Timeout { provider, .. }
             | Network { provider, .. }
@@ -271,10 +311,14 @@ impl YatError {
     pub fn failure(&self) -> Option<&Failure> {
         use YatError::*;
         match self {
-            Authentication(f) | Permission(f) | ModelNotFound(f) | QuotaExhausted(f)
-            | ContextLengthExceeded(f) | InvalidRequest(f) | Server(f) | ContentBlocked(f) => {
-                Some(f)
-            }
+            Authentication(f)
+            | Permission(f)
+            | ModelNotFound(f)
+            | QuotaExhausted(f)
+            | ContextLengthExceeded(f)
+            | InvalidRequest(f)
+            | Server(f)
+            | ContentBlocked(f) => Some(f),
             RateLimited { failure, .. } | Overloaded { failure, .. } => Some(failure),
             _ => None,
         }
@@ -308,9 +352,8 @@ impl YatError {
     /// How long the provider asked to wait before retrying.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            YatError::RateLimited { retry_after, .. } | YatError::Overloaded { retry_after, .. } => {
-                *retry_after
-            }
+            YatError::RateLimited { retry_after, .. }
+            | YatError::Overloaded { retry_after, .. } => *retry_after,
             _ => None,
         }
     }
@@ -360,6 +403,12 @@ impl YatError {
 }
 
 /// The first `max_chars` characters of `bytes`, lossily decoded, with `…` when cut.
+///
+/// ```
+/// use yat_core::error::excerpt;
+/// assert_eq!(excerpt(b"short", 10), "short");
+/// assert_eq!(excerpt("ééé".as_bytes(), 2), "éé…");
+/// ```
 pub fn excerpt(bytes: &[u8], max_chars: usize) -> String {
     let head = &bytes[..bytes.len().min(max_chars * 4)];
     let text = String::from_utf8_lossy(head);

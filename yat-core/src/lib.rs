@@ -26,8 +26,11 @@
 pub mod config;
 pub mod error;
 pub mod manager;
+pub mod paths;
+pub mod preferences;
 pub mod provider;
 pub mod registry;
+pub mod routing;
 pub mod secret;
 pub mod settings;
 pub mod stream;
@@ -35,6 +38,7 @@ pub mod stream;
 #[cfg_attr(docsrs, doc(cfg(feature = "testkit")))]
 pub mod testkit;
 pub mod types;
+pub mod watch;
 
 pub use async_trait::async_trait;
 pub use config::{ConfigLocation, ProviderConfig};
@@ -45,8 +49,8 @@ pub use secret::Secret;
 pub use settings::{ResolvedSettings, SettingKind, SettingSpec};
 pub use stream::{ChatStream, ChatStreamExt};
 pub use types::{
-    ChatEvent, ChatRequest, ChatResponse, Finish, FinishReason, Message, ModelInfo, ModelRef,
-    Role, Usage,
+    ChatEvent, ChatRequest, ChatResponse, Finish, FinishReason, Message, ModelInfo, ModelRef, Role,
+    Usage,
 };
 
 /// The version of yat-core a crate was compiled against. `register_provider!`

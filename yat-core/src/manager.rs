@@ -34,6 +34,15 @@ enum Factory {
 
 /// A provider the manager can build: a static registration or a definition
 /// made at run time.
+///
+/// ```
+/// use yat_core::ProviderDef;
+/// for reg in yat_core::registry::discover().registrations() {
+///     let def = ProviderDef::from_registration(reg);
+///     assert_eq!(def.id, reg.id);
+///     assert!(!def.user_defined);
+/// }
+/// ```
 pub struct ProviderDef {
     /// Provider id.
     pub id: String,
@@ -111,6 +120,17 @@ impl ProviderDef {
 }
 
 /// Where a provider stands.
+///
+/// ```
+/// use yat_core::settings::MissingSetting;
+/// use yat_core::ProviderStatus;
+/// let status = ProviderStatus::NeedsConfiguration {
+///     missing: vec![MissingSetting { key: "api_key".into(), label: "API key".into(), env_var: "ACME_API_KEY".into() }],
+/// };
+/// assert!(!status.is_ready());
+/// assert_eq!(status.label(), "needs configuration");
+/// assert!(status.reason("acme").unwrap().contains("ACME_API_KEY"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum ProviderStatus {
@@ -176,6 +196,17 @@ impl ProviderStatus {
 }
 
 /// A provider's registration data and status: the seed's `get_plugin_info`.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), yat_core::YatError> {
+/// let manager = yat_core::ProviderManager::builder().env(Default::default()).build().await?;
+/// for id in manager.ids() {
+///     let info = manager.info(&id)?;
+///     println!("{} {}@{} (yat-core {}): {}", info.id, info.crate_name, info.crate_version,
+///         info.core_version, info.status.label());
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Serialize)]
 pub struct ProviderInfo {
     /// Provider id.
@@ -223,6 +254,23 @@ struct Inner {
 }
 
 /// Configures a [`ProviderManager`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), yat_core::YatError> {
+/// use std::collections::BTreeMap;
+/// use yat_core::{ProviderConfig, ProviderManager};
+///
+/// // A manager that reads no files and not the process environment: what a
+/// // test, or a program that keeps its own secrets, wants.
+/// let env: BTreeMap<String, String> = [("ACME_API_KEY".to_string(), "sk-test".to_string())].into();
+/// let manager = ProviderManager::builder()
+///     .env(env)
+///     .config(ProviderConfig::default())
+///     .build()
+///     .await?;
+/// assert!(manager.location().is_none());
+/// # Ok(()) }
+/// ```
 #[must_use]
 pub struct ManagerBuilder {
     location: Option<ConfigLocation>,
@@ -426,7 +474,11 @@ impl ProviderManager {
     /// it runs does not disturb it. A panic while creating the stream, or
     /// inside it, becomes a [`YatError::ProviderPanicked`] (as the error, or
     /// as the stream's last item) and marks the provider failed.
-    pub async fn stream_chat(&self, id: &str, request: &ChatRequest) -> Result<ChatStream, YatError> {
+    pub async fn stream_chat(
+        &self,
+        id: &str,
+        request: &ChatRequest,
+    ) -> Result<ChatStream, YatError> {
         let (p, generation) = self.instance(id)?;
         let result = AssertUnwindSafe(p.stream_chat(request))
             .catch_unwind()
@@ -453,7 +505,11 @@ impl ProviderManager {
 
     /// Starts a chat on the model `target` names; `request.model` is replaced
     /// by the model part of `target`.
-    pub async fn chat(&self, target: &ModelRef, mut request: ChatRequest) -> Result<ChatStream, YatError> {
+    pub async fn chat(
+        &self,
+        target: &ModelRef,
+        mut request: ChatRequest,
+    ) -> Result<ChatStream, YatError> {
         request.model.clone_from(&target.model);
         self.stream_chat(&target.provider, &request).await
     }
@@ -546,7 +602,12 @@ impl ProviderManager {
         let mut out: BTreeMap<String, (Arc<ProviderDef>, Option<String>)> = d
             .registrations()
             .iter()
-            .map(|r| (r.id.to_owned(), (Arc::new(ProviderDef::from_registration(r)), None)))
+            .map(|r| {
+                (
+                    r.id.to_owned(),
+                    (Arc::new(ProviderDef::from_registration(r)), None),
+                )
+            })
             .collect();
         for dup in d.duplicates() {
             if let YatError::DuplicateProvider { id, first, .. } = dup {
@@ -571,8 +632,8 @@ impl ProviderManager {
             }
         }
         if let Some(source) = &self.inner.dynamic {
-            let extra = std::panic::catch_unwind(AssertUnwindSafe(|| source(config)))
-                .unwrap_or_default();
+            let extra =
+                std::panic::catch_unwind(AssertUnwindSafe(|| source(config))).unwrap_or_default();
             for def in extra {
                 if let Some((existing, _)) = out.get(&def.id) {
                     let reason = format!(
@@ -615,7 +676,12 @@ impl ProviderManager {
         })
     }
 
-    fn install(&self, def: Arc<ProviderDef>, status: ProviderStatus, instance: Option<Arc<dyn LlmProvider>>) {
+    fn install(
+        &self,
+        def: Arc<ProviderDef>,
+        status: ProviderStatus,
+        instance: Option<Arc<dyn LlmProvider>>,
+    ) {
         let mut st = self.write();
         let generation = st.next_generation;
         st.next_generation += 1;
@@ -704,7 +770,12 @@ async fn build_one(
     let mut provider = match std::panic::catch_unwind(AssertUnwindSafe(|| def.construct())) {
         Ok(Ok(p)) => p,
         Ok(Err(e)) => return failed(e.to_string()),
-        Err(payload) => return failed(format!("panicked in constructor: {}", panic_message(&*payload))),
+        Err(payload) => {
+            return failed(format!(
+                "panicked in constructor: {}",
+                panic_message(&*payload)
+            ))
+        }
     };
     match AssertUnwindSafe(provider.initialize(&settings))
         .catch_unwind()
@@ -712,7 +783,10 @@ async fn build_one(
     {
         Ok(Ok(())) => (ProviderStatus::Ready, Some(Arc::from(provider))),
         Ok(Err(e)) => failed(e.to_string()),
-        Err(payload) => failed(format!("panicked in initialize: {}", panic_message(&*payload))),
+        Err(payload) => failed(format!(
+            "panicked in initialize: {}",
+            panic_message(&*payload)
+        )),
     }
 }
 

@@ -60,6 +60,13 @@ pub trait LlmProvider: Send + Sync {
 }
 
 /// Optional behaviour a provider may or may not have.
+///
+/// ```
+/// use yat_core::Capabilities;
+/// let caps = Capabilities::default().with_stop_sequences(true);
+/// assert!(caps.usage && caps.rejects_unknown_models && caps.max_tokens && caps.stop_sequences);
+/// assert!(!Capabilities::none().usage);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Capabilities {
@@ -125,6 +132,17 @@ pub type Constructor = fn() -> Result<Box<dyn LlmProvider>, YatError>;
 /// Build one only through the macro: it records the registering crate's name
 /// and version and the yat-core version it was compiled against, which is how
 /// `yat providers --verbose` can tell a plugin author which API they built for.
+///
+/// ```
+/// // Registrations are read, not built: discovery hands out every linked one.
+/// for reg in yat_core::registry::discover().registrations() {
+///     println!("{} ({}) from {}@{}, built against yat-core {}",
+///         reg.id, reg.name, reg.crate_name, reg.crate_version, reg.core_version);
+///     for setting in reg.settings {
+///         println!("  {} ({:?})", setting.key, setting.kind);
+///     }
+/// }
+/// ```
 #[derive(Debug)]
 pub struct ProviderRegistration {
     /// Stable lowercase id (`openai`).

@@ -65,6 +65,16 @@ fn all() -> impl Iterator<Item = &'static ProviderRegistration> {
 
 /// The outcome of discovery: registrations sorted by id, and any id claimed
 /// more than once.
+///
+/// ```
+/// let found = yat_core::registry::discover();
+/// assert!(found.duplicates().is_empty());
+/// let ids = found.ids();
+/// assert!(ids.windows(2).all(|w| w[0] < w[1])); // sorted, unique
+/// for id in ids {
+///     assert_eq!(found.find(id).unwrap().id, id);
+/// }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Discovery {
     registrations: Vec<&'static ProviderRegistration>,
@@ -116,6 +126,19 @@ pub fn discover() -> Discovery {
 
 /// Sorts `regs` by id and separates duplicated ids. Public so that tests
 /// and benchmarks can run discovery over a synthetic set.
+///
+/// ```
+/// use yat_core::registry::{discover, from_registrations};
+/// let all = discover().registrations().to_vec();
+/// let again = from_registrations(all.clone());
+/// assert_eq!(again.ids(), discover().ids());
+/// // The same registration twice is a duplicate, not a silent pick.
+/// if let Some(first) = all.first() {
+///     let twice = from_registrations(vec![first, first]);
+///     assert!(twice.find(first.id).is_none());
+///     assert_eq!(twice.duplicates().len(), 1);
+/// }
+/// ```
 pub fn from_registrations(mut regs: Vec<&'static ProviderRegistration>) -> Discovery {
     regs.sort_unstable_by(|a, b| a.id.cmp(b.id).then(a.crate_name.cmp(b.crate_name)));
     let mut duplicates = Vec::new();

@@ -36,6 +36,13 @@ impl Secret {
 
 /// Trims whitespace, then one pair of matching `"` or `'` quotes, then
 /// whitespace again.
+///
+/// ```
+/// use yat_core::secret::sanitize;
+/// assert_eq!(sanitize("  'sk-1'\n"), "sk-1");
+/// assert_eq!(sanitize("\" spaced \""), "spaced");
+/// assert_eq!(sanitize("it's"), "it's");
+/// ```
 pub fn sanitize(value: &str) -> &str {
     let v = value.trim();
     let unquoted = v

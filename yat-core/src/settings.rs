@@ -15,6 +15,12 @@ use crate::secret::{sanitize, Secret};
 use crate::YatError;
 
 /// The kind of value a setting holds; decides validation and masking.
+///
+/// ```
+/// use yat_core::SettingKind;
+/// assert_eq!(SettingKind::Secret.config_name(), "password"); // as the original app wrote it
+/// assert_eq!(SettingKind::Integer.config_name(), "integer");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SettingKind {
@@ -141,7 +147,11 @@ impl SettingSpec {
 /// ```
 pub fn implicit_env_var(provider: &str, key: &str) -> String {
     let mut s = String::with_capacity(provider.len() + key.len() + 1);
-    for c in provider.chars().chain(std::iter::once('_')).chain(key.chars()) {
+    for c in provider
+        .chars()
+        .chain(std::iter::once('_'))
+        .chain(key.chars())
+    {
         s.push(match c {
             '-' | '.' | ' ' => '_',
             c => c.to_ascii_uppercase(),
@@ -151,6 +161,20 @@ pub fn implicit_env_var(provider: &str, key: &str) -> String {
 }
 
 /// Where a resolved value came from.
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use yat_core::settings::{SettingSource, SettingsSources};
+/// use yat_core::SettingSpec;
+///
+/// const SPECS: &[SettingSpec] = &[SettingSpec::url("base_url", "Base URL", &[]).default_value("https://acme.invalid")];
+/// let mut sources = SettingsSources::default();
+/// assert_eq!(sources.resolve("acme", SPECS).resolved("base_url").unwrap().source, SettingSource::Default);
+///
+/// sources.env = BTreeMap::from([("ACME_BASE_URL".to_string(), "http://127.0.0.1:8080".to_string())]);
+/// let r = sources.resolve("acme", SPECS);
+/// assert_eq!(r.resolved("base_url").unwrap().source.to_string(), "env ACME_BASE_URL");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "source", rename_all = "snake_case")]
 pub enum SettingSource {
@@ -184,6 +208,15 @@ impl std::fmt::Display for SettingSource {
 }
 
 /// A resolved value. Secret values are held as [`Secret`].
+///
+/// ```
+/// use yat_core::settings::ResolvedSettings;
+/// let s = ResolvedSettings::from_pairs("acme", &[("api_key", "sk-123"), ("region", "eu")]);
+/// let key = &s.resolved("api_key").unwrap().value;
+/// assert_eq!(key.expose(), "sk-123");
+/// assert_eq!(key.display(), "********");
+/// assert_eq!(s.resolved("region").unwrap().value.display(), "eu");
+/// ```
 #[derive(Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum SettingValue {
@@ -221,6 +254,11 @@ impl std::fmt::Debug for SettingValue {
 
 /// A masked form of a secret that shows only that one is set and its length
 /// class, never any of its characters.
+///
+/// ```
+/// assert_eq!(yat_core::settings::mask("sk-123"), "********");
+/// assert_eq!(yat_core::settings::mask(""), "");
+/// ```
 pub fn mask(secret: &str) -> String {
     if secret.is_empty() {
         String::new()
@@ -230,6 +268,14 @@ pub fn mask(secret: &str) -> String {
 }
 
 /// A value with its origin.
+///
+/// ```
+/// use yat_core::settings::{ResolvedSettings, SettingSource};
+/// let s = ResolvedSettings::from_pairs("acme", &[("region", "eu")]);
+/// let v = s.resolved("region").unwrap();
+/// assert_eq!(v.value.expose(), "eu");
+/// assert_eq!(v.source, SettingSource::ConfigFile);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ResolvedValue {
     /// The value.
@@ -240,6 +286,16 @@ pub struct ResolvedValue {
 }
 
 /// A required setting that no source supplied.
+///
+/// ```
+/// use yat_core::settings::SettingsSources;
+/// use yat_core::SettingSpec;
+///
+/// const SPECS: &[SettingSpec] = &[SettingSpec::secret("api_key", "API key", &["ACME_API_KEY"]).required()];
+/// let r = SettingsSources::default().resolve("acme", SPECS);
+/// let missing = &r.missing()[0];
+/// assert_eq!((missing.key.as_str(), missing.env_var.as_str()), ("api_key", "ACME_API_KEY"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MissingSetting {
     /// Setting key.
@@ -280,10 +336,14 @@ impl ResolvedSettings {
     }
 
     /// Sets or replaces a value (source: config file). Keys that look like
-    /// credentials (`api_key`, `*_key`, `*token*`, `*secret*`) are held as secrets.
+    /// credentials (`api_key`, `*_key`, `*_token`, `*secret*`, `*password*`)
+    /// are held as secrets; `max_tokens` and other counts are not.
     pub fn set(&mut self, key: &str, value: &str) {
         let lower = key.to_ascii_lowercase();
-        let secret = lower.ends_with("key") || lower.contains("token") || lower.contains("secret");
+        let secret = lower.ends_with("key")
+            || lower.ends_with("token")
+            || lower.contains("secret")
+            || lower.contains("password");
         let value = if secret {
             SettingValue::Secret(Secret::new(value))
         } else {
@@ -370,6 +430,25 @@ fn parse_bool(s: &str) -> Option<bool> {
 }
 
 /// Everything settings are resolved from, read once and reused for every provider.
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use std::path::PathBuf;
+/// use yat_core::settings::SettingsSources;
+/// use yat_core::SettingSpec;
+///
+/// const SPECS: &[SettingSpec] = &[SettingSpec::secret("api_key", "API key", &["ACME_API_KEY"])];
+/// let sources = SettingsSources {
+///     env: BTreeMap::from([("ACME_API_KEY".to_string(), "from-env".to_string())]),
+///     dotenv: vec![(
+///         PathBuf::from(".env"),
+///         BTreeMap::from([("ACME_API_KEY".to_string(), "from-dotenv".to_string())]),
+///     )],
+///     ..Default::default()
+/// };
+/// // The process environment beats .env.
+/// assert_eq!(sources.resolve("acme", SPECS).get("api_key"), Some("from-env"));
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct SettingsSources {
     /// The process environment (a snapshot; tests supply their own).
@@ -407,8 +486,8 @@ impl SettingsSources {
             }
 
             let found = self
-                .from_env(&vars)
-                .or_else(|| self.from_dotenv(&vars))
+                .lookup_env(&vars)
+                .or_else(|| self.lookup_dotenv(&vars))
                 .or_else(|| {
                     config_setting
                         .and_then(|s| s.value_text())
@@ -437,7 +516,7 @@ impl SettingsSources {
         out
     }
 
-    fn from_env(&self, vars: &[String]) -> Option<(String, SettingSource)> {
+    fn lookup_env(&self, vars: &[String]) -> Option<(String, SettingSource)> {
         vars.iter().find_map(|var| {
             self.env
                 .get(var)
@@ -446,20 +525,18 @@ impl SettingsSources {
         })
     }
 
-    fn from_dotenv(&self, vars: &[String]) -> Option<(String, SettingSource)> {
+    fn lookup_dotenv(&self, vars: &[String]) -> Option<(String, SettingSource)> {
         self.dotenv.iter().find_map(|(path, map)| {
             vars.iter().find_map(|var| {
-                map.get(var)
-                    .filter(|v| !sanitize(v).is_empty())
-                    .map(|v| {
-                        (
-                            v.clone(),
-                            SettingSource::DotEnv {
-                                path: path.clone(),
-                                var: var.clone(),
-                            },
-                        )
-                    })
+                map.get(var).filter(|v| !sanitize(v).is_empty()).map(|v| {
+                    (
+                        v.clone(),
+                        SettingSource::DotEnv {
+                            path: path.clone(),
+                            var: var.clone(),
+                        },
+                    )
+                })
             })
         })
     }
@@ -520,7 +597,10 @@ mod tests {
         let r = s.resolve("acme", SPECS);
         assert_eq!(r.get("api_key"), None);
         assert_eq!(r.get("base_url"), Some("https://acme.invalid"));
-        assert_eq!(r.resolved("base_url").unwrap().source, SettingSource::Default);
+        assert_eq!(
+            r.resolved("base_url").unwrap().source,
+            SettingSource::Default
+        );
         assert_eq!(r.missing().len(), 1);
         assert_eq!(r.missing()[0].env_var, "ACME_KEY");
     }
@@ -528,7 +608,8 @@ mod tests {
     #[test]
     fn implicit_provider_prefixed_variable_is_read() {
         let mut s = SettingsSources::default();
-        s.env.insert("ACME_BASE_URL".into(), " http://127.0.0.1:1 ".into());
+        s.env
+            .insert("ACME_BASE_URL".into(), " http://127.0.0.1:1 ".into());
         let r = s.resolve("acme", SPECS);
         assert_eq!(r.get("base_url"), Some("http://127.0.0.1:1"));
     }
@@ -559,13 +640,31 @@ mod tests {
 
     #[test]
     fn config_declared_env_var_is_read_first() {
-        let mut s = SettingsSources::default();
-        s.config = serde_json::from_str(
-            r#"{"providers":[{"id":"acme","settings":[{"key":"api_key","env_var":"MY_OWN"}]}]}"#,
-        )
-        .unwrap();
+        let mut s = SettingsSources {
+            config: serde_json::from_str(
+                r#"{"providers":[{"id":"acme","settings":[{"key":"api_key","env_var":"MY_OWN"}]}]}"#,
+            )
+            .unwrap(),
+            ..Default::default()
+        };
         s.env.insert("MY_OWN".into(), "mine".into());
         s.env.insert("ACME_KEY".into(), "vendor".into());
         assert_eq!(s.resolve("acme", SPECS).get("api_key"), Some("mine"));
+    }
+
+    #[test]
+    fn only_credential_like_ad_hoc_keys_are_secret() {
+        let r = ResolvedSettings::from_pairs(
+            "acme",
+            &[
+                ("max_tokens", "4096"),
+                ("auth_token", "tok-planted"),
+                ("db_password", "pw-planted"),
+            ],
+        );
+        let d = format!("{r:?}");
+        assert!(d.contains("4096"), "{d}");
+        assert!(!d.contains("planted"), "{d}");
+        assert_eq!(r.get("auth_token"), Some("tok-planted"));
     }
 }

@@ -37,6 +37,15 @@ pub fn from_text(_provider: &str, pieces: Vec<String>) -> ChatStream {
 ///
 /// A stream that ends without a finish event is returned with `finish: None`
 /// so the caller can tell a complete reply from a cut one.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use yat_core::stream::{collect, from_text};
+/// let reply = collect(from_text("demo", vec!["a".into(), "b".into()])).await.unwrap();
+/// assert_eq!(reply.text, "ab");
+/// assert!(reply.finish.is_some());
+/// # }
+/// ```
 pub async fn collect<S>(mut s: S) -> Result<ChatResponse, YatError>
 where
     S: Stream<Item = Result<ChatEvent, YatError>> + Unpin,
@@ -63,6 +72,23 @@ fn merge_usage(old: Option<Usage>, new: Usage) -> Usage {
 }
 
 /// Adapters on any chat event stream.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), yat_core::YatError> {
+/// use futures::StreamExt;
+/// use yat_core::stream::{from_text, ChatStreamExt};
+///
+/// // The whole reply ...
+/// let reply = from_text("demo", vec!["Hel".into(), "lo".into()]).collect_response().await?;
+/// assert_eq!(reply.text, "Hello");
+///
+/// // ... or only the text, piece by piece.
+/// let mut text = from_text("demo", vec!["Hel".into(), "lo".into()]).text();
+/// while let Some(piece) = text.next().await {
+///     print!("{}", piece?);
+/// }
+/// # Ok(()) }
+/// ```
 pub trait ChatStreamExt: Stream<Item = Result<ChatEvent, YatError>> + Sized {
     /// Only the text: a stream of deltas' strings; usage and finish dropped,
     /// errors kept.
@@ -82,6 +108,19 @@ pub trait ChatStreamExt: Stream<Item = Result<ChatEvent, YatError>> + Sized {
 impl<S: Stream<Item = Result<ChatEvent, YatError>> + Sized> ChatStreamExt for S {}
 
 /// The plain-text view of a chat stream; see [`ChatStreamExt::text`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use futures::StreamExt;
+/// use yat_core::stream::{from_text, ChatStreamExt};
+/// let pieces: Vec<String> = from_text("demo", vec!["a".into(), "b".into()])
+///     .text()
+///     .map(|r| r.unwrap())
+///     .collect()
+///     .await;
+/// assert_eq!(pieces, ["a", "b"]); // the finish event is not text
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct TextStream<S> {
     inner: S,

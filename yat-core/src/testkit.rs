@@ -39,6 +39,30 @@ use crate::types::{ChatEvent, ChatRequest, FinishReason, Message, ModelInfo, Usa
 use crate::YatError;
 
 /// How to run the suite.
+///
+/// ```
+/// # use yat_core::*;
+/// # struct Echo;
+/// # #[async_trait]
+/// # impl LlmProvider for Echo {
+/// #     async fn initialize(&mut self, _: &ResolvedSettings) -> Result<(), YatError> { Ok(()) }
+/// #     async fn list_models(&self) -> Result<Vec<ModelInfo>, YatError> { Ok(vec![ModelInfo::new("echo", "e")]) }
+/// #     async fn stream_chat(&self, _: &ChatRequest) -> Result<ChatStream, YatError> {
+/// #         Ok(stream::from_text("echo", vec!["hi".into()]))
+/// #     }
+/// #     fn capabilities(&self) -> Capabilities { Capabilities::none() }
+/// # }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use std::time::Duration;
+/// use yat_core::testkit::{assert_conformance, Options};
+///
+/// let options = Options {
+///     timeout: Duration::from_secs(5),
+///     ..Options::default().model("e")
+/// };
+/// assert_conformance(&Echo, &options).await;
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Options {
     /// The model to chat with; default: the first streaming model listed.
@@ -76,6 +100,27 @@ impl Options {
 }
 
 /// The outcome of one check.
+///
+/// ```
+/// # use yat_core::*;
+/// # struct Echo;
+/// # #[async_trait]
+/// # impl LlmProvider for Echo {
+/// #     async fn initialize(&mut self, _: &ResolvedSettings) -> Result<(), YatError> { Ok(()) }
+/// #     async fn list_models(&self) -> Result<Vec<ModelInfo>, YatError> { Ok(vec![ModelInfo::new("echo", "e")]) }
+/// #     async fn stream_chat(&self, _: &ChatRequest) -> Result<ChatStream, YatError> {
+/// #         Ok(stream::from_text("echo", vec!["hi".into()]))
+/// #     }
+/// #     fn capabilities(&self) -> Capabilities { Capabilities::none() }
+/// # }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use yat_core::testkit::{run, Options, Outcome};
+/// let report = run(&Echo, &Options::default()).await;
+/// // Echo claims no optional capability: those checks are skipped, not failed.
+/// assert_eq!(report.outcome("list_models"), Some(&Outcome::Passed));
+/// assert!(matches!(report.outcome("max_tokens"), Some(Outcome::Skipped(_))));
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// It held.
@@ -87,6 +132,26 @@ pub enum Outcome {
 }
 
 /// One check's name and outcome.
+///
+/// ```
+/// # use yat_core::*;
+/// # struct Echo;
+/// # #[async_trait]
+/// # impl LlmProvider for Echo {
+/// #     async fn initialize(&mut self, _: &ResolvedSettings) -> Result<(), YatError> { Ok(()) }
+/// #     async fn list_models(&self) -> Result<Vec<ModelInfo>, YatError> { Ok(vec![ModelInfo::new("echo", "e")]) }
+/// #     async fn stream_chat(&self, _: &ChatRequest) -> Result<ChatStream, YatError> {
+/// #         Ok(stream::from_text("echo", vec!["hi".into()]))
+/// #     }
+/// #     fn capabilities(&self) -> Capabilities { Capabilities::none() }
+/// # }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use yat_core::testkit::{run, Options, CHECKS};
+/// let report = run(&Echo, &Options::default()).await;
+/// let names: Vec<&str> = report.checks.iter().map(|c| c.name).collect();
+/// assert_eq!(names, CHECKS);
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct CheckResult {
     /// The check.
@@ -96,6 +161,26 @@ pub struct CheckResult {
 }
 
 /// Every check's outcome.
+///
+/// ```
+/// # use yat_core::*;
+/// # struct Echo;
+/// # #[async_trait]
+/// # impl LlmProvider for Echo {
+/// #     async fn initialize(&mut self, _: &ResolvedSettings) -> Result<(), YatError> { Ok(()) }
+/// #     async fn list_models(&self) -> Result<Vec<ModelInfo>, YatError> { Ok(vec![ModelInfo::new("echo", "e")]) }
+/// #     async fn stream_chat(&self, _: &ChatRequest) -> Result<ChatStream, YatError> {
+/// #         Ok(stream::from_text("echo", vec!["hi".into()]))
+/// #     }
+/// #     fn capabilities(&self) -> Capabilities { Capabilities::none() }
+/// # }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use yat_core::testkit::{run, Options};
+/// let report = run(&Echo, &Options::default()).await;
+/// assert!(report.passed() && report.failures().is_empty());
+/// println!("{report}"); // one line per check: ok / skipped (why) / FAILED: why
+/// # }
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct Report {
     /// In the order they ran.
@@ -137,6 +222,24 @@ impl fmt::Display for Report {
 }
 
 /// Runs the suite and panics with the report if any check failed.
+///
+/// ```
+/// # use yat_core::*;
+/// # struct Echo;
+/// # #[async_trait]
+/// # impl LlmProvider for Echo {
+/// #     async fn initialize(&mut self, _: &ResolvedSettings) -> Result<(), YatError> { Ok(()) }
+/// #     async fn list_models(&self) -> Result<Vec<ModelInfo>, YatError> { Ok(vec![ModelInfo::new("echo", "e")]) }
+/// #     async fn stream_chat(&self, _: &ChatRequest) -> Result<ChatStream, YatError> {
+/// #         Ok(stream::from_text("echo", vec!["hi".into()]))
+/// #     }
+/// #     fn capabilities(&self) -> Capabilities { Capabilities::none() }
+/// # }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// // In a provider crate's tests/conformance.rs, under #[tokio::test]:
+/// yat_core::testkit::assert_conformance(&Echo, &Default::default()).await;
+/// # }
+/// ```
 pub async fn assert_conformance(provider: &dyn LlmProvider, options: &Options) -> Report {
     let report = run(provider, options).await;
     assert!(report.passed(), "conformance failed:\n{report}");
@@ -237,6 +340,26 @@ impl Run<'_> {
 }
 
 /// Runs every check and returns the report.
+///
+/// ```
+/// # use yat_core::*;
+/// # struct Echo;
+/// # #[async_trait]
+/// # impl LlmProvider for Echo {
+/// #     async fn initialize(&mut self, _: &ResolvedSettings) -> Result<(), YatError> { Ok(()) }
+/// #     async fn list_models(&self) -> Result<Vec<ModelInfo>, YatError> { Ok(vec![ModelInfo::new("echo", "e")]) }
+/// #     async fn stream_chat(&self, _: &ChatRequest) -> Result<ChatStream, YatError> {
+/// #         Ok(stream::from_text("echo", vec!["hi".into()]))
+/// #     }
+/// #     fn capabilities(&self) -> Capabilities { Capabilities::none() }
+/// # }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let report = yat_core::testkit::run(&Echo, &Default::default()).await;
+/// for failed in report.failures() {
+///     eprintln!("{}: {:?}", failed.name, failed.outcome);
+/// }
+/// # }
+/// ```
 pub async fn run(provider: &dyn LlmProvider, options: &Options) -> Report {
     let mut r = Run {
         p: provider,
@@ -331,9 +454,10 @@ pub async fn run(provider: &dyn LlmProvider, options: &Options) -> Report {
                 } else {
                     match t.usage() {
                         None => r.record("usage", Outcome::Failed("no usage event".into())),
-                        Some(u) if u.input_tokens == 0 => {
-                            r.record("usage", Outcome::Failed(format!("zero input tokens: {u:?}")))
-                        }
+                        Some(u) if u.input_tokens == 0 => r.record(
+                            "usage",
+                            Outcome::Failed(format!("zero input tokens: {u:?}")),
+                        ),
                         Some(u) if u.output_tokens == 0 => r.record(
                             "usage",
                             Outcome::Failed(format!("text arrived but zero output tokens: {u:?}")),
@@ -376,7 +500,10 @@ pub async fn run(provider: &dyn LlmProvider, options: &Options) -> Report {
 
     // max_tokens
     if !r.caps.max_tokens {
-        r.record("max_tokens", Outcome::Skipped("max_tokens not claimed".into()));
+        r.record(
+            "max_tokens",
+            Outcome::Skipped("max_tokens not claimed".into()),
+        );
     } else {
         let req = r.request(&model).max_tokens(1);
         match r.chat(&req).await {

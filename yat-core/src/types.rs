@@ -4,6 +4,13 @@
 use serde::{Deserialize, Serialize};
 
 /// Who wrote a message.
+///
+/// ```
+/// use yat_core::{Message, Role};
+/// assert_eq!(Message::system("be brief").role, Role::System);
+/// assert_eq!(Role::Assistant.as_str(), "assistant");
+/// assert_eq!(serde_json::to_string(&Role::User).unwrap(), "\"user\"");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
@@ -144,6 +151,15 @@ impl ChatRequest {
 }
 
 /// Token counts for one exchange.
+///
+/// ```
+/// use yat_core::{ChatEvent, Usage};
+/// let event = ChatEvent::Usage(Usage { input_tokens: 12, output_tokens: 40 });
+/// assert_eq!(
+///     serde_json::to_string(&event).unwrap(),
+///     r#"{"type":"usage","input_tokens":12,"output_tokens":40}"#
+/// );
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Usage {
     /// Tokens read (the prompt).
@@ -153,6 +169,20 @@ pub struct Usage {
 }
 
 /// Why generation stopped, normalised across providers.
+///
+/// ```
+/// use yat_core::{Finish, FinishReason};
+/// // A provider maps its own word to the normalised reason and keeps the word.
+/// fn from_acme(raw: &str) -> Finish {
+///     let reason = match raw {
+///         "complete" => FinishReason::Stop,
+///         "max_tokens" => FinishReason::Length,
+///         _ => FinishReason::Other,
+///     };
+///     Finish::new(reason, raw)
+/// }
+/// assert_eq!(from_acme("max_tokens").reason.as_str(), "length");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -189,6 +219,12 @@ impl FinishReason {
 }
 
 /// The end of a reply: the normalised reason and the provider's own word for it.
+///
+/// ```
+/// use yat_core::{Finish, FinishReason};
+/// let f = Finish::new(FinishReason::StopSequence, "stop_sequence");
+/// assert_eq!(f.raw.as_deref(), Some("stop_sequence"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finish {
     /// Normalised reason.
@@ -211,6 +247,17 @@ impl Finish {
 ///
 /// A well-formed stream is any number of `Delta`s, at most one `Usage` (some
 /// APIs send it before the text, some after), and exactly one `Finish`, last.
+///
+/// ```
+/// use yat_core::{ChatEvent, Finish, FinishReason, Usage};
+/// let stream = [
+///     ChatEvent::Delta { text: "Hel".into() },
+///     ChatEvent::Delta { text: "lo".into() },
+///     ChatEvent::Usage(Usage { input_tokens: 3, output_tokens: 2 }),
+///     ChatEvent::Finish(Finish::new(FinishReason::Stop, "stop")),
+/// ];
+/// assert!(matches!(stream.last(), Some(ChatEvent::Finish(_))));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ChatEvent {
@@ -226,6 +273,16 @@ pub enum ChatEvent {
 }
 
 /// A model a provider offers.
+///
+/// ```
+/// use yat_core::ModelInfo;
+/// let m = ModelInfo::new("acme", "acme-1")
+///     .display_name("Acme One")
+///     .context_length(128_000)
+///     .max_output_tokens(4_096);
+/// assert_eq!((m.provider.as_str(), m.id.as_str()), ("acme", "acme-1"));
+/// assert!(m.supports_streaming);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModelInfo {
     /// The id to put in [`ChatRequest::model`].
@@ -274,6 +331,16 @@ impl ModelInfo {
 }
 
 /// A complete reply, collected from a stream.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), yat_core::YatError> {
+/// use yat_core::stream::{from_text, ChatStreamExt};
+/// let reply = from_text("demo", vec!["Hi".into()]).collect_response().await?;
+/// assert_eq!(reply.text, "Hi");
+/// assert!(reply.usage.is_none()); // this stream reported none
+/// assert!(reply.finish.is_some()); // complete, not cut
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ChatResponse {
     /// All the text.

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use yat_core::{
-    async_trait, register_provider, ChatEvent, ChatRequest, ChatStream, ChatStreamExt,
-    LlmProvider, Message, ModelInfo, ProviderConfig, ProviderManager, ProviderStatus,
-    ResolvedSettings, SettingSpec, YatError,
+    async_trait, register_provider, ChatEvent, ChatRequest, ChatStream, ChatStreamExt, LlmProvider,
+    Message, ModelInfo, ProviderConfig, ProviderManager, ProviderStatus, ResolvedSettings,
+    SettingSpec, YatError,
 };
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -151,7 +151,13 @@ async fn failures_in_construction_and_init_stay_inside_their_provider() {
         assert!(matches!(e, YatError::Unavailable { .. }), "{id}: {e}");
     }
     assert_eq!(status(&m, "t-good"), ProviderStatus::Ready);
-    let r = m.stream_chat("t-good", &req()).await.unwrap().collect_response().await.unwrap();
+    let r = m
+        .stream_chat("t-good", &req())
+        .await
+        .unwrap()
+        .collect_response()
+        .await
+        .unwrap();
     assert_eq!(r.text, "hi!");
 }
 
@@ -161,9 +167,15 @@ async fn list_models_error_or_panic_marks_only_that_provider_failed() {
     let e = m.list_models("t-panic-list").await.unwrap_err();
     assert!(matches!(e, YatError::ProviderPanicked { .. }), "{e}");
     assert!(e.to_string().contains("boom in list_models"));
-    assert!(matches!(status(&m, "t-panic-list"), ProviderStatus::Failed { .. }));
+    assert!(matches!(
+        status(&m, "t-panic-list"),
+        ProviderStatus::Failed { .. }
+    ));
     assert!(m.list_models("t-err-list").await.is_err());
-    assert!(matches!(status(&m, "t-err-list"), ProviderStatus::Failed { .. }));
+    assert!(matches!(
+        status(&m, "t-err-list"),
+        ProviderStatus::Failed { .. }
+    ));
     assert_eq!(m.list_models("t-good").await.unwrap().len(), 1);
     let all = m.list_all_models().await;
     assert!(all.iter().any(|(id, r)| id == "t-good" && r.is_ok()));
@@ -174,22 +186,33 @@ async fn stream_panics_become_errors_and_mark_failed() {
     let m = manager(&[], ProviderConfig::default()).await;
     let e = m.stream_chat("t-panic-stream", &req()).await.err().unwrap();
     assert!(matches!(e, YatError::ProviderPanicked { .. }), "{e}");
-    assert!(matches!(status(&m, "t-panic-stream"), ProviderStatus::Failed { .. }));
+    assert!(matches!(
+        status(&m, "t-panic-stream"),
+        ProviderStatus::Failed { .. }
+    ));
 
     let mut s = m.stream_chat("t-panic-mid", &req()).await.unwrap();
     assert!(matches!(s.next().await, Some(Ok(ChatEvent::Delta { .. }))));
     match s.next().await {
-        Some(Err(YatError::ProviderPanicked { message, .. })) => assert_eq!(message, "boom mid-stream"),
+        Some(Err(YatError::ProviderPanicked { message, .. })) => {
+            assert_eq!(message, "boom mid-stream")
+        }
         other => panic!("{other:?}"),
     }
-    assert!(s.next().await.is_none(), "a panicked stream is never polled again");
+    assert!(
+        s.next().await.is_none(),
+        "a panicked stream is never polled again"
+    );
     match status(&m, "t-panic-mid") {
         ProviderStatus::Failed { reason } => assert!(reason.contains("boom mid-stream")),
         other => panic!("{other:?}"),
     }
     // Everyone else is fine, and a reload brings the provider back.
     assert!(m.stream_chat("t-good", &req()).await.is_ok());
-    assert_eq!(m.reload("t-panic-mid").await.unwrap(), ProviderStatus::Ready);
+    assert_eq!(
+        m.reload("t-panic-mid").await.unwrap(),
+        ProviderStatus::Ready
+    );
 }
 
 #[tokio::test]
@@ -207,7 +230,10 @@ async fn duplicate_ids_are_reported_naming_both_registrations() {
 async fn missing_required_setting_names_the_variable_and_the_fix() {
     let m = manager(&[], ProviderConfig::default()).await;
     let info = m.info("t-needs-key").unwrap();
-    assert!(matches!(info.status, ProviderStatus::NeedsConfiguration { .. }));
+    assert!(matches!(
+        info.status,
+        ProviderStatus::NeedsConfiguration { .. }
+    ));
     let reason = info.status.reason("t-needs-key").unwrap();
     assert!(reason.contains("T_NEEDS_KEY_API_KEY"), "{reason}");
     assert!(reason.contains("yat keys set t-needs-key"), "{reason}");
@@ -222,9 +248,7 @@ async fn reload_swaps_while_a_running_stream_finishes_on_its_instance() {
     let path = dir.path().join("provider_config.json");
     let write = |greeting: &str| {
         let mut cfg = ProviderConfig::default();
-        cfg.provider_mut("t-good")
-            .setting_mut("greeting")
-            .value = Some(greeting.into());
+        cfg.provider_mut("t-good").setting_mut("greeting").value = Some(greeting.into());
         cfg.save(&path).unwrap();
     };
     write("old");
@@ -240,7 +264,13 @@ async fn reload_swaps_while_a_running_stream_finishes_on_its_instance() {
     assert_eq!(m.reload("t-good").await.unwrap(), ProviderStatus::Ready);
     let old = running.collect_response().await.unwrap();
     assert_eq!(old.text, "old!", "the running stream keeps its instance");
-    let fresh = m.stream_chat("t-good", &req()).await.unwrap().collect_response().await.unwrap();
+    let fresh = m
+        .stream_chat("t-good", &req())
+        .await
+        .unwrap()
+        .collect_response()
+        .await
+        .unwrap();
     assert_eq!(fresh.text, "new!");
 }
 
@@ -252,8 +282,14 @@ async fn enable_disable_at_runtime_and_from_config() {
     assert_eq!(status(&m, "t-good"), ProviderStatus::Disabled);
     let e = m.stream_chat("t-good", &req()).await.err().unwrap();
     assert!(e.to_string().contains("yat providers enable t-good"), "{e}");
-    assert_eq!(m.set_enabled("t-good", true).await.unwrap(), ProviderStatus::Ready);
-    assert_eq!(m.set_enabled("t-good", false).await.unwrap(), ProviderStatus::Disabled);
+    assert_eq!(
+        m.set_enabled("t-good", true).await.unwrap(),
+        ProviderStatus::Ready
+    );
+    assert_eq!(
+        m.set_enabled("t-good", false).await.unwrap(),
+        ProviderStatus::Disabled
+    );
 }
 
 #[tokio::test]

@@ -1,0 +1,225 @@
+//! Fallback routing and hot reload against test-only providers.
+
+use futures::StreamExt;
+use yat_core::routing::stream_with_fallback;
+use yat_core::watch::ConfigWatcher;
+use yat_core::{
+    async_trait, register_provider, ChatEvent, ChatRequest, ChatStream, ChatStreamExt,
+    ConfigLocation, Failure, LlmProvider, Message, ModelInfo, ModelRef, ProviderManager,
+    ResolvedSettings, SettingSpec, YatError,
+};
+
+#[derive(Clone, Copy)]
+enum Behaviour {
+    Answers,
+    UsageThenText,
+    FailsAtStart,
+    FailsInStreamBeforeText,
+    FailsAfterText,
+    RejectsKey,
+}
+
+struct Scripted {
+    id: &'static str,
+    behaviour: Behaviour,
+    greeting: String,
+}
+
+fn scripted(id: &'static str, behaviour: Behaviour) -> Box<dyn LlmProvider> {
+    Box::new(Scripted {
+        id,
+        behaviour,
+        greeting: String::new(),
+    })
+}
+
+#[async_trait]
+impl LlmProvider for Scripted {
+    async fn initialize(&mut self, settings: &ResolvedSettings) -> Result<(), YatError> {
+        self.greeting = settings.get("greeting").unwrap_or("hello").to_owned();
+        Ok(())
+    }
+    async fn list_models(&self) -> Result<Vec<ModelInfo>, YatError> {
+        Ok(vec![ModelInfo::new(self.id, "m")])
+    }
+    async fn stream_chat(&self, _req: &ChatRequest) -> Result<ChatStream, YatError> {
+        let server = || YatError::Server(Failure::http(self.id, 503, "down"));
+        let delta = |t: &str| Ok(ChatEvent::Delta { text: t.into() });
+        let items: Vec<Result<ChatEvent, YatError>> = match self.behaviour {
+            Behaviour::Answers => vec![delta(&self.greeting)],
+            Behaviour::UsageThenText => vec![
+                Ok(ChatEvent::Usage(Default::default())),
+                delta("a"),
+                delta("b"),
+            ],
+            Behaviour::FailsAtStart => return Err(server()),
+            Behaviour::FailsInStreamBeforeText => {
+                vec![Ok(ChatEvent::Usage(Default::default())), Err(server())]
+            }
+            Behaviour::FailsAfterText => vec![delta("partial"), Err(server())],
+            Behaviour::RejectsKey => {
+                return Err(YatError::Authentication(Failure::http(
+                    self.id, 401, "bad key",
+                )))
+            }
+        };
+        Ok(Box::pin(futures::stream::iter(items)))
+    }
+}
+
+const GREETING: &[SettingSpec] = &[SettingSpec::text(
+    "greeting",
+    "Greeting",
+    &["ROUTING_TEST_GREETING"],
+)];
+
+register_provider! { id: "answers", name: "Answers", constructor: || Ok(scripted("answers", Behaviour::Answers)), settings: GREETING }
+register_provider! { id: "usage", name: "Usage first", constructor: || Ok(scripted("usage", Behaviour::UsageThenText)) }
+register_provider! { id: "down", name: "Down", constructor: || Ok(scripted("down", Behaviour::FailsAtStart)) }
+register_provider! { id: "late", name: "Late", constructor: || Ok(scripted("late", Behaviour::FailsInStreamBeforeText)) }
+register_provider! { id: "midway", name: "Midway", constructor: || Ok(scripted("midway", Behaviour::FailsAfterText)) }
+register_provider! { id: "nokey", name: "No key", constructor: || Ok(scripted("nokey", Behaviour::RejectsKey)) }
+
+fn m(s: &str) -> ModelRef {
+    s.parse().unwrap()
+}
+
+fn request() -> ChatRequest {
+    ChatRequest::new("", vec![Message::user("hi")])
+}
+
+async fn manager() -> ProviderManager {
+    ProviderManager::builder()
+        .env(Default::default())
+        .build()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn failure_before_output_falls_through_to_the_next_candidate_in_order() {
+    let manager = manager().await;
+    let routed = stream_with_fallback(
+        &manager,
+        &[m("down/m"), m("late/m"), m("answers/m")],
+        &request(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(routed.target, m("answers/m"));
+    let skipped: Vec<String> = routed
+        .skipped
+        .iter()
+        .map(|a| a.target.to_string())
+        .collect();
+    assert_eq!(skipped, vec!["down/m", "late/m"]);
+    assert_eq!(
+        routed.stream.collect_response().await.unwrap().text,
+        "hello"
+    );
+}
+
+#[tokio::test]
+async fn events_read_before_the_first_text_are_replayed() {
+    let manager = manager().await;
+    // `late` sends usage, then fails: its usage must not leak into the next
+    // candidate's answer, whose every event arrives, in order.
+    let routed = stream_with_fallback(&manager, &[m("late/m"), m("usage/m")], &request())
+        .await
+        .unwrap();
+    let events: Vec<_> = routed.stream.map(Result::unwrap).collect().await;
+    assert_eq!(
+        events,
+        vec![
+            ChatEvent::Usage(Default::default()),
+            ChatEvent::Delta { text: "a".into() },
+            ChatEvent::Delta { text: "b".into() },
+        ]
+    );
+}
+
+#[tokio::test]
+async fn failure_after_text_belongs_to_the_caller_and_is_not_retried_elsewhere() {
+    let manager = manager().await;
+    let routed = stream_with_fallback(&manager, &[m("midway/m"), m("answers/m")], &request())
+        .await
+        .unwrap();
+    assert_eq!(routed.target, m("midway/m"));
+    let r = routed.stream.collect_response().await;
+    assert!(matches!(r, Err(YatError::Server(_))));
+}
+
+#[tokio::test]
+async fn an_error_that_does_not_allow_fallback_stops_at_once() {
+    let manager = manager().await;
+    let e = stream_with_fallback(&manager, &[m("nokey/m"), m("answers/m")], &request())
+        .await
+        .unwrap_err();
+    assert_eq!(e.attempts.len(), 1);
+    assert_eq!(e.error().kind(), "authentication");
+}
+
+#[tokio::test]
+async fn when_all_fail_every_attempt_is_reported_and_the_last_error_wins() {
+    let manager = manager().await;
+    let e = stream_with_fallback(
+        &manager,
+        &[m("down/m"), m("nosuch/m"), m("late/m")],
+        &request(),
+    )
+    .await
+    .unwrap_err();
+    // An unknown provider is a mistake, not an outage: it stops the search.
+    assert_eq!(e.attempts.len(), 2);
+    assert_eq!(e.error().kind(), "unknown_provider");
+    let e = stream_with_fallback(&manager, &[m("down/m"), m("late/m")], &request())
+        .await
+        .unwrap_err();
+    assert_eq!(e.attempts.len(), 2);
+    assert_eq!(e.error().kind(), "server_error");
+    assert!(e.to_string().contains("tried down/m, late/m"), "{e}");
+}
+
+#[tokio::test]
+async fn editing_dotenv_reloads_only_the_provider_it_touches() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("provider_config.json");
+    let location = ConfigLocation::for_file(config.clone(), dir.path());
+    let manager = ProviderManager::builder()
+        .location(location)
+        .build()
+        .await
+        .unwrap();
+    let mut watcher = ConfigWatcher::new(&manager).unwrap();
+    assert!(watcher.reload_changed(&manager).await.unwrap().is_empty());
+
+    std::fs::write(dir.path().join(".env"), "ROUTING_TEST_GREETING=bonjour\n").unwrap();
+    let r = watcher.reload_changed(&manager).await.unwrap();
+    assert_eq!(r.providers, vec!["answers"]);
+    let reply = manager
+        .chat(&m("answers/m"), request())
+        .await
+        .unwrap()
+        .collect_response()
+        .await
+        .unwrap();
+    assert_eq!(reply.text, "bonjour");
+
+    // Disabling a provider in the config file reloads it, and only it.
+    std::fs::write(
+        &config,
+        r#"{"providers": [{"id": "down", "enabled": false}]}"#,
+    )
+    .unwrap();
+    let r = watcher.reload_changed(&manager).await.unwrap();
+    assert_eq!(r.providers, vec!["down"]);
+    assert_eq!(r.files, vec![config.clone()]);
+    assert!(!manager.info("down").unwrap().status.is_ready());
+
+    // A broken file is an error and leaves the providers as they were.
+    std::fs::write(&config, "{ not json").unwrap();
+    assert!(watcher.reload_changed(&manager).await.is_err());
+    assert!(manager.info("answers").unwrap().status.is_ready());
+    // Seen once: the same broken file is not reported again.
+    assert!(watcher.reload_changed(&manager).await.unwrap().is_empty());
+}
