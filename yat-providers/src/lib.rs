@@ -6,9 +6,24 @@
 //! write `use yat_providers as _;`) from the binary.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "anthropic")]
+#[cfg_attr(docsrs, doc(cfg(feature = "anthropic")))]
+pub mod anthropic;
+#[cfg(feature = "cohere")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cohere")))]
+pub mod cohere;
+#[cfg(feature = "gemini-wire")]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "gemini", feature = "google"))))]
+pub mod gemini;
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+pub mod http;
 #[cfg(feature = "mock")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;
+#[cfg(feature = "openai-wire")]
+#[cfg_attr(docsrs, doc(cfg(feature = "openai-wire")))]
+pub mod openai;
 
 use yat_core::manager::ManagerBuilder;
 
@@ -19,14 +34,28 @@ use yat_core::manager::ManagerBuilder;
 /// Calling it also guarantees the linker keeps this crate, and with it every
 /// enabled provider's registration.
 pub fn link(builder: ManagerBuilder) -> ManagerBuilder {
+    #[cfg(feature = "openai-wire")]
+    let builder = builder.dynamic_source(std::sync::Arc::new(openai::custom::definitions));
     builder
 }
 
 /// The ids of the providers compiled into this build of the crate, sorted.
+// One push per feature: a `vec![]` literal cannot leave out elements by cfg.
+#[allow(clippy::vec_init_then_push)]
 pub fn enabled_providers() -> Vec<&'static str> {
     let mut v: Vec<&'static str> = Vec::new();
     #[cfg(feature = "mock")]
     v.push("mock");
+    #[cfg(feature = "openai-wire")]
+    v.extend(openai::presets::ALL.iter().map(|p| p.id));
+    #[cfg(feature = "anthropic")]
+    v.push("anthropic");
+    #[cfg(feature = "gemini")]
+    v.push("gemini");
+    #[cfg(feature = "google")]
+    v.push("google");
+    #[cfg(feature = "cohere")]
+    v.push("cohere");
     v.sort_unstable();
     v
 }

@@ -32,15 +32,30 @@ use yat_core::{
 const ID: &str = "mock";
 
 const SETTINGS: &[SettingSpec] = &[
-    SettingSpec::new("chunk_size", "Characters per chunk", SettingKind::Integer, &[])
-        .default_value("8")
-        .help("How many characters each streamed delta carries"),
-    SettingSpec::new("delay_ms", "Delay between chunks (ms)", SettingKind::Integer, &[])
-        .help("Pause between deltas, to imitate a slow model"),
+    SettingSpec::new(
+        "chunk_size",
+        "Characters per chunk",
+        SettingKind::Integer,
+        &[],
+    )
+    .default_value("8")
+    .help("How many characters each streamed delta carries"),
+    SettingSpec::new(
+        "delay_ms",
+        "Delay between chunks (ms)",
+        SettingKind::Integer,
+        &[],
+    )
+    .help("Pause between deltas, to imitate a slow model"),
     SettingSpec::text("fail", "Inject a failure", &[])
         .help("init | list_models | stream | after:N"),
-    SettingSpec::new("fail_after", "Chunks before mock-fail-mid fails", SettingKind::Integer, &[])
-        .default_value("3"),
+    SettingSpec::new(
+        "fail_after",
+        "Chunks before mock-fail-mid fails",
+        SettingKind::Integer,
+        &[],
+    )
+    .default_value("3"),
 ];
 
 yat_core::register_provider! {
@@ -335,7 +350,9 @@ mod tests {
     async fn echo_streams_the_last_user_message_in_chunks() {
         let p = ready(&[("chunk_size", "3")]).await;
         let events: Vec<_> = futures::StreamExt::collect::<Vec<_>>(
-            p.stream_chat(&req("mock-echo", "héllo wörld")).await.unwrap(),
+            p.stream_chat(&req("mock-echo", "héllo wörld"))
+                .await
+                .unwrap(),
         )
         .await;
         let deltas: Vec<String> = events
@@ -394,7 +411,9 @@ mod tests {
             .unwrap_err();
         assert!(matches!(e, YatError::Unavailable { .. }));
         // Re-initialization starts clean.
-        p.initialize(&ResolvedSettings::from_pairs(ID, &[])).await.unwrap();
+        p.initialize(&ResolvedSettings::from_pairs(ID, &[]))
+            .await
+            .unwrap();
         assert!(p.list_models().await.is_ok());
 
         let p = ready(&[("fail", "list_models")]).await;

@@ -1,0 +1,372 @@
+//! From an HTTP status, its headers and the provider's JSON error body to
+//! one [`YatError`].
+//!
+//! Each provider extracts what its own body says into an [`ErrorBody`]
+//! (message, machine code, a retry hint); [`classify`] then applies the rules
+//! every API shares. Status decides first; the code and message refine it,
+//! because several vendors send quota, context-length and safety failures
+//! with a plain 400 or 429.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use reqwest::header::HeaderMap;
+use yat_core::{error::excerpt, Failure, YatError};
+
+/// What a provider's error body says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ErrorBody {
+    /// The human message.
+    pub message: Option<String>,
+    /// Machine codes: `type`, `code`, `status`, reasons — anything that names the failure.
+    pub codes: Vec<String>,
+    /// A retry delay given in the body (Gemini's `RetryInfo`).
+    pub retry_after: Option<Duration>,
+}
+
+/// A code a provider's [`ErrorBody`] parser adds when the body, read with
+/// what it knows of its API, shows a quota that short retries will not clear
+/// (Gemini's per-day quota, Cohere's trial-key monthly cap).
+pub const QUOTA_EXHAUSTED: &str = "yat:quota_exhausted";
+
+/// A code a provider's parser adds when the body shows a transient rate
+/// limit although its message speaks of quota and billing (Gemini's 429
+/// says "check your plan and billing details" for a per-minute limit); the
+/// quota guess from those words then stands down.
+pub const RATE_LIMITED: &str = "yat:rate_limited";
+
+/// Reads the common shapes: `{"error": {"message", "type", "code", "status"}}`,
+/// `{"error": "text"}`, `{"message": ...}`, `{"detail": ...}`. Returns an empty
+/// body when the bytes are not JSON.
+pub fn parse_generic(body: &[u8]) -> ErrorBody {
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return ErrorBody::default();
+    };
+    let mut out = ErrorBody::default();
+    let err = v.get("error").unwrap_or(&v);
+    match err {
+        serde_json::Value::String(s) => out.message = Some(s.clone()),
+        serde_json::Value::Object(o) => {
+            out.message = o
+                .get("message")
+                .or_else(|| o.get("detail"))
+                .and_then(|m| m.as_str())
+                .map(str::to_owned);
+            for key in ["type", "code", "status"] {
+                match o.get(key) {
+                    Some(serde_json::Value::String(s)) => out.codes.push(s.clone()),
+                    Some(serde_json::Value::Number(n)) => out.codes.push(n.to_string()),
+                    _ => {}
+                }
+            }
+        }
+        _ => {}
+    }
+    if out.message.is_none() {
+        out.message = v
+            .get("message")
+            .or_else(|| v.get("detail"))
+            .and_then(|m| m.as_str())
+            .map(str::to_owned);
+    }
+    out
+}
+
+/// The wait a response asks for: `retry-after-ms` (milliseconds, sent by
+/// OpenAI and some gateways), else `retry-after` as seconds or as an HTTP
+/// date, else the `x-ratelimit-reset-*` headers.
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    if let Some(ms) =
+        header_str(headers, "retry-after-ms").and_then(|v| v.trim().parse::<f64>().ok())
+    {
+        if ms.is_finite() && ms >= 0.0 {
+            return Some(Duration::from_secs_f64(ms / 1000.0));
+        }
+    }
+    if let Some(v) = header_str(headers, "retry-after").map(str::trim) {
+        if let Ok(secs) = v.parse::<f64>() {
+            return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+        }
+        if let Ok(when) = httpdate::parse_http_date(v) {
+            return Some(
+                when.duration_since(SystemTime::now())
+                    .unwrap_or(Duration::ZERO),
+            );
+        }
+    }
+    rate_limit_reset(headers)
+}
+
+/// `x-ratelimit-reset`: the Cohere SDK reads it as a Unix time in seconds,
+/// other servers send the seconds left (or a Unix time in milliseconds).
+/// The sizes cannot be confused (a Unix time is above 10^9), so all three
+/// are accepted.
+fn rate_limit_reset(headers: &HeaderMap) -> Option<Duration> {
+    let v: f64 = header_str(headers, "x-ratelimit-reset")?
+        .trim()
+        .parse()
+        .ok()?;
+    if !v.is_finite() || v < 0.0 {
+        return None;
+    }
+    let now = || {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(0.0)
+    };
+    let secs = if v >= 1e12 {
+        v / 1000.0 - now()
+    } else if v >= 1e9 {
+        v - now()
+    } else {
+        v
+    };
+    Some(Duration::from_secs_f64(secs.max(0.0)))
+}
+
+fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn mentions(haystack: &[&str], needles: &[&str]) -> bool {
+    haystack.iter().any(|h| {
+        let h = h.to_ascii_lowercase();
+        needles.iter().any(|n| h.contains(n))
+    })
+}
+
+/// Maps a failed response to the taxonomy.
+pub fn classify(
+    provider: &str,
+    status: u16,
+    headers: &HeaderMap,
+    raw_body: &[u8],
+    body: ErrorBody,
+) -> YatError {
+    let message = body.message.clone().unwrap_or_else(|| {
+        if raw_body.is_empty() {
+            "no error body".to_owned()
+        } else {
+            format!("unexpected error body: {}", excerpt(raw_body, 200))
+        }
+    });
+    let mut words: Vec<&str> = body.codes.iter().map(String::as_str).collect();
+    words.push(&message);
+    let failure = Failure::http(provider, status, message.clone());
+    let wait = retry_after(headers).or(body.retry_after);
+
+    let rate_limited = body.codes.iter().any(|c| c == RATE_LIMITED);
+    if status == 402
+        || mentions(&words, &["insufficient_quota", QUOTA_EXHAUSTED])
+        || (!rate_limited && mentions(&words, &["billing", "credit balance"]))
+    {
+        return YatError::QuotaExhausted(failure);
+    }
+    if mentions(
+        &words,
+        &[
+            "context_length",
+            "context length",
+            "too many tokens",
+            "maximum context",
+            "exceeds the maximum number of tokens",
+            "prompt is too long",
+        ],
+    ) {
+        return YatError::ContextLengthExceeded(failure);
+    }
+    if mentions(
+        &words,
+        &["api_key_invalid", "invalid_api_key", "authentication_error"],
+    ) {
+        return YatError::Authentication(failure);
+    }
+    if mentions(
+        &words,
+        &["content_filter", "content_policy", "safety", "blocked"],
+    ) && (400..500).contains(&status)
+    {
+        return YatError::ContentBlocked(failure);
+    }
+    match status {
+        401 | 498 => YatError::Authentication(failure),
+        // Google's CANCELLED and Cohere's "request cancelled": the request
+        // was abandoned, which says nothing about whether it was valid.
+        499 => YatError::Cancelled {
+            provider: provider.to_owned(),
+        },
+        403 => YatError::Permission(failure),
+        404 => YatError::ModelNotFound(failure),
+        429 => YatError::RateLimited {
+            failure,
+            retry_after: wait,
+        },
+        503 | 529 => YatError::Overloaded {
+            failure,
+            retry_after: wait,
+        },
+        408 | 409 | 425 | 500..=599 => {
+            if mentions(&words, &["overloaded"]) {
+                YatError::Overloaded {
+                    failure,
+                    retry_after: wait,
+                }
+            } else {
+                YatError::Server(failure)
+            }
+        }
+        _ => YatError::InvalidRequest(failure),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderMap, HeaderValue};
+
+    fn h(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut m = HeaderMap::new();
+        for (k, v) in pairs {
+            m.insert(*k, HeaderValue::from_str(v).unwrap());
+        }
+        m
+    }
+
+    fn map(status: u16, headers: &HeaderMap, body: &str) -> YatError {
+        classify(
+            "p",
+            status,
+            headers,
+            body.as_bytes(),
+            parse_generic(body.as_bytes()),
+        )
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(
+            retry_after(&h(&[("retry-after", "7")])),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            retry_after(&h(&[("retry-after-ms", "1500"), ("retry-after", "9")])),
+            Some(Duration::from_millis(1500))
+        );
+        let future = SystemTime::now() + Duration::from_secs(30);
+        let d = retry_after(&h(&[("retry-after", &httpdate::fmt_http_date(future))])).unwrap();
+        assert!(
+            d > Duration::from_secs(25) && d <= Duration::from_secs(30),
+            "{d:?}"
+        );
+        let past = httpdate::fmt_http_date(SystemTime::UNIX_EPOCH);
+        assert_eq!(
+            retry_after(&h(&[("retry-after", &past)])),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(retry_after(&h(&[("retry-after", "soon")])), None);
+        assert_eq!(retry_after(&h(&[("retry-after", "-1")])), None);
+    }
+
+    #[test]
+    fn x_ratelimit_reset_as_unix_seconds_millis_or_a_wait() {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let in_30 = (now + 30).to_string();
+        let d = retry_after(&h(&[("x-ratelimit-reset", &in_30)])).unwrap();
+        assert!(
+            d > Duration::from_secs(25) && d <= Duration::from_secs(30),
+            "{d:?}"
+        );
+        let in_30_ms = ((now + 30) * 1000).to_string();
+        let d = retry_after(&h(&[("x-ratelimit-reset", &in_30_ms)])).unwrap();
+        assert!(
+            d > Duration::from_secs(25) && d <= Duration::from_secs(30),
+            "{d:?}"
+        );
+        assert_eq!(
+            retry_after(&h(&[("x-ratelimit-reset", "12")])),
+            Some(Duration::from_secs(12))
+        );
+        assert_eq!(
+            retry_after(&h(&[("x-ratelimit-reset", "1000000000")])),
+            Some(Duration::ZERO)
+        );
+        // retry-after wins when both are sent.
+        assert_eq!(
+            retry_after(&h(&[("retry-after", "2"), ("x-ratelimit-reset", "12")])),
+            Some(Duration::from_secs(2))
+        );
+    }
+
+    #[test]
+    fn status_rules() {
+        let none = HeaderMap::new();
+        assert!(matches!(map(401, &none, "{}"), YatError::Authentication(_)));
+        assert!(matches!(map(403, &none, "{}"), YatError::Permission(_)));
+        assert!(matches!(map(404, &none, "{}"), YatError::ModelNotFound(_)));
+        assert!(matches!(map(400, &none, "{}"), YatError::InvalidRequest(_)));
+        assert!(matches!(map(500, &none, "{}"), YatError::Server(_)));
+        assert!(matches!(map(529, &none, "{}"), YatError::Overloaded { .. }));
+        let e = map(
+            429,
+            &h(&[("retry-after", "3")]),
+            r#"{"error":{"message":"slow"}}"#,
+        );
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(3)));
+        assert!(e.to_string().contains("slow"));
+    }
+
+    #[test]
+    fn body_refines_status() {
+        let none = HeaderMap::new();
+        let quota = r#"{"error":{"message":"You exceeded your current quota","type":"insufficient_quota","code":"insufficient_quota"}}"#;
+        assert!(matches!(
+            map(429, &none, quota),
+            YatError::QuotaExhausted(_)
+        ));
+        let ctx = r#"{"error":{"message":"This model's maximum context length is 8192 tokens","code":"context_length_exceeded"}}"#;
+        assert!(matches!(
+            map(400, &none, ctx),
+            YatError::ContextLengthExceeded(_)
+        ));
+        assert!(matches!(map(402, &none, "{}"), YatError::QuotaExhausted(_)));
+        assert!(matches!(map(499, &none, "{}"), YatError::Cancelled { .. }));
+    }
+
+    #[test]
+    fn parser_codes_settle_quota_against_rate_limit() {
+        let none = HeaderMap::new();
+        let msg = "You exceeded your current quota, please check your plan and billing details.";
+        let body = |code: &str| ErrorBody {
+            message: Some(msg.into()),
+            codes: vec![code.into()],
+            retry_after: None,
+        };
+        // The words alone suggest quota...
+        let e = classify("p", 429, &none, b"", body("RESOURCE_EXHAUSTED"));
+        assert!(matches!(e, YatError::QuotaExhausted(_)), "{e:?}");
+        // ...unless the parser knows it is a rate limit...
+        let e = classify("p", 429, &none, b"", body(RATE_LIMITED));
+        assert!(matches!(e, YatError::RateLimited { .. }), "{e:?}");
+        // ...and a parser can say quota where the words do not.
+        let mut b = body(QUOTA_EXHAUSTED);
+        b.message = Some("limited to 1000 API calls / month".into());
+        assert!(matches!(
+            classify("p", 429, &none, b"", b),
+            YatError::QuotaExhausted(_)
+        ));
+    }
+
+    #[test]
+    fn html_body_gives_an_excerpt() {
+        let e = map(
+            502,
+            &HeaderMap::new(),
+            "<html><body>Bad gateway</body></html>",
+        );
+        assert!(matches!(e, YatError::Server(_)));
+        assert!(e.to_string().contains("<html>"), "{e}");
+    }
+}

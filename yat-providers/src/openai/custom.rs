@@ -1,0 +1,195 @@
+//! User-defined OpenAI-compatible endpoints, declared in `provider_config.json`.
+//!
+//! ```json
+//! {"providers": [{
+//!   "id": "lab-server",
+//!   "name": "Lab server",
+//!   "type": "openai-compatible",
+//!   "base_url": "http://10.0.0.5:8000/v1",
+//!   "api_key_env": "LAB_SERVER_KEY",
+//!   "models": ["llama-3.1-70b"]
+//! }]}
+//! ```
+//!
+//! An entry is user-defined when its `type` is `openai-compatible` (the
+//! original app's `type` field otherwise holds labels like `cloud`, which
+//! are kept untouched). `api_key_env` makes a key required and names the
+//! variable it is read from (besides `<ID>_API_KEY`); without it the key is
+//! optional. `models` is offered when the server has no `GET /models`;
+//! `max_tokens_field` (`max_tokens` | `max_completion_tokens`) and
+//! `stream_usage` (bool) tune the request like the built-in presets.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use serde_json::Value;
+use yat_core::config::ProviderEntry;
+use yat_core::{ProviderConfig, ProviderDef, SettingSpec};
+
+use super::{MaxTokensField, OpenAiCompatible, Profile};
+use crate::http;
+
+/// The `type` value that marks a user-defined endpoint.
+pub const TYPE: &str = "openai-compatible";
+
+/// Setting specs hold `&'static str`; entries from a file are interned once
+/// per distinct string, so repeated reloads do not grow memory.
+fn intern(s: &str) -> &'static str {
+    static POOL: OnceLock<Mutex<BTreeSet<&'static str>>> = OnceLock::new();
+    let mut pool = POOL
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(found) = pool.get(s) {
+        return found;
+    }
+    let leaked: &'static str = Box::leak(s.to_owned().into_boxed_str());
+    pool.insert(leaked);
+    leaked
+}
+
+fn intern_slice(items: Vec<&'static str>) -> &'static [&'static str] {
+    static POOL: OnceLock<Mutex<BTreeSet<&'static [&'static str]>>> = OnceLock::new();
+    let mut pool = POOL
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(found) = pool.get(items.as_slice()) {
+        return found;
+    }
+    let leaked: &'static [&'static str] = Box::leak(items.into_boxed_slice());
+    pool.insert(leaked);
+    leaked
+}
+
+fn str_field<'a>(e: &'a ProviderEntry, key: &str) -> Option<&'a str> {
+    e.extra
+        .get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+}
+
+/// Whether `entry` declares a user-defined endpoint.
+pub fn is_custom(entry: &ProviderEntry) -> bool {
+    matches!(str_field(entry, "type"), Some(t) if t.eq_ignore_ascii_case(TYPE) || t.eq_ignore_ascii_case("openai_compatible"))
+}
+
+/// The provider definition of one user-defined entry, or why it is unusable.
+pub fn definition(entry: &ProviderEntry) -> Result<ProviderDef, String> {
+    let id = entry.id.trim();
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(format!(
+            "provider id {id:?} must be letters, digits, - or _"
+        ));
+    }
+    let base_url = str_field(entry, "base_url")
+        .ok_or_else(|| format!("provider {id:?}: an openai-compatible entry needs \"base_url\""))?;
+    let key_env = str_field(entry, "api_key_env");
+    let models: Vec<String> = entry
+        .extra
+        .get("models")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    let max_tokens_field = match str_field(entry, "max_tokens_field") {
+        Some("max_completion_tokens") => MaxTokensField::MaxCompletionTokens,
+        _ => MaxTokensField::MaxTokens,
+    };
+    let stream_usage = entry
+        .extra
+        .get("stream_usage")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+
+    let key_spec = match key_env {
+        Some(var) => {
+            SettingSpec::secret("api_key", "API key", intern_slice(vec![intern(var)])).required()
+        }
+        None => SettingSpec::secret("api_key", "API key (optional)", &[]),
+    };
+    let settings = vec![
+        key_spec,
+        SettingSpec::url("base_url", "Base URL", &[]).default_value(intern(base_url)),
+        http::CONNECT_TIMEOUT,
+        http::FIRST_BYTE_TIMEOUT,
+        http::IDLE_TIMEOUT,
+        http::MAX_RETRIES,
+    ];
+    let profile = Profile {
+        id: id.to_owned(),
+        default_base_url: base_url.to_owned(),
+        max_tokens_field,
+        stream_usage,
+        list_models: models.is_empty(),
+        static_models: models,
+    };
+    let name = entry.name.clone().unwrap_or_else(|| id.to_owned());
+    Ok(ProviderDef::dynamic(
+        id,
+        name,
+        settings,
+        (env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")),
+        Arc::new(move || Ok(Box::new(OpenAiCompatible::new(profile.clone())))),
+    ))
+}
+
+/// Every usable user-defined endpoint in `config`. Unusable entries are
+/// logged and skipped; they never stop the others.
+pub fn definitions(config: &ProviderConfig) -> Vec<ProviderDef> {
+    config
+        .providers
+        .iter()
+        .filter(|e| is_custom(e))
+        .filter_map(|e| match definition(e) {
+            Ok(d) => Some(d),
+            Err(why) => {
+                tracing::warn!("{why}");
+                None
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_becomes_a_definition() {
+        let cfg: ProviderConfig = serde_json::from_str(
+            r#"{"providers":[
+                {"id":"lab","name":"Lab","type":"openai-compatible","base_url":"http://127.0.0.1:9/v1","api_key_env":"LAB_KEY","models":["m1"]},
+                {"id":"openai","type":"cloud"},
+                {"id":"broken","type":"openai-compatible"}
+            ]}"#,
+        )
+        .unwrap();
+        let defs = definitions(&cfg);
+        assert_eq!(defs.len(), 1);
+        let d = &defs[0];
+        assert_eq!(d.id, "lab");
+        assert_eq!(d.name, "Lab");
+        assert!(d.user_defined);
+        assert_eq!(d.settings[0].env_vars, &["LAB_KEY"]);
+        assert!(d.settings[0].required);
+        assert_eq!(d.settings[1].default, Some("http://127.0.0.1:9/v1"));
+    }
+
+    #[test]
+    fn interning_reuses_strings() {
+        assert!(std::ptr::eq(intern("abc"), intern("abc")));
+        assert!(std::ptr::eq(
+            intern_slice(vec!["x"]),
+            intern_slice(vec!["x"])
+        ));
+    }
+}

@@ -1,0 +1,183 @@
+//! `openai` and the OpenAI-compatible family.
+//!
+//! API reference: OpenAI Chat Completions (`POST /chat/completions` with
+//! `stream: true`) and `GET /models`; see `shared/wire-formats.md` §1.
+//!
+//! One implementation serves OpenAI itself, every compatible vendor in
+//! [`presets`] (each a registered provider with its own id, base URL, key
+//! variable and quirks, written down as data), and user-defined endpoints
+//! declared in `provider_config.json` ([`custom`]).
+//!
+//! Quirks worth knowing: OpenAI wants `max_completion_tokens` (reasoning
+//! models reject `max_tokens`), compatible servers mostly want `max_tokens`;
+//! usage only arrives when `stream_options.include_usage` is sent, which some
+//! servers reject, so it is a per-preset switch; OpenAI's 401 messages echo a
+//! masked key prefix, which the transport scrubs.
+
+pub mod custom;
+pub mod presets;
+pub mod stream;
+pub mod wire;
+
+use std::sync::Arc;
+
+use reqwest::header::{HeaderName, ACCEPT, AUTHORIZATION};
+use yat_core::{
+    async_trait, Capabilities, ChatRequest, ChatStream, LlmProvider, ModelInfo, ResolvedSettings,
+    Secret, YatError,
+};
+
+use crate::http::{join_url, parse_generic, HttpOptions, HttpRequest, Transport};
+pub use wire::MaxTokensField;
+
+/// What differs between OpenAI-compatible servers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    /// Provider id.
+    pub id: String,
+    /// Base URL used when the `base_url` setting is not set.
+    pub default_base_url: String,
+    /// The token-limit field the server understands.
+    pub max_tokens_field: MaxTokensField,
+    /// Whether to send `stream_options.include_usage` (servers that reject it
+    /// may still volunteer usage; it is read whenever it appears).
+    pub stream_usage: bool,
+    /// Models to offer when the server has no usable `GET /models`.
+    pub static_models: Vec<String>,
+    /// Whether `GET /models` exists.
+    pub list_models: bool,
+}
+
+/// An OpenAI-compatible provider instance.
+#[derive(Debug)]
+pub struct OpenAiCompatible {
+    profile: Arc<Profile>,
+    live: Option<Live>,
+}
+
+#[derive(Debug)]
+struct Live {
+    base_url: String,
+    key: Option<Secret>,
+    organization: Option<String>,
+    project: Option<String>,
+    transport: Transport,
+}
+
+impl OpenAiCompatible {
+    /// An uninitialized instance for `profile`.
+    pub fn new(profile: Profile) -> Self {
+        OpenAiCompatible {
+            profile: Arc::new(profile),
+            live: None,
+        }
+    }
+
+    fn live(&self) -> Result<&Live, YatError> {
+        self.live.as_ref().ok_or_else(|| YatError::Unavailable {
+            provider: self.profile.id.clone(),
+            reason: "not initialized".into(),
+        })
+    }
+
+    /// The chat request as it goes on the wire (pure: no I/O).
+    pub fn chat_request(&self, req: &ChatRequest) -> Result<HttpRequest, YatError> {
+        let live = self.live()?;
+        let body = wire::ChatBody::new(req, self.profile.max_tokens_field, self.profile.stream_usage);
+        let r = HttpRequest::post_json(join_url(&live.base_url, "chat/completions"), &body)?
+            .header(ACCEPT, "text/event-stream");
+        Ok(self.authorize(live, r))
+    }
+
+    fn authorize(&self, live: &Live, mut r: HttpRequest) -> HttpRequest {
+        if let Some(k) = &live.key {
+            r = r.header(AUTHORIZATION, format!("Bearer {}", k.expose()));
+        }
+        if let Some(o) = &live.organization {
+            r = r.header(HeaderName::from_static("openai-organization"), o.clone());
+        }
+        if let Some(p) = &live.project {
+            r = r.header(HeaderName::from_static("openai-project"), p.clone());
+        }
+        r
+    }
+}
+
+#[async_trait]
+impl LlmProvider for OpenAiCompatible {
+    async fn initialize(&mut self, settings: &ResolvedSettings) -> Result<(), YatError> {
+        // A re-initialization starts clean: the old client goes with `live`.
+        self.live = None;
+        let base_url = settings
+            .get("base_url")
+            .filter(|u| !u.is_empty())
+            .unwrap_or(&self.profile.default_base_url)
+            .to_owned();
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            return Err(YatError::InvalidSetting {
+                provider: self.profile.id.clone(),
+                key: "base_url".into(),
+                message: format!("{base_url:?} is not an http(s) URL"),
+            });
+        }
+        let key = settings.secret("api_key").filter(|k| !k.is_empty());
+        let transport = Transport::new(&self.profile.id, HttpOptions::from_settings(settings)?, parse_generic)
+            .redacting(key.clone());
+        self.live = Some(Live {
+            base_url,
+            key,
+            organization: settings.get("organization").map(str::to_owned),
+            project: settings.get("project").map(str::to_owned),
+            transport,
+        });
+        Ok(())
+    }
+
+    async fn list_models(&self) -> Result<Vec<ModelInfo>, YatError> {
+        let live = self.live()?;
+        let statics = || {
+            self.profile
+                .static_models
+                .iter()
+                .map(|m| ModelInfo::new(&self.profile.id, m.clone()))
+                .collect::<Vec<_>>()
+        };
+        if !self.profile.list_models {
+            return Ok(statics());
+        }
+        let req = self.authorize(live, HttpRequest::get(join_url(&live.base_url, "models")));
+        let list: wire::ModelList = live.transport.json(&req).await?;
+        let mut models: Vec<ModelInfo> = list
+            .data
+            .into_iter()
+            .map(|m| {
+                let mut info = ModelInfo::new(&self.profile.id, m.id);
+                if let Some(n) = m.name {
+                    info.display_name = n;
+                }
+                info.context_length = m.context_length;
+                info
+            })
+            .collect();
+        if models.is_empty() {
+            models = statics();
+        }
+        models.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(models)
+    }
+
+    async fn stream_chat(&self, req: &ChatRequest) -> Result<ChatStream, YatError> {
+        let http = self.chat_request(req)?;
+        let id = self.profile.id.clone();
+        self.live()?
+            .transport
+            .stream(&http, || Box::new(stream::ChunkDecoder::new(&id)))
+            .await
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::default()
+            .with_usage(self.profile.stream_usage)
+            .with_stop_sequences(true)
+    }
+}

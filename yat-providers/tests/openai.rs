@@ -1,0 +1,378 @@
+//! The OpenAI provider (and its compatible family) against a local fake
+//! server speaking Chat Completions byte for byte.
+#![cfg(feature = "openai")]
+
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use yat_core::testkit::{assert_conformance, Options};
+use yat_core::{
+    ChatEvent, ChatRequest, ChatStreamExt, Finish, FinishReason, LlmProvider, Message,
+    ResolvedSettings, Usage, YatError,
+};
+use yat_fakeserver::{Action, FakeServer, Response, Route, Split};
+use yat_providers::openai::{presets, OpenAiCompatible};
+
+const KEY: &str = "sk-test-planted-0123456789";
+
+/// The spec's streaming example plus the usage chunk `include_usage` adds.
+const TRANSCRIPT: &str = concat!(
+    "data: {\"id\":\"chatcmpl-123\",\"object\":\"chat.completion.chunk\",\"created\":1694268190,\"model\":\"gpt-4o-mini\",\"system_fingerprint\":\"fp_44709d6fcb\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":null,\"finish_reason\":null}],\"usage\":null}\n\n",
+    "data: {\"id\":\"chatcmpl-123\",\"object\":\"chat.completion.chunk\",\"created\":1694268190,\"model\":\"gpt-4o-mini\",\"system_fingerprint\":\"fp_44709d6fcb\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hello\"},\"logprobs\":null,\"finish_reason\":null}],\"usage\":null}\n\n",
+    "data: {\"id\":\"chatcmpl-123\",\"object\":\"chat.completion.chunk\",\"created\":1694268190,\"model\":\"gpt-4o-mini\",\"system_fingerprint\":\"fp_44709d6fcb\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" wörld ✓\"},\"logprobs\":null,\"finish_reason\":null}],\"usage\":null}\n\n",
+    "data: {\"id\":\"chatcmpl-123\",\"object\":\"chat.completion.chunk\",\"created\":1694268190,\"model\":\"gpt-4o-mini\",\"system_fingerprint\":\"fp_44709d6fcb\",\"choices\":[{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":\"stop\"}],\"usage\":null}\n\n",
+    "data: {\"id\":\"chatcmpl-123\",\"object\":\"chat.completion.chunk\",\"created\":1694268190,\"model\":\"gpt-4o-mini\",\"system_fingerprint\":\"fp_44709d6fcb\",\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":3,\"total_tokens\":12,\"prompt_tokens_details\":{\"cached_tokens\":0},\"completion_tokens_details\":{\"reasoning_tokens\":0}}}\n\n",
+    "data: [DONE]\n\n",
+);
+
+fn expected_events() -> Vec<ChatEvent> {
+    vec![
+        ChatEvent::Delta {
+            text: "Hello".into(),
+        },
+        ChatEvent::Delta {
+            text: " wörld ✓".into(),
+        },
+        ChatEvent::Usage(Usage {
+            input_tokens: 9,
+            output_tokens: 3,
+        }),
+        ChatEvent::Finish(Finish::new(FinishReason::Stop, "stop")),
+    ]
+}
+
+async fn provider(server: &FakeServer, extra: &[(&str, &str)]) -> OpenAiCompatible {
+    let mut p = OpenAiCompatible::new(presets::openai::PRESET.profile());
+    let base = format!("{}/v1", server.url());
+    let mut pairs = vec![("api_key", KEY), ("base_url", base.as_str())];
+    pairs.extend_from_slice(extra);
+    p.initialize(&ResolvedSettings::from_pairs("openai", &pairs))
+        .await
+        .unwrap();
+    p
+}
+
+fn request() -> ChatRequest {
+    ChatRequest::new(
+        "gpt-4o-mini",
+        vec![Message::system("Be brief."), Message::user("Say hello")],
+    )
+    .temperature(0.7)
+    .max_tokens(256)
+}
+
+async fn events(p: &OpenAiCompatible) -> Result<Vec<ChatEvent>, YatError> {
+    let mut s = p.stream_chat(&request()).await?;
+    let mut out = Vec::new();
+    while let Some(ev) = s.next().await {
+        out.push(ev?);
+    }
+    Ok(out)
+}
+
+fn chat_route(resp: Response) -> Route {
+    Route::new("POST", "/v1/chat/completions").respond(resp)
+}
+
+#[tokio::test]
+async fn sends_the_documented_request() {
+    let server = FakeServer::start(vec![chat_route(Response::sse(TRANSCRIPT))])
+        .await
+        .unwrap();
+    let p = provider(&server, &[("organization", "org-1"), ("project", "proj-1")]).await;
+    events(&p).await.unwrap();
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 1);
+    let r = &reqs[0];
+    assert_eq!(r.method, "POST");
+    assert_eq!(r.path, "/v1/chat/completions");
+    assert_eq!(
+        r.header("authorization"),
+        Some(format!("Bearer {KEY}").as_str())
+    );
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    assert_eq!(r.header("accept"), Some("text/event-stream"));
+    assert_eq!(r.header("openai-organization"), Some("org-1"));
+    assert_eq!(r.header("openai-project"), Some("proj-1"));
+    let expected: serde_json::Value = serde_json::from_str(
+        r#"{"model":"gpt-4o-mini","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Say hello"}],"temperature":0.7,"max_completion_tokens":256,"stream":true,"stream_options":{"include_usage":true}}"#,
+    )
+    .unwrap();
+    assert_eq!(r.json(), expected);
+}
+
+#[tokio::test]
+async fn any_split_of_the_stream_gives_the_same_events() {
+    // Offset 1000 lands inside "ö" or "✓" for no transcript length in
+    // particular, so find a real multi-byte boundary to cut through.
+    let cut = TRANSCRIPT.find('ö').unwrap() + 1;
+    for split in [
+        Split::Whole,
+        Split::EveryByte,
+        Split::At(vec![cut]),
+        Split::Size(7),
+    ] {
+        let server = FakeServer::start(vec![chat_route(Response::sse(TRANSCRIPT).split(split))])
+            .await
+            .unwrap();
+        let p = provider(&server, &[]).await;
+        assert_eq!(events(&p).await.unwrap(), expected_events());
+    }
+}
+
+/// Answers like the real API: unknown models get the documented 404, a
+/// token limit of 1 gets one delta and `finish_reason: "length"`.
+fn model_aware(req: &yat_fakeserver::RecordedRequest) -> Response {
+    let body = req.json();
+    if body["model"] != "gpt-4o-mini" {
+        return Response::json(
+            404,
+            r#"{"error":{"message":"The model `x` does not exist or you do not have access to it.","type":"invalid_request_error","param":null,"code":"model_not_found"}}"#,
+        );
+    }
+    if body["max_completion_tokens"] == 1 {
+        return Response::sse(concat!(
+            "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hello\"},\"finish_reason\":null}],\"usage\":null}\n\n",
+            "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"length\"}],\"usage\":null}\n\n",
+            "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":1,\"total_tokens\":10}}\n\n",
+            "data: [DONE]\n\n",
+        ));
+    }
+    Response::sse(TRANSCRIPT)
+}
+
+#[tokio::test]
+async fn passes_the_conformance_suite() {
+    let server = FakeServer::start(vec![
+        Route::new("GET", "/v1/models").respond(Response::json(
+            200,
+            r#"{"object":"list","data":[{"id":"gpt-4o-mini","object":"model","created":1721172741,"owned_by":"system"}]}"#,
+        )),
+        Route::new("POST", "/v1/chat/completions").handle(model_aware),
+    ])
+    .await
+    .unwrap();
+    let p = provider(&server, &[]).await;
+    let report = assert_conformance(&p, &Options::default()).await;
+    // Stop sequences are claimed but need a probe; everything else ran.
+    assert_eq!(report.failures().len(), 0);
+}
+
+#[tokio::test]
+async fn documented_error_bodies_map_to_typed_errors() {
+    type Case<'a> = (u16, &'a str, &'a [(&'a str, &'a str)], &'a str);
+    let cases: &[Case] = &[
+        (
+            401,
+            r#"{"error":{"message":"Incorrect API key provided: sk-test***6789. You can find your API key at https://platform.openai.com/account/api-keys.","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}"#,
+            &[],
+            "authentication",
+        ),
+        (
+            404,
+            r#"{"error":{"message":"The model `gpt-9` does not exist or you do not have access to it.","type":"invalid_request_error","param":null,"code":"model_not_found"}}"#,
+            &[],
+            "model_not_found",
+        ),
+        (
+            400,
+            r#"{"error":{"message":"This model's maximum context length is 128000 tokens. However, your messages resulted in 130512 tokens.","type":"invalid_request_error","param":"messages","code":"context_length_exceeded"}}"#,
+            &[],
+            "context_length_exceeded",
+        ),
+        (
+            429,
+            r#"{"error":{"message":"Rate limit reached for gpt-4o-mini","type":"tokens","param":null,"code":"rate_limit_exceeded"}}"#,
+            &[("retry-after", "1")],
+            "rate_limited",
+        ),
+        (
+            429,
+            r#"{"error":{"message":"You exceeded your current quota, please check your plan and billing details.","type":"insufficient_quota","param":null,"code":"insufficient_quota"}}"#,
+            &[],
+            "quota_exhausted",
+        ),
+        (
+            403,
+            r#"{"error":{"message":"Country, region, or territory not supported","type":"request_forbidden","param":null,"code":"unsupported_country_region_territory"}}"#,
+            &[],
+            "permission",
+        ),
+    ];
+    for (status, body, headers, kind) in cases {
+        let mut resp = Response::json(*status, body);
+        for (k, v) in *headers {
+            resp = resp.header(k, v);
+        }
+        let server = FakeServer::start(vec![chat_route(resp)]).await.unwrap();
+        let p = provider(&server, &[("max_retries", "0")]).await;
+        let e = events(&p).await.unwrap_err();
+        assert_eq!(e.kind(), *kind, "{status}: {e}");
+        assert_eq!(e.status(), Some(*status));
+        assert_eq!(e.provider(), Some("openai"));
+        let shown = format!("{e} {e:?}");
+        assert!(!shown.contains("planted"), "key leaked: {shown}");
+        assert!(
+            !shown.contains("sk-test***"),
+            "masked key prefix leaked: {shown}"
+        );
+        if *kind == "rate_limited" {
+            assert_eq!(e.retry_after(), Some(Duration::from_secs(1)));
+        }
+    }
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_without_duplicating_output() {
+    let server = FakeServer::start(vec![Route::new("POST", "/v1/chat/completions")
+        .respond(Response::json(500, r#"{"error":{"message":"boom","type":"server_error"}}"#))
+        .respond(Response::json(503, r#"{"error":{"message":"The engine is currently overloaded, please try again later","type":"server_error"}}"#).header("retry-after-ms", "10"))
+        .respond(Response::sse(TRANSCRIPT))])
+    .await
+    .unwrap();
+    let p = provider(&server, &[("max_retries", "3")]).await;
+    assert_eq!(events(&p).await.unwrap(), expected_events());
+    assert_eq!(server.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn retries_are_bounded() {
+    let server = FakeServer::start(vec![chat_route(Response::json(
+        502,
+        "<html>bad gateway</html>",
+    ))])
+    .await
+    .unwrap();
+    let p = provider(&server, &[("max_retries", "2")]).await;
+    let e = events(&p).await.unwrap_err();
+    assert_eq!(e.kind(), "server_error", "{e}");
+    assert!(e.to_string().contains("bad gateway"), "{e}");
+    assert_eq!(server.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn in_stream_error_chunk_is_a_typed_error_after_the_text() {
+    let body = concat!(
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"},\"finish_reason\":null}]}\n\n",
+        "data: {\"error\":{\"message\":\"The server had an error while processing your request.\",\"type\":\"server_error\",\"param\":null,\"code\":null}}\n\n",
+    );
+    let server = FakeServer::start(vec![chat_route(Response::sse(body))])
+        .await
+        .unwrap();
+    let p = provider(&server, &[]).await;
+    let mut s = p.stream_chat(&request()).await.unwrap();
+    assert_eq!(
+        s.next().await.unwrap().unwrap(),
+        ChatEvent::Delta { text: "Hel".into() }
+    );
+    let e = s.next().await.unwrap().unwrap_err();
+    assert_eq!(e.kind(), "server_error", "{e}");
+    assert!(s.next().await.is_none());
+    // Output had started: no retry.
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn truncated_stream_is_an_error_not_a_short_reply() {
+    let cut = TRANSCRIPT.find("data: {\"id\":\"chatcmpl-123\",\"object\":\"chat.completion.chunk\",\"created\":1694268190,\"model\":\"gpt-4o-mini\",\"system_fingerprint\":\"fp_44709d6fcb\",\"choices\":[{\"index\":0,\"delta\":{},").unwrap();
+    let server = FakeServer::start(vec![chat_route(
+        Response::sse(&TRANSCRIPT[..cut]).then(Action::Close),
+    )])
+    .await
+    .unwrap();
+    let p = provider(&server, &[("max_retries", "0")]).await;
+    let r = p
+        .stream_chat(&request())
+        .await
+        .unwrap()
+        .collect_response()
+        .await;
+    let e = r.unwrap_err();
+    assert_eq!(e.kind(), "network", "{e}");
+}
+
+#[tokio::test]
+async fn dropping_the_stream_closes_the_connection() {
+    let head = &TRANSCRIPT[..TRANSCRIPT.find("data: {\"id\":\"chatcmpl-123\",\"object\":\"chat.completion.chunk\",\"created\":1694268190,\"model\":\"gpt-4o-mini\",\"system_fingerprint\":\"fp_44709d6fcb\",\"choices\":[{\"index\":0,\"delta\":{},").unwrap()];
+    let server = FakeServer::start(vec![chat_route(Response::sse(head).then(Action::Stall))])
+        .await
+        .unwrap();
+    let p = provider(&server, &[]).await;
+    let mut s = p.stream_chat(&request()).await.unwrap();
+    assert!(matches!(s.next().await, Some(Ok(ChatEvent::Delta { .. }))));
+    drop(s);
+    assert!(
+        server
+            .wait_for_client_disconnect(Duration::from_secs(5))
+            .await,
+        "the server never saw the connection close"
+    );
+}
+
+#[tokio::test]
+async fn idle_timeout_fires_on_a_stalled_stream() {
+    let head = &TRANSCRIPT[..TRANSCRIPT.find("\n\n").unwrap() + 2];
+    let server = FakeServer::start(vec![chat_route(Response::sse(head).then(Action::Stall))])
+        .await
+        .unwrap();
+    let p = provider(&server, &[("idle_timeout", "0.3"), ("max_retries", "0")]).await;
+    let start = Instant::now();
+    let e = match p.stream_chat(&request()).await {
+        Ok(s) => s.collect_response().await.unwrap_err(),
+        Err(e) => e,
+    };
+    assert_eq!(e.kind(), "timeout", "{e}");
+    assert!(start.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn html_page_with_200_is_a_malformed_response() {
+    let server = FakeServer::start(vec![chat_route(
+        Response::new(200)
+            .header("content-type", "text/html")
+            .body("<html><body>Please log in to the captive portal</body></html>"),
+    )])
+    .await
+    .unwrap();
+    let p = provider(&server, &[("max_retries", "0")]).await;
+    let e = events(&p).await.unwrap_err();
+    assert_eq!(e.kind(), "malformed_response", "{e}");
+    assert!(e.to_string().contains("captive portal"), "{e}");
+}
+
+#[tokio::test]
+async fn lists_models() {
+    let server = FakeServer::start(vec![Route::new("GET", "/v1/models").respond(Response::json(
+        200,
+        r#"{"object":"list","data":[{"id":"gpt-4o-mini","object":"model","created":1721172741,"owned_by":"system"},{"id":"gpt-4o","object":"model","created":1,"owned_by":"system"}]}"#,
+    ))])
+    .await
+    .unwrap();
+    let p = provider(&server, &[]).await;
+    let models = p.list_models().await.unwrap();
+    let ids: Vec<&str> = models.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(ids, vec!["gpt-4o", "gpt-4o-mini"]);
+    assert!(models.iter().all(|m| m.provider == "openai"));
+    let r = &server.requests()[0];
+    assert_eq!(
+        r.header("authorization"),
+        Some(format!("Bearer {KEY}").as_str())
+    );
+}
+
+#[tokio::test]
+async fn connection_refused_is_a_network_error() {
+    let server = FakeServer::start(vec![]).await.unwrap();
+    let url = server.url();
+    drop(server);
+    let mut p = OpenAiCompatible::new(presets::openai::PRESET.profile());
+    p.initialize(&ResolvedSettings::from_pairs(
+        "openai",
+        &[("api_key", KEY), ("base_url", &url), ("max_retries", "0")],
+    ))
+    .await
+    .unwrap();
+    let e = events(&p).await.unwrap_err();
+    assert_eq!(e.kind(), "network", "{e}");
+    assert!(!format!("{e:?}").contains("planted"));
+}
