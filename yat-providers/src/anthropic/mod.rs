@@ -1,0 +1,467 @@
+//! `anthropic`: Anthropic's Messages API (Claude models).
+//!
+//! API reference: platform.claude.com/docs/en/api/messages,
+//! platform.claude.com/docs/en/build-with-claude/streaming (the stream
+//! events), platform.claude.com/docs/en/api/errors,
+//! platform.claude.com/docs/en/api/rate-limits and
+//! platform.claude.com/docs/en/api/models; see `shared/wire-formats.md` §2.
+//!
+//! - Chat: `POST {base}/v1/messages` with `"stream": true`, authenticated by
+//!   `x-api-key` and versioned by `anthropic-version` (`2023-06-01`, the
+//!   current and only stable version); optional beta features are named in
+//!   `anthropic-beta` (a comma-separated list). The base URL ends before
+//!   `/v1`, as the official SDKs' does.
+//! - `max_tokens` is required by the API: a request without one is sent
+//!   with the `max_tokens` setting (default [`DEFAULT_MAX_TOKENS`]).
+//! - Roles are only `user` and `assistant`: system messages become the
+//!   top-level `system`, consecutive turns of one role are merged.
+//! - The stream has named events and ends with `message_stop` ([`stream`]);
+//!   usage arrives in `message_start` and, cumulative, in `message_delta`;
+//!   input counts include the prompt-cache tokens. Extended-thinking text is
+//!   not part of the reply and is skipped.
+//! - Errors have one shape, `{"type":"error","error":{"type","message"}}`,
+//!   over HTTP and inside the stream; 529 `overloaded_error` is retried
+//!   like a 503, 429 honours `retry-after` ([`error`]).
+//! - Models: `GET {base}/v1/models`, newest first, paged with
+//!   `after_id`/`has_more`; retired models are left out.
+//! - Key: `ANTHROPIC_API_KEY` (the SDK's variable); `ANTHROPIC_BASE_URL`
+//!   overrides the endpoint.
+
+pub mod error;
+pub mod stream;
+pub mod wire;
+
+use reqwest::header::{HeaderName, ACCEPT};
+use reqwest::Url;
+use yat_core::{
+    async_trait, Capabilities, ChatRequest, ChatStream, Failure, LlmProvider, ModelInfo,
+    ResolvedSettings, Secret, SettingKind, SettingSpec, YatError,
+};
+
+use crate::http::{self, HttpOptions, HttpRequest, Transport};
+
+const ID: &str = "anthropic";
+
+/// The public endpoint, ending before `/v1`.
+pub const DEFAULT_BASE_URL: &str = "https://api.anthropic.com";
+
+/// The API version sent in `anthropic-version`.
+pub const DEFAULT_API_VERSION: &str = "2023-06-01";
+
+/// The token limit of a request that sets none. The API has no default of
+/// its own; 4096 is the figure the API reference's examples and the SDKs'
+/// READMEs use, and every current model allows at least that much.
+pub const DEFAULT_MAX_TOKENS: u32 = 4096;
+
+/// Models asked for per page of the list (the documented maximum).
+const PAGE_SIZE: &str = "1000";
+/// A bound on list pages, so a server that keeps saying `has_more` cannot
+/// loop us forever.
+const MAX_PAGES: usize = 50;
+
+/// The settings of `anthropic`.
+pub const SETTINGS: &[SettingSpec] = &[
+    SettingSpec::secret("api_key", "API key", &["ANTHROPIC_API_KEY"])
+        .required()
+        .help("An Anthropic key (platform.claude.com → API keys)"),
+    SettingSpec::url("base_url", "Base URL", &["ANTHROPIC_BASE_URL"])
+        .default_value(DEFAULT_BASE_URL)
+        .help("Ends before /v1"),
+    SettingSpec::text("anthropic_version", "API version", &["ANTHROPIC_VERSION"])
+        .default_value(DEFAULT_API_VERSION)
+        .help("Sent as the anthropic-version header"),
+    SettingSpec::text("anthropic_beta", "Beta features", &["ANTHROPIC_BETA"])
+        .help("Comma-separated beta names, sent as the anthropic-beta header"),
+    SettingSpec::new(
+        "max_tokens",
+        "Default max tokens",
+        SettingKind::Integer,
+        &[],
+    )
+    .default_value("4096")
+    .help("Token limit of a request that sets none (the API requires one)"),
+    http::CONNECT_TIMEOUT,
+    http::FIRST_BYTE_TIMEOUT,
+    http::IDLE_TIMEOUT,
+    http::MAX_RETRIES,
+];
+
+yat_core::register_provider! {
+    id: ID,
+    name: "Anthropic",
+    constructor: || Ok(Box::new(Anthropic::default())),
+    settings: SETTINGS,
+    description: "Anthropic Messages API (Claude models)",
+}
+
+/// An Anthropic provider instance.
+#[derive(Debug, Default)]
+pub struct Anthropic {
+    live: Option<Live>,
+}
+
+#[derive(Debug)]
+struct Live {
+    base_url: Url,
+    key: Option<Secret>,
+    version: String,
+    beta: Option<String>,
+    max_tokens: u32,
+    transport: Transport,
+}
+
+fn endpoint(base: &Url, path: &[&str]) -> Url {
+    let mut url = base.clone();
+    if let Ok(mut segments) = url.path_segments_mut() {
+        segments.pop_if_empty().extend(path);
+    }
+    url
+}
+
+/// The headers every request carries: key, version, betas.
+fn authorize(live: &Live, mut r: HttpRequest) -> HttpRequest {
+    if let Some(k) = &live.key {
+        r = r.header(HeaderName::from_static("x-api-key"), k.expose());
+    }
+    r = r.header(
+        HeaderName::from_static("anthropic-version"),
+        live.version.clone(),
+    );
+    if let Some(b) = &live.beta {
+        r = r.header(HeaderName::from_static("anthropic-beta"), b.clone());
+    }
+    r
+}
+
+/// `" a, ,b "` → `"a,b"`; nothing left → `None`.
+fn beta_list(raw: &str) -> Option<String> {
+    let list: Vec<&str> = raw
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    (!list.is_empty()).then(|| list.join(","))
+}
+
+impl Anthropic {
+    fn live(&self) -> Result<&Live, YatError> {
+        self.live.as_ref().ok_or_else(|| YatError::Unavailable {
+            provider: ID.into(),
+            reason: "not initialized".into(),
+        })
+    }
+
+    /// The chat request as it goes on the wire (pure: no I/O).
+    pub fn chat_request(&self, req: &ChatRequest) -> Result<HttpRequest, YatError> {
+        let live = self.live()?;
+        let invalid = |m: &str| YatError::InvalidRequest(Failure::new(ID, m));
+        if req.model.trim().is_empty() {
+            return Err(invalid("no model given"));
+        }
+        let body = wire::MessagesBody::new(req, live.max_tokens);
+        if !body.has_messages() {
+            return Err(invalid("the conversation has no user or assistant message"));
+        }
+        let url = endpoint(&live.base_url, &["v1", "messages"]);
+        // `stream: true` is what selects the stream; the Accept header says
+        // which form the decoder reads.
+        let r = HttpRequest::post_json(url.into(), &body)?.header(ACCEPT, "text/event-stream");
+        Ok(authorize(live, r))
+    }
+
+    /// The model list request for one page (pure: no I/O).
+    pub fn list_request(&self, after_id: Option<&str>) -> Result<HttpRequest, YatError> {
+        let live = self.live()?;
+        let mut url = endpoint(&live.base_url, &["v1", "models"]);
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("limit", PAGE_SIZE);
+            if let Some(id) = after_id {
+                q.append_pair("after_id", id);
+            }
+        }
+        Ok(authorize(live, HttpRequest::get(url.into())))
+    }
+}
+
+#[async_trait]
+impl LlmProvider for Anthropic {
+    async fn initialize(&mut self, settings: &ResolvedSettings) -> Result<(), YatError> {
+        // A re-initialization starts clean: the old client goes with `live`.
+        self.live = None;
+        let raw = settings
+            .get("base_url")
+            .filter(|u| !u.is_empty())
+            .unwrap_or(DEFAULT_BASE_URL);
+        let bad = |key: &str, why: String| YatError::InvalidSetting {
+            provider: ID.into(),
+            key: key.into(),
+            message: why,
+        };
+        let base_url =
+            Url::parse(raw).map_err(|e| bad("base_url", format!("{raw:?} is not a URL ({e})")))?;
+        if !matches!(base_url.scheme(), "http" | "https") || base_url.cannot_be_a_base() {
+            return Err(bad("base_url", format!("{raw:?} is not an http(s) URL")));
+        }
+        let max_tokens = match settings.get_u64("max_tokens")? {
+            None => DEFAULT_MAX_TOKENS,
+            Some(n) => u32::try_from(n).ok().filter(|n| *n > 0).ok_or_else(|| {
+                bad(
+                    "max_tokens",
+                    format!("{n} is not between 1 and {}", u32::MAX),
+                )
+            })?,
+        };
+        let version = settings
+            .get("anthropic_version")
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .unwrap_or(DEFAULT_API_VERSION)
+            .to_owned();
+        let beta = settings.get("anthropic_beta").and_then(beta_list);
+        let key = settings.secret("api_key").filter(|k| !k.is_empty());
+        let transport = Transport::new(
+            ID,
+            HttpOptions::from_settings(settings)?,
+            error::parse_error,
+        )
+        .redacting(key.clone());
+        self.live = Some(Live {
+            base_url,
+            key,
+            version,
+            beta,
+            max_tokens,
+            transport,
+        });
+        Ok(())
+    }
+
+    async fn list_models(&self) -> Result<Vec<ModelInfo>, YatError> {
+        let live = self.live()?;
+        let to_u32 = |n: Option<u64>| n.filter(|n| *n > 0).map(|n| n.min(u32::MAX as u64) as u32);
+        let mut models = Vec::new();
+        let mut after: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let page: wire::ModelList = live
+                .transport
+                .json(&self.list_request(after.as_deref())?)
+                .await?;
+            models.extend(
+                page.data
+                    .into_iter()
+                    .filter(|m| m.is_usable())
+                    .map(|m| ModelInfo {
+                        display_name: m.display_name.unwrap_or_else(|| m.id.clone()),
+                        context_length: to_u32(m.max_input_tokens),
+                        max_output_tokens: to_u32(m.max_tokens),
+                        provider: ID.to_owned(),
+                        supports_streaming: true,
+                        id: m.id,
+                    }),
+            );
+            if !page.has_more {
+                break;
+            }
+            match page.last_id.filter(|id| !id.is_empty()) {
+                // A cursor handed out twice would loop: stop there.
+                Some(next) if after.as_deref() != Some(next.as_str()) => after = Some(next),
+                _ => break,
+            }
+        }
+        models.sort_by(|a, b| a.id.cmp(&b.id));
+        models.dedup_by(|a, b| a.id == b.id);
+        Ok(models)
+    }
+
+    async fn stream_chat(&self, req: &ChatRequest) -> Result<ChatStream, YatError> {
+        let http = self.chat_request(req)?;
+        self.live()?
+            .transport
+            .stream(&http, || Box::new(stream::AnthropicDecoder::new(ID)))
+            .await
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::default().with_stop_sequences(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use yat_core::Message;
+
+    async fn ready(pairs: &[(&str, &str)]) -> Anthropic {
+        let mut p = Anthropic::default();
+        p.initialize(&ResolvedSettings::from_pairs(ID, pairs))
+            .await
+            .unwrap();
+        p
+    }
+
+    fn headers(r: &HttpRequest) -> Vec<(&str, &str)> {
+        r.headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn chat_request_has_the_documented_path_and_headers() {
+        let p = ready(&[
+            ("api_key", "sk-ant-planted"),
+            ("base_url", "http://127.0.0.1:9/"),
+        ])
+        .await;
+        let r = p
+            .chat_request(&ChatRequest::new(
+                "claude-sonnet-4-5",
+                vec![Message::system("Be brief."), Message::user("Hi")],
+            ))
+            .unwrap();
+        assert_eq!(r.method, reqwest::Method::POST);
+        assert_eq!(r.url, "http://127.0.0.1:9/v1/messages");
+        assert_eq!(
+            headers(&r),
+            vec![
+                ("content-type", "application/json"),
+                ("accept", "text/event-stream"),
+                ("x-api-key", "sk-ant-planted"),
+                ("anthropic-version", "2023-06-01"),
+            ]
+        );
+        let body = r.json_body();
+        assert_eq!(body["stream"], true);
+        assert_eq!(body["max_tokens"], DEFAULT_MAX_TOKENS);
+        assert_eq!(body["system"], "Be brief.");
+    }
+
+    #[tokio::test]
+    async fn version_betas_and_default_max_tokens_come_from_settings() {
+        let p = ready(&[
+            ("api_key", "k"),
+            ("anthropic_version", "2099-01-01"),
+            (
+                "anthropic_beta",
+                " token-efficient-tools-2025-02-19, ,output-128k-2025-02-19 ",
+            ),
+            ("max_tokens", "1000"),
+        ])
+        .await;
+        let req = ChatRequest::new("m", vec![Message::user("x")]);
+        let r = p.chat_request(&req).unwrap();
+        let h = headers(&r);
+        assert!(h.contains(&("anthropic-version", "2099-01-01")), "{h:?}");
+        assert!(
+            h.contains(&(
+                "anthropic-beta",
+                "token-efficient-tools-2025-02-19,output-128k-2025-02-19"
+            )),
+            "{h:?}"
+        );
+        assert_eq!(r.json_body()["max_tokens"], 1000);
+        // The request's own limit wins.
+        assert_eq!(
+            p.chat_request(&req.max_tokens(5)).unwrap().json_body()["max_tokens"],
+            5
+        );
+        // The default base URL.
+        assert_eq!(r.url, "https://api.anthropic.com/v1/messages");
+    }
+
+    #[tokio::test]
+    async fn list_request_pages_with_an_encoded_cursor_and_the_same_headers() {
+        let p = ready(&[("api_key", "k"), ("base_url", "http://h/proxy/")]).await;
+        let first = p.list_request(None).unwrap();
+        assert_eq!(first.url, "http://h/proxy/v1/models?limit=1000");
+        assert_eq!(first.method, reqwest::Method::GET);
+        assert_eq!(
+            headers(&first),
+            vec![("x-api-key", "k"), ("anthropic-version", "2023-06-01")]
+        );
+        assert_eq!(
+            p.list_request(Some("claude a&b")).unwrap().url,
+            "http://h/proxy/v1/models?limit=1000&after_id=claude+a%26b"
+        );
+    }
+
+    #[tokio::test]
+    async fn requests_that_cannot_succeed_fail_before_sending() {
+        let p = ready(&[("api_key", "k")]).await;
+        let sys_only = ChatRequest::new("claude-sonnet-4-5", vec![Message::system("s")]);
+        assert!(matches!(
+            p.chat_request(&sys_only),
+            Err(YatError::InvalidRequest(_))
+        ));
+        let no_model = ChatRequest::new(" ", vec![Message::user("x")]);
+        assert!(matches!(
+            p.chat_request(&no_model),
+            Err(YatError::InvalidRequest(_))
+        ));
+        let fresh = Anthropic::default();
+        assert!(matches!(
+            fresh.chat_request(&no_model),
+            Err(YatError::Unavailable { .. })
+        ));
+    }
+
+    #[tokio::test]
+    async fn bad_settings_are_setting_errors() {
+        for (key, bad) in [
+            ("base_url", "ftp://x"),
+            ("base_url", "nope"),
+            ("base_url", "data:text/plain,x"),
+            ("max_tokens", "0"),
+            ("max_tokens", "many"),
+            ("max_tokens", "99999999999"),
+        ] {
+            let mut p = Anthropic::default();
+            let e = p
+                .initialize(&ResolvedSettings::from_pairs(ID, &[(key, bad)]))
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(&e, YatError::InvalidSetting { key: k, .. } if k == key),
+                "{key}={bad}: {e:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn reinitialization_starts_clean() {
+        let mut p = ready(&[("api_key", "old"), ("anthropic_beta", "b1")]).await;
+        p.initialize(&ResolvedSettings::from_pairs(ID, &[("api_key", "new")]))
+            .await
+            .unwrap();
+        let r = p
+            .chat_request(&ChatRequest::new("m", vec![Message::user("x")]))
+            .unwrap();
+        let h = headers(&r);
+        assert!(h.contains(&("x-api-key", "new")));
+        assert!(!h.iter().any(|(n, _)| *n == "anthropic-beta"), "{h:?}");
+        // A failed re-initialization leaves no half-configured instance.
+        assert!(p
+            .initialize(&ResolvedSettings::from_pairs(ID, &[("base_url", "nope")]))
+            .await
+            .is_err());
+        assert!(matches!(
+            p.chat_request(&ChatRequest::new("m", vec![Message::user("x")])),
+            Err(YatError::Unavailable { .. })
+        ));
+    }
+
+    #[test]
+    fn settings_declare_the_sdk_variables_and_defaults() {
+        let get = |k: &str| SETTINGS.iter().find(|s| s.key == k).unwrap();
+        assert_eq!(get("api_key").env_vars, &["ANTHROPIC_API_KEY"]);
+        assert!(get("api_key").required);
+        assert_eq!(get("base_url").default, Some(DEFAULT_BASE_URL));
+        assert_eq!(get("anthropic_version").default, Some(DEFAULT_API_VERSION));
+        assert_eq!(
+            get("max_tokens").default,
+            Some(DEFAULT_MAX_TOKENS.to_string().as_str())
+        );
+        assert!(get("anthropic_beta").default.is_none());
+    }
+}
