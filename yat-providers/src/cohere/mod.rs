@@ -1,0 +1,277 @@
+//! `cohere`: Cohere's Chat API, v2.
+//!
+//! API reference: docs.cohere.com/v2/reference/chat-stream and
+//! docs.cohere.com/v2/docs/streaming (the stream events),
+//! docs.cohere.com/reference/errors, docs.cohere.com/reference/list-models,
+//! and the official spec `cohere-openapi.yaml`; see `shared/wire-formats.md` §4.
+//!
+//! - Chat: `POST {base}/v2/chat` with `Authorization: Bearer` and
+//!   `"stream": true`; roles `system`/`user`/`assistant`, string content;
+//!   top-p is called `p` and must lie in 0.01–0.99 (a `top_p` of 1.0 goes
+//!   out as 0.99), stop sequences are `stop_sequences`.
+//! - The stream uses its own event names ([`stream`]) and ends with
+//!   `data: [DONE]`; finish and usage arrive only in `message-end`, usage
+//!   from `tokens` (what the model processed), falling back to
+//!   `billed_units`.
+//! - Models: `GET {base}/v1/models?endpoint=chat` (a v1 path), paged with
+//!   `page_token`; deprecated models are left out.
+//! - Keys: `CO_API_KEY` (the SDK's variable), `COHERE_API_KEY`.
+
+pub mod error;
+pub mod stream;
+pub mod wire;
+
+use reqwest::header::{ACCEPT, AUTHORIZATION};
+use reqwest::Url;
+use yat_core::{
+    async_trait, Capabilities, ChatRequest, ChatStream, Failure, LlmProvider, ModelInfo,
+    ResolvedSettings, Secret, SettingSpec, YatError,
+};
+
+use crate::http::{self, HttpOptions, HttpRequest, Transport};
+
+const ID: &str = "cohere";
+
+/// The public endpoint, ending before `/v2/chat`.
+pub const DEFAULT_BASE_URL: &str = "https://api.cohere.com";
+
+/// Models asked for per page of the list (the documented maximum).
+const PAGE_SIZE: &str = "1000";
+/// A bound on list pages, so a server that keeps handing out page tokens
+/// cannot loop us forever.
+const MAX_PAGES: usize = 50;
+
+/// The settings of `cohere`.
+pub const SETTINGS: &[SettingSpec] = &[
+    SettingSpec::secret("api_key", "API key", &["CO_API_KEY", "COHERE_API_KEY"])
+        .required()
+        .help("A Cohere key (dashboard.cohere.com/api-keys)"),
+    SettingSpec::url("base_url", "Base URL", &[]).default_value(DEFAULT_BASE_URL),
+    http::CONNECT_TIMEOUT,
+    http::FIRST_BYTE_TIMEOUT,
+    http::IDLE_TIMEOUT,
+    http::MAX_RETRIES,
+];
+
+yat_core::register_provider! {
+    id: ID,
+    name: "Cohere",
+    constructor: || Ok(Box::new(Cohere::default())),
+    settings: SETTINGS,
+    description: "Cohere Chat API v2 (Command models)",
+}
+
+/// A Cohere provider instance.
+#[derive(Debug, Default)]
+pub struct Cohere {
+    live: Option<Live>,
+}
+
+#[derive(Debug)]
+struct Live {
+    base_url: Url,
+    key: Option<Secret>,
+    transport: Transport,
+}
+
+fn endpoint(base: &Url, path: &[&str]) -> Url {
+    let mut url = base.clone();
+    if let Ok(mut segments) = url.path_segments_mut() {
+        segments.pop_if_empty().extend(path);
+    }
+    url
+}
+
+fn authorize(live: &Live, r: HttpRequest) -> HttpRequest {
+    match &live.key {
+        Some(k) => r.header(AUTHORIZATION, format!("Bearer {}", k.expose())),
+        None => r,
+    }
+}
+
+impl Cohere {
+    fn live(&self) -> Result<&Live, YatError> {
+        self.live.as_ref().ok_or_else(|| YatError::Unavailable {
+            provider: ID.into(),
+            reason: "not initialized".into(),
+        })
+    }
+
+    /// The chat request as it goes on the wire (pure: no I/O).
+    pub fn chat_request(&self, req: &ChatRequest) -> Result<HttpRequest, YatError> {
+        let live = self.live()?;
+        if req.model.trim().is_empty() {
+            return Err(YatError::InvalidRequest(Failure::new(ID, "no model given")));
+        }
+        let url = endpoint(&live.base_url, &["v2", "chat"]);
+        // `stream: true` is what selects the stream; the Accept header asks
+        // for it in the SSE form the decoder reads.
+        let r = HttpRequest::post_json(url.into(), &wire::ChatBody::new(req))?
+            .header(ACCEPT, "text/event-stream");
+        Ok(authorize(live, r))
+    }
+
+    /// The model list request for one page (pure: no I/O).
+    pub fn list_request(&self, page_token: Option<&str>) -> Result<HttpRequest, YatError> {
+        let live = self.live()?;
+        let mut url = endpoint(&live.base_url, &["v1", "models"]);
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("endpoint", "chat");
+            q.append_pair("page_size", PAGE_SIZE);
+            if let Some(t) = page_token {
+                q.append_pair("page_token", t);
+            }
+        }
+        Ok(authorize(live, HttpRequest::get(url.into())))
+    }
+}
+
+#[async_trait]
+impl LlmProvider for Cohere {
+    async fn initialize(&mut self, settings: &ResolvedSettings) -> Result<(), YatError> {
+        // A re-initialization starts clean: the old client goes with `live`.
+        self.live = None;
+        let raw = settings
+            .get("base_url")
+            .filter(|u| !u.is_empty())
+            .unwrap_or(DEFAULT_BASE_URL);
+        let bad = |why: String| YatError::InvalidSetting {
+            provider: ID.into(),
+            key: "base_url".into(),
+            message: format!("{raw:?} {why}"),
+        };
+        let base_url = Url::parse(raw).map_err(|e| bad(format!("is not a URL ({e})")))?;
+        if !matches!(base_url.scheme(), "http" | "https") || base_url.cannot_be_a_base() {
+            return Err(bad("is not an http(s) URL".into()));
+        }
+        let key = settings.secret("api_key").filter(|k| !k.is_empty());
+        let transport = Transport::new(
+            ID,
+            HttpOptions::from_settings(settings)?,
+            error::parse_error,
+        )
+        .redacting(key.clone());
+        self.live = Some(Live {
+            base_url,
+            key,
+            transport,
+        });
+        Ok(())
+    }
+
+    async fn list_models(&self) -> Result<Vec<ModelInfo>, YatError> {
+        let live = self.live()?;
+        let mut models = Vec::new();
+        let mut token: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let page: wire::ModelList = live
+                .transport
+                .json(&self.list_request(token.as_deref())?)
+                .await?;
+            models.extend(
+                page.models
+                    .into_iter()
+                    .filter(|m| !m.is_deprecated)
+                    .map(|m| {
+                        let mut info = ModelInfo::new(ID, m.name);
+                        info.context_length = m
+                            .context_length
+                            .filter(|n| n.is_finite() && *n > 0.0)
+                            .map(|n| n.min(u32::MAX as f64) as u32);
+                        info
+                    }),
+            );
+            match page.next_page_token.filter(|t| !t.is_empty()) {
+                // A token handed out twice would loop: stop there.
+                Some(next) if token.as_deref() != Some(next.as_str()) => token = Some(next),
+                _ => break,
+            }
+        }
+        models.sort_by(|a, b| a.id.cmp(&b.id));
+        models.dedup_by(|a, b| a.id == b.id);
+        Ok(models)
+    }
+
+    async fn stream_chat(&self, req: &ChatRequest) -> Result<ChatStream, YatError> {
+        let http = self.chat_request(req)?;
+        self.live()?
+            .transport
+            .stream(&http, || Box::new(stream::CohereDecoder::new(ID)))
+            .await
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::default().with_stop_sequences(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use yat_core::Message;
+
+    async fn ready(pairs: &[(&str, &str)]) -> Cohere {
+        let mut p = Cohere::default();
+        p.initialize(&ResolvedSettings::from_pairs(ID, pairs))
+            .await
+            .unwrap();
+        p
+    }
+
+    #[tokio::test]
+    async fn chat_request_has_the_documented_path_and_headers() {
+        let p = ready(&[
+            ("api_key", "co-planted"),
+            ("base_url", "http://127.0.0.1:9/"),
+        ])
+        .await;
+        let r = p
+            .chat_request(&ChatRequest::new(
+                "command-a-03-2025",
+                vec![Message::user("Hi")],
+            ))
+            .unwrap();
+        assert_eq!(r.method, reqwest::Method::POST);
+        assert_eq!(r.url, "http://127.0.0.1:9/v2/chat");
+        let headers: Vec<(&str, &str)> = r
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            headers,
+            vec![
+                ("content-type", "application/json"),
+                ("accept", "text/event-stream"),
+                ("authorization", "Bearer co-planted"),
+            ]
+        );
+        assert_eq!(r.json_body()["stream"], true);
+    }
+
+    #[tokio::test]
+    async fn list_request_filters_chat_models_and_pages() {
+        let p = ready(&[("api_key", "k"), ("base_url", "http://h")]).await;
+        assert_eq!(
+            p.list_request(None).unwrap().url,
+            "http://h/v1/models?endpoint=chat&page_size=1000"
+        );
+        assert_eq!(
+            p.list_request(Some("t/1=")).unwrap().url,
+            "http://h/v1/models?endpoint=chat&page_size=1000&page_token=t%2F1%3D"
+        );
+    }
+
+    #[tokio::test]
+    async fn bad_base_urls_are_setting_errors() {
+        for bad in ["ftp://x", "nope", "data:text/plain,x"] {
+            let mut p = Cohere::default();
+            let e = p
+                .initialize(&ResolvedSettings::from_pairs(ID, &[("base_url", bad)]))
+                .await
+                .unwrap_err();
+            assert!(matches!(e, YatError::InvalidSetting { .. }), "{bad}: {e:?}");
+        }
+    }
+}

@@ -1,0 +1,547 @@
+//! Cohere Chat v2 stream → chat events.
+//!
+//! Each event's `data:` JSON names its kind in `type`; the spec's example
+//! also puts the name on an `event:` line, while other servers of the format
+//! send bare `data:` lines. The name is read from the `event:` line when
+//! there is one and from `type` otherwise, so only the events that carry
+//! something for yat are parsed in full:
+//!
+//! - `content-delta`: `delta.message.content.text` → a delta (a `thinking`
+//!   delta is reasoning, not reply, and is skipped);
+//! - `message-end`: `delta.finish_reason` and `delta.usage` → usage, then the
+//!   finish; `ERROR` (with `delta.error`, the spec's in-stream failure) and
+//!   `TIMEOUT` end the stream with an error instead;
+//! - an `error` event, or an unnamed event without a `type` that has the
+//!   error body's `message`: an error (undocumented; read rather than
+//!   skipped, so the provider's words reach the caller).
+//!
+//! `message-start`, `content-start`, `content-end`, `citation-*`, `tool-*`,
+//! `debug` and anything newer are skipped. The stream ends with a
+//! `data: [DONE]` after `message-end`. A body that ends right after
+//! `message-end` is complete too; one that ends before it, or inside an
+//! event, was cut, and so is a `[DONE]` with no `message-end` before it.
+
+use std::borrow::Cow;
+use std::collections::VecDeque;
+
+use yat_core::{ChatEvent, Failure, Finish, FinishReason, Usage, YatError};
+
+use super::error::parse_error;
+use super::wire::{ContentDelta, EventType, MessageEnd};
+use crate::http::{classify, ErrorBody, JsonText, SseEvent, Step, StreamDecoder};
+
+/// Maps a `finish_reason` to the normalised reason. `ERROR` and `TIMEOUT`
+/// never reach a finish (they become errors); unknown values are
+/// [`FinishReason::Other`]. The spec writes the values in capitals, one
+/// schema copy in lower case: both are accepted.
+pub fn finish_reason(raw: &str) -> FinishReason {
+    const TABLE: &[(&str, FinishReason)] = &[
+        ("COMPLETE", FinishReason::Stop),
+        ("STOP_SEQUENCE", FinishReason::StopSequence),
+        ("MAX_TOKENS", FinishReason::Length),
+        ("TOOL_CALL", FinishReason::ToolCalls),
+        ("ERROR", FinishReason::Error),
+    ];
+    TABLE
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(raw))
+        .map_or(FinishReason::Other, |(_, r)| *r)
+}
+
+/// The decoder of one Cohere stream.
+pub struct CohereDecoder {
+    provider: String,
+    /// `message-end` was decoded: the reply is complete.
+    ended: bool,
+}
+
+impl CohereDecoder {
+    /// A decoder for `provider`'s stream.
+    pub fn new(provider: &str) -> Self {
+        CohereDecoder {
+            provider: provider.to_owned(),
+            ended: false,
+        }
+    }
+
+    fn malformed(&self, what: &str, e: serde_json::Error, data: &str) -> YatError {
+        if e.is_eof() {
+            // The JSON stops short: the body ended inside this event.
+            return YatError::Network {
+                provider: self.provider.clone(),
+                message: format!("the stream ended inside a {what} event (cut short)"),
+            };
+        }
+        YatError::malformed(
+            &self.provider,
+            format!("invalid {what} event: {e}"),
+            data.as_bytes(),
+        )
+    }
+
+    /// An error event: read like an error body, as a server-side failure
+    /// unless its message says more (a context overflow, an overload).
+    fn error_event(&self, data: &str) -> YatError {
+        classify(
+            &self.provider,
+            500,
+            &Default::default(),
+            data.as_bytes(),
+            parse_error(data.as_bytes()),
+        )
+    }
+
+    fn cut(&self) -> YatError {
+        YatError::Network {
+            provider: self.provider.clone(),
+            message: "the stream ended before the reply was complete (no message-end)".into(),
+        }
+    }
+
+    fn message_end(&mut self, data: &str, out: &mut VecDeque<ChatEvent>) -> Result<(), YatError> {
+        let end: MessageEnd =
+            serde_json::from_str(data).map_err(|e| self.malformed("message-end", e, data))?;
+        let delta = end.delta.unwrap_or_default();
+        self.ended = true;
+        let raw = delta.finish_reason;
+        match raw.as_deref() {
+            Some(r) if r.eq_ignore_ascii_case("ERROR") => {
+                // The spec's in-stream failure: `delta.error` holds the
+                // message. Read it like an error body so a "too many
+                // tokens" or an overload is still told apart.
+                let message = delta
+                    .error
+                    .map(JsonText::into_string)
+                    .unwrap_or_else(|| "the model reported an error (finish_reason ERROR)".into());
+                let body = ErrorBody {
+                    message: Some(message),
+                    ..ErrorBody::default()
+                };
+                return Err(classify(
+                    &self.provider,
+                    500,
+                    &Default::default(),
+                    data.as_bytes(),
+                    body,
+                ));
+            }
+            Some(r) if r.eq_ignore_ascii_case("TIMEOUT") => {
+                // Cohere's own generation deadline, not one of ours: a
+                // retryable server-side failure.
+                return Err(YatError::Server(Failure::new(
+                    &self.provider,
+                    "the model timed out while generating (finish_reason TIMEOUT)",
+                )));
+            }
+            _ => {}
+        }
+        if let Some(u) = delta.usage {
+            let (input_tokens, output_tokens) = u.counts();
+            out.push_back(ChatEvent::Usage(Usage {
+                input_tokens,
+                output_tokens,
+            }));
+        }
+        out.push_back(ChatEvent::Finish(match raw {
+            Some(r) => Finish::new(finish_reason(&r), r.into_string()),
+            None => Finish {
+                reason: FinishReason::Stop,
+                raw: None,
+            },
+        }));
+        Ok(())
+    }
+}
+
+impl StreamDecoder for CohereDecoder {
+    fn decode(
+        &mut self,
+        event: &SseEvent<'_>,
+        out: &mut VecDeque<ChatEvent>,
+    ) -> Result<Step, YatError> {
+        let data = event.data;
+        if data == "[DONE]" {
+            return if self.ended {
+                Ok(Step::Done)
+            } else {
+                Err(self.cut())
+            };
+        }
+        if self.ended || data.trim_ascii().is_empty() {
+            return Ok(Step::Continue);
+        }
+        let kind: Cow<'_, str> = if !event.event.is_empty() && event.event != "message" {
+            Cow::Borrowed(event.event)
+        } else {
+            let t: EventType =
+                serde_json::from_str(data).map_err(|e| self.malformed("stream", e, data))?;
+            match t.kind {
+                Some(k) => k.0,
+                // No type but a message: the error body's shape, sent
+                // after the 200 (how Cohere reports other mid-stream
+                // failures is not documented; this is the likely form).
+                None if t.message.is_some() => Cow::Borrowed("error"),
+                None => Cow::Borrowed(""),
+            }
+        };
+        match &*kind {
+            "error" => return Err(self.error_event(data)),
+            "content-delta" => {
+                let d: ContentDelta = serde_json::from_str(data)
+                    .map_err(|e| self.malformed("content-delta", e, data))?;
+                if let Some(text) = d.text().filter(|t| !t.is_empty()) {
+                    out.push_back(ChatEvent::Delta {
+                        text: text.into_string(),
+                    });
+                }
+            }
+            "message-end" => self.message_end(data, out)?,
+            _ => {}
+        }
+        Ok(Step::Continue)
+    }
+
+    fn end_of_body(&mut self, _out: &mut VecDeque<ChatEvent>) -> Result<(), YatError> {
+        if self.ended {
+            Ok(())
+        } else {
+            Err(self.cut())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::SseDecoder;
+
+    /// The documented transcript (shared/wire-formats.md §4), byte for byte.
+    const TRANSCRIPT: &str = "event: message-start\ndata: {\"type\":\"message-start\",\"id\":\"29f14a5a-11de-4cae-9800-25e4747408ea\",\"delta\":{\"message\":{\"role\":\"assistant\"}}}\n\nevent: content-start\ndata: {\"type\":\"content-start\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"type\":\"text\",\"text\":\"\"}}}}\n\nevent: content-delta\ndata: {\"type\":\"content-delta\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"text\":\"LL\"}}}}\n\nevent: content-delta\ndata: {\"type\":\"content-delta\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"text\":\"Ms\"}}}}\n\nevent: content-delta\ndata: {\"type\":\"content-delta\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"text\":\" stand\"}}}}\n\nevent: content-end\ndata: {\"type\":\"content-end\",\"index\":0}\n\nevent: message-end\ndata: {\"type\":\"message-end\",\"delta\":{\"finish_reason\":\"COMPLETE\",\"usage\":{\"billed_units\":{\"input_tokens\":5,\"output_tokens\":26},\"tokens\":{\"input_tokens\":71,\"output_tokens\":26}}}}\n\ndata: [DONE]\n\n";
+
+    /// What the decoder made of a body, and how it ended.
+    #[derive(Debug, PartialEq)]
+    enum End {
+        Done,
+        Eof,
+        Failed(String),
+    }
+
+    /// What the transport makes of an SSE-level error (invalid UTF-8, as a
+    /// cut inside a character leaves at the end of the body).
+    fn broken(out: VecDeque<ChatEvent>) -> (Vec<ChatEvent>, End, Option<YatError>) {
+        (out.into(), End::Failed("malformed_response".into()), None)
+    }
+
+    /// Feeds `pieces` through the SSE decoder and the Cohere decoder, as the
+    /// transport does, up to the end marker or the end of the body.
+    fn run_pieces(pieces: &[&[u8]]) -> (Vec<ChatEvent>, End, Option<YatError>) {
+        let mut sse = SseDecoder::new();
+        let mut dec = CohereDecoder::new("cohere");
+        let mut out = VecDeque::new();
+        let fail = |out: VecDeque<ChatEvent>, e: YatError| {
+            (out.into(), End::Failed(e.kind().into()), Some(e))
+        };
+        for piece in pieces {
+            sse.feed(piece);
+            while let Some(ev) = sse.next_event() {
+                let Ok(ev) = ev else {
+                    return broken(out);
+                };
+                match dec.decode(&ev, &mut out) {
+                    Err(e) => return fail(out, e),
+                    Ok(Step::Done) => return (out.into(), End::Done, None),
+                    Ok(Step::Continue) => {}
+                }
+            }
+        }
+        if let Some(last) = sse.finish() {
+            let Ok(last) = last else {
+                return broken(out);
+            };
+            match dec.decode(&last, &mut out) {
+                Err(e) => return fail(out, e),
+                Ok(Step::Done) => return (out.into(), End::Done, None),
+                Ok(Step::Continue) => {}
+            }
+        }
+        match dec.end_of_body(&mut out) {
+            Err(e) => fail(out, e),
+            Ok(()) => (out.into(), End::Eof, None),
+        }
+    }
+
+    /// [`run_pieces`] with pieces of `size` bytes.
+    fn run(bytes: &[u8], size: usize) -> (Vec<ChatEvent>, End, Option<YatError>) {
+        let pieces: Vec<&[u8]> = bytes.chunks(size.max(1)).collect();
+        run_pieces(&pieces)
+    }
+
+    fn delta(t: &str) -> ChatEvent {
+        ChatEvent::Delta { text: t.into() }
+    }
+
+    fn expected() -> Vec<ChatEvent> {
+        vec![
+            delta("LL"),
+            delta("Ms"),
+            delta(" stand"),
+            ChatEvent::Usage(Usage {
+                input_tokens: 71,
+                output_tokens: 26,
+            }),
+            ChatEvent::Finish(Finish::new(FinishReason::Stop, "COMPLETE")),
+        ]
+    }
+
+    #[test]
+    fn documented_transcript_gives_exact_events_however_it_is_cut() {
+        for size in [usize::MAX, 1, 2, 5, 13, 100] {
+            let (events, end, _) = run(TRANSCRIPT.as_bytes(), size);
+            assert_eq!((events, end), (expected(), End::Done), "size {size}");
+        }
+        let crlf = TRANSCRIPT.replace('\n', "\r\n");
+        assert_eq!(run(crlf.as_bytes(), 3).0, expected());
+    }
+
+    #[test]
+    fn events_without_names_are_told_by_their_type() {
+        let unnamed: String = TRANSCRIPT
+            .lines()
+            .filter(|l| !l.starts_with("event:"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let (events, end, _) = run(unnamed.as_bytes(), 7);
+        assert_eq!((events, end), (expected(), End::Done));
+    }
+
+    #[test]
+    fn a_body_ending_right_after_message_end_is_complete() {
+        let no_done = TRANSCRIPT.strip_suffix("data: [DONE]\n\n").unwrap();
+        let (events, end, _) = run(no_done.as_bytes(), 1);
+        assert_eq!((events, end), (expected(), End::Eof));
+    }
+
+    #[test]
+    fn a_stream_cut_before_message_end_is_an_error_after_its_text() {
+        let cut = &TRANSCRIPT[..TRANSCRIPT.find("event: content-end").unwrap()];
+        let (events, end, _) = run(cut.as_bytes(), 1);
+        assert_eq!(events, vec![delta("LL"), delta("Ms"), delta(" stand")]);
+        assert_eq!(end, End::Failed("network".into()));
+        // [DONE] without message-end is no complete reply either.
+        let done_early = format!("{cut}data: [DONE]\n\n");
+        assert_eq!(
+            run(done_early.as_bytes(), 4).1,
+            End::Failed("network".into())
+        );
+    }
+
+    #[test]
+    fn finish_reasons_are_mapped_and_raw_kept() {
+        for (raw, reason) in [
+            ("COMPLETE", FinishReason::Stop),
+            ("STOP_SEQUENCE", FinishReason::StopSequence),
+            ("MAX_TOKENS", FinishReason::Length),
+            ("TOOL_CALL", FinishReason::ToolCalls),
+            ("max_tokens", FinishReason::Length),
+            ("SOMETHING_NEW", FinishReason::Other),
+        ] {
+            let t = format!(
+                "event: content-delta\ndata: {{\"type\":\"content-delta\",\"index\":0,\"delta\":{{\"message\":{{\"content\":{{\"text\":\"x\"}}}}}}}}\n\nevent: message-end\ndata: {{\"type\":\"message-end\",\"delta\":{{\"finish_reason\":\"{raw}\",\"usage\":{{\"billed_units\":{{\"input_tokens\":3,\"output_tokens\":1}}}}}}}}\n\ndata: [DONE]\n\n"
+            );
+            let (events, end, _) = run(t.as_bytes(), usize::MAX);
+            assert_eq!(end, End::Done, "{raw}");
+            assert_eq!(
+                events,
+                vec![
+                    delta("x"),
+                    ChatEvent::Usage(Usage {
+                        input_tokens: 3,
+                        output_tokens: 1
+                    }),
+                    ChatEvent::Finish(Finish::new(reason, raw)),
+                ],
+                "{raw}"
+            );
+        }
+    }
+
+    #[test]
+    fn error_and_timeout_end_the_stream_with_typed_errors() {
+        let head = &TRANSCRIPT[..TRANSCRIPT.find("event: content-end").unwrap()];
+        let t = format!("{head}event: message-end\ndata: {{\"type\":\"message-end\",\"delta\":{{\"finish_reason\":\"ERROR\",\"error\":\"internal error: the model is overloaded\"}}}}\n\ndata: [DONE]\n\n");
+        let (events, end, err) = run(t.as_bytes(), 2);
+        assert_eq!(events.len(), 3);
+        assert_eq!(end, End::Failed("overloaded".into()));
+        assert!(err
+            .unwrap()
+            .to_string()
+            .contains("internal error: the model is overloaded"));
+        let t = format!("{head}event: message-end\ndata: {{\"type\":\"message-end\",\"delta\":{{\"finish_reason\":\"ERROR\",\"error\":\"boom\"}}}}\n\n");
+        assert_eq!(run(t.as_bytes(), 9).1, End::Failed("server_error".into()));
+        let t = format!("{head}event: message-end\ndata: {{\"type\":\"message-end\",\"delta\":{{\"finish_reason\":\"TIMEOUT\"}}}}\n\n");
+        let (_, end, err) = run(t.as_bytes(), 9);
+        assert_eq!(end, End::Failed("server_error".into()));
+        assert!(err.unwrap().is_retryable());
+    }
+
+    #[test]
+    fn unknown_and_tool_and_citation_events_are_ignored() {
+        let extra = "event: citation-start\ndata: {\"type\":\"citation-start\",\"index\":0,\"delta\":{\"message\":{\"citations\":{\"start\":0,\"end\":2,\"text\":\"LL\",\"sources\":[]}}}}\n\nevent: debug\ndata: {\"type\":\"debug\",\"prompt\":\"...\"}\n\nevent: tool-plan-delta\ndata: {\"type\":\"tool-plan-delta\",\"delta\":{\"message\":{\"tool_plan\":\"I will\"}}}\n\nevent: something-new\ndata: not even json\n\n: a comment\n\n";
+        let at = TRANSCRIPT.find("event: content-end").unwrap();
+        let t = format!("{}{extra}{}", &TRANSCRIPT[..at], &TRANSCRIPT[at..]);
+        let (events, end, _) = run(t.as_bytes(), 1);
+        assert_eq!((events, end), (expected(), End::Done));
+    }
+
+    #[test]
+    fn multibyte_text_split_across_reads_arrives_whole() {
+        let t = TRANSCRIPT.replace("\" stand\"", "\" st\u{e4}nd \u{1F600}\"");
+        let at = t.find('\u{e4}').unwrap() + 1;
+        let (events, _, _) = run(t.as_bytes(), at);
+        assert_eq!(events[2], delta(" st\u{e4}nd \u{1F600}"));
+        assert_eq!(run(t.as_bytes(), 1).0, events);
+    }
+
+    /// A longer reply in the documented shape (illustrative values): CRLF
+    /// line ends, a citation pair, escapes and multi-byte text, the
+    /// terminator.
+    const RICH: &str = concat!(
+        "event: message-start\r\ndata: {\"id\":\"c14c80c3-18eb-4519-9460-6c92edd8cfb4\",\"type\":\"message-start\",\"delta\":{\"message\":{\"role\":\"assistant\",\"content\":[],\"tool_plan\":\"\",\"tool_calls\":[],\"citations\":[]}}}\r\n\r\n",
+        "event: content-start\r\ndata: {\"type\":\"content-start\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"type\":\"text\",\"text\":\"\"}}}}\r\n\r\n",
+        "event: content-delta\r\ndata: {\"type\":\"content-delta\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"text\":\"Caf\\u00e9 \\\"cr\\u00e8me\\\"\"}}}}\r\n\r\n",
+        "event: content-delta\r\ndata: {\"type\":\"content-delta\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"text\":\" \u{2014} \u{1F370}\\nbon app\\u00e9tit\"}}}}\r\n\r\n",
+        "event: citation-start\r\ndata: {\"type\":\"citation-start\",\"index\":0,\"delta\":{\"message\":{\"citations\":{\"start\":0,\"end\":4,\"text\":\"Caf\\u00e9\",\"sources\":[{\"type\":\"document\",\"id\":\"doc:0\",\"document\":{\"id\":\"doc:0\",\"text\":\"...\"}}],\"type\":\"TEXT_CONTENT\"}}}}\r\n\r\n",
+        "event: citation-end\r\ndata: {\"type\":\"citation-end\",\"index\":0}\r\n\r\n",
+        "event: content-end\r\ndata: {\"type\":\"content-end\",\"index\":0}\r\n\r\n",
+        "event: message-end\r\ndata: {\"type\":\"message-end\",\"delta\":{\"finish_reason\":\"MAX_TOKENS\",\"usage\":{\"billed_units\":{\"input_tokens\":12,\"output_tokens\":9},\"tokens\":{\"input_tokens\":210,\"output_tokens\":9}}}}\r\n\r\n",
+        "data: [DONE]\r\n\r\n",
+    );
+
+    fn rich_events() -> Vec<ChatEvent> {
+        vec![
+            delta("Caf\u{e9} \"cr\u{e8}me\""),
+            delta(" \u{2014} \u{1F370}\nbon app\u{e9}tit"),
+            ChatEvent::Usage(Usage {
+                input_tokens: 210,
+                output_tokens: 9,
+            }),
+            ChatEvent::Finish(Finish::new(FinishReason::Length, "MAX_TOKENS")),
+        ]
+    }
+
+    #[test]
+    fn rich_transcript_gives_exact_events() {
+        let (events, end, err) = run(RICH.as_bytes(), usize::MAX);
+        assert!(err.is_none(), "{err:?}");
+        assert_eq!((events, end), (rich_events(), End::Done));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// However the network cuts the body (inside a CRLF, inside a
+        /// multi-byte character, inside `[DONE]`), the events are the same.
+        #[test]
+        fn any_split_of_a_realistic_transcript_gives_the_same_events(
+            mut points in proptest::collection::vec(0..RICH.len(), 0..24),
+        ) {
+            points.sort_unstable();
+            points.dedup();
+            let bytes = RICH.as_bytes();
+            let mut pieces = Vec::with_capacity(points.len() + 1);
+            let mut at = 0;
+            for p in points {
+                pieces.push(&bytes[at..p]);
+                at = p;
+            }
+            pieces.push(&bytes[at..]);
+            let (events, end, err) = run_pieces(&pieces);
+            proptest::prop_assert!(err.is_none(), "{:?}", err);
+            proptest::prop_assert_eq!(end, End::Done);
+            proptest::prop_assert_eq!(events, rich_events());
+        }
+
+        /// Cut anywhere before `message-end` is whole, the transcript never
+        /// passes for a complete reply.
+        #[test]
+        fn any_truncation_before_message_end_is_an_error(
+            cut in 0..RICH.find("\"usage\"").unwrap(),
+        ) {
+            let (events, end, _) = run(&RICH.as_bytes()[..cut], 5);
+            // A network error, or a malformed one where the cut split a
+            // character (the SSE layer reports that).
+            proptest::prop_assert!(
+                matches!(&end, End::Failed(k) if k == "network" || k == "malformed_response"),
+                "cut at {}: {:?}", cut, end
+            );
+            proptest::prop_assert!(!events.iter().any(|e| matches!(e, ChatEvent::Finish(_))));
+        }
+    }
+
+    #[test]
+    fn a_body_cut_inside_message_end_is_a_network_error() {
+        let at = TRANSCRIPT.find("\"tokens\"").unwrap();
+        let (events, end, err) = run(&TRANSCRIPT.as_bytes()[..at], 3);
+        assert_eq!(events, vec![delta("LL"), delta("Ms"), delta(" stand")]);
+        assert_eq!(end, End::Failed("network".into()));
+        assert!(err.unwrap().to_string().contains("cut short"));
+    }
+
+    #[test]
+    fn error_events_and_error_bodies_after_the_200_are_typed_errors() {
+        let head = &TRANSCRIPT[..TRANSCRIPT.find("event: content-end").unwrap()];
+        // An unnamed event with the error body's shape.
+        let t =
+            format!("{head}data: {{\"id\":\"5d1b\",\"message\":\"internal server error\"}}\n\n");
+        let (events, end, err) = run(t.as_bytes(), 6);
+        assert_eq!(events.len(), 3);
+        assert_eq!(end, End::Failed("server_error".into()));
+        assert!(err.unwrap().to_string().contains("internal server error"));
+        // A named `error` event whose message tells more.
+        let t = format!("{head}event: error\ndata: {{\"message\":\"too many tokens: size limit exceeded by 1021 tokens\"}}\n\n");
+        assert_eq!(
+            run(t.as_bytes(), 6).1,
+            End::Failed("context_length_exceeded".into())
+        );
+    }
+
+    #[test]
+    fn message_end_without_usage_or_reason_still_finishes() {
+        let t = "event: content-delta\ndata: {\"type\":\"content-delta\",\"delta\":{\"message\":{\"content\":{\"text\":\"hi\"}}}}\n\nevent: message-end\ndata: {\"type\":\"message-end\",\"delta\":{}}\n\ndata: [DONE]\n\n";
+        let (events, end, _) = run(t.as_bytes(), 4);
+        assert_eq!(end, End::Done);
+        assert_eq!(
+            events,
+            vec![
+                delta("hi"),
+                ChatEvent::Finish(Finish {
+                    reason: FinishReason::Stop,
+                    raw: None
+                })
+            ]
+        );
+    }
+
+    #[test]
+    fn thinking_deltas_are_not_reply_text() {
+        let t = "event: content-delta\ndata: {\"type\":\"content-delta\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"thinking\":\"Let me see.\"}}}}\n\nevent: content-delta\ndata: {\"type\":\"content-delta\",\"index\":1,\"delta\":{\"message\":{\"content\":{\"text\":\"Yes.\"}}}}\n\nevent: message-end\ndata: {\"type\":\"message-end\",\"delta\":{\"finish_reason\":\"COMPLETE\"}}\n\ndata: [DONE]\n\n";
+        let (events, end, _) = run(t.as_bytes(), 7);
+        assert_eq!(end, End::Done);
+        assert_eq!(events[0], delta("Yes."));
+        assert_eq!(events.len(), 2);
+    }
+
+    #[test]
+    fn garbage_in_a_known_event_is_a_malformed_response() {
+        let t = "event: content-delta\ndata: {\"type\":\"content-delta\",\"delta\":[1,2]}\n\n";
+        assert_eq!(
+            run(t.as_bytes(), usize::MAX).1,
+            End::Failed("malformed_response".into())
+        );
+        let t = "data: not json\n\n";
+        assert_eq!(
+            run(t.as_bytes(), usize::MAX).1,
+            End::Failed("malformed_response".into())
+        );
+    }
+}

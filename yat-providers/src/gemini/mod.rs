@@ -1,0 +1,369 @@
+//! `gemini`, and its alias `google`: the Google Gemini API (Generative
+//! Language API, v1beta).
+//!
+//! API reference: ai.google.dev/api/generate-content
+//! (`models.streamGenerateContent`), ai.google.dev/api/models (`models.list`),
+//! ai.google.dev/gemini-api/docs/generate-content/api-errors; see
+//! `shared/wire-formats.md` §3.
+//!
+//! - Chat: `POST {base}/models/{model}:streamGenerateContent?alt=sse` with the
+//!   key in the `x-goog-api-key` header, never in the URL (a `?key=` ends up
+//!   in proxy and server logs). `alt=sse` matters: without it the method
+//!   streams one big JSON array.
+//! - Model ids are accepted with or without the `models/` prefix
+//!   (`gemini-2.5-flash` or `models/gemini-2.5-flash`); `tunedModels/…`
+//!   names pass through.
+//! - The system prompt is the top-level `systemInstruction`; assistant turns
+//!   have the role `model`; consecutive turns of one role are merged.
+//! - The stream has no end marker ([`stream`]): a reply is complete when
+//!   the body ends after a `finishReason` with no text behind it, and cut
+//!   otherwise. Usage counts thinking tokens as output; a blocked prompt,
+//!   or a reply withheld before any text, is [`YatError::ContentBlocked`].
+//! - An invalid key is a 400 (not a 401) with `ErrorInfo.reason:
+//!   API_KEY_INVALID`; 429s carry their retry delay in the body
+//!   (`RetryInfo.retryDelay`), not in a header ([`error`]).
+//!
+//! The alias: the original app called this provider `google` and read
+//! `GOOGLE_API_KEY`, so a `provider_config.json` written for it has an entry
+//! with id `google`. The `google` cargo feature registers a second provider
+//! with that id, built by the same code, reading `GOOGLE_API_KEY` first (then
+//! `GEMINI_API_KEY`); `gemini` reads `GEMINI_API_KEY` first, then
+//! `GOOGLE_API_KEY`. The base URL follows the same order
+//! (`GOOGLE_BASE_URL`, then `GEMINI_BASE_URL`, for `google`;
+//! `GEMINI_BASE_URL` for `gemini`). Each also reads `<ID>_API_KEY`.
+
+pub mod error;
+pub mod stream;
+pub mod wire;
+
+use reqwest::header::HeaderName;
+use reqwest::Url;
+use yat_core::{
+    async_trait, Capabilities, ChatRequest, ChatStream, Failure, LlmProvider, ModelInfo,
+    ResolvedSettings, Secret, SettingSpec, YatError,
+};
+
+use crate::http::{self, HttpOptions, HttpRequest, Transport};
+
+/// The public endpoint, ending before `/models`.
+pub const DEFAULT_BASE_URL: &str = "https://generativelanguage.googleapis.com/v1beta";
+
+/// Models asked for per page of `models.list` (the documented maximum).
+const PAGE_SIZE: &str = "1000";
+/// A bound on `models.list` pages, so a server that never stops handing out
+/// page tokens cannot loop us forever.
+const MAX_PAGES: usize = 50;
+
+/// The settings of `gemini`.
+pub const SETTINGS: &[SettingSpec] = &[
+    SettingSpec::secret("api_key", "API key", &["GEMINI_API_KEY", "GOOGLE_API_KEY"])
+        .required()
+        .help("A Google AI Studio key (aistudio.google.com/apikey)"),
+    SettingSpec::url("base_url", "Base URL", &[]).default_value(DEFAULT_BASE_URL),
+    http::CONNECT_TIMEOUT,
+    http::FIRST_BYTE_TIMEOUT,
+    http::IDLE_TIMEOUT,
+    http::MAX_RETRIES,
+];
+
+/// The settings of the `google` alias: the same, with the original app's
+/// variable first.
+pub const GOOGLE_SETTINGS: &[SettingSpec] = &[
+    SettingSpec::secret("api_key", "API key", &["GOOGLE_API_KEY", "GEMINI_API_KEY"])
+        .required()
+        .help("A Google AI Studio key (aistudio.google.com/apikey)"),
+    SettingSpec::url(
+        "base_url",
+        "Base URL",
+        &["GOOGLE_BASE_URL", "GEMINI_BASE_URL"],
+    )
+    .default_value(DEFAULT_BASE_URL),
+    http::CONNECT_TIMEOUT,
+    http::FIRST_BYTE_TIMEOUT,
+    http::IDLE_TIMEOUT,
+    http::MAX_RETRIES,
+];
+
+#[cfg(feature = "gemini")]
+yat_core::register_provider! {
+    id: "gemini",
+    name: "Google Gemini",
+    constructor: || Ok(Box::new(Gemini::new("gemini"))),
+    settings: SETTINGS,
+    description: "Google Gemini API (streamGenerateContent over SSE)",
+}
+
+#[cfg(feature = "google")]
+yat_core::register_provider! {
+    id: "google",
+    name: "Google Gemini",
+    constructor: || Ok(Box::new(Gemini::new("google"))),
+    settings: GOOGLE_SETTINGS,
+    description: "Alias of gemini, under the original app's id (reads GOOGLE_API_KEY first)",
+}
+
+/// A Gemini provider instance.
+#[derive(Debug)]
+pub struct Gemini {
+    id: &'static str,
+    live: Option<Live>,
+}
+
+#[derive(Debug)]
+struct Live {
+    base_url: Url,
+    key: Option<Secret>,
+    transport: Transport,
+}
+
+impl Gemini {
+    /// An uninitialized instance that reports itself as `id` (`gemini` or
+    /// `google`).
+    pub fn new(id: &'static str) -> Self {
+        Gemini { id, live: None }
+    }
+
+    fn live(&self) -> Result<&Live, YatError> {
+        self.live.as_ref().ok_or_else(|| YatError::Unavailable {
+            provider: self.id.into(),
+            reason: "not initialized".into(),
+        })
+    }
+
+    fn invalid(&self, message: &str) -> YatError {
+        YatError::InvalidRequest(Failure::new(self.id, message))
+    }
+
+    /// The chat request as it goes on the wire (pure: no I/O).
+    pub fn chat_request(&self, req: &ChatRequest) -> Result<HttpRequest, YatError> {
+        let live = self.live()?;
+        if req.model.trim().is_empty() {
+            return Err(self.invalid("no model given"));
+        }
+        let body = wire::GenerateBody::new(req);
+        if !body.has_contents() {
+            return Err(self.invalid("the conversation has no user or assistant message"));
+        }
+        let mut url = wire::method_url(&live.base_url, &req.model, "streamGenerateContent");
+        url.query_pairs_mut().append_pair("alt", "sse");
+        Ok(authorize(live, HttpRequest::post_json(url.into(), &body)?))
+    }
+
+    /// The `models.list` request for one page (pure: no I/O).
+    pub fn list_request(&self, page_token: Option<&str>) -> Result<HttpRequest, YatError> {
+        let live = self.live()?;
+        let mut url = live.base_url.clone();
+        if let Ok(mut segments) = url.path_segments_mut() {
+            segments.pop_if_empty().push("models");
+        }
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("pageSize", PAGE_SIZE);
+            if let Some(t) = page_token {
+                q.append_pair("pageToken", t);
+            }
+        }
+        Ok(authorize(live, HttpRequest::get(url.into())))
+    }
+}
+
+fn authorize(live: &Live, r: HttpRequest) -> HttpRequest {
+    match &live.key {
+        Some(k) => r.header(HeaderName::from_static("x-goog-api-key"), k.expose()),
+        None => r,
+    }
+}
+
+/// Parses and checks a base URL setting.
+pub(crate) fn base_url(provider: &str, raw: &str) -> Result<Url, YatError> {
+    let bad = |why: &str| YatError::InvalidSetting {
+        provider: provider.to_owned(),
+        key: "base_url".into(),
+        message: format!("{raw:?} {why}"),
+    };
+    let url = Url::parse(raw).map_err(|e| bad(&format!("is not a URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
+        return Err(bad("is not an http(s) URL"));
+    }
+    Ok(url)
+}
+
+#[async_trait]
+impl LlmProvider for Gemini {
+    async fn initialize(&mut self, settings: &ResolvedSettings) -> Result<(), YatError> {
+        // A re-initialization starts clean: the old client goes with `live`.
+        self.live = None;
+        let raw = settings
+            .get("base_url")
+            .filter(|u| !u.is_empty())
+            .unwrap_or(DEFAULT_BASE_URL);
+        let base_url = base_url(self.id, raw)?;
+        let key = settings.secret("api_key").filter(|k| !k.is_empty());
+        let transport = Transport::new(
+            self.id,
+            HttpOptions::from_settings(settings)?,
+            error::parse_error,
+        )
+        .redacting(key.clone());
+        self.live = Some(Live {
+            base_url,
+            key,
+            transport,
+        });
+        Ok(())
+    }
+
+    async fn list_models(&self) -> Result<Vec<ModelInfo>, YatError> {
+        let live = self.live()?;
+        let mut models = Vec::new();
+        let mut token: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let page: wire::ModelList = live
+                .transport
+                .json(&self.list_request(token.as_deref())?)
+                .await?;
+            models.extend(
+                page.models
+                    .into_iter()
+                    .filter(|m| m.can_generate())
+                    .map(|m| {
+                        let id = m.name.strip_prefix("models/").unwrap_or(&m.name).to_owned();
+                        ModelInfo {
+                            display_name: m.display_name.unwrap_or_else(|| id.clone()),
+                            id,
+                            provider: self.id.to_owned(),
+                            context_length: m.input_token_limit,
+                            max_output_tokens: m.output_token_limit,
+                            supports_streaming: true,
+                        }
+                    }),
+            );
+            match page.next_page_token.filter(|t| !t.is_empty()) {
+                // A token handed out twice would loop: stop there.
+                Some(next) if token.as_deref() != Some(next.as_str()) => token = Some(next),
+                _ => break,
+            }
+        }
+        models.sort_by(|a, b| a.id.cmp(&b.id));
+        models.dedup_by(|a, b| a.id == b.id);
+        Ok(models)
+    }
+
+    async fn stream_chat(&self, req: &ChatRequest) -> Result<ChatStream, YatError> {
+        let http = self.chat_request(req)?;
+        let id = self.id;
+        self.live()?
+            .transport
+            .stream(&http, move || Box::new(stream::GeminiDecoder::new(id)))
+            .await
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::default().with_stop_sequences(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use yat_core::Message;
+
+    async fn ready(pairs: &[(&str, &str)]) -> Gemini {
+        let mut p = Gemini::new("gemini");
+        p.initialize(&ResolvedSettings::from_pairs("gemini", pairs))
+            .await
+            .unwrap();
+        p
+    }
+
+    #[tokio::test]
+    async fn chat_request_puts_the_key_in_a_header_never_the_url() {
+        let p = ready(&[
+            ("api_key", "AIza-planted"),
+            ("base_url", "http://127.0.0.1:9/v1beta"),
+        ])
+        .await;
+        let req = ChatRequest::new("models/gemini-2.5-flash", vec![Message::user("Hi")]);
+        let r = p.chat_request(&req).unwrap();
+        assert_eq!(r.method, reqwest::Method::POST);
+        assert_eq!(
+            r.url,
+            "http://127.0.0.1:9/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse"
+        );
+        assert!(!r.url.contains("AIza"));
+        let headers: Vec<(&str, &str)> = r
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            headers,
+            vec![
+                ("content-type", "application/json"),
+                ("x-goog-api-key", "AIza-planted")
+            ]
+        );
+        assert_eq!(r.json_body()["contents"][0]["parts"][0]["text"], "Hi");
+    }
+
+    #[tokio::test]
+    async fn requests_that_cannot_succeed_fail_before_sending() {
+        let p = ready(&[("api_key", "k")]).await;
+        let sys_only = ChatRequest::new("gemini-2.5-flash", vec![Message::system("s")]);
+        assert!(matches!(
+            p.chat_request(&sys_only),
+            Err(YatError::InvalidRequest(_))
+        ));
+        let no_model = ChatRequest::new(" ", vec![Message::user("x")]);
+        assert!(matches!(
+            p.chat_request(&no_model),
+            Err(YatError::InvalidRequest(_))
+        ));
+        let fresh = Gemini::new("google");
+        let e = fresh.chat_request(&no_model).unwrap_err();
+        assert!(matches!(e, YatError::Unavailable { ref provider, .. } if provider == "google"));
+    }
+
+    #[tokio::test]
+    async fn list_request_pages_with_encoded_tokens() {
+        let p = ready(&[("api_key", "k"), ("base_url", "http://h/v1beta/")]).await;
+        assert_eq!(
+            p.list_request(None).unwrap().url,
+            "http://h/v1beta/models?pageSize=1000"
+        );
+        assert_eq!(
+            p.list_request(Some("a+b/c=")).unwrap().url,
+            "http://h/v1beta/models?pageSize=1000&pageToken=a%2Bb%2Fc%3D"
+        );
+    }
+
+    #[tokio::test]
+    async fn bad_base_urls_are_setting_errors() {
+        for bad in ["ftp://x", "not a url", "mailto:a@b"] {
+            let mut p = Gemini::new("gemini");
+            let e = p
+                .initialize(&ResolvedSettings::from_pairs(
+                    "gemini",
+                    &[("base_url", bad)],
+                ))
+                .await
+                .unwrap_err();
+            assert!(matches!(e, YatError::InvalidSetting { .. }), "{bad}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn settings_read_both_key_variables() {
+        assert_eq!(SETTINGS[0].env_vars, &["GEMINI_API_KEY", "GOOGLE_API_KEY"]);
+        assert_eq!(
+            GOOGLE_SETTINGS[0].env_vars,
+            &["GOOGLE_API_KEY", "GEMINI_API_KEY"]
+        );
+        assert_eq!(SETTINGS[1].default, Some(DEFAULT_BASE_URL));
+        assert_eq!(
+            GOOGLE_SETTINGS[1].env_vars,
+            &["GOOGLE_BASE_URL", "GEMINI_BASE_URL"]
+        );
+        assert_eq!(GOOGLE_SETTINGS[1].default, Some(DEFAULT_BASE_URL));
+    }
+}

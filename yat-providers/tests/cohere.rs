@@ -1,0 +1,570 @@
+//! The Cohere provider against a local fake server speaking Chat v2
+//! (`POST /v2/chat` with `stream: true`) byte for byte.
+#![cfg(feature = "cohere")]
+
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use yat_core::testkit::{assert_conformance, Options};
+use yat_core::{
+    ChatEvent, ChatRequest, ChatStreamExt, Finish, FinishReason, LlmProvider, Message,
+    ResolvedSettings, Usage, YatError,
+};
+use yat_fakeserver::{Action, FakeServer, RecordedRequest, Response, Route, Split, Transfer};
+use yat_providers::cohere::Cohere;
+
+const KEY: &str = "co-test-planted-0123456789";
+const CHAT_PATH: &str = "/v2/chat";
+
+/// The spec's streaming example written out as SSE (shared/wire-formats.md
+/// §4), with multi-byte text in one delta.
+const TRANSCRIPT: &str = concat!(
+    "event: message-start\n",
+    "data: {\"type\":\"message-start\",\"id\":\"29f14a5a-11de-4cae-9800-25e4747408ea\",\"delta\":{\"message\":{\"role\":\"assistant\"}}}\n\n",
+    "event: content-start\n",
+    "data: {\"type\":\"content-start\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"type\":\"text\",\"text\":\"\"}}}}\n\n",
+    "event: content-delta\n",
+    "data: {\"type\":\"content-delta\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"text\":\"LL\"}}}}\n\n",
+    "event: content-delta\n",
+    "data: {\"type\":\"content-delta\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"text\":\"Ms\"}}}}\n\n",
+    "event: content-delta\n",
+    "data: {\"type\":\"content-delta\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"text\":\" stand für ✓\"}}}}\n\n",
+    "event: content-end\n",
+    "data: {\"type\":\"content-end\",\"index\":0}\n\n",
+    "event: message-end\n",
+    "data: {\"type\":\"message-end\",\"delta\":{\"finish_reason\":\"COMPLETE\",\"usage\":{\"billed_units\":{\"input_tokens\":5,\"output_tokens\":26},\"tokens\":{\"input_tokens\":71,\"output_tokens\":26}}}}\n\n",
+    "data: [DONE]\n\n",
+);
+
+fn expected_events() -> Vec<ChatEvent> {
+    vec![
+        ChatEvent::Delta { text: "LL".into() },
+        ChatEvent::Delta { text: "Ms".into() },
+        ChatEvent::Delta {
+            text: " stand für ✓".into(),
+        },
+        ChatEvent::Usage(Usage {
+            input_tokens: 71,
+            output_tokens: 26,
+        }),
+        ChatEvent::Finish(Finish::new(FinishReason::Stop, "COMPLETE")),
+    ]
+}
+
+/// Where the `message-end` event starts.
+fn message_end_at() -> usize {
+    TRANSCRIPT.find("event: message-end").unwrap()
+}
+
+async fn provider(server: &FakeServer, extra: &[(&str, &str)]) -> Cohere {
+    let mut p = Cohere::default();
+    let base = server.url();
+    let mut pairs = vec![("api_key", KEY), ("base_url", base.as_str())];
+    pairs.extend_from_slice(extra);
+    p.initialize(&ResolvedSettings::from_pairs("cohere", &pairs))
+        .await
+        .unwrap();
+    p
+}
+
+fn request() -> ChatRequest {
+    ChatRequest::new(
+        "command-a-03-2025",
+        vec![Message::system("Be brief."), Message::user("Say hello")],
+    )
+    .temperature(0.3)
+    .top_p(0.75)
+    .max_tokens(256)
+    .stop("\n\n")
+}
+
+async fn events(p: &Cohere) -> Result<Vec<ChatEvent>, YatError> {
+    let mut s = p.stream_chat(&request()).await?;
+    let mut out = Vec::new();
+    while let Some(ev) = s.next().await {
+        out.push(ev?);
+    }
+    Ok(out)
+}
+
+async fn serve(resp: Response) -> FakeServer {
+    FakeServer::start(vec![Route::new("POST", CHAT_PATH).respond(resp)])
+        .await
+        .unwrap()
+}
+
+fn assert_no_key(e: &YatError) {
+    let shown = format!("{e} {e:?}");
+    assert!(!shown.contains("planted"), "key leaked: {shown}");
+}
+
+#[tokio::test]
+async fn sends_the_documented_request() {
+    let server = serve(Response::sse(TRANSCRIPT)).await;
+    let p = provider(&server, &[]).await;
+    assert_eq!(events(&p).await.unwrap(), expected_events());
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 1);
+    let r = &reqs[0];
+    assert_eq!(r.method, "POST");
+    assert_eq!(r.path, CHAT_PATH);
+    assert_eq!(
+        r.header("authorization"),
+        Some(format!("Bearer {KEY}").as_str())
+    );
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    assert_eq!(r.header("accept"), Some("text/event-stream"));
+    // Byte for byte: the system prompt as a leading message, top-p as `p`,
+    // the parameters as written (0.3, not 0.30000001192092896).
+    assert_eq!(
+        r.text(),
+        r#"{"model":"command-a-03-2025","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Say hello"}],"temperature":0.3,"p":0.75,"max_tokens":256,"stop_sequences":["\n\n"],"stream":true}"#
+    );
+}
+
+#[tokio::test]
+async fn any_split_of_the_stream_gives_the_same_events() {
+    let in_char = TRANSCRIPT.find('ü').unwrap() + 1;
+    let in_done = TRANSCRIPT.find("[DONE]").unwrap() + 3;
+    for split in [
+        Split::Whole,
+        Split::EveryByte,
+        Split::At(vec![in_char, in_done]),
+        Split::Size(7),
+        Split::Events,
+    ] {
+        let server = serve(Response::sse(TRANSCRIPT).split(split.clone())).await;
+        let p = provider(&server, &[]).await;
+        assert_eq!(events(&p).await.unwrap(), expected_events(), "{split:?}");
+    }
+    // CRLF line ends, and events without `event:` lines (named by `type`).
+    let crlf = TRANSCRIPT.replace('\n', "\r\n");
+    let unnamed: String = TRANSCRIPT
+        .split_inclusive('\n')
+        .filter(|l| !l.starts_with("event:"))
+        .collect();
+    for body in [crlf, unnamed] {
+        let server = serve(Response::sse(&body).split(Split::Size(5))).await;
+        let p = provider(&server, &[]).await;
+        assert_eq!(events(&p).await.unwrap(), expected_events());
+    }
+}
+
+#[tokio::test]
+async fn the_stream_stops_at_done_and_ignores_what_follows() {
+    let body = format!(
+        "{TRANSCRIPT}event: content-delta\ndata: {{\"type\":\"content-delta\",\"index\":0,\"delta\":{{\"message\":{{\"content\":{{\"text\":\"AFTER\"}}}}}}}}\n\n"
+    );
+    let server = serve(Response::sse(&body).then(Action::Stall)).await;
+    // A stall after `[DONE]` must not matter: the reply is complete there.
+    let p = provider(&server, &[("idle_timeout", "5")]).await;
+    let start = Instant::now();
+    assert_eq!(events(&p).await.unwrap(), expected_events());
+    assert!(start.elapsed() < Duration::from_secs(3));
+}
+
+/// Answers like the real API: unknown models get a 404 in Cohere's error
+/// shape, a token limit of 1 gets one delta and `MAX_TOKENS`.
+fn model_aware(req: &RecordedRequest) -> Response {
+    let body = req.json();
+    if body["model"] != "command-a-03-2025" {
+        return Response::json(
+            404,
+            &format!(
+                r#"{{"id":"0b3ab4bd-6e46-4b0e-a2d0-4fc4d5d8b1b7","message":"model '{}' not found, make sure the correct model ID was used and that you have access to the model."}}"#,
+                body["model"].as_str().unwrap_or("")
+            ),
+        );
+    }
+    if body["max_tokens"] == 1 {
+        return Response::sse(concat!(
+            "event: message-start\ndata: {\"type\":\"message-start\",\"id\":\"1\",\"delta\":{\"message\":{\"role\":\"assistant\"}}}\n\n",
+            "event: content-delta\ndata: {\"type\":\"content-delta\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"text\":\"LL\"}}}}\n\n",
+            "event: message-end\ndata: {\"type\":\"message-end\",\"delta\":{\"finish_reason\":\"MAX_TOKENS\",\"usage\":{\"billed_units\":{\"input_tokens\":5,\"output_tokens\":1},\"tokens\":{\"input_tokens\":71,\"output_tokens\":1}}}}\n\n",
+            "data: [DONE]\n\n",
+        ));
+    }
+    Response::sse(TRANSCRIPT)
+}
+
+const MODELS: &str = r#"{"models":[{"name":"command-a-03-2025","is_deprecated":false,"endpoints":["chat"],"finetuned":false,"context_length":256000,"tokenizer_url":"https://storage.googleapis.com/cohere-public/tokenizers/command-a-03-2025.json","default_endpoints":[],"features":["tools","json_mode"],"sampling_defaults":{"temperature":0.3,"p":0.75,"k":0}}]}"#;
+
+#[tokio::test]
+async fn passes_the_conformance_suite() {
+    let server = FakeServer::start(vec![
+        Route::new("GET", "/v1/models").respond(Response::json(200, MODELS)),
+        Route::new("POST", CHAT_PATH).handle(model_aware),
+    ])
+    .await
+    .unwrap();
+    let p = provider(&server, &[]).await;
+    let report = assert_conformance(&p, &Options::default()).await;
+    assert_eq!(report.failures().len(), 0);
+}
+
+#[tokio::test]
+async fn lists_chat_models_across_pages() {
+    let page2 = r#"{"models":[{"name":"command-r-08-2024","is_deprecated":false,"endpoints":["chat","generate"],"context_length":128000.0},{"name":"command","is_deprecated":true,"endpoints":["chat"],"context_length":4096}]}"#;
+    let mut page1: serde_json::Value = serde_json::from_str(MODELS).unwrap();
+    page1["next_page_token"] = "eyJvZmZzZXQiOjF9+/=".into();
+    let page1 = page1.to_string();
+    let server = FakeServer::start(vec![Route::new("GET", "/v1/models").handle(
+        move |r| match r.query("page_token") {
+            None => Response::json(200, &page1),
+            Some("eyJvZmZzZXQiOjF9%2B%2F%3D") => Response::json(200, page2),
+            Some(other) => {
+                Response::json(400, &format!(r#"{{"message":"bad page token {other}"}}"#))
+            }
+        },
+    )])
+    .await
+    .unwrap();
+    let p = provider(&server, &[]).await;
+    let models = p.list_models().await.unwrap();
+    let ids: Vec<&str> = models.iter().map(|m| m.id.as_str()).collect();
+    // Deprecated models are left out; sorted by id.
+    assert_eq!(ids, ["command-a-03-2025", "command-r-08-2024"]);
+    assert_eq!(models[0].context_length, Some(256_000));
+    assert_eq!(models[1].context_length, Some(128_000));
+    assert!(models
+        .iter()
+        .all(|m| m.provider == "cohere" && m.supports_streaming));
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 2);
+    for r in &reqs {
+        assert_eq!(
+            r.header("authorization"),
+            Some(format!("Bearer {KEY}").as_str())
+        );
+        // Only models usable with chat, and the same parameters on every page.
+        assert_eq!(r.query("endpoint"), Some("chat"));
+        assert_eq!(r.query("page_size"), Some("1000"));
+    }
+    assert_eq!(reqs[0].path, "/v1/models?endpoint=chat&page_size=1000");
+}
+
+/// Status, body, response headers, and the error kind expected.
+type ErrorCase = (
+    u16,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    &'static str,
+);
+
+#[tokio::test]
+async fn documented_error_bodies_map_to_typed_errors() {
+    let cases: &[ErrorCase] = &[
+        (
+            401,
+            r#"{"id":"8f0c2b4e-1d6a-4c1e-9a57-3f5d2e7b9c10","message":"invalid api token"}"#,
+            &[],
+            "authentication",
+        ),
+        (
+            498,
+            r#"{"message":"invalid api token"}"#,
+            &[],
+            "authentication",
+        ),
+        (
+            402,
+            r#"{"id":"x","message":"Please add or update your payment method to continue"}"#,
+            &[],
+            "quota_exhausted",
+        ),
+        (
+            403,
+            r#"{"id":"x","message":"You do not have access to this model"}"#,
+            &[],
+            "permission",
+        ),
+        (
+            404,
+            r#"{"id":"x","message":"model 'xyz' not found, make sure the correct model ID was used and that you have access to the model."}"#,
+            &[],
+            "model_not_found",
+        ),
+        (
+            400,
+            r#"{"id":"x","message":"too many tokens: total number of tokens in the prompt cannot exceed 4081 - received 4292. Try using a shorter prompt, or enabling prompt truncating. See https://docs.cohere.com/reference/generate for more details."}"#,
+            &[],
+            "context_length_exceeded",
+        ),
+        (
+            400,
+            r#"{"id":"x","message":"invalid request: p must be between 0.01 and 0.99"}"#,
+            &[],
+            "invalid_request",
+        ),
+        (
+            422,
+            r#"{"id":"x","message":"invalid request: messages: field required"}"#,
+            &[],
+            "invalid_request",
+        ),
+        (
+            429,
+            r#"{"id":"x","message":"You are past the per minute request limit, please wait and try again later."}"#,
+            &[("retry-after", "2")],
+            "rate_limited",
+        ),
+        (
+            429,
+            r#"{"id":"x","message":"You are using a Trial key, which is limited to 1000 API calls / month. You can continue to use the Trial key for free or upgrade to a Production key with higher rate limits at 'https://dashboard.cohere.com/api-keys'."}"#,
+            &[],
+            "quota_exhausted",
+        ),
+        (
+            500,
+            r#"{"id":"x","message":"internal server error, this has been reported to our developers"}"#,
+            &[],
+            "server_error",
+        ),
+        (
+            503,
+            r#"{"id":"x","message":"service unavailable"}"#,
+            &[],
+            "overloaded",
+        ),
+        (
+            504,
+            r#"{"id":"x","message":"gateway timeout"}"#,
+            &[],
+            "server_error",
+        ),
+    ];
+    for (status, body, headers, kind) in cases {
+        let mut resp = Response::json(*status, body);
+        for (k, v) in *headers {
+            resp = resp.header(k, v);
+        }
+        let server = serve(resp).await;
+        let p = provider(&server, &[("max_retries", "0")]).await;
+        let e = events(&p).await.unwrap_err();
+        assert_eq!(e.kind(), *kind, "{status}: {e}");
+        assert_eq!(e.status(), Some(*status));
+        assert_eq!(e.provider(), Some("cohere"));
+        assert_no_key(&e);
+        if *kind == "rate_limited" {
+            assert_eq!(e.retry_after(), Some(Duration::from_secs(2)));
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_invalid_key_is_not_retried() {
+    let server = serve(Response::json(401, r#"{"message":"invalid api token"}"#)).await;
+    let p = provider(&server, &[("max_retries", "3")]).await;
+    assert_eq!(events(&p).await.unwrap_err().kind(), "authentication");
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn rate_limits_and_server_errors_are_retried_without_duplicating_output() {
+    let server = FakeServer::start(vec![Route::new("POST", CHAT_PATH)
+        .respond(
+            Response::json(
+                429,
+                r#"{"id":"a","message":"You are past the per minute request limit, please wait and try again later."}"#,
+            )
+            .header("retry-after", "0.1"),
+        )
+        .respond(Response::json(500, r#"{"id":"b","message":"internal server error"}"#))
+        .respond(Response::json(503, r#"{"id":"c","message":"service unavailable"}"#))
+        .respond(Response::sse(TRANSCRIPT))])
+    .await
+    .unwrap();
+    let p = provider(&server, &[("max_retries", "3")]).await;
+    assert_eq!(events(&p).await.unwrap(), expected_events());
+    assert_eq!(server.requests().len(), 4);
+}
+
+#[tokio::test]
+async fn retries_are_bounded() {
+    let server = serve(Response::json(502, "<html>bad gateway</html>")).await;
+    let p = provider(&server, &[("max_retries", "2")]).await;
+    let e = events(&p).await.unwrap_err();
+    assert_eq!(e.kind(), "server_error", "{e}");
+    assert!(e.to_string().contains("bad gateway"), "{e}");
+    assert_eq!(server.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn message_end_with_error_is_a_typed_error_after_the_text() {
+    let body = format!(
+        "{}event: message-end\ndata: {{\"type\":\"message-end\",\"delta\":{{\"finish_reason\":\"ERROR\",\"error\":\"internal error: the model is overloaded, please retry\"}}}}\n\ndata: [DONE]\n\n",
+        &TRANSCRIPT[..message_end_at()]
+    );
+    let server = serve(Response::sse(&body)).await;
+    let p = provider(&server, &[]).await;
+    let mut s = p.stream_chat(&request()).await.unwrap();
+    let mut text = String::new();
+    let err = loop {
+        match s.next().await.unwrap() {
+            Ok(ChatEvent::Delta { text: t }) => text.push_str(&t),
+            Ok(other) => panic!("an errored reply finished: {other:?}"),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(text, "LLMs stand für ✓");
+    assert_eq!(err.kind(), "overloaded", "{err}");
+    assert!(err.to_string().contains("the model is overloaded"), "{err}");
+    assert!(s.next().await.is_none());
+    // Output had started: no retry.
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn message_end_with_timeout_is_a_server_error() {
+    let body = format!(
+        "{}event: message-end\ndata: {{\"type\":\"message-end\",\"delta\":{{\"finish_reason\":\"TIMEOUT\"}}}}\n\ndata: [DONE]\n\n",
+        &TRANSCRIPT[..message_end_at()]
+    );
+    let server = serve(Response::sse(&body)).await;
+    let p = provider(&server, &[]).await;
+    let r = p
+        .stream_chat(&request())
+        .await
+        .unwrap()
+        .collect_response()
+        .await;
+    let e = r.unwrap_err();
+    assert_eq!(e.kind(), "server_error", "{e}");
+    assert!(e.to_string().contains("TIMEOUT"), "{e}");
+}
+
+#[tokio::test]
+async fn an_error_body_inside_the_stream_is_a_typed_error() {
+    let body = format!(
+        "{}data: {{\"id\":\"d4c0\",\"message\":\"internal server error\"}}\n\n",
+        &TRANSCRIPT[..message_end_at()]
+    );
+    let server = serve(Response::sse(&body)).await;
+    let p = provider(&server, &[]).await;
+    let e = p
+        .stream_chat(&request())
+        .await
+        .unwrap()
+        .collect_response()
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), "server_error", "{e}");
+    assert!(e.to_string().contains("internal server error"), "{e}");
+}
+
+#[tokio::test]
+async fn truncated_stream_is_an_error_not_a_short_reply() {
+    let head = &TRANSCRIPT[..message_end_at()];
+    for transfer in [Transfer::Chunked, Transfer::CloseDelimited] {
+        let server = serve(Response::sse(head).transfer(transfer).then(Action::Close)).await;
+        let p = provider(&server, &[("max_retries", "0")]).await;
+        let r = p
+            .stream_chat(&request())
+            .await
+            .unwrap()
+            .collect_response()
+            .await;
+        let e = r.unwrap_err();
+        assert_eq!(e.kind(), "network", "{transfer:?}: {e}");
+    }
+    // Ended right after message-end, without `[DONE]`: complete.
+    let no_done = TRANSCRIPT.strip_suffix("data: [DONE]\n\n").unwrap();
+    let server = serve(Response::sse(no_done).transfer(Transfer::CloseDelimited)).await;
+    let p = provider(&server, &[]).await;
+    assert_eq!(events(&p).await.unwrap(), expected_events());
+}
+
+#[tokio::test]
+async fn dropping_the_stream_closes_the_connection() {
+    let server = serve(Response::sse(&TRANSCRIPT[..message_end_at()]).then(Action::Stall)).await;
+    let p = provider(&server, &[]).await;
+    let mut s = p.stream_chat(&request()).await.unwrap();
+    assert!(matches!(s.next().await, Some(Ok(ChatEvent::Delta { .. }))));
+    drop(s);
+    assert!(
+        server
+            .wait_for_client_disconnect(Duration::from_secs(5))
+            .await,
+        "the server never saw the connection close"
+    );
+}
+
+#[tokio::test]
+async fn a_stalled_stream_times_out_and_the_client_hangs_up() {
+    let head = &TRANSCRIPT[..TRANSCRIPT.find("event: content-delta\ndata: {\"type\":\"content-delta\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"text\":\"Ms\"").unwrap()];
+    let server = serve(Response::sse(head).then(Action::Stall)).await;
+    let p = provider(&server, &[("idle_timeout", "0.3"), ("max_retries", "0")]).await;
+    let start = Instant::now();
+    let mut s = p.stream_chat(&request()).await.unwrap();
+    assert_eq!(
+        s.next().await.unwrap().unwrap(),
+        ChatEvent::Delta { text: "LL".into() }
+    );
+    let e = s.next().await.unwrap().unwrap_err();
+    assert_eq!(e.kind(), "timeout", "{e}");
+    assert!(start.elapsed() < Duration::from_secs(5));
+    drop(s);
+    assert!(
+        server
+            .wait_for_client_disconnect(Duration::from_secs(5))
+            .await,
+        "the stalled connection was never closed"
+    );
+}
+
+#[tokio::test]
+async fn a_stall_before_any_text_times_out_too() {
+    let head = &TRANSCRIPT[..TRANSCRIPT.find("event: content-start").unwrap()];
+    let server = serve(Response::sse(head).then(Action::Stall)).await;
+    let p = provider(&server, &[("idle_timeout", "0.3"), ("max_retries", "0")]).await;
+    let e = match p.stream_chat(&request()).await {
+        Ok(s) => s.collect_response().await.unwrap_err(),
+        Err(e) => e,
+    };
+    assert_eq!(e.kind(), "timeout", "{e}");
+}
+
+#[tokio::test]
+async fn html_page_with_200_is_a_malformed_response() {
+    let server = serve(
+        Response::new(200)
+            .header("content-type", "text/html")
+            .body("<html><body>Please log in to the captive portal</body></html>"),
+    )
+    .await;
+    let p = provider(&server, &[("max_retries", "0")]).await;
+    let e = events(&p).await.unwrap_err();
+    assert_eq!(e.kind(), "malformed_response", "{e}");
+    assert!(e.to_string().contains("captive portal"), "{e}");
+}
+
+#[tokio::test]
+async fn top_p_of_one_is_sent_as_the_largest_value_cohere_accepts() {
+    let server = serve(Response::sse(TRANSCRIPT)).await;
+    let p = provider(&server, &[]).await;
+    let req = ChatRequest::new("command-a-03-2025", vec![Message::user("hi")]).top_p(1.0);
+    p.stream_chat(&req)
+        .await
+        .unwrap()
+        .collect_response()
+        .await
+        .unwrap();
+    assert_eq!(server.requests()[0].json()["p"], 0.99);
+}
+
+#[tokio::test]
+async fn connection_refused_is_a_network_error() {
+    let server = FakeServer::start(vec![]).await.unwrap();
+    let url = server.url();
+    drop(server);
+    let mut p = Cohere::default();
+    p.initialize(&ResolvedSettings::from_pairs(
+        "cohere",
+        &[("api_key", KEY), ("base_url", &url), ("max_retries", "0")],
+    ))
+    .await
+    .unwrap();
+    let e = events(&p).await.unwrap_err();
+    assert_eq!(e.kind(), "network", "{e}");
+    assert_no_key(&e);
+}

@@ -1,0 +1,703 @@
+//! The Gemini provider (and its `google` alias) against a local fake server
+//! speaking `streamGenerateContent?alt=sse` byte for byte.
+#![cfg(any(feature = "gemini", feature = "google"))]
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use yat_core::settings::SettingsSources;
+use yat_core::testkit::{assert_conformance, Options};
+use yat_core::{
+    ChatEvent, ChatRequest, ChatStreamExt, Finish, FinishReason, LlmProvider, Message,
+    ResolvedSettings, Usage, YatError,
+};
+use yat_fakeserver::{Action, FakeServer, RecordedRequest, Response, Route, Split, Transfer};
+use yat_providers::gemini::{Gemini, GOOGLE_SETTINGS, SETTINGS};
+
+const KEY: &str = "AIzaSy-test-planted-0123456789";
+const CHAT_PATH: &str = "/v1beta/models/gemini-2.5-flash:streamGenerateContent";
+
+/// A reply in the documented shape (shared/wire-formats.md §3; the values are
+/// illustrative): CRLF line ends as in Google's own output, running usage on
+/// every chunk, multi-byte text, the finish on the last chunk and no end
+/// marker after it.
+const TRANSCRIPT: &str = concat!(
+    "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Hello\"}],\"role\": \"model\"},\"index\": 0}],\"usageMetadata\": {\"promptTokenCount\": 6,\"totalTokenCount\": 6},\"modelVersion\": \"gemini-2.5-flash\",\"responseId\": \"mGqHaPm3Ld2F7M8Px4mQ6QE\"}\r\n\r\n",
+    "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \" wörld ✓ How can I help?\"}],\"role\": \"model\"},\"index\": 0}],\"usageMetadata\": {\"promptTokenCount\": 6,\"totalTokenCount\": 6},\"modelVersion\": \"gemini-2.5-flash\",\"responseId\": \"mGqHaPm3Ld2F7M8Px4mQ6QE\"}\r\n\r\n",
+    "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"\"}],\"role\": \"model\"},\"finishReason\": \"STOP\",\"index\": 0}],\"usageMetadata\": {\"promptTokenCount\": 6,\"candidatesTokenCount\": 8,\"totalTokenCount\": 14},\"modelVersion\": \"gemini-2.5-flash\",\"responseId\": \"mGqHaPm3Ld2F7M8Px4mQ6QE\"}\r\n\r\n",
+);
+
+/// Where the last chunk (the one with the finish) starts.
+fn last_chunk_at() -> usize {
+    TRANSCRIPT.rfind("data:").unwrap()
+}
+
+fn expected_events() -> Vec<ChatEvent> {
+    vec![
+        ChatEvent::Delta {
+            text: "Hello".into(),
+        },
+        ChatEvent::Delta {
+            text: " wörld ✓ How can I help?".into(),
+        },
+        ChatEvent::Usage(Usage {
+            input_tokens: 6,
+            output_tokens: 8,
+        }),
+        ChatEvent::Finish(Finish::new(FinishReason::Stop, "STOP")),
+    ]
+}
+
+async fn provider_as(id: &'static str, server: &FakeServer, extra: &[(&str, &str)]) -> Gemini {
+    let mut p = Gemini::new(id);
+    let base = format!("{}/v1beta", server.url());
+    let mut pairs = vec![("api_key", KEY), ("base_url", base.as_str())];
+    pairs.extend_from_slice(extra);
+    p.initialize(&ResolvedSettings::from_pairs(id, &pairs))
+        .await
+        .unwrap();
+    p
+}
+
+async fn provider(server: &FakeServer, extra: &[(&str, &str)]) -> Gemini {
+    provider_as("gemini", server, extra).await
+}
+
+fn request() -> ChatRequest {
+    ChatRequest::new(
+        "gemini-2.5-flash",
+        vec![Message::system("Be brief."), Message::user("Say hello")],
+    )
+    .temperature(0.7)
+    .top_p(0.95)
+    .max_tokens(256)
+    .stop("\n\n")
+}
+
+async fn events(p: &Gemini) -> Result<Vec<ChatEvent>, YatError> {
+    let mut s = p.stream_chat(&request()).await?;
+    let mut out = Vec::new();
+    while let Some(ev) = s.next().await {
+        out.push(ev?);
+    }
+    Ok(out)
+}
+
+fn chat_route(resp: Response) -> Route {
+    Route::new("POST", CHAT_PATH).respond(resp)
+}
+
+async fn serve(resp: Response) -> FakeServer {
+    FakeServer::start(vec![chat_route(resp)]).await.unwrap()
+}
+
+fn assert_no_key(e: &YatError) {
+    let shown = format!("{e} {e:?}");
+    assert!(!shown.contains("planted"), "key leaked: {shown}");
+}
+
+#[tokio::test]
+async fn sends_the_documented_request() {
+    let server = serve(Response::sse(TRANSCRIPT)).await;
+    let p = provider(&server, &[]).await;
+    assert_eq!(events(&p).await.unwrap(), expected_events());
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 1);
+    let r = &reqs[0];
+    assert_eq!(r.method, "POST");
+    // `alt=sse` selects the event stream; the key never goes in the URL.
+    assert_eq!(r.path, format!("{CHAT_PATH}?alt=sse"));
+    assert!(!r.path.contains("key="), "{}", r.path);
+    assert_eq!(r.header("x-goog-api-key"), Some(KEY));
+    assert_eq!(r.header("authorization"), None);
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    // Byte for byte: proto-JSON names, the system prompt lifted out, the
+    // parameters as written (0.7, not 0.699999988079071).
+    assert_eq!(
+        r.text(),
+        r#"{"systemInstruction":{"parts":[{"text":"Be brief."}]},"contents":[{"role":"user","parts":[{"text":"Say hello"}]}],"generationConfig":{"temperature":0.7,"topP":0.95,"maxOutputTokens":256,"stopSequences":["\n\n"]}}"#
+    );
+}
+
+#[tokio::test]
+async fn a_conversation_goes_out_with_model_turns() {
+    let server = serve(Response::sse(TRANSCRIPT)).await;
+    let p = provider(&server, &[]).await;
+    let req = ChatRequest::new(
+        "models/gemini-2.5-flash",
+        vec![
+            Message::user("Hi"),
+            Message::assistant("Hello! How can I help?"),
+            Message::user("Tell me a joke"),
+        ],
+    );
+    p.stream_chat(&req)
+        .await
+        .unwrap()
+        .collect_response()
+        .await
+        .unwrap();
+    let r = &server.requests()[0];
+    // The `models/` prefix is not doubled.
+    assert_eq!(r.path, format!("{CHAT_PATH}?alt=sse"));
+    assert_eq!(
+        r.text(),
+        r#"{"contents":[{"role":"user","parts":[{"text":"Hi"}]},{"role":"model","parts":[{"text":"Hello! How can I help?"}]},{"role":"user","parts":[{"text":"Tell me a joke"}]}]}"#
+    );
+}
+
+#[tokio::test]
+async fn any_split_of_the_stream_gives_the_same_events() {
+    // Cut inside "ö" and inside a CRLF.
+    let in_char = TRANSCRIPT.find('ö').unwrap() + 1;
+    let in_crlf = TRANSCRIPT.find("\r\n").unwrap() + 1;
+    for split in [
+        Split::Whole,
+        Split::EveryByte,
+        Split::At(vec![in_crlf, in_char]),
+        Split::Size(7),
+        Split::Events,
+    ] {
+        let server = serve(Response::sse(TRANSCRIPT).split(split.clone())).await;
+        let p = provider(&server, &[]).await;
+        assert_eq!(events(&p).await.unwrap(), expected_events(), "{split:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_body_framed_by_closing_the_connection_is_complete_after_the_finish() {
+    // No chunked framing, no length: only the decoder can tell a whole reply.
+    let server = serve(Response::sse(TRANSCRIPT).transfer(Transfer::CloseDelimited)).await;
+    let p = provider(&server, &[]).await;
+    assert_eq!(events(&p).await.unwrap(), expected_events());
+}
+
+#[tokio::test]
+async fn truncated_stream_is_an_error_not_a_short_reply() {
+    let head = &TRANSCRIPT[..last_chunk_at()];
+    for transfer in [Transfer::Chunked, Transfer::CloseDelimited] {
+        let server = serve(Response::sse(head).transfer(transfer).then(Action::Close)).await;
+        let p = provider(&server, &[("max_retries", "0")]).await;
+        let mut s = p.stream_chat(&request()).await.unwrap();
+        let mut text = String::new();
+        let err = loop {
+            match s.next().await {
+                Some(Ok(ChatEvent::Delta { text: t })) => text.push_str(&t),
+                Some(Ok(other)) => panic!("{transfer:?}: a cut stream finished: {other:?}"),
+                Some(Err(e)) => break e,
+                None => panic!("{transfer:?}: a cut stream ended without an error"),
+            }
+        };
+        assert_eq!(text, "Hello wörld ✓ How can I help?", "{transfer:?}");
+        assert_eq!(err.kind(), "network", "{transfer:?}: {err}");
+        assert!(s.next().await.is_none());
+    }
+}
+
+#[tokio::test]
+async fn a_body_cut_inside_the_last_event_is_an_error() {
+    let cut = TRANSCRIPT.find("\"finishReason\"").unwrap();
+    let server = serve(
+        Response::sse(&TRANSCRIPT[..cut])
+            .transfer(Transfer::CloseDelimited)
+            .then(Action::Close),
+    )
+    .await;
+    let p = provider(&server, &[("max_retries", "0")]).await;
+    let r = p
+        .stream_chat(&request())
+        .await
+        .unwrap()
+        .collect_response()
+        .await;
+    assert_eq!(r.unwrap_err().kind(), "network");
+}
+
+#[tokio::test]
+async fn reset_after_the_text_is_a_network_error() {
+    let server = serve(Response::sse(&TRANSCRIPT[..last_chunk_at()]).then(Action::Reset)).await;
+    let p = provider(&server, &[("max_retries", "0")]).await;
+    // The reset may overtake the text on its way: the error then comes
+    // before the stream starts. Either way it is a network error.
+    let e = match p.stream_chat(&request()).await {
+        Ok(s) => s.collect_response().await.unwrap_err(),
+        Err(e) => e,
+    };
+    assert_eq!(e.kind(), "network", "{e}");
+}
+
+/// Answers like the real API: unknown models get the documented 404, a token
+/// limit of 1 gets one delta and `MAX_TOKENS`.
+fn model_aware(req: &RecordedRequest) -> Response {
+    if req.path_only() != CHAT_PATH {
+        let model = req
+            .path_only()
+            .trim_start_matches("/v1beta/")
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .to_owned();
+        return Response::json(
+            404,
+            &format!(
+                r#"{{"error":{{"code":404,"message":"{model} is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods.","status":"NOT_FOUND"}}}}"#
+            ),
+        );
+    }
+    if req.json()["generationConfig"]["maxOutputTokens"] == 1 {
+        return Response::sse(
+            "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Hello\"}],\"role\": \"model\"},\"finishReason\": \"MAX_TOKENS\",\"index\": 0}],\"usageMetadata\": {\"promptTokenCount\": 6,\"candidatesTokenCount\": 1,\"totalTokenCount\": 7},\"modelVersion\": \"gemini-2.5-flash\"}\r\n\r\n",
+        );
+    }
+    Response::sse(TRANSCRIPT)
+}
+
+const MODELS: &str = r#"{"models":[{"name":"models/gemini-2.5-flash","version":"001","displayName":"Gemini 2.5 Flash","description":"Stable version of Gemini 2.5 Flash","inputTokenLimit":1048576,"outputTokenLimit":65536,"supportedGenerationMethods":["generateContent","countTokens","createCachedContent","batchGenerateContent"],"temperature":1,"topP":0.95,"topK":64,"maxTemperature":2,"thinking":true},{"name":"models/gemini-embedding-001","version":"001","displayName":"Gemini Embedding 001","inputTokenLimit":2048,"outputTokenLimit":1,"supportedGenerationMethods":["embedContent","countTextTokens","countTokens","asyncBatchEmbedContent"]}]}"#;
+
+#[tokio::test]
+async fn passes_the_conformance_suite() {
+    let server = FakeServer::start(vec![
+        Route::new("GET", "/v1beta/models").respond(Response::json(200, MODELS)),
+        Route::prefix("POST", "/v1beta/models/").handle(model_aware),
+    ])
+    .await
+    .unwrap();
+    let p = provider(&server, &[]).await;
+    let report = assert_conformance(&p, &Options::default()).await;
+    assert_eq!(report.failures().len(), 0);
+    // The alias passes too, under its own id.
+    let g = provider_as("google", &server, &[]).await;
+    assert_conformance(&g, &Options::default()).await;
+}
+
+#[tokio::test]
+async fn lists_models_across_pages() {
+    let page2 = r#"{"models":[{"name":"models/gemini-2.5-pro","displayName":"Gemini 2.5 Pro","inputTokenLimit":1048576,"outputTokenLimit":65536,"supportedGenerationMethods":["generateContent","countTokens"]},{"name":"models/text-embedding-004","supportedGenerationMethods":["embedContent"]}]}"#;
+    let mut page1: serde_json::Value = serde_json::from_str(MODELS).unwrap();
+    page1["nextPageToken"] = "Ch5tb2RlbHMv+Z2VtaW5p/LTIuNS1mbGFzaA==".into();
+    let page1 = page1.to_string();
+    let server = FakeServer::start(vec![Route::new("GET", "/v1beta/models")
+        .handle(move |r| match r.query("pageToken") {
+            None => Response::json(200, &page1),
+            Some("Ch5tb2RlbHMv%2BZ2VtaW5p%2FLTIuNS1mbGFzaA%3D%3D") => Response::json(200, page2),
+            Some(other) => Response::json(
+                400,
+                &format!(r#"{{"error":{{"code":400,"message":"bad page token {other}","status":"INVALID_ARGUMENT"}}}}"#),
+            ),
+        })])
+    .await
+    .unwrap();
+    let p = provider(&server, &[]).await;
+    let models = p.list_models().await.unwrap();
+    let ids: Vec<&str> = models.iter().map(|m| m.id.as_str()).collect();
+    // Bare ids, chat models only, sorted.
+    assert_eq!(ids, ["gemini-2.5-flash", "gemini-2.5-pro"]);
+    let flash = &models[0];
+    assert_eq!(flash.display_name, "Gemini 2.5 Flash");
+    assert_eq!(flash.provider, "gemini");
+    assert_eq!(flash.context_length, Some(1_048_576));
+    assert_eq!(flash.max_output_tokens, Some(65_536));
+    assert!(flash.supports_streaming);
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 2);
+    for r in &reqs {
+        assert_eq!(r.header("x-goog-api-key"), Some(KEY));
+        assert!(!r.path.contains("key="));
+        // The other parameters stay the same while paging.
+        assert_eq!(r.query("pageSize"), Some("1000"));
+    }
+    assert_eq!(reqs[0].path, "/v1beta/models?pageSize=1000");
+}
+
+#[tokio::test]
+async fn a_page_token_handed_out_twice_does_not_loop() {
+    let page = r#"{"models":[{"name":"models/gemini-2.5-flash","supportedGenerationMethods":["generateContent"]}],"nextPageToken":"same"}"#;
+    let server = FakeServer::start(vec![
+        Route::new("GET", "/v1beta/models").respond(Response::json(200, page))
+    ])
+    .await
+    .unwrap();
+    let p = provider(&server, &[]).await;
+    let models = p.list_models().await.unwrap();
+    assert_eq!(models.len(), 1);
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn documented_error_bodies_map_to_typed_errors() {
+    let cases: &[(u16, &str, &str)] = &[
+        // An invalid key is a 400, not a 401; the DebugInfo detail that echoes
+        // the key must not reach the message.
+        (
+            400,
+            r#"{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID","domain":"googleapis.com","metadata":{"service":"generativelanguage.googleapis.com"}},{"@type":"type.googleapis.com/google.rpc.DebugInfo","detail":"Invalid API key: AIzaSy-test-planted-0123456789"}]}}"#,
+            "authentication",
+        ),
+        (
+            403,
+            r#"{"error":{"code":403,"message":"Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.","status":"PERMISSION_DENIED"}}"#,
+            "authentication",
+        ),
+        (
+            403,
+            r#"{"error":{"code":403,"message":"Your API key doesn't have the required permissions.","status":"PERMISSION_DENIED"}}"#,
+            "permission",
+        ),
+        (
+            404,
+            r#"{"error":{"code":404,"message":"models/gemini-9 is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods.","status":"NOT_FOUND"}}"#,
+            "model_not_found",
+        ),
+        (
+            400,
+            r#"{"error":{"code":400,"message":"The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).","status":"INVALID_ARGUMENT"}}"#,
+            "context_length_exceeded",
+        ),
+        (
+            400,
+            r#"{"error":{"code":400,"message":"* GenerateContentRequest.contents: contents is not specified\n","status":"INVALID_ARGUMENT"}}"#,
+            "invalid_request",
+        ),
+        (
+            429,
+            r#"{"error":{"code":429,"message":"You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits.","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[{"quotaMetric":"generativelanguage.googleapis.com/generate_content_free_tier_requests","quotaId":"GenerateRequestsPerMinutePerProjectPerModel-FreeTier","quotaDimensions":{"location":"global","model":"gemini-2.5-flash"},"quotaValue":"10"}]},{"@type":"type.googleapis.com/google.rpc.Help","links":[{"description":"Learn more about Gemini API quotas","url":"https://ai.google.dev/gemini-api/docs/rate-limits"}]},{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"43s"}]}}"#,
+            "rate_limited",
+        ),
+        (
+            429,
+            r#"{"error":{"code":429,"message":"You exceeded your current quota, please check your plan and billing details.","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[{"quotaMetric":"generativelanguage.googleapis.com/generate_content_free_tier_requests","quotaId":"GenerateRequestsPerDayPerProjectPerModel-FreeTier"}]},{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"22s"}]}}"#,
+            "quota_exhausted",
+        ),
+        (
+            402,
+            r#"{"error":{"code":402,"message":"Your prepaid credits are used up.","status":"RESOURCE_EXHAUSTED"}}"#,
+            "quota_exhausted",
+        ),
+        (
+            503,
+            r#"{"error":{"code":503,"message":"The model is overloaded. Please try again later.","status":"UNAVAILABLE"}}"#,
+            "overloaded",
+        ),
+        (
+            500,
+            r#"{"error":{"code":500,"message":"An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting","status":"INTERNAL"}}"#,
+            "server_error",
+        ),
+    ];
+    for (status, body, kind) in cases {
+        let server = serve(Response::json(*status, body)).await;
+        let p = provider(&server, &[("max_retries", "0")]).await;
+        let e = events(&p).await.unwrap_err();
+        assert_eq!(e.kind(), *kind, "{status}: {e}");
+        assert_eq!(e.status(), Some(*status));
+        assert_eq!(e.provider(), Some("gemini"));
+        assert_no_key(&e);
+        if *kind == "rate_limited" {
+            // No header: the wait comes from RetryInfo in the body.
+            assert_eq!(e.retry_after(), Some(Duration::from_secs(43)));
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_invalid_key_is_not_retried() {
+    let server = serve(Response::json(
+        400,
+        r#"{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID","domain":"googleapis.com"}]}}"#,
+    ))
+    .await;
+    let p = provider(&server, &[("max_retries", "3")]).await;
+    assert_eq!(events(&p).await.unwrap_err().kind(), "authentication");
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn rate_limit_waits_for_the_retry_delay_in_the_body_then_succeeds_once() {
+    let limited = r#"{"error":{"code":429,"message":"You exceeded your current quota, please check your plan and billing details.","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"0.2s"}]}}"#;
+    let server = FakeServer::start(vec![Route::new("POST", CHAT_PATH)
+        .respond(Response::json(429, limited))
+        .respond(Response::sse(TRANSCRIPT))])
+    .await
+    .unwrap();
+    let p = provider(&server, &[("max_retries", "2")]).await;
+    let start = Instant::now();
+    assert_eq!(events(&p).await.unwrap(), expected_events());
+    assert!(
+        start.elapsed() >= Duration::from_millis(200),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_without_duplicating_output() {
+    let server = FakeServer::start(vec![Route::new("POST", CHAT_PATH)
+        .respond(Response::json(
+            500,
+            r#"{"error":{"code":500,"message":"An internal error has occurred.","status":"INTERNAL"}}"#,
+        ))
+        .respond(Response::json(
+            503,
+            r#"{"error":{"code":503,"message":"The model is overloaded. Please try again later.","status":"UNAVAILABLE"}}"#,
+        ))
+        .respond(Response::sse(TRANSCRIPT))])
+    .await
+    .unwrap();
+    let p = provider(&server, &[("max_retries", "3")]).await;
+    assert_eq!(events(&p).await.unwrap(), expected_events());
+    assert_eq!(server.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn a_stream_cut_before_any_text_is_retried() {
+    // Nothing reached the caller yet, so the cut can be retried safely.
+    let first = "data: {\"candidates\": [{\"content\": {\"role\": \"model\"},\"index\": 0}],\"usageMetadata\": {\"promptTokenCount\": 6}}\r\n\r\n";
+    let server = FakeServer::start(vec![Route::new("POST", CHAT_PATH)
+        .respond(Response::sse(first).then(Action::Close))
+        .respond(Response::sse(TRANSCRIPT))])
+    .await
+    .unwrap();
+    let p = provider(&server, &[("max_retries", "1")]).await;
+    assert_eq!(events(&p).await.unwrap(), expected_events());
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn in_stream_error_is_a_typed_error_after_the_text() {
+    let body = concat!(
+        "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Hel\"}],\"role\": \"model\"},\"index\": 0}]}\r\n\r\n",
+        "data: {\"error\": {\"code\": 503,\"message\": \"The model is overloaded. Please try again later.\",\"status\": \"UNAVAILABLE\"}}\r\n\r\n",
+    );
+    let server = serve(Response::sse(body)).await;
+    let p = provider(&server, &[]).await;
+    let mut s = p.stream_chat(&request()).await.unwrap();
+    assert_eq!(
+        s.next().await.unwrap().unwrap(),
+        ChatEvent::Delta { text: "Hel".into() }
+    );
+    let e = s.next().await.unwrap().unwrap_err();
+    assert_eq!(e.kind(), "overloaded", "{e}");
+    assert!(e.to_string().contains("overloaded"), "{e}");
+    assert!(s.next().await.is_none());
+    // Output had started: no retry.
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn blocked_prompt_is_content_blocked_and_not_retried() {
+    let body = "data: {\"promptFeedback\": {\"blockReason\": \"PROHIBITED_CONTENT\"},\"usageMetadata\": {\"promptTokenCount\": 12,\"totalTokenCount\": 12},\"modelVersion\": \"gemini-2.5-flash\",\"responseId\": \"x1\"}\r\n\r\n";
+    let server = serve(Response::sse(body)).await;
+    let p = provider(&server, &[("max_retries", "3")]).await;
+    let e = events(&p).await.unwrap_err();
+    assert_eq!(e.kind(), "content_blocked", "{e}");
+    assert!(e.to_string().contains("PROHIBITED_CONTENT"), "{e}");
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn a_reply_stopped_for_safety_keeps_its_text_and_says_why() {
+    let body = concat!(
+        "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Once upon\"}],\"role\": \"model\"},\"index\": 0}]}\r\n\r\n",
+        "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"\"}],\"role\": \"model\"},\"finishReason\": \"SAFETY\",\"index\": 0,\"safetyRatings\": [{\"category\": \"HARM_CATEGORY_DANGEROUS_CONTENT\",\"probability\": \"HIGH\",\"blocked\": true}]}],\"usageMetadata\": {\"promptTokenCount\": 5,\"candidatesTokenCount\": 2,\"totalTokenCount\": 7}}\r\n\r\n",
+    );
+    let server = serve(Response::sse(body)).await;
+    let p = provider(&server, &[]).await;
+    let reply = p
+        .stream_chat(&request())
+        .await
+        .unwrap()
+        .collect_response()
+        .await
+        .unwrap();
+    assert_eq!(reply.text, "Once upon");
+    assert_eq!(
+        reply.finish,
+        Some(Finish::new(FinishReason::ContentFilter, "SAFETY"))
+    );
+}
+
+#[tokio::test]
+async fn dropping_the_stream_closes_the_connection() {
+    let server = serve(Response::sse(&TRANSCRIPT[..last_chunk_at()]).then(Action::Stall)).await;
+    let p = provider(&server, &[]).await;
+    let mut s = p.stream_chat(&request()).await.unwrap();
+    assert!(matches!(s.next().await, Some(Ok(ChatEvent::Delta { .. }))));
+    drop(s);
+    assert!(
+        server
+            .wait_for_client_disconnect(Duration::from_secs(5))
+            .await,
+        "the server never saw the connection close"
+    );
+}
+
+#[tokio::test]
+async fn a_stalled_stream_times_out_and_the_client_hangs_up() {
+    let first = &TRANSCRIPT[..TRANSCRIPT.find("\r\n\r\n").unwrap() + 4];
+    let server = serve(Response::sse(first).then(Action::Stall)).await;
+    let p = provider(&server, &[("idle_timeout", "0.3"), ("max_retries", "0")]).await;
+    let start = Instant::now();
+    let mut s = p.stream_chat(&request()).await.unwrap();
+    assert!(matches!(s.next().await, Some(Ok(ChatEvent::Delta { .. }))));
+    let e = s.next().await.unwrap().unwrap_err();
+    assert_eq!(e.kind(), "timeout", "{e}");
+    assert!(start.elapsed() < Duration::from_secs(5));
+    assert!(s.next().await.is_none());
+    drop(s);
+    assert!(
+        server
+            .wait_for_client_disconnect(Duration::from_secs(5))
+            .await,
+        "the stalled connection was never closed"
+    );
+}
+
+#[tokio::test]
+async fn html_page_with_200_is_a_malformed_response() {
+    let server = serve(
+        Response::new(200)
+            .header("content-type", "text/html; charset=utf-8")
+            .body("<html><body>Please log in to the captive portal</body></html>"),
+    )
+    .await;
+    let p = provider(&server, &[("max_retries", "0")]).await;
+    let e = events(&p).await.unwrap_err();
+    assert_eq!(e.kind(), "malformed_response", "{e}");
+    assert!(e.to_string().contains("captive portal"), "{e}");
+}
+
+#[tokio::test]
+async fn the_google_alias_reads_google_api_key_first() {
+    let server = FakeServer::start(vec![
+        Route::new("POST", CHAT_PATH).respond(Response::sse(TRANSCRIPT)),
+        Route::new("GET", "/v1beta/models").respond(Response::json(200, MODELS)),
+    ])
+    .await
+    .unwrap();
+    let base = format!("{}/v1beta", server.url());
+    let sources = SettingsSources {
+        env: BTreeMap::from([
+            ("GOOGLE_API_KEY".to_owned(), "google-key".to_owned()),
+            ("GEMINI_API_KEY".to_owned(), "gemini-key".to_owned()),
+            ("GEMINI_BASE_URL".to_owned(), base),
+        ]),
+        ..Default::default()
+    };
+    for (id, specs, key) in [
+        ("google", GOOGLE_SETTINGS, "google-key"),
+        ("gemini", SETTINGS, "gemini-key"),
+    ] {
+        let settings = sources.resolve(id, specs);
+        assert!(settings.missing().is_empty(), "{id}");
+        let mut p = Gemini::new(id);
+        p.initialize(&settings).await.unwrap();
+        let models = p.list_models().await.unwrap();
+        assert!(models.iter().all(|m| m.provider == id), "{id}");
+        p.stream_chat(&request())
+            .await
+            .unwrap()
+            .collect_response()
+            .await
+            .unwrap();
+        let reqs = server.requests();
+        assert!(
+            reqs[reqs.len() - 2..]
+                .iter()
+                .all(|r| r.header("x-goog-api-key") == Some(key)),
+            "{id}"
+        );
+    }
+    // With only the other app's variable set, each still finds a key.
+    let only_gemini = SettingsSources {
+        env: BTreeMap::from([("GEMINI_API_KEY".to_owned(), "gemini-key".to_owned())]),
+        ..Default::default()
+    };
+    assert_eq!(
+        only_gemini
+            .resolve("google", GOOGLE_SETTINGS)
+            .get("api_key"),
+        Some("gemini-key")
+    );
+}
+
+#[tokio::test]
+async fn errors_name_the_alias_they_came_from() {
+    let server = serve(Response::json(
+        404,
+        r#"{"error":{"code":404,"message":"models/gemini-9 is not found for API version v1beta","status":"NOT_FOUND"}}"#,
+    ))
+    .await;
+    let p = provider_as("google", &server, &[("max_retries", "0")]).await;
+    let e = events(&p).await.unwrap_err();
+    assert_eq!(e.provider(), Some("google"));
+}
+
+#[tokio::test]
+async fn connection_refused_is_a_network_error() {
+    let server = FakeServer::start(vec![]).await.unwrap();
+    let url = server.url();
+    drop(server);
+    let mut p = Gemini::new("gemini");
+    p.initialize(&ResolvedSettings::from_pairs(
+        "gemini",
+        &[("api_key", KEY), ("base_url", &url), ("max_retries", "0")],
+    ))
+    .await
+    .unwrap();
+    let e = events(&p).await.unwrap_err();
+    assert_eq!(e.kind(), "network", "{e}");
+    assert_no_key(&e);
+}
+
+#[tokio::test]
+async fn reinitializing_starts_from_a_clean_state() {
+    let old = serve(Response::sse(TRANSCRIPT)).await;
+    let new = serve(Response::sse(TRANSCRIPT)).await;
+    let mut p = provider(&old, &[]).await;
+    events(&p).await.unwrap();
+    let base = format!("{}/v1beta", new.url());
+    p.initialize(&ResolvedSettings::from_pairs(
+        "gemini",
+        &[("api_key", "AIza-second"), ("base_url", &base)],
+    ))
+    .await
+    .unwrap();
+    events(&p).await.unwrap();
+    assert_eq!(old.requests().len(), 1);
+    assert_eq!(
+        new.requests()[0].header("x-goog-api-key"),
+        Some("AIza-second")
+    );
+}
+
+#[cfg(all(feature = "gemini", feature = "google"))]
+#[tokio::test]
+async fn both_ids_are_registered_by_the_same_code_with_their_own_settings() {
+    let found = yat_core::registry::discover();
+    for (id, specs) in [("gemini", SETTINGS), ("google", GOOGLE_SETTINGS)] {
+        let reg = found
+            .find(id)
+            .unwrap_or_else(|| panic!("{id} is not registered"));
+        assert_eq!(reg.settings, specs, "{id}");
+        let server = serve(Response::json(
+            404,
+            r#"{"error":{"code":404,"message":"not found","status":"NOT_FOUND"}}"#,
+        ))
+        .await;
+        let mut p = (reg.constructor)().unwrap();
+        let base = format!("{}/v1beta", server.url());
+        p.initialize(&ResolvedSettings::from_pairs(
+            id,
+            &[("api_key", KEY), ("base_url", &base), ("max_retries", "0")],
+        ))
+        .await
+        .unwrap();
+        let e = match p.stream_chat(&request()).await {
+            Ok(_) => panic!("{id}: a 404 streamed"),
+            Err(e) => e,
+        };
+        assert_eq!(e.provider(), Some(id));
+    }
+}
