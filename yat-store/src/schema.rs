@@ -1,0 +1,78 @@
+//! The database schema and its migrations, versioned with `PRAGMA user_version`.
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+use crate::StoreError;
+
+/// Each entry brings the schema from version `index` to `index + 1`.
+/// Append only: a released migration is never edited.
+const MIGRATIONS: &[&str] = &[
+    // 1: conversations and their messages; usage and the answering model on replies.
+    "CREATE TABLE conversations (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        title       TEXT NOT NULL,
+        created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+        updated_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+     );
+     CREATE TABLE messages (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        role            TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
+        content         TEXT NOT NULL,
+        provider        TEXT,
+        model           TEXT,
+        input_tokens    INTEGER,
+        output_tokens   INTEGER,
+        finish_reason   TEXT,
+        created_at      TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+     );
+     CREATE INDEX messages_by_conversation ON messages (conversation_id, id);
+     CREATE INDEX conversations_by_update ON conversations (updated_at);",
+];
+
+/// The newest schema version this build knows.
+pub(crate) const VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Brings the database at `path` up to [`VERSION`], one transaction per step.
+pub(crate) fn migrate(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let err = |source| StoreError::Sqlite {
+        path: path.to_owned(),
+        source,
+    };
+    let found: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(err)?;
+    if found > VERSION {
+        return Err(StoreError::NewerSchema {
+            path: path.to_owned(),
+            found,
+            known: VERSION,
+        });
+    }
+    for (i, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .skip(usize::try_from(found).unwrap_or(0))
+    {
+        let next = i as i64 + 1;
+        conn.execute_batch("BEGIN IMMEDIATE").map_err(err)?;
+        // Another process may have migrated while this one waited for the lock.
+        let step = conn
+            .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
+            .and_then(|now| {
+                if now < next {
+                    conn.execute_batch(&format!("{sql}; PRAGMA user_version = {next};"))
+                } else {
+                    Ok(())
+                }
+            })
+            .and_then(|()| conn.execute_batch("COMMIT"));
+        if let Err(source) = step {
+            let _ = conn.execute_batch("ROLLBACK");
+            return Err(err(source));
+        }
+    }
+    Ok(())
+}
