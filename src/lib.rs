@@ -2,23 +2,30 @@
 //!
 //! Talk to every LLM provider through one async trait.
 //!
-//! This is the facade: it re-exports [`yat_core`] (the trait, the manager,
-//! the types) and links the providers chosen with cargo features, so a
-//! program needs only
+//! A provider is an ordinary crate that implements [`LlmProvider`] and
+//! registers itself with [`register_provider!`]; cargo features choose which
+//! bundled providers are compiled in, and a [`ProviderManager`] discovers,
+//! configures and runs every provider the program links. This crate is the
+//! facade: it re-exports [`yat_core`] (the trait, the manager, the types, the
+//! errors) and links the providers you pick, so a program needs one line:
 //!
-//! ```toml
-//! [dependencies]
-//! yat = { version = "0.1", features = ["openai", "anthropic"] }
+//! ```sh
+//! cargo add yat --features openai,anthropic
 //! ```
 //!
-//! and then:
+//! Then, in three steps — build the manager, pick a model, stream:
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), yat::YatError> {
 //! use yat::{ChatRequest, ChatStreamExt, Message, ModelRef};
 //!
+//! // Every linked provider, configured from the environment, `.env` and
+//! // provider_config.json; each one ready, disabled, needing a key, or failed.
 //! let manager = yat::manager().await?;
+//!
+//! // PROVIDER/MODEL, as everywhere in yat.
 //! let target: ModelRef = "mock/mock-echo".parse()?;
+//!
 //! let reply = manager
 //!     .chat(&target, ChatRequest::new("", vec![Message::user("Hello")]))
 //!     .await?
@@ -28,28 +35,112 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Every provider is a cargo feature named after its id; `mock` is on by
-//! default and needs no key and no network.
+//! Streaming token by token, fanning out to several providers, and defining a
+//! provider inside your own program are in the repository's `examples/`
+//! (`chat.rs`, `fan_out.rs`, `custom_provider.rs`). Writing a provider crate
+//! of your own is `docs/PLUGINS.md`.
+//!
+//! ## Cargo features
+//!
+//! Each bundled provider is a feature named after its id. Only the providers
+//! whose features are on are compiled and linked; the HTTP stack comes in only
+//! with the first HTTP provider.
+//!
+//! | feature | what it adds |
+//! |---|---|
+//! | `mock` *(default)* | the offline provider: deterministic echo and canned replies, injectable failures; no key, no network |
+//! | `openai` | OpenAI (Chat Completions); also user-defined OpenAI-compatible endpoints declared in `provider_config.json` |
+//! | `deepseek` | DeepSeek (OpenAI-compatible preset) |
+//! | `groq` | Groq (OpenAI-compatible preset) |
+//! | `mistral` | Mistral (OpenAI-compatible preset) |
+//! | `openrouter` | OpenRouter (OpenAI-compatible preset) |
+//! | `together` | Together AI (OpenAI-compatible preset) |
+//! | `xai` | xAI (OpenAI-compatible preset) |
+//! | `fireworks` | Fireworks AI (OpenAI-compatible preset) |
+//! | `ollama` | Ollama on `localhost:11434` (OpenAI-compatible preset, no key) |
+//! | `lmstudio` | LM Studio on `localhost:1234` (OpenAI-compatible preset, no key) |
+//! | `vllm` | vLLM on `localhost:8000` (OpenAI-compatible preset, no key) |
+//! | `llamacpp` | llama.cpp server on `localhost:8080` (OpenAI-compatible preset, no key) |
+//! | `anthropic` | Anthropic (Messages API) |
+//! | `gemini` | Google Gemini (`streamGenerateContent` over SSE) |
+//! | `google` | the Gemini provider again under the original app's id `google` (reads `GOOGLE_API_KEY` first) |
+//! | `cohere` | Cohere (Chat API v2) |
+//! | `all` | every bundled provider |
+//! | `testkit` | `yat::testkit`: the conformance suite, for provider authors' tests |
+//! | `linkme` | collect registrations with `linkme` distributed slices instead of `inventory` (no code runs before `main`); provider code does not change |
+//! | `history` | `yat::store`: conversation history in SQLite (compiles SQLite in) |
+//!
+//! `cargo add yat --no-default-features --features openai` leaves the mock
+//! out. The ids compiled into a build are [`providers::enabled_providers`].
+//!
+//! ## Linking
+//!
+//! Providers register at link time, and Rust links only the crates a program
+//! names. This crate names `yat-providers` for you; a provider crate from
+//! elsewhere must be named once by the program (`use yat_provider_acme as _;`
+//! or its `link` function), or it is silently left out.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use yat_core::*;
 
 /// The bundled providers (one module per enabled feature).
+///
+/// ```
+/// // The ids the enabled features compiled in, sorted.
+/// let ids = yat::providers::enabled_providers();
+/// assert!(ids.contains(&"mock"));
+/// ```
 pub use yat_providers as providers;
+
+/// Conversation history in SQLite (the `history` feature).
+#[cfg(feature = "history")]
+#[cfg_attr(docsrs, doc(cfg(feature = "history")))]
+pub use yat_store as store;
 
 /// Builds a [`ProviderManager`] the way the `yat` CLI does: configuration
 /// from `$YAT_CONFIG`, `./provider_config.json` or the platform config dir,
 /// `.env` files, the process environment, every linked provider and every
 /// user-defined endpoint declared in the configuration.
+///
+/// Fails only when a configuration file exists but cannot be read or parsed;
+/// a provider that cannot start is reported in its status instead.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), yat::YatError> {
+/// let manager = yat::manager().await?;
+/// for info in manager.statuses() {
+///     let why = info.status.reason(&info.id).unwrap_or_default();
+///     println!("{:<12} {:<20} {why}", info.id, info.status.label());
+/// }
+/// # Ok(()) }
+/// ```
 pub async fn manager() -> Result<ProviderManager, YatError> {
     manager_with_config(None).await
 }
 
-/// Like [`manager`], with an explicit `provider_config.json` path (the
-/// CLI's `--config`).
+/// Like [`manager()`], with an explicit `provider_config.json` path (the
+/// CLI's `--config`). `.env` files are read from the working directory and
+/// from that file's directory.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), yat::YatError> {
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("provider_config.json");
+/// std::fs::write(&path, r#"{"providers": [{"id": "mock", "enabled": false}]}"#).unwrap();
+///
+/// let manager = yat::manager_with_config(Some(&path)).await?;
+/// assert_eq!(manager.info("mock")?.status, yat::ProviderStatus::Disabled);
+/// # Ok(()) }
+/// ```
 pub async fn manager_with_config(
     config: Option<&std::path::Path>,
 ) -> Result<ProviderManager, YatError> {
     let builder = ProviderManager::builder().location(ConfigLocation::discover(config));
     yat_providers::link(builder).build().await
 }
+
+// The plugin guide's Rust blocks are compiled and run as doctests of this
+// crate, so the code a provider author copies from it builds.
+#[cfg(all(doctest, feature = "testkit", feature = "mock"))]
+#[doc = include_str!("../docs/PLUGINS.md")]
+struct PluginsGuide;

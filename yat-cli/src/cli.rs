@@ -1,0 +1,476 @@
+//! The command line: every command, flag and help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const ABOUT: &str = "Chat with any LLM provider from the terminal";
+
+const LONG_ABOUT: &str = "\
+Chat with any LLM provider from the terminal.
+
+Models are named PROVIDER/MODEL (mock/mock-echo, openai/gpt-4o-mini) or by an
+alias. With nothing configured, yat uses the offline mock provider, which needs
+no key and no network.";
+
+const EXAMPLES: &str = "\
+Examples:
+  yat chat \"Explain borrow checking in one paragraph\"
+  git diff | yat chat -s \"Write a commit message\" -m openai/gpt-4o-mini
+  yat chat                       # interactive session
+  yat providers                  # what is compiled in, and what is ready
+  yat keys set openai            # store an API key
+  yat models default openai/gpt-4o-mini
+
+Configuration: provider_config.json (see `yat config path`), .env files, and the
+environment. Data (history): $YAT_DATA_DIR or the platform data dir.";
+
+/// `yat`: the command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "yat",
+    version,
+    about = ABOUT,
+    long_about = LONG_ABOUT,
+    after_help = EXAMPLES,
+    arg_required_else_help = true,
+    max_term_width = 100,
+    propagate_version = true
+)]
+pub struct Cli {
+    /// Use this provider_config.json [default: $YAT_CONFIG, ./provider_config.json,
+    /// or the platform config dir]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// More diagnostics on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides
+    #[arg(short = 'v', global = true, action = clap::ArgAction::Count)]
+    pub verbosity: u8,
+
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Every command.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Send a prompt and stream the reply, or start an interactive session
+    #[command(after_help = CHAT_EXAMPLES)]
+    Chat(ChatArgs),
+    /// List providers and their status; enable, disable, inspect them
+    #[command(after_help = PROVIDERS_EXAMPLES, args_conflicts_with_subcommands = true)]
+    Providers {
+        /// What to do (default: list).
+        #[command(subcommand)]
+        action: Option<ProvidersAction>,
+        /// Listing options (when no action is given).
+        #[command(flatten)]
+        list: ProvidersListArgs,
+    },
+    /// List models; set the default model
+    #[command(after_help = MODELS_EXAMPLES, args_conflicts_with_subcommands = true)]
+    Models {
+        /// What to do (default: list).
+        #[command(subcommand)]
+        action: Option<ModelsAction>,
+        /// Listing options (when no action is given).
+        #[command(flatten)]
+        list: ModelsListArgs,
+    },
+    /// Show stored conversations
+    #[command(after_help = LOG_EXAMPLES, args_conflicts_with_subcommands = true)]
+    Log {
+        /// What to do (default: list).
+        #[command(subcommand)]
+        action: Option<LogAction>,
+        /// Listing options (when no action is given).
+        #[command(flatten)]
+        list: LogListArgs,
+    },
+    /// Short names for models
+    #[command(after_help = ALIAS_EXAMPLES)]
+    Alias {
+        /// What to do.
+        #[command(subcommand)]
+        action: AliasAction,
+    },
+    /// Read and change settings (KEY is PROVIDER.SETTING, or default_model,
+    /// fallbacks, history)
+    #[command(after_help = CONFIG_EXAMPLES)]
+    Config {
+        /// What to do.
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+    /// Store API keys (in the config dir's .env, mode 0600) and see which are set
+    #[command(after_help = KEYS_EXAMPLES)]
+    Keys {
+        /// What to do.
+        #[command(subcommand)]
+        action: KeysAction,
+    },
+    /// Print a shell completion script
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+}
+
+const CHAT_EXAMPLES: &str = "\
+Examples:
+  yat chat \"Hello\"                              # default model (or the offline mock)
+  yat chat -m mock/mock-long \"Tell me more\"
+  echo \"Summarise this\" | yat chat -m fast      # prompt from stdin; `fast` is an alias
+  yat chat --json \"Hi\" | jq -r 'select(.type==\"delta\").text'
+  yat chat -c \"And then?\"                       # continue the last conversation
+  yat chat -m openai/gpt-4o --fallback anthropic/claude-3-5-haiku-latest \"Hi\"
+  yat chat                                      # interactive session (on a terminal)
+
+In a session: /model, /system, /clear, /save, /help, /exit. Ctrl-C stops a reply,
+Ctrl-D leaves. Edits to provider_config.json and .env are picked up between turns.";
+
+/// `yat chat`.
+#[derive(Debug, Args)]
+pub struct ChatArgs {
+    /// The prompt (several words are joined with spaces); read from stdin when
+    /// absent and stdin is not a terminal
+    #[arg(value_name = "PROMPT")]
+    pub prompt: Vec<String>,
+
+    /// The model: PROVIDER/MODEL or an alias [default: the configured default]
+    #[arg(short, long, value_name = "MODEL")]
+    pub model: Option<String>,
+
+    /// A system prompt
+    #[arg(short, long, value_name = "TEXT")]
+    pub system: Option<String>,
+
+    /// Sampling temperature (0 to 2)
+    #[arg(long, value_name = "T", value_parser = parse_temperature)]
+    pub temperature: Option<f32>,
+
+    /// Upper bound on generated tokens
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_tokens: Option<u32>,
+
+    /// Nucleus sampling (0 to 1)
+    #[arg(long, value_name = "P", value_parser = parse_top_p)]
+    pub top_p: Option<f32>,
+
+    /// A sequence that ends the reply (repeatable)
+    #[arg(long, value_name = "TEXT")]
+    pub stop: Vec<String>,
+
+    /// A model to try when the previous one fails before answering (repeatable;
+    /// tried before the configured fallbacks)
+    #[arg(long, value_name = "MODEL")]
+    pub fallback: Vec<String>,
+
+    /// Print newline-delimited JSON events on stdout (start, delta, usage, finish, error)
+    #[arg(long)]
+    pub json: bool,
+
+    /// Continue the last conversation
+    #[arg(short = 'c', long = "continue", conflicts_with = "conversation")]
+    pub continue_last: bool,
+
+    /// Continue conversation ID (see `yat log`)
+    #[arg(long = "cid", value_name = "ID")]
+    pub conversation: Option<i64>,
+
+    /// Do not store this conversation
+    #[arg(long)]
+    pub no_history: bool,
+
+    /// Print token usage on stderr when the reply ends
+    #[arg(short, long)]
+    pub usage: bool,
+}
+
+fn parse_temperature(s: &str) -> Result<f32, String> {
+    parse_range(s, 0.0, 2.0)
+}
+
+fn parse_top_p(s: &str) -> Result<f32, String> {
+    parse_range(s, 0.0, 1.0)
+}
+
+fn parse_range(s: &str, lo: f32, hi: f32) -> Result<f32, String> {
+    let v: f32 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
+    if (lo..=hi).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} is not between {lo} and {hi}"))
+    }
+}
+
+const PROVIDERS_EXAMPLES: &str = "\
+Examples:
+  yat providers
+  yat providers --json | jq -r '.[] | select(.status.state==\"ready\") | .id'
+  yat providers info openai
+  yat providers disable mock";
+
+/// `yat providers` listing options.
+#[derive(Debug, Args)]
+pub struct ProvidersListArgs {
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+    /// Also show each provider's crate, its version and the yat-core version it was built against
+    #[arg(long)]
+    pub verbose: bool,
+}
+
+/// `yat providers ...`.
+#[derive(Debug, Subcommand)]
+pub enum ProvidersAction {
+    /// List every compiled-in provider with its status (the default)
+    List(ProvidersListArgs),
+    /// Everything about one provider: registration, status, settings
+    Info {
+        /// Provider id.
+        id: String,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Turn a provider on (saved in provider_config.json)
+    Enable {
+        /// Provider id.
+        id: String,
+    },
+    /// Turn a provider off (saved in provider_config.json)
+    Disable {
+        /// Provider id.
+        id: String,
+    },
+}
+
+const MODELS_EXAMPLES: &str = "\
+Examples:
+  yat models
+  yat models --provider mock --json
+  yat models default openai/gpt-4o-mini
+  yat models default            # show it
+  yat models default --unset";
+
+/// `yat models` listing options.
+#[derive(Debug, Args)]
+pub struct ModelsListArgs {
+    /// Only this provider's models
+    #[arg(short, long, value_name = "ID")]
+    pub provider: Option<String>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `yat models ...`.
+#[derive(Debug, Subcommand)]
+pub enum ModelsAction {
+    /// List the models of every ready provider (the default)
+    List(ModelsListArgs),
+    /// Show or set the model used when none is named
+    Default {
+        /// PROVIDER/MODEL or an alias; without it, print the current default
+        #[arg(value_name = "MODEL", conflicts_with = "unset")]
+        model: Option<String>,
+        /// Remove the default (the offline mock is used again)
+        #[arg(long)]
+        unset: bool,
+    },
+}
+
+const LOG_EXAMPLES: &str = "\
+Examples:
+  yat log                 # the last 10 conversations
+  yat log -n 50 --json
+  yat log show 12
+  yat log show            # the last conversation
+  yat log path";
+
+/// `yat log` listing options.
+#[derive(Debug, Args)]
+pub struct LogListArgs {
+    /// How many conversations
+    #[arg(short = 'n', long, value_name = "N", default_value_t = 10)]
+    pub count: usize,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `yat log ...`.
+#[derive(Debug, Subcommand)]
+pub enum LogAction {
+    /// List the most recent conversations (the default)
+    List(LogListArgs),
+    /// Print one conversation
+    Show {
+        /// Conversation id [default: the last one]
+        id: Option<i64>,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the path of the history database
+    Path,
+}
+
+const ALIAS_EXAMPLES: &str = "\
+Examples:
+  yat alias set fast groq/llama-3.1-8b-instant
+  yat chat -m fast \"Hi\"
+  yat alias list
+  yat alias remove fast";
+
+/// `yat alias ...`.
+#[derive(Debug, Subcommand)]
+pub enum AliasAction {
+    /// Add or replace an alias
+    Set {
+        /// The alias (no '/', no spaces).
+        #[arg(value_parser = parse_alias_name)]
+        name: String,
+        /// PROVIDER/MODEL it stands for.
+        model: String,
+    },
+    /// List aliases
+    #[command(visible_alias = "ls")]
+    List {
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove an alias
+    #[command(visible_alias = "rm")]
+    Remove {
+        /// The alias.
+        name: String,
+    },
+}
+
+fn parse_alias_name(s: &str) -> Result<String, String> {
+    yat::preferences::validate_alias_name(s).map(|()| s.to_owned())
+}
+
+const CONFIG_EXAMPLES: &str = "\
+Examples:
+  yat config path
+  yat config show
+  yat config set mock.delay_ms 50
+  yat config get mock.delay_ms
+  yat config set openai.api_key sk-...     # secrets go to the config dir's .env (0600)
+  yat config set default_model mock/mock-long
+  yat config set fallbacks mock/mock-echo,mock/mock-long
+  yat config set history off
+  yat config unset mock.delay_ms
+
+Values resolve from: the environment, then .env files, then provider_config.json,
+then the provider's default. `show` masks secrets and says where each value came from.";
+
+/// `yat config ...`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Print the path of provider_config.json in use
+    Path,
+    /// Print every setting with its value (secrets masked) and source
+    Show {
+        /// Only this provider
+        provider: Option<String>,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print one setting's value (secrets masked)
+    Get {
+        /// PROVIDER.SETTING, default_model, fallbacks or history.
+        key: String,
+    },
+    /// Set a value (secrets are stored in the config dir's .env, not in the JSON)
+    Set {
+        /// PROVIDER.SETTING, default_model, fallbacks or history.
+        key: String,
+        /// The value.
+        value: String,
+    },
+    /// Remove a value set with `config set`
+    Unset {
+        /// PROVIDER.SETTING, default_model, fallbacks or history.
+        key: String,
+    },
+}
+
+const KEYS_EXAMPLES: &str = "\
+Examples:
+  yat keys set openai                 # prompts without echo
+  printf %s \"$KEY\" | yat keys set openai
+  yat keys list
+  yat keys remove openai";
+
+/// `yat keys ...`.
+#[derive(Debug, Subcommand)]
+pub enum KeysAction {
+    /// Store a provider's API key (read without echo, or from piped stdin)
+    Set {
+        /// Provider id.
+        provider: String,
+    },
+    /// Which providers have a key, and where it comes from (never the value)
+    #[command(visible_alias = "ls")]
+    List {
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a provider's key from the config dir's .env
+    #[command(visible_alias = "rm")]
+    Remove {
+        /// Provider id.
+        provider: String,
+    },
+}
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  yat completions bash > ~/.local/share/bash-completion/completions/yat
+  yat completions zsh > \"${fpath[1]}/_yat\"
+  yat completions fish > ~/.config/fish/completions/yat.fish
+  yat completions powershell >> $PROFILE";
+
+/// Shells `yat completions` supports.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Shell {
+    /// Bash.
+    Bash,
+    /// Zsh.
+    Zsh,
+    /// Fish.
+    Fish,
+    /// PowerShell.
+    Powershell,
+    /// Elvish.
+    Elvish,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn ranges_are_checked() {
+        assert!(parse_temperature("0.7").is_ok());
+        assert!(parse_temperature("2.5").is_err());
+        assert!(parse_top_p("x").is_err());
+    }
+}

@@ -1,0 +1,185 @@
+//! `yat chat`: one prompt (argument or stdin) streamed to stdout, or an
+//! interactive session when there is no prompt and stdin is a terminal.
+
+use std::io::Read;
+
+use yat::preferences::Preferences;
+use yat::routing::{resolve_model, Route};
+use yat::{ChatRequest, Message, ModelRef, ProviderManager, Role};
+
+use crate::cli::ChatArgs;
+use crate::context::Ctx;
+use crate::failure::{CmdResult, Failure};
+use crate::history::{self, Loaded, Record, Recorder};
+use crate::render::{self, End, Mode, ReplyOptions};
+
+/// Sampling parameters from the command line, applied to every request.
+#[derive(Debug, Clone, Default)]
+pub struct Params {
+    /// `--temperature`.
+    pub temperature: Option<f32>,
+    /// `--max-tokens`.
+    pub max_tokens: Option<u32>,
+    /// `--top-p`.
+    pub top_p: Option<f32>,
+    /// `--stop`.
+    pub stop: Vec<String>,
+}
+
+impl Params {
+    /// A request for `messages` with these parameters (the model is set per
+    /// candidate by the router).
+    pub fn request(&self, messages: Vec<Message>) -> ChatRequest {
+        ChatRequest {
+            model: String::new(),
+            messages,
+            temperature: self.temperature,
+            max_tokens: self.max_tokens,
+            top_p: self.top_p,
+            stop: self.stop.clone(),
+        }
+    }
+}
+
+/// Everything a chat (one-shot or session) starts from.
+pub struct ChatSetup {
+    /// The manager.
+    pub manager: ProviderManager,
+    /// The user's preferences.
+    pub prefs: Preferences,
+    /// The chosen model.
+    pub route: Route,
+    /// `--fallback` models (aliases or PROVIDER/MODEL).
+    pub fallback: Vec<String>,
+    /// Sampling parameters.
+    pub params: Params,
+    /// The conversation so far (system prompt first, if any).
+    pub messages: Vec<Message>,
+    /// Where exchanges are stored.
+    pub recorder: Recorder,
+    /// `--usage`.
+    pub show_usage: bool,
+}
+
+/// Runs `yat chat`.
+pub async fn run(ctx: &Ctx, args: ChatArgs) -> CmdResult {
+    let prompt = if !args.prompt.is_empty() {
+        Some(args.prompt.join(" "))
+    } else if !ctx.term.stdin_tty {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| Failure::Runtime(format!("cannot read the prompt from stdin: {e}")))?;
+        Some(s)
+    } else {
+        None
+    };
+    if prompt.as_deref().is_some_and(|p| p.trim().is_empty()) {
+        return Err(Failure::Usage(
+            "the prompt is empty: pass it as an argument or on stdin".into(),
+        ));
+    }
+    if prompt.is_none() && args.json {
+        return Err(Failure::Usage(
+            "--json needs a prompt (as an argument or on stdin); the interactive session is for people"
+                .into(),
+        ));
+    }
+
+    let prefs = ctx.preferences()?;
+    let loaded: Option<Loaded> = if args.continue_last || args.conversation.is_some() {
+        Some(history::load(args.conversation)?)
+    } else {
+        None
+    };
+    let manager = ctx.manager().await?;
+    let route = match (&args.model, loaded.as_ref().and_then(|l| l.model.clone())) {
+        (Some(m), _) => resolve_model(Some(m), &prefs, &manager.ids())?,
+        (None, Some(target)) => Route {
+            target,
+            source: yat::routing::ModelSource::Explicit,
+        },
+        (None, None) => resolve_model(None, &prefs, &manager.ids())?,
+    };
+    // Fail on a bad --fallback before anything is sent.
+    yat::routing::candidates(&route.target, &args.fallback, &prefs)?;
+    if let Some(notice) = route.notice() {
+        ctx.term.note(&notice);
+    }
+
+    let mut messages = loaded
+        .as_ref()
+        .map(|l| l.messages.clone())
+        .unwrap_or_default();
+    if let Some(system) = &args.system {
+        set_system(&mut messages, Some(system));
+    }
+    let mut recorder = Recorder::new(!args.no_history && prefs.history, ctx.term);
+    if let Some(l) = &loaded {
+        recorder.continue_conversation(l.id);
+    }
+    let setup = ChatSetup {
+        manager,
+        prefs,
+        route,
+        fallback: args.fallback,
+        params: Params {
+            temperature: args.temperature,
+            max_tokens: args.max_tokens,
+            top_p: args.top_p,
+            stop: args.stop,
+        },
+        messages,
+        recorder,
+        show_usage: args.usage,
+    };
+    match prompt {
+        None => crate::session::run(ctx, setup, loaded.map(|l| l.id)).await,
+        Some(prompt) => one_shot(ctx, setup, prompt, args.json).await,
+    }
+}
+
+/// Replaces the system prompt at the head of `messages` (removes it with `None`).
+pub fn set_system(messages: &mut Vec<Message>, system: Option<&str>) {
+    messages.retain(|m| m.role != Role::System);
+    if let Some(s) = system.filter(|s| !s.trim().is_empty()) {
+        messages.insert(0, Message::system(s));
+    }
+}
+
+/// The system prompt at the head of `messages`, if any.
+pub fn system_of(messages: &[Message]) -> Option<&str> {
+    messages
+        .iter()
+        .find(|m| m.role == Role::System)
+        .map(|m| m.content.as_str())
+}
+
+async fn one_shot(ctx: &Ctx, mut setup: ChatSetup, prompt: String, json: bool) -> CmdResult {
+    let candidates: Vec<ModelRef> =
+        yat::routing::candidates(&setup.route.target, &setup.fallback, &setup.prefs)?;
+    setup.messages.push(Message::user(prompt.clone()));
+    let request = setup.params.request(setup.messages.clone());
+    let opts = ReplyOptions {
+        mode: if json { Mode::Json } else { Mode::Text },
+        keep_text: setup.recorder.is_recording(),
+        show_usage: setup.show_usage,
+    };
+    let outcome =
+        render::stream_reply(&ctx.term, &setup.manager, &candidates, &request, opts).await?;
+    match outcome.end {
+        End::Complete => {
+            setup.recorder.record(&Record {
+                target: &outcome.target,
+                system: system_of(&setup.messages),
+                prompt: &prompt,
+                reply: &outcome.text,
+                usage: outcome.usage,
+                finish: outcome.finish.as_ref().map(|f| f.reason.as_str()),
+            });
+            Ok(())
+        }
+        End::Interrupted => Err(Failure::Interrupted),
+        End::Failed(e) => Err(Failure::Yat(e)),
+    }
+}

@@ -1,0 +1,167 @@
+//! `yat keys`: store API keys where settings resolution finds them (the
+//! config dir's `.env`, mode 0600) and see which providers have one.
+
+use std::io::Read;
+
+use serde_json::json;
+use yat::settings::{implicit_env_var, SettingSource};
+use yat::{ProviderInfo, ProviderManager, SettingKind, SettingSpec};
+
+use crate::cli::KeysAction;
+use crate::context::{print_json, Ctx};
+use crate::failure::{CmdResult, Failure};
+use crate::table::{Cell, Table};
+
+/// Runs `yat keys ...`.
+pub async fn run(ctx: &Ctx, action: KeysAction) -> CmdResult {
+    match action {
+        KeysAction::Set { provider } => set(ctx, &provider).await,
+        KeysAction::List { json } => list(ctx, json).await,
+        KeysAction::Remove { provider } => remove(ctx, &provider).await,
+    }
+}
+
+/// The provider's key setting: `api_key` if declared, else its first secret.
+fn key_spec(info: &ProviderInfo) -> Option<SettingSpec> {
+    let secrets = || {
+        info.settings
+            .iter()
+            .filter(|s| s.kind == SettingKind::Secret)
+    };
+    secrets()
+        .find(|s| s.key == "api_key")
+        .or_else(|| secrets().next())
+        .copied()
+}
+
+fn key_var(info: &ProviderInfo, spec: &SettingSpec) -> String {
+    spec.env_vars
+        .first()
+        .map(|v| (*v).to_owned())
+        .unwrap_or_else(|| implicit_env_var(&info.id, spec.key))
+}
+
+fn spec_for(manager: &ProviderManager, provider: &str) -> CmdResult<(ProviderInfo, SettingSpec)> {
+    let info = manager.info(provider)?;
+    match key_spec(&info) {
+        Some(spec) => Ok((info, spec)),
+        None => Err(Failure::Usage(format!("{provider} takes no API key"))),
+    }
+}
+
+async fn set(ctx: &Ctx, provider: &str) -> CmdResult {
+    let manager = ctx.manager().await?;
+    let (info, spec) = spec_for(&manager, provider)?;
+    let var = key_var(&info, &spec);
+    let key = if ctx.term.stdin_tty {
+        rpassword::prompt_password(format!("{} for {} ({var}): ", spec.label, info.name))
+            .map_err(|e| Failure::Runtime(format!("cannot read the key: {e}")))?
+    } else {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| Failure::Runtime(format!("cannot read the key from stdin: {e}")))?;
+        s
+    };
+    let key = yat::secret::sanitize(&key);
+    if key.is_empty() {
+        return Err(Failure::Usage("no key given; nothing stored".into()));
+    }
+    if key.chars().any(char::is_whitespace) {
+        return Err(Failure::Usage(
+            "the key contains whitespace; pass the key alone".into(),
+        ));
+    }
+    let file = ctx.location().keys_file();
+    yat::config::set_dotenv_var(&file, &var, key)?;
+    ctx.term
+        .done(&format!("{var} stored in {} (mode 0600)", file.display()));
+    let status = manager.reload(provider).await?;
+    if let Ok(r) = manager.resolved_settings(provider) {
+        if let Some(SettingSource::Env { var }) = r.resolved(spec.key).map(|r| &r.source) {
+            ctx.term.warn(&format!(
+                "{var} is also set in your environment and takes precedence over the stored key"
+            ));
+        }
+    }
+    match status.reason(provider) {
+        None => ctx.term.done(&format!("{provider} is ready")),
+        Some(reason) => ctx
+            .term
+            .warn(&format!("{provider} is {}: {reason}", status.label())),
+    }
+    Ok(())
+}
+
+async fn remove(ctx: &Ctx, provider: &str) -> CmdResult {
+    let manager = ctx.manager().await?;
+    let (info, spec) = spec_for(&manager, provider)?;
+    let var = key_var(&info, &spec);
+    let file = ctx.location().keys_file();
+    if !yat::config::read_dotenv(&file)?.contains_key(&var) {
+        return Err(Failure::Runtime(format!(
+            "no {var} in {} (keys from the environment or other .env files are not yat's to remove)",
+            file.display()
+        )));
+    }
+    yat::config::unset_dotenv_var(&file, &var)?;
+    ctx.term
+        .done(&format!("{var} removed from {}", file.display()));
+    Ok(())
+}
+
+async fn list(ctx: &Ctx, json: bool) -> CmdResult {
+    let manager = ctx.manager().await?;
+    let mut rows = Vec::new();
+    for info in manager.statuses() {
+        let Some(spec) = key_spec(&info) else {
+            continue;
+        };
+        let resolved = manager.resolved_settings(&info.id)?;
+        let source = resolved.resolved(spec.key).map(|r| r.source.clone());
+        rows.push((
+            info.id.clone(),
+            key_var(&info, &spec),
+            spec.required,
+            source,
+        ));
+    }
+    if json {
+        let list: Vec<_> = rows
+            .iter()
+            .map(|(id, var, required, source)| {
+                json!({
+                    "provider": id,
+                    "env_var": var,
+                    "required": required,
+                    "set": source.is_some(),
+                    "source": source,
+                })
+            })
+            .collect();
+        return print_json(&ctx.term, &list);
+    }
+    if rows.is_empty() {
+        ctx.term.note("no compiled-in provider takes an API key");
+        return Ok(());
+    }
+    let paint = ctx.term.stdout_paint(false);
+    let mut t = Table::new(&["PROVIDER", "KEY", "VARIABLE", "FROM"]);
+    for (id, var, required, source) in &rows {
+        let state = match (source, required) {
+            (Some(_), _) => Cell::styled("✓ set", |s| paint.green(s)),
+            (None, true) => Cell::styled("✗ not set", |s| paint.yellow(s)),
+            (None, false) => Cell::styled("- not set (optional)", |s| paint.dim(s)),
+        };
+        let from = source.as_ref().map(ToString::to_string).unwrap_or_default();
+        t.row(vec![
+            Cell::plain(id),
+            state,
+            Cell::plain(var),
+            Cell::plain(from),
+        ]);
+    }
+    let mut out = std::io::stdout().lock();
+    t.write(&mut out, paint)?;
+    Ok(())
+}

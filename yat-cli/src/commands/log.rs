@@ -1,0 +1,154 @@
+//! `yat log`: the stored conversations.
+
+use crate::cli::{LogAction, LogListArgs};
+use crate::context::Ctx;
+use crate::failure::CmdResult;
+
+/// Runs `yat log ...`.
+pub async fn run(ctx: &Ctx, action: Option<LogAction>, list: LogListArgs) -> CmdResult {
+    imp::run(ctx, action, list)
+}
+
+#[cfg(feature = "history")]
+mod imp {
+    use std::io::Write;
+
+    use yat::store::{Conversation, Store};
+    use yat::Role;
+
+    use super::*;
+    use crate::context::print_json;
+    use crate::failure::Failure;
+    use crate::table::{Cell, Table};
+
+    pub fn run(ctx: &Ctx, action: Option<LogAction>, list: LogListArgs) -> CmdResult {
+        match action {
+            None => run_list(ctx, &list),
+            Some(LogAction::List(args)) => run_list(ctx, &args),
+            Some(LogAction::Show { id, json }) => show(ctx, id, json),
+            Some(LogAction::Path) => {
+                let mut out = std::io::stdout().lock();
+                writeln!(out, "{}", Store::default_path().display())?;
+                Ok(())
+            }
+        }
+    }
+
+    fn open() -> CmdResult<Option<Store>> {
+        // Listing must not create the database as a side effect.
+        if !Store::default_path().exists() {
+            return Ok(None);
+        }
+        Ok(Some(Store::open_default()?))
+    }
+
+    fn run_list(ctx: &Ctx, args: &LogListArgs) -> CmdResult {
+        let list = match open()? {
+            Some(store) => store.list(args.count)?,
+            None => Vec::new(),
+        };
+        if args.json {
+            return print_json(&ctx.term, &list);
+        }
+        if list.is_empty() {
+            ctx.term.note("no conversations stored yet");
+            return Ok(());
+        }
+        let paint = ctx.term.stdout_paint(false);
+        let mut t = Table::new(&["ID", "UPDATED", "MODEL", "MESSAGES", "TOKENS", "TITLE"]);
+        for c in &list {
+            let model = match (&c.provider, &c.model) {
+                (Some(p), Some(m)) => format!("{p}/{m}"),
+                _ => "-".into(),
+            };
+            t.row(vec![
+                Cell::plain(c.id.to_string()),
+                Cell::styled(short_time(&c.updated_at), |s| paint.dim(s)),
+                Cell::plain(model),
+                Cell::plain(c.message_count.to_string()),
+                Cell::plain(format!("{}/{}", c.input_tokens, c.output_tokens)),
+                Cell::plain(&c.title),
+            ]);
+        }
+        let mut out = std::io::stdout().lock();
+        t.write(&mut out, paint)?;
+        Ok(())
+    }
+
+    /// `2024-05-01T12:30:00Z` → `2024-05-01 12:30` (UTC).
+    fn short_time(t: &str) -> String {
+        let t = t.replace('T', " ");
+        t.get(..16).map(|s| format!("{s}Z")).unwrap_or(t)
+    }
+
+    fn show(ctx: &Ctx, id: Option<i64>, json: bool) -> CmdResult {
+        let missing = || {
+            Failure::Runtime(match id {
+                Some(id) => format!("no conversation {id} (see `yat log`)"),
+                None => "no conversations stored yet".into(),
+            })
+        };
+        let store = open()?.ok_or_else(missing)?;
+        let found = match id {
+            Some(id) => store.conversation(id)?,
+            None => store.last()?,
+        };
+        let c = found.ok_or_else(missing)?;
+        if json {
+            return print_json(&ctx.term, &c);
+        }
+        write_transcript(ctx, &c)
+    }
+
+    fn write_transcript(ctx: &Ctx, c: &Conversation) -> CmdResult {
+        let paint = ctx.term.stdout_paint(false);
+        let s = &c.summary;
+        let mut out = std::io::stdout().lock();
+        writeln!(
+            out,
+            "{}",
+            paint.bold(&format!("# {} (conversation {})", s.title, s.id))
+        )?;
+        let model = match (&s.provider, &s.model) {
+            (Some(p), Some(m)) => format!("{p}/{m}"),
+            _ => "-".into(),
+        };
+        writeln!(
+            out,
+            "{}",
+            paint.dim(&format!(
+                "{model} · started {} · {} tokens in, {} out",
+                short_time(&s.created_at),
+                s.input_tokens,
+                s.output_tokens
+            ))
+        )?;
+        for m in &c.messages {
+            let who = match m.role {
+                Role::System => "system".to_owned(),
+                Role::User => "user".to_owned(),
+                Role::Assistant => match (&m.provider, &m.model) {
+                    (Some(p), Some(model)) => format!("assistant ({p}/{model})"),
+                    _ => "assistant".to_owned(),
+                },
+            };
+            writeln!(out)?;
+            writeln!(out, "{}", paint.bold(&format!("## {who}")))?;
+            writeln!(out)?;
+            writeln!(out, "{}", m.content.trim_end())?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(not(feature = "history"))]
+mod imp {
+    use super::*;
+    use crate::failure::Failure;
+
+    pub fn run(_ctx: &Ctx, _action: Option<LogAction>, _list: LogListArgs) -> CmdResult {
+        Err(Failure::Usage(
+            "this yat was built without conversation history (cargo feature `history`)".into(),
+        ))
+    }
+}

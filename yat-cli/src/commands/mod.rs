@@ -1,0 +1,10 @@
+//! One module per command.
+
+pub mod alias;
+pub mod chat;
+pub mod completions;
+pub mod config;
+pub mod keys;
+pub mod log;
+pub mod models;
+pub mod providers;

@@ -1,0 +1,213 @@
+//! `yat providers`: what is compiled in, what is ready, and why not.
+
+use std::io::Write;
+
+use serde_json::{json, Value};
+use yat::{ProviderConfig, ProviderInfo, ProviderStatus, SettingKind};
+
+use crate::cli::{ProvidersAction, ProvidersListArgs};
+use crate::context::{print_json, Ctx};
+use crate::failure::CmdResult;
+use crate::table::{Cell, Table};
+use crate::term::Paint;
+
+/// Runs `yat providers ...`.
+pub async fn run(ctx: &Ctx, action: Option<ProvidersAction>, list: ProvidersListArgs) -> CmdResult {
+    match action {
+        None => run_list(ctx, &list).await,
+        Some(ProvidersAction::List(args)) => run_list(ctx, &args).await,
+        Some(ProvidersAction::Info { id, json }) => info(ctx, &id, json).await,
+        Some(ProvidersAction::Enable { id }) => set_enabled(ctx, &id, true).await,
+        Some(ProvidersAction::Disable { id }) => set_enabled(ctx, &id, false).await,
+    }
+}
+
+/// The status as a coloured symbol and label.
+pub fn status_cell(status: &ProviderStatus, paint: Paint) -> Cell {
+    match status {
+        ProviderStatus::Ready => Cell::styled("✓ ready", |t| paint.green(t)),
+        ProviderStatus::Failed { .. } => Cell::styled("✗ failed", |t| paint.red(t)),
+        ProviderStatus::NeedsConfiguration { .. } => {
+            Cell::styled("! needs configuration", |t| paint.yellow(t))
+        }
+        ProviderStatus::Disabled => Cell::styled("- disabled", |t| paint.dim(t)),
+    }
+}
+
+fn info_json(info: &ProviderInfo) -> Value {
+    let mut v = serde_json::to_value(info).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut v {
+        map.insert("reason".into(), json!(info.status.reason(&info.id)));
+    }
+    v
+}
+
+async fn run_list(ctx: &Ctx, args: &ProvidersListArgs) -> CmdResult {
+    let manager = ctx.manager().await?;
+    let infos = manager.statuses();
+    if args.json {
+        let list: Vec<Value> = infos.iter().map(info_json).collect();
+        return print_json(&ctx.term, &list);
+    }
+    let paint = ctx.term.stdout_paint(false);
+    let mut out = std::io::stdout().lock();
+    if args.verbose {
+        writeln!(
+            out,
+            "yat {} (plugin API: yat-core {})\n",
+            env!("CARGO_PKG_VERSION"),
+            yat::CORE_VERSION
+        )?;
+    }
+    let mut table = if args.verbose {
+        Table::new(&["ID", "NAME", "STATUS", "CRATE", "BUILT FOR", "REASON"])
+    } else {
+        Table::new(&["ID", "NAME", "STATUS", "REASON"])
+    };
+    for info in &infos {
+        let mut row = vec![
+            Cell::plain(&info.id),
+            Cell::plain(&info.name),
+            status_cell(&info.status, paint),
+        ];
+        if args.verbose {
+            row.push(Cell::plain(format!(
+                "{} {}",
+                info.crate_name, info.crate_version
+            )));
+            row.push(Cell::plain(format!("yat-core {}", info.core_version)));
+        }
+        row.push(Cell::plain(
+            info.status.reason(&info.id).unwrap_or_default(),
+        ));
+        table.row(row);
+    }
+    table.write(&mut out, paint)?;
+    let ready = infos.iter().filter(|i| i.status.is_ready()).count();
+    drop(out);
+    if ready == 0 && !infos.is_empty() {
+        ctx.term
+            .note("no provider is ready: `yat providers info ID` says what each one needs");
+    }
+    Ok(())
+}
+
+async fn info(ctx: &Ctx, id: &str, json: bool) -> CmdResult {
+    let manager = ctx.manager().await?;
+    let info = manager.info(id)?;
+    let resolved = manager.resolved_settings(id)?;
+    if json {
+        let mut v = info_json(&info);
+        if let Value::Object(map) = &mut v {
+            map.insert(
+                "resolved_settings".into(),
+                serde_json::to_value(&resolved).unwrap_or(Value::Null),
+            );
+        }
+        return print_json(&ctx.term, &v);
+    }
+    let paint = ctx.term.stdout_paint(false);
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{} ({})", paint.bold(&info.id), info.name)?;
+    if !info.description.is_empty() {
+        writeln!(out, "{}", info.description)?;
+    }
+    writeln!(out)?;
+    let mut t = Table::new(&["", ""]);
+    t.row(vec!["status".into(), status_cell(&info.status, paint)]);
+    if let Some(reason) = info.status.reason(&info.id) {
+        t.row(vec!["reason".into(), reason.into()]);
+    }
+    t.row(vec![
+        "crate".into(),
+        format!("{} {}", info.crate_name, info.crate_version).into(),
+    ]);
+    t.row(vec![
+        "built for".into(),
+        format!(
+            "yat-core {} (this yat: {})",
+            info.core_version,
+            yat::CORE_VERSION
+        )
+        .into(),
+    ]);
+    if info.user_defined {
+        t.row(vec!["defined in".into(), "provider_config.json".into()]);
+    }
+    write_pairs(&mut out, &t)?;
+    writeln!(out)?;
+    if info.settings.is_empty() {
+        writeln!(out, "no settings")?;
+        return Ok(());
+    }
+    let mut t = Table::new(&["SETTING", "KIND", "ENV", "DEFAULT", "VALUE", "FROM"]);
+    for spec in &info.settings {
+        let mut vars: Vec<String> = spec.env_vars.iter().map(|v| (*v).to_owned()).collect();
+        let implicit = yat::settings::implicit_env_var(&info.id, spec.key);
+        if !vars.contains(&implicit) {
+            vars.push(implicit);
+        }
+        let (value, from) = match resolved.resolved(spec.key) {
+            Some(r) => (r.value.display(), r.source.to_string()),
+            None if spec.required => (paint.yellow("(missing)"), String::new()),
+            None => ("-".to_owned(), String::new()),
+        };
+        let kind = match spec.kind {
+            SettingKind::Secret => "secret",
+            SettingKind::Text => "text",
+            SettingKind::Url => "url",
+            SettingKind::Integer => "integer",
+            SettingKind::Float => "float",
+            SettingKind::Bool => "bool",
+        };
+        let kind = if spec.required {
+            format!("{kind}, required")
+        } else {
+            kind.to_owned()
+        };
+        t.row(vec![
+            Cell::plain(spec.key),
+            Cell::plain(kind),
+            Cell::plain(vars.join(" ")),
+            Cell::plain(spec.default.unwrap_or("-")),
+            Cell::plain(value),
+            Cell::plain(from),
+        ]);
+    }
+    t.write(&mut out, paint)?;
+    Ok(())
+}
+
+/// Writes a two-column table without its (empty) header.
+fn write_pairs(out: &mut impl Write, t: &Table) -> std::io::Result<()> {
+    let mut buf = Vec::new();
+    t.write(&mut buf, Paint(false))?;
+    let text = String::from_utf8_lossy(&buf);
+    for line in text.lines().skip(1) {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+async fn set_enabled(ctx: &Ctx, id: &str, enabled: bool) -> CmdResult {
+    let manager = ctx.manager().await?;
+    ctx.known_provider(&manager, id)?;
+    let path = ctx.location().config_file;
+    let mut config = ProviderConfig::load(&path)?;
+    let needs_write = config.provider(id).is_some() || !enabled;
+    if needs_write {
+        config.provider_mut(id).enabled = enabled;
+        config.save(&path)?;
+    }
+    let status = manager.reload(id).await?;
+    let line = match (enabled, status.reason(id)) {
+        (false, _) => format!("{id} disabled"),
+        (true, None) => format!("{id} enabled: {}", status.label()),
+        (true, Some(reason)) => format!("{id} enabled, but {}: {reason}", status.label()),
+    };
+    ctx.term.done(&line);
+    if needs_write {
+        ctx.term.note(&format!("saved in {}", path.display()));
+    }
+    Ok(())
+}

@@ -1,0 +1,57 @@
+//! What every command may need, built only when a command asks for it.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use yat::preferences::Preferences;
+use yat::{ConfigLocation, ProviderManager};
+
+use crate::failure::{CmdResult, Failure};
+use crate::term::Term;
+
+/// The global options and the terminal, plus lazy access to the library.
+#[derive(Debug)]
+pub struct Ctx {
+    /// `--config`.
+    pub config: Option<PathBuf>,
+    /// The terminal.
+    pub term: Term,
+}
+
+impl Ctx {
+    /// Where the configuration is for this run.
+    pub fn location(&self) -> ConfigLocation {
+        ConfigLocation::discover(self.config.as_deref())
+    }
+
+    /// Builds the provider manager: every linked provider, from the
+    /// configuration. Cheap (no network: HTTP clients are made on first use),
+    /// but only commands that need providers call it.
+    pub async fn manager(&self) -> CmdResult<ProviderManager> {
+        Ok(yat::manager_with_config(self.config.as_deref()).await?)
+    }
+
+    /// The user's preferences from provider_config.json.
+    pub fn preferences(&self) -> CmdResult<Preferences> {
+        Ok(Preferences::load(&self.location().config_file)?)
+    }
+
+    /// Checks that `id` is a provider this build has, listing them if not.
+    pub fn known_provider(&self, manager: &ProviderManager, id: &str) -> CmdResult<()> {
+        manager.info(id).map(drop).map_err(Failure::from)
+    }
+}
+
+/// Writes JSON (pretty for a person, compact for a pipe) and a newline to stdout.
+pub fn print_json(term: &Term, value: &impl serde::Serialize) -> CmdResult {
+    let mut out = std::io::stdout().lock();
+    let written = if term.stdout_tty {
+        serde_json::to_writer_pretty(&mut out, value)
+    } else {
+        serde_json::to_writer(&mut out, value)
+    };
+    written.map_err(|e| Failure::from(std::io::Error::from(e)))?;
+    writeln!(out)?;
+    out.flush()?;
+    Ok(())
+}

@@ -1,0 +1,156 @@
+//! How a command ends badly: the one line on stderr and the exit code.
+
+use yat::YatError;
+
+/// Exit code of a provider or runtime error.
+pub const EXIT_FAILURE: i32 = 1;
+/// Exit code of a usage error (clap's and ours).
+pub const EXIT_USAGE: i32 = 2;
+/// Exit code after Ctrl-C.
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+/// Why a command failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// The command line asked for something impossible (exit 2).
+    Usage(String),
+    /// The library failed (exit 1, or 2 when the error is the user's input).
+    Yat(YatError),
+    /// Something else went wrong at run time (exit 1).
+    Runtime(String),
+    /// Ctrl-C (exit 130, no message: the reply already says so).
+    Interrupted,
+    /// stdout was closed by its reader (`| head`): stop quietly, exit 0.
+    BrokenPipe,
+}
+
+impl From<YatError> for Failure {
+    fn from(e: YatError) -> Self {
+        Failure::Yat(e)
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            Failure::BrokenPipe
+        } else {
+            Failure::Runtime(format!("cannot write output: {e}"))
+        }
+    }
+}
+
+#[cfg(feature = "history")]
+impl From<yat::store::StoreError> for Failure {
+    fn from(e: yat::store::StoreError) -> Self {
+        Failure::Runtime(format!("history: {e}"))
+    }
+}
+
+/// The result of a command.
+pub type CmdResult<T = ()> = Result<T, Failure>;
+
+impl Failure {
+    /// The process exit code.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Failure::Usage(_) => EXIT_USAGE,
+            Failure::Yat(e) if is_usage_error(e) => EXIT_USAGE,
+            Failure::Yat(_) | Failure::Runtime(_) => EXIT_FAILURE,
+            Failure::Interrupted => EXIT_INTERRUPTED,
+            Failure::BrokenPipe => 0,
+        }
+    }
+
+    /// The single line to print after `error: `, if any.
+    pub fn message(&self) -> Option<String> {
+        let text = match self {
+            Failure::Usage(m) | Failure::Runtime(m) => m.clone(),
+            Failure::Yat(e) => describe(e),
+            Failure::Interrupted | Failure::BrokenPipe => return None,
+        };
+        Some(one_line(&text))
+    }
+}
+
+/// Errors that mean the user typed something wrong.
+pub fn is_usage_error(e: &YatError) -> bool {
+    matches!(
+        e,
+        YatError::InvalidModelRef { .. } | YatError::UnknownProvider { .. }
+    )
+}
+
+/// A YatError as a user should read it: the cause, and the fix where one helps.
+pub fn describe(e: &YatError) -> String {
+    match e {
+        YatError::InvalidModelRef { input } if input.is_empty() => {
+            "no model given and no default set: pass -m PROVIDER/MODEL or run \
+             `yat models default PROVIDER/MODEL`"
+                .to_owned()
+        }
+        YatError::InvalidModelRef { input } => format!(
+            "{input:?} is neither PROVIDER/MODEL (for example mock/mock-echo) nor an alias \
+             (see `yat alias list`)"
+        ),
+        YatError::Authentication(f) => {
+            format!("{e}: check the key with `yat keys set {}`", f.provider)
+        }
+        YatError::ModelNotFound(f) => {
+            format!("{e} (see `yat models --provider {}`)", f.provider)
+        }
+        YatError::RateLimited { .. } | YatError::Overloaded { .. } => {
+            format!("{e}; try again later or add --fallback PROVIDER/MODEL")
+        }
+        _ => e.to_string(),
+    }
+}
+
+/// Collapses a message onto one line.
+pub fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .enumerate()
+    {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use yat::Failure as ProviderFailure;
+
+    #[test]
+    fn exit_codes() {
+        assert_eq!(Failure::Usage("x".into()).exit_code(), 2);
+        assert_eq!(
+            Failure::Yat(YatError::InvalidModelRef { input: "x".into() }).exit_code(),
+            2
+        );
+        assert_eq!(
+            Failure::Yat(YatError::Server(ProviderFailure::new("p", "down"))).exit_code(),
+            1
+        );
+        assert_eq!(Failure::Interrupted.exit_code(), 130);
+        assert_eq!(Failure::BrokenPipe.exit_code(), 0);
+    }
+
+    #[test]
+    fn messages_are_one_line_with_a_fix() {
+        let m = Failure::Yat(YatError::Authentication(ProviderFailure::http(
+            "openai", 401, "bad\nkey",
+        )))
+        .message()
+        .unwrap();
+        assert!(!m.contains('\n'));
+        assert!(m.contains("yat keys set openai"), "{m}");
+    }
+}

@@ -1,0 +1,201 @@
+//! The chat commands' view of conversation storage: record exchanges, load
+//! one to continue. Built without the `history` feature, recording does
+//! nothing and loading says why it cannot.
+
+use yat::{Message, ModelRef, Usage};
+
+use crate::failure::{CmdResult, Failure};
+use crate::term::Term;
+
+/// A stored conversation, loaded to continue it.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// Its id.
+    pub id: i64,
+    /// Its messages, oldest first.
+    pub messages: Vec<Message>,
+    /// The model of its last reply.
+    pub model: Option<ModelRef>,
+}
+
+/// One finished exchange.
+// Without the `history` feature nothing reads it.
+#[cfg_attr(not(feature = "history"), allow(dead_code))]
+pub struct Record<'a> {
+    /// The model that answered.
+    pub target: &'a ModelRef,
+    /// The system prompt in force (stored when the conversation starts).
+    pub system: Option<&'a str>,
+    /// The prompt.
+    pub prompt: &'a str,
+    /// The reply.
+    pub reply: &'a str,
+    /// Token usage.
+    pub usage: Option<Usage>,
+    /// Finish reason.
+    pub finish: Option<&'a str>,
+}
+
+/// Records exchanges into the history database, when history is on.
+pub struct Recorder {
+    #[cfg(feature = "history")]
+    store: Option<yat::store::Store>,
+    conversation: Option<i64>,
+    term: Term,
+}
+
+impl Recorder {
+    /// A recorder; `enabled` false (flag or setting) records nothing. A
+    /// database that cannot be opened is a warning, not a failed chat.
+    pub fn new(enabled: bool, term: Term) -> Self {
+        #[cfg(feature = "history")]
+        {
+            let store = if enabled {
+                match yat::store::Store::open_default() {
+                    Ok(s) => Some(s),
+                    Err(e) => {
+                        term.warn(&format!("conversation not stored: {e}"));
+                        None
+                    }
+                }
+            } else {
+                None
+            };
+            Recorder {
+                store,
+                conversation: None,
+                term,
+            }
+        }
+        #[cfg(not(feature = "history"))]
+        {
+            let _ = enabled;
+            Recorder {
+                conversation: None,
+                term,
+            }
+        }
+    }
+
+    /// Appends to conversation `id` instead of starting a new one.
+    pub fn continue_conversation(&mut self, id: i64) {
+        self.conversation = Some(id);
+    }
+
+    /// Starts a new conversation at the next exchange.
+    pub fn restart(&mut self) {
+        self.conversation = None;
+    }
+
+    /// The conversation being recorded, once one exchange is stored.
+    pub fn conversation(&self) -> Option<i64> {
+        self.conversation
+    }
+
+    /// Whether exchanges are being stored.
+    pub fn is_recording(&self) -> bool {
+        #[cfg(feature = "history")]
+        {
+            self.store.is_some()
+        }
+        #[cfg(not(feature = "history"))]
+        {
+            false
+        }
+    }
+
+    /// Stores an exchange (a warning on failure: the reply was already shown).
+    pub fn record(&mut self, r: &Record<'_>) {
+        #[cfg(feature = "history")]
+        {
+            let Some(store) = self.store.as_mut() else {
+                return;
+            };
+            let result = (|| {
+                let id = match self.conversation {
+                    Some(id) => id,
+                    None => store.create_conversation(r.prompt, r.system)?,
+                };
+                store.record_exchange(
+                    id,
+                    &yat::store::Exchange {
+                        target: r.target,
+                        prompt: r.prompt,
+                        reply: r.reply,
+                        usage: r.usage,
+                        finish: r.finish,
+                    },
+                )?;
+                Ok::<_, yat::store::StoreError>(id)
+            })();
+            match result {
+                Ok(id) => self.conversation = Some(id),
+                Err(e) => self.term.warn(&format!("conversation not stored: {e}")),
+            }
+        }
+        #[cfg(not(feature = "history"))]
+        {
+            let _ = (r, &self.term);
+        }
+    }
+
+    /// Stores a whole session that was not recorded as it went (`/save`).
+    pub fn import(&mut self, messages: &[Message], target: &ModelRef) -> CmdResult<i64> {
+        #[cfg(feature = "history")]
+        {
+            let mut store = yat::store::Store::open_default()?;
+            let title = messages
+                .iter()
+                .find(|m| m.role == yat::Role::User)
+                .map(|m| m.content.as_str())
+                .unwrap_or("");
+            let id = store.import(title, messages, Some(target))?;
+            Ok(id)
+        }
+        #[cfg(not(feature = "history"))]
+        {
+            let _ = (messages, target);
+            Err(not_built())
+        }
+    }
+}
+
+#[cfg(not(feature = "history"))]
+fn not_built() -> Failure {
+    Failure::Usage(
+        "this yat was built without conversation history (cargo feature `history`)".into(),
+    )
+}
+
+/// Loads conversation `id`, or the last one.
+pub fn load(id: Option<i64>) -> CmdResult<Loaded> {
+    #[cfg(feature = "history")]
+    {
+        // Looking must not create the database.
+        let found = if yat::store::Store::default_path().exists() {
+            let store = yat::store::Store::open_default()?;
+            match id {
+                Some(id) => store.conversation(id)?,
+                None => store.last()?,
+            }
+        } else {
+            None
+        };
+        let c = found.ok_or_else(|| {
+            Failure::Runtime(match id {
+                Some(id) => format!("no conversation {id} (see `yat log`)"),
+                None => "no conversation to continue yet: start one with `yat chat PROMPT`".into(),
+            })
+        })?;
+        Ok(Loaded {
+            id: c.summary.id,
+            messages: c.to_messages(),
+            model: c.model(),
+        })
+    }
+    #[cfg(not(feature = "history"))]
+    {
+        let _ = id;
+        Err(not_built())
+    }
+}

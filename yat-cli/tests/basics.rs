@@ -1,0 +1,119 @@
+//! Help, version, usage errors and completions.
+
+mod common;
+
+use common::{assert_snapshot, no_panic, Sandbox};
+
+#[test]
+fn top_level_help_matches_snapshot() {
+    let out = Sandbox::new().run(&["--help"]).ok();
+    assert_snapshot("help", &out.stdout);
+}
+
+#[test]
+fn every_command_has_help_with_examples() {
+    let sb = Sandbox::new();
+    for cmd in [
+        "chat",
+        "providers",
+        "models",
+        "log",
+        "alias",
+        "config",
+        "keys",
+        "completions",
+    ] {
+        let out = sb.run(&[cmd, "--help"]).ok();
+        assert!(
+            out.stdout.contains("Examples:"),
+            "{cmd} --help has no examples:\n{}",
+            out.stdout
+        );
+    }
+    assert_snapshot("help-chat", &sb.run(&["chat", "--help"]).ok().stdout);
+}
+
+#[test]
+fn version_names_the_core_and_the_compiled_providers() {
+    let sb = Sandbox::new();
+    let short = sb.run(&["-V"]).ok();
+    assert_eq!(short.stdout, format!("yat {}\n", env!("CARGO_PKG_VERSION")));
+    let long = sb.run(&["--version"]).ok();
+    assert!(long.stdout.contains("yat-core"), "{}", long.stdout);
+    assert!(long.stdout.contains("providers: "), "{}", long.stdout);
+}
+
+#[test]
+fn no_command_prints_help_and_exits_2() {
+    let out = Sandbox::new().run(&[]).code(2);
+    assert!(out.stderr.contains("Usage: yat"), "{}", out.stderr);
+}
+
+#[test]
+fn unknown_commands_and_flags_are_usage_errors() {
+    let sb = Sandbox::new();
+    sb.run(&["frobnicate"]).code(2);
+    let out = sb.run(&["chat", "--bogus", "hi"]).code(2);
+    assert!(out.stderr.starts_with("error:"), "{}", out.stderr);
+    let out = sb.run(&["chat", "--temperature", "9", "hi"]).code(2);
+    assert!(out.stderr.contains("between 0 and 2"), "{}", out.stderr);
+    sb.run(&["chat", "--max-tokens", "0", "hi"]).code(2);
+    sb.run(&["chat", "--top-p", "1.5", "hi"]).code(2);
+    sb.run(&["chat", "-c", "--cid", "3", "hi"]).code(2);
+    no_panic(&out.stderr);
+}
+
+#[test]
+fn completions_for_every_shell() {
+    let sb = Sandbox::new();
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = sb.run(&["completions", shell]).ok();
+        assert!(out.stdout.contains("yat"), "{shell}");
+        assert!(
+            out.stdout.contains("providers"),
+            "{shell} completes subcommands"
+        );
+    }
+    sb.run(&["completions", "tcsh"]).code(2);
+}
+
+#[test]
+fn completions_do_not_read_the_configuration() {
+    let sb = Sandbox::new();
+    sb.write_config("{ this is not json");
+    sb.run(&["completions", "bash"]).ok();
+    // Commands that need the configuration report the broken file, with its position.
+    let out = sb.run(&["providers"]).code(1);
+    out.one_error_line("provider_config.json:1:");
+}
+
+#[test]
+fn output_to_a_pipe_has_no_colour_codes() {
+    let sb = Sandbox::new();
+    for args in [&["providers"][..], &["models"], &["chat", "hi"]] {
+        let out = sb.run(args).ok();
+        assert!(!out.stdout.contains('\x1b'), "{args:?}: {:?}", out.stdout);
+        assert!(!out.stderr.contains('\x1b'), "{args:?}: {:?}", out.stderr);
+    }
+}
+
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    let sb = Sandbox::new();
+    let mut child = std::process::Command::new(common::yat_bin())
+        .args(["chat", "-m", "mock/mock-long", "--no-history", "x"])
+        .env_clear()
+        .envs(sb.env())
+        .current_dir(sb.work_dir())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the read end at once: every write fails with a broken pipe.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    no_panic(&stderr);
+    assert!(!stderr.contains("error:"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0));
+}

@@ -1,0 +1,331 @@
+//! `yat config` and `yat keys`, and that secrets never reach any output.
+
+mod common;
+
+use common::{Output, Sandbox};
+
+#[test]
+fn path_is_the_config_file_in_use() {
+    let sb = Sandbox::new();
+    let out = sb.run(&["config", "path"]).ok();
+    assert_eq!(
+        out.stdout.trim_end(),
+        sb.config_file().display().to_string()
+    );
+    let other = sb.root().join("elsewhere.json");
+    let out = sb
+        .run(&["--config", other.to_str().unwrap(), "config", "path"])
+        .ok();
+    assert_eq!(out.stdout.trim_end(), other.display().to_string());
+}
+
+#[test]
+fn set_get_unset_a_provider_setting() {
+    let sb = Sandbox::new();
+    sb.run(&["config", "set", "mock.chunk_size", "3"]).ok();
+    assert_eq!(
+        sb.run(&["config", "get", "mock.chunk_size"]).ok().stdout,
+        "3\n"
+    );
+    assert_eq!(
+        sb.config_json()["providers"][0]["settings"][0]["value"],
+        "3"
+    );
+    // The provider uses it: 3 characters per JSON delta.
+    let out = sb
+        .run(&["chat", "--json", "-m", "mock/mock-echo", "abcdef"])
+        .ok();
+    assert_eq!(
+        out.stdout
+            .lines()
+            .filter(|l| l.contains("\"delta\""))
+            .count(),
+        2
+    );
+
+    sb.run(&["config", "unset", "mock.chunk_size"]).ok();
+    assert_eq!(
+        sb.run(&["config", "get", "mock.chunk_size"]).ok().stdout,
+        "8\n",
+        "the default again"
+    );
+    sb.run(&["config", "get", "mock.delay_ms"])
+        .code(1)
+        .one_error_line("mock.delay_ms is not set");
+}
+
+#[test]
+fn values_are_checked_against_the_setting_kind() {
+    let sb = Sandbox::new();
+    sb.run(&["config", "set", "mock.chunk_size", "many"])
+        .code(2)
+        .one_error_line("expected a whole number");
+    sb.run(&["config", "set", "mock.colour", "red"])
+        .code(2)
+        .one_error_line("its settings: chunk_size");
+    sb.run(&["config", "set", "nope.key", "v"])
+        .code(2)
+        .one_error_line("unknown provider");
+    sb.run(&["config", "set", "justaword", "v"])
+        .code(2)
+        .one_error_line("PROVIDER.SETTING");
+    sb.run(&["config", "set", "history", "maybe"]).code(2);
+    sb.run(&["config", "set", "default_model", "nope/x"])
+        .code(2);
+    assert!(!sb.config_file().exists(), "nothing written");
+}
+
+#[test]
+fn a_value_that_breaks_the_provider_is_reported() {
+    let sb = Sandbox::new();
+    let out = sb.run(&["config", "set", "mock.fail", "init"]).ok();
+    assert!(
+        out.stderr.contains("warning: mock is failed"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn the_environment_wins_and_config_set_says_so() {
+    let sb = Sandbox::new();
+    let out = Output::from(
+        sb.yat()
+            .args(["config", "set", "mock.chunk_size", "3"])
+            .env("MOCK_CHUNK_SIZE", "5")
+            .output()
+            .unwrap(),
+    )
+    .ok();
+    assert!(
+        out.stderr
+            .contains("MOCK_CHUNK_SIZE is set in the environment and takes precedence"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn show_lists_preferences_and_settings_with_sources() {
+    let sb = Sandbox::new();
+    sb.run(&["config", "set", "mock.delay_ms", "0"]).ok();
+    sb.run(&["config", "set", "default_model", "mock/mock-long"])
+        .ok();
+    sb.run(&["config", "set", "fallbacks", "mock/mock-echo"])
+        .ok();
+    let out = sb.run(&["config", "show"]).ok();
+    assert!(
+        out.stdout.contains("default_model  mock/mock-long"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("fallbacks      mock/mock-echo"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("delay_ms    0      provider_config.json"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("chunk_size  8      default"),
+        "{}",
+        out.stdout
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&sb.run(&["config", "show", "--json"]).ok().stdout).unwrap();
+    assert_eq!(json["default_model"], "mock/mock-long");
+    assert_eq!(
+        json["providers"]["mock"]["values"]["delay_ms"]["source"],
+        "config_file"
+    );
+    assert_eq!(
+        sb.run(&["config", "get", "fallbacks"]).ok().stdout,
+        "mock/mock-echo\n"
+    );
+}
+
+#[test]
+fn a_malformed_config_file_is_an_error_with_its_position_and_is_kept() {
+    let sb = Sandbox::new();
+    sb.write_config("{\n  \"providers\": [,]\n}");
+    sb.run(&["config", "set", "mock.chunk_size", "3"])
+        .code(1)
+        .one_error_line("provider_config.json:2:");
+    sb.run(&["alias", "set", "x", "mock/mock-echo"]).code(1);
+    assert_eq!(
+        std::fs::read_to_string(sb.config_file()).unwrap(),
+        "{\n  \"providers\": [,]\n}"
+    );
+}
+
+#[test]
+fn keys_for_a_provider_without_one() {
+    let sb = Sandbox::new();
+    sb.run(&["keys", "set", "mock"])
+        .code(2)
+        .one_error_line("mock takes no API key");
+    sb.run(&["keys", "set", "nope"]).code(2);
+}
+
+/// A key planted in the environment, a `.env` file and the config never
+/// shows up in any output, whatever the verbosity.
+#[test]
+fn planted_secrets_never_appear_in_output() {
+    const PLANTED: &str = "sk-planted-7f3e9a";
+    let sb = Sandbox::new();
+    std::fs::write(
+        sb.work_dir().join(".env"),
+        format!("MOCK_API_KEY={PLANTED}\n"),
+    )
+    .unwrap();
+    let runs: &[&[&str]] = &[
+        &["config", "show"],
+        &["config", "show", "--json"],
+        &["providers", "--json"],
+        &["providers", "info", "mock", "--json"],
+        &["keys", "list", "--json"],
+        &["-vvv", "chat", "--json", "-m", "mock/mock-echo", "hi"],
+        &["-vvv", "models", "--provider", "mock", "--json"],
+    ];
+    for args in runs {
+        let out = Output::from(
+            sb.yat()
+                .args(*args)
+                .env("MOCK_API_KEY", PLANTED)
+                .output()
+                .unwrap(),
+        );
+        assert!(!out.stdout.contains(PLANTED), "{args:?} stdout");
+        assert!(!out.stderr.contains(PLANTED), "{args:?} stderr");
+    }
+}
+
+#[cfg(feature = "openai")]
+mod with_a_secret_setting {
+    use super::*;
+
+    const PLANTED: &str = "sk-planted-openai-1234";
+
+    #[test]
+    fn config_set_of_a_secret_goes_to_the_private_env_file_and_stays_masked() {
+        let sb = Sandbox::new();
+        let out = sb.run(&["config", "set", "openai.api_key", PLANTED]).ok();
+        assert!(out.stderr.contains("as OPENAI_API_KEY"), "{}", out.stderr);
+        assert!(!out.stderr.contains(PLANTED));
+        let env = std::fs::read_to_string(sb.keys_file()).unwrap();
+        assert!(env.contains(PLANTED));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(sb.keys_file())
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        if sb.config_file().exists() {
+            assert!(!std::fs::read_to_string(sb.config_file())
+                .unwrap()
+                .contains(PLANTED));
+        }
+        for args in [
+            &["config", "show"][..],
+            &["config", "show", "openai", "--json"],
+            &["config", "get", "openai.api_key"],
+            &["providers", "info", "openai"],
+            &["keys", "list"],
+            &["-vvv", "providers"],
+        ] {
+            let out = sb.run(args).ok();
+            assert!(
+                !out.stdout.contains(PLANTED) && !out.stderr.contains(PLANTED),
+                "{args:?}"
+            );
+        }
+        // A re-read resolves it: the provider is configured.
+        let info = sb.run(&["providers", "info", "openai", "--json"]).ok();
+        let v: serde_json::Value = serde_json::from_str(&info.stdout).unwrap();
+        assert_eq!(
+            v["resolved_settings"]["values"]["api_key"]["value"],
+            "[redacted]"
+        );
+        assert_eq!(
+            v["resolved_settings"]["values"]["api_key"]["source"],
+            "dot_env"
+        );
+        assert_eq!(
+            sb.run(&["config", "get", "openai.api_key"]).ok().stdout,
+            "********\n"
+        );
+    }
+
+    #[test]
+    fn keys_set_from_stdin_list_and_remove() {
+        let sb = Sandbox::new();
+        let out = Output::from(
+            sb.yat()
+                .args(["keys", "set", "openai"])
+                .write_stdin(format!("  {PLANTED}\n"))
+                .output()
+                .unwrap(),
+        )
+        .ok();
+        assert!(
+            out.stderr.contains("OPENAI_API_KEY stored in"),
+            "{}",
+            out.stderr
+        );
+        assert!(out.stderr.contains("openai is ready"), "{}", out.stderr);
+        assert!(std::fs::read_to_string(sb.keys_file())
+            .unwrap()
+            .contains(&format!("OPENAI_API_KEY=\"{PLANTED}\"")));
+
+        let list = sb.run(&["keys", "list"]).ok();
+        let line = list
+            .stdout
+            .lines()
+            .find(|l| l.starts_with("openai "))
+            .unwrap();
+        assert!(
+            line.contains("✓ set") && line.contains("OPENAI_API_KEY"),
+            "{line}"
+        );
+        assert!(!list.stdout.contains(PLANTED));
+        let json: serde_json::Value =
+            serde_json::from_str(&sb.run(&["keys", "list", "--json"]).ok().stdout).unwrap();
+        let openai = json
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["provider"] == "openai")
+            .unwrap();
+        assert_eq!(openai["set"], true);
+
+        sb.run(&["keys", "remove", "openai"]).ok();
+        assert!(!std::fs::read_to_string(sb.keys_file())
+            .unwrap()
+            .contains(PLANTED));
+        sb.run(&["keys", "remove", "openai"]).code(1);
+        Output::from(
+            sb.yat()
+                .args(["keys", "set", "openai"])
+                .write_stdin("\n")
+                .output()
+                .unwrap(),
+        )
+        .code(2)
+        .one_error_line("no key given");
+    }
+
+    #[test]
+    fn a_missing_key_says_how_to_fix_it() {
+        let sb = Sandbox::new();
+        sb.run(&["chat", "-m", "openai/gpt-4o-mini", "hi"])
+            .code(1)
+            .one_error_line("OPENAI_API_KEY is not set: run `yat keys set openai` or export it");
+    }
+}

@@ -1,0 +1,185 @@
+//! Conversation storage: `yat log`, `-c`, `--cid`, `--no-history`, the
+//! `history` setting, and the database file.
+#![cfg(feature = "history")]
+
+mod common;
+
+use common::Sandbox;
+
+fn log_json(sb: &Sandbox) -> Vec<serde_json::Value> {
+    let out = sb.run(&["log", "--json"]).ok();
+    serde_json::from_str::<serde_json::Value>(&out.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn empty_history() {
+    let sb = Sandbox::new();
+    let out = sb.run(&["log"]).ok();
+    assert!(out.stdout.is_empty());
+    assert!(out.stderr.contains("no conversations stored yet"));
+    assert!(log_json(&sb).is_empty());
+    sb.run(&["log", "show"])
+        .code(1)
+        .one_error_line("no conversations stored yet");
+    sb.run(&["chat", "-c", "x"])
+        .code(1)
+        .one_error_line("no conversation to continue");
+    assert!(
+        !sb.data_dir().join("history.sqlite").exists(),
+        "reading creates nothing"
+    );
+}
+
+#[test]
+fn exchanges_are_stored_listed_and_shown() {
+    let sb = Sandbox::new();
+    sb.run(&[
+        "chat",
+        "-m",
+        "mock/mock-echo",
+        "-s",
+        "be brief",
+        "first question",
+    ])
+    .ok();
+    sb.run(&[
+        "chat",
+        "-m",
+        "mock/mock-long",
+        "--max-tokens",
+        "1",
+        "second question",
+    ])
+    .ok();
+
+    let list = log_json(&sb);
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0]["title"], "second question");
+    assert_eq!(list[0]["provider"], "mock");
+    assert_eq!(list[0]["model"], "mock-long");
+    assert_eq!(list[1]["message_count"], 3, "system, user, assistant");
+
+    let table = sb.run(&["log"]).ok().stdout;
+    let header = table.lines().next().unwrap();
+    assert_eq!(
+        header.split_whitespace().collect::<Vec<_>>(),
+        ["ID", "UPDATED", "MODEL", "MESSAGES", "TOKENS", "TITLE"]
+    );
+    assert!(table.contains("mock/mock-long") && table.contains("first question"));
+    assert_eq!(sb.run(&["log", "-n", "1"]).ok().stdout.lines().count(), 2);
+
+    let id = list[1]["id"].as_i64().unwrap().to_string();
+    let shown = sb.run(&["log", "show", &id]).ok().stdout;
+    assert!(shown.contains("## system\n\nbe brief"), "{shown}");
+    assert!(shown.contains("## user\n\nfirst question"), "{shown}");
+    assert!(
+        shown.contains("## assistant (mock/mock-echo)\n\nfirst question"),
+        "{shown}"
+    );
+
+    let json = sb.run(&["log", "show", &id, "--json"]).ok().stdout;
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["messages"][2]["usage"]["output_tokens"], 2);
+    assert_eq!(v["messages"][2]["finish_reason"], "stop");
+
+    sb.run(&["log", "show", "999"])
+        .code(1)
+        .one_error_line("no conversation 999");
+}
+
+#[test]
+fn continue_sends_the_history_and_appends_to_the_same_conversation() {
+    let sb = Sandbox::new();
+    sb.run(&["chat", "-m", "mock/mock-echo", "one"]).ok();
+    // -u shows input tokens: the earlier exchange ("one" + "one") is sent too.
+    let out = sb.run(&["chat", "-c", "-u", "two"]).ok();
+    assert_eq!(out.stdout, "two\n");
+    assert!(
+        out.stderr.contains("mock/mock-echo: 3 input tokens"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !out.stderr.contains("no default"),
+        "the conversation's model is used: {}",
+        out.stderr
+    );
+    let list = log_json(&sb);
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["message_count"], 4);
+
+    // --cid picks an older one; -m overrides its model.
+    sb.run(&["chat", "-m", "mock/mock-echo", "other"]).ok();
+    let first = list[0]["id"].as_i64().unwrap().to_string();
+    sb.run(&[
+        "chat",
+        "--cid",
+        &first,
+        "-m",
+        "mock/mock-long",
+        "--max-tokens",
+        "1",
+        "three",
+    ])
+    .ok();
+    let list = log_json(&sb);
+    assert_eq!(
+        list[0]["id"].as_i64().unwrap().to_string(),
+        first,
+        "most recent first"
+    );
+    assert_eq!(list[0]["message_count"], 6);
+    assert_eq!(list[0]["model"], "mock-long");
+}
+
+#[test]
+fn no_history_flag_and_setting_store_nothing() {
+    let sb = Sandbox::new();
+    sb.run(&[
+        "chat",
+        "--no-history",
+        "-m",
+        "mock/mock-echo",
+        "secret plans",
+    ])
+    .ok();
+    assert!(log_json(&sb).is_empty());
+    sb.run(&["config", "set", "history", "off"]).ok();
+    assert_eq!(sb.run(&["config", "get", "history"]).ok().stdout, "off\n");
+    sb.run(&["chat", "-m", "mock/mock-echo", "more plans"]).ok();
+    assert!(log_json(&sb).is_empty());
+    sb.run(&["config", "set", "history", "on"]).ok();
+    sb.run(&["chat", "-m", "mock/mock-echo", "now stored"]).ok();
+    assert_eq!(log_json(&sb).len(), 1);
+}
+
+#[test]
+fn failed_and_interrupted_replies_are_not_stored() {
+    let sb = Sandbox::new();
+    sb.run(&["chat", "-m", "mock/mock-fail-mid", "x"]).code(1);
+    assert!(log_json(&sb).is_empty());
+}
+
+#[test]
+fn database_lives_in_the_data_dir_and_is_private() {
+    let sb = Sandbox::new();
+    let path = sb.run(&["log", "path"]).ok().stdout;
+    assert_eq!(
+        path.trim_end(),
+        sb.data_dir().join("history.sqlite").display().to_string()
+    );
+    sb.run(&["chat", "-m", "mock/mock-echo", "x"]).ok();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(sb.data_dir().join("history.sqlite"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}

@@ -1,0 +1,220 @@
+//! `yat providers` and `yat models`.
+
+mod common;
+
+use common::{assert_table_snapshot, Sandbox};
+
+#[test]
+fn list_shows_mock_ready_in_a_table() {
+    let out = Sandbox::new().run(&["providers"]).ok();
+    assert_table_snapshot("providers", &out.stdout, &["mock "]);
+    // `providers list` is the same command.
+    let again = Sandbox::new().run(&["providers", "list"]).ok();
+    assert_eq!(out.stdout, again.stdout);
+}
+
+#[test]
+fn verbose_list_names_crate_and_core_versions() {
+    let out = Sandbox::new().run(&["providers", "--verbose"]).ok();
+    let v = env!("CARGO_PKG_VERSION");
+    assert!(
+        out.stdout.contains(&format!("yat-providers {v}")),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(&format!("plugin API: yat-core {v}")),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn json_list_has_status_and_reason() {
+    let out = Sandbox::new().run(&["providers", "--json"]).ok();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let mock = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "mock")
+        .unwrap();
+    assert_eq!(mock["status"]["state"], "ready");
+    assert_eq!(mock["reason"], serde_json::Value::Null);
+    assert_eq!(mock["crate_name"], "yat-providers");
+}
+
+#[test]
+fn info_shows_settings_with_sources() {
+    let sb = Sandbox::new();
+    let out = sb
+        .yat()
+        .args(["providers", "info", "mock"])
+        .env("MOCK_CHUNK_SIZE", "4")
+        .output()
+        .unwrap();
+    let out = common::Output::from(out).ok();
+    assert!(out.stdout.contains("✓ ready"), "{}", out.stdout);
+    assert!(out.stdout.contains("chunk_size"), "{}", out.stdout);
+    assert!(out.stdout.contains("env MOCK_CHUNK_SIZE"), "{}", out.stdout);
+    let json = sb.run(&["providers", "info", "mock", "--json"]).ok();
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(v["id"], "mock");
+    assert!(v["settings"].as_array().unwrap().len() >= 4);
+}
+
+#[test]
+fn unknown_provider_is_a_usage_error_listing_what_exists() {
+    let sb = Sandbox::new();
+    sb.run(&["providers", "info", "mokc"])
+        .code(2)
+        .one_error_line("unknown provider \"mokc\"; compiled in: ");
+    sb.run(&["providers", "enable", "mokc"]).code(2);
+    assert!(!sb.config_file().exists(), "nothing written for a typo");
+}
+
+#[test]
+fn disable_persists_and_enable_restores() {
+    let sb = Sandbox::new();
+    let out = sb.run(&["providers", "disable", "mock"]).ok();
+    assert!(out.stderr.contains("mock disabled"), "{}", out.stderr);
+    assert_eq!(sb.config_json()["providers"][0]["enabled"], false);
+
+    let list = sb.run(&["providers"]).ok();
+    assert!(list.stdout.contains("- disabled"), "{}", list.stdout);
+    sb.run(&["chat", "-m", "mock/mock-echo", "hi"])
+        .code(1)
+        .one_error_line("yat providers enable mock");
+
+    let out = sb.run(&["providers", "enable", "mock"]).ok();
+    assert!(out.stderr.contains("mock enabled: ready"), "{}", out.stderr);
+    assert_eq!(sb.config_json()["providers"][0]["enabled"], true);
+    sb.run(&["chat", "-m", "mock/mock-echo", "hi"]).ok();
+}
+
+#[test]
+fn enable_keeps_unknown_fields_of_the_original_app() {
+    let sb = Sandbox::new();
+    sb.write_config(
+        r##"{"providers": [{"id": "mock", "name": "Mock", "icon": "🧪", "color": "#fff", "enabled": false,
+            "config": {"x": 1}}], "theme": "dark"}"##,
+    );
+    sb.run(&["providers", "enable", "mock"]).ok();
+    let v = sb.config_json();
+    assert_eq!(v["providers"][0]["enabled"], true);
+    assert_eq!(v["providers"][0]["icon"], "🧪");
+    assert_eq!(v["providers"][0]["config"]["x"], 1);
+    assert_eq!(v["theme"], "dark");
+}
+
+#[test]
+fn a_provider_that_fails_to_start_is_reported_and_the_rest_work() {
+    let sb = Sandbox::new();
+    let out = sb
+        .yat()
+        .args(["providers"])
+        .env("MOCK_FAIL", "init")
+        .output()
+        .unwrap();
+    let out = common::Output::from(out).ok();
+    assert!(out.stdout.contains("✗ failed"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("injected failure in initialize"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn models_lists_every_mock_model() {
+    let out = Sandbox::new().run(&["models"]).ok();
+    assert_table_snapshot("models", &out.stdout, &["mock/"]);
+    let out = Sandbox::new()
+        .run(&["models", "--provider", "mock", "--json"])
+        .ok();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let ids: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["ref"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&"mock/mock-echo") && ids.contains(&"mock/mock-slow"),
+        "{ids:?}"
+    );
+}
+
+#[test]
+fn models_of_an_unknown_or_broken_provider() {
+    let sb = Sandbox::new();
+    sb.run(&["models", "--provider", "nope"]).code(2);
+    let out = sb
+        .yat()
+        .args(["models", "--provider", "mock"])
+        .env("MOCK_FAIL", "list_models")
+        .output()
+        .unwrap();
+    common::Output::from(out)
+        .code(1)
+        .one_error_line("injected failure in list_models");
+    let out = sb
+        .yat()
+        .args(["models"])
+        .env("MOCK_FAIL", "list_models")
+        .output()
+        .unwrap();
+    let out = common::Output::from(out).ok();
+    assert!(
+        out.stderr.contains("warning: mock: cannot list models"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn default_model_set_show_use_unset() {
+    let sb = Sandbox::new();
+    let out = sb.run(&["models", "default"]).ok();
+    assert!(out.stdout.is_empty());
+    assert!(
+        out.stderr.contains("no default model set"),
+        "{}",
+        out.stderr
+    );
+
+    sb.run(&["models", "default", "mock/mock-long"]).ok();
+    assert_eq!(sb.config_json()["default_model"], "mock/mock-long");
+    assert_eq!(
+        sb.run(&["models", "default"]).ok().stdout,
+        "mock/mock-long\n"
+    );
+    let models = sb.run(&["models"]).ok();
+    assert!(models
+        .stdout
+        .lines()
+        .any(|l| l.starts_with("mock/mock-long") && l.ends_with("default")));
+
+    // The default is used without the "using the mock" notice.
+    let chat = sb.run(&["chat", "--max-tokens", "1", "hi"]).ok();
+    assert_eq!(chat.stdout, "yat is a\n");
+    assert!(!chat.stderr.contains("no default"), "{}", chat.stderr);
+
+    sb.run(&["models", "default", "--unset"]).ok();
+    assert!(sb.config_json().get("default_model").is_none());
+}
+
+#[test]
+fn default_model_must_be_a_known_provider() {
+    let sb = Sandbox::new();
+    sb.run(&["models", "default", "nope/x"]).code(2);
+    sb.run(&["models", "default", "no-slash"]).code(2);
+    assert!(!sb.config_file().exists());
+    // A model a ready provider does not list is a warning, not an error.
+    let out = sb.run(&["models", "default", "mock/unlisted"]).ok();
+    assert!(
+        out.stderr.contains("does not list a model"),
+        "{}",
+        out.stderr
+    );
+}

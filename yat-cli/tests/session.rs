@@ -1,0 +1,145 @@
+//! The interactive session, driven through a pseudo-terminal as a person
+//! would: two turns, `/model`, Ctrl-C during a slow reply, `/exit`.
+#![cfg(unix)]
+
+mod common;
+
+use common::Sandbox;
+use rexpect::session::{spawn_with_options, Options, PtySession};
+
+fn start(sb: &Sandbox, args: &[&str]) -> PtySession {
+    let mut cmd = std::process::Command::new(common::yat_bin());
+    cmd.arg("chat")
+        .args(args)
+        .env_clear()
+        .envs(sb.env())
+        .env("TERM", "xterm")
+        // No spinner or colours: the test reads plain text.
+        .env("NO_COLOR", "1")
+        .current_dir(sb.work_dir());
+    let options = Options::new()
+        .timeout_ms(Some(20_000))
+        .strip_ansi_escape_codes(true);
+    let mut p = spawn_with_options(cmd, options).unwrap();
+    p.exp_string("Ctrl-D leaves").unwrap();
+    p
+}
+
+fn exit_code(p: &mut PtySession) -> i32 {
+    match p.process.wait().unwrap() {
+        rexpect::process::wait::WaitStatus::Exited(_, code) => code,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn two_turns_model_switch_interrupt_and_exit() {
+    let sb = Sandbox::new();
+    let mut p = start(&sb, &["-u"]);
+    p.exp_string("mock-echo> ").unwrap();
+
+    // Turn one.
+    p.send_line("alpha beta").unwrap();
+    p.exp_string("mock/mock-echo: 2 input tokens").unwrap();
+    p.exp_string("mock-echo> ").unwrap();
+
+    // Turn two sends the whole conversation: 2 + 2 + 1 words.
+    p.send_line("gamma").unwrap();
+    p.exp_string("mock/mock-echo: 5 input tokens").unwrap();
+    p.exp_string("mock-echo> ").unwrap();
+
+    // Switch to the slow model and stop its reply with Ctrl-C.
+    p.send_line("/model mock/mock-slow").unwrap();
+    p.exp_string("model: mock/mock-slow").unwrap();
+    p.exp_string("mock-slow> ").unwrap();
+    p.send_line("tell me everything").unwrap();
+    p.exp_string("yat is a command").unwrap();
+    p.send_control('c').unwrap();
+    p.exp_string("reply interrupted").unwrap();
+    p.exp_string("mock-slow> ").unwrap();
+
+    // The session goes on, without the interrupted turn in its history:
+    // 2 + 2 + 1 + 1 + 1 words.
+    p.send_line("/model mock/mock-echo").unwrap();
+    p.exp_string("mock-echo> ").unwrap();
+    p.send_line("after").unwrap();
+    p.exp_string("mock/mock-echo: 7 input tokens").unwrap();
+    p.exp_string("mock-echo> ").unwrap();
+
+    p.send_line("/exit").unwrap();
+    #[cfg(feature = "history")]
+    p.exp_string("stored as conversation 1").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&mut p), 0);
+
+    // The three completed exchanges were stored, the interrupted one was not.
+    #[cfg(feature = "history")]
+    {
+        let out = sb.run(&["log", "show", "1", "--json"]).ok();
+        let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        assert_eq!(v["messages"].as_array().unwrap().len(), 6);
+    }
+}
+
+#[test]
+fn slash_commands_and_ctrl_d() {
+    let sb = Sandbox::new();
+    let mut p = start(&sb, &[]);
+    p.exp_string("mock-echo> ").unwrap();
+    for (line, answer) in [
+        ("/help", "/system [TEXT]"),
+        ("/system be terse", "system prompt set"),
+        ("/system", "be terse"),
+        ("/nope", "unknown command /nope"),
+    ] {
+        p.send_line(line).unwrap();
+        p.exp_string(answer).unwrap();
+        p.exp_string("mock-echo> ").unwrap();
+    }
+    p.send_line("/model nope/x").unwrap();
+    p.exp_string("unknown provider").unwrap();
+    p.exp_string("mock-echo> ").unwrap();
+    p.send_line("hello").unwrap();
+    // The echo of the typed line, then the reply, then the next prompt.
+    p.exp_string("hello\r\nhello\r\n").unwrap();
+    p.exp_string("mock-echo> ").unwrap();
+    // Relative to the working directory.
+    p.send_line("/save t.md").unwrap();
+    p.exp_string("saved to").unwrap();
+    p.exp_string("mock-echo> ").unwrap();
+    p.send_line("/clear").unwrap();
+    p.exp_string("new conversation").unwrap();
+    p.exp_string("mock-echo> ").unwrap();
+    // Ctrl-C at the prompt only clears the line.
+    p.send("half a line").unwrap();
+    p.send_control('c').unwrap();
+    p.exp_string("mock-echo> ").unwrap();
+    p.send_control('d').unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&mut p), 0);
+    let text = std::fs::read_to_string(sb.work_dir().join("t.md")).unwrap();
+    assert!(text.contains("## system\n\nbe terse"), "{text}");
+    assert!(
+        text.contains("## user\n\nhello\n\n## assistant\n\nhello"),
+        "{text}"
+    );
+}
+
+#[test]
+fn edits_to_the_configuration_are_picked_up_between_turns() {
+    let sb = Sandbox::new();
+    let mut p = start(&sb, &[]);
+    p.exp_string("mock-echo> ").unwrap();
+    // Another terminal stores a setting in the config dir's .env.
+    std::fs::create_dir_all(sb.keys_file().parent().unwrap()).unwrap();
+    std::fs::write(sb.keys_file(), "MOCK_CHUNK_SIZE=2\n").unwrap();
+    // And an alias in provider_config.json.
+    sb.run(&["alias", "set", "long", "mock/mock-long"]).ok();
+    p.send_line("").unwrap();
+    p.exp_string("reloaded mock").unwrap();
+    p.exp_string("mock-echo> ").unwrap();
+    p.send_line("/model long").unwrap();
+    p.exp_string("model: mock/mock-long").unwrap();
+    p.send_line("/exit").unwrap();
+    p.exp_eof().unwrap();
+}
