@@ -2,13 +2,16 @@
 //! API byte for byte.
 #![cfg(feature = "anthropic")]
 
+mod support;
+
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
+use support::{assert_error, assert_hangs_up, assert_http_error, assert_no_key};
 use yat_core::testkit::{assert_conformance, Options};
 use yat_core::{
-    ChatEvent, ChatRequest, ChatStreamExt, Finish, FinishReason, LlmProvider, Message,
-    ResolvedSettings, Usage, YatError,
+    ChatEvent, ChatRequest, ChatStreamExt, Finish, FinishReason, LlmProvider, Message, Usage,
+    YatError,
 };
 use yat_fakeserver::{
     anthropic_stream, Action, FakeServer, Fault, RecordedRequest, Response, Route, Split,
@@ -16,6 +19,7 @@ use yat_fakeserver::{
 use yat_providers::anthropic::Anthropic;
 
 const KEY: &str = "sk-ant-api03-planted-0123456789";
+const MESSAGES_PATH: &str = "/v1/messages";
 
 /// The docs' "Basic streaming request" response, byte for byte.
 const TRANSCRIPT: &str = concat!(
@@ -62,14 +66,7 @@ fn head_until(event: &str) -> &'static str {
 }
 
 async fn provider(server: &FakeServer, extra: &[(&str, &str)]) -> Anthropic {
-    let mut p = Anthropic::default();
-    let base = server.url();
-    let mut pairs = vec![("api_key", KEY), ("base_url", base.as_str())];
-    pairs.extend_from_slice(extra);
-    p.initialize(&ResolvedSettings::from_pairs("anthropic", &pairs))
-        .await
-        .unwrap();
-    p
+    support::pointed_at(Anthropic::default(), "anthropic", KEY, &server.url(), extra).await
 }
 
 fn request() -> ChatRequest {
@@ -83,16 +80,11 @@ fn request() -> ChatRequest {
 }
 
 async fn events(p: &Anthropic) -> Result<Vec<ChatEvent>, YatError> {
-    let mut s = p.stream_chat(&request()).await?;
-    let mut out = Vec::new();
-    while let Some(ev) = s.next().await {
-        out.push(ev?);
-    }
-    Ok(out)
+    support::events(p, &request()).await
 }
 
-fn messages_route(resp: Response) -> Route {
-    Route::new("POST", "/v1/messages").respond(resp)
+async fn serve(resp: Response) -> FakeServer {
+    support::serve_post(MESSAGES_PATH, resp).await
 }
 
 fn error_body(kind: &str, message: &str) -> String {
@@ -106,9 +98,7 @@ fn error_body(kind: &str, message: &str) -> String {
 
 #[tokio::test]
 async fn sends_the_documented_request() {
-    let server = FakeServer::start(vec![messages_route(Response::sse(TRANSCRIPT))])
-        .await
-        .unwrap();
+    let server = serve(Response::sse(TRANSCRIPT)).await;
     let p = provider(
         &server,
         &[("anthropic_beta", "token-efficient-tools-2025-02-19")],
@@ -138,9 +128,7 @@ async fn sends_the_documented_request() {
 
 #[tokio::test]
 async fn a_request_without_a_limit_gets_the_default_max_tokens() {
-    let server = FakeServer::start(vec![messages_route(Response::sse(TRANSCRIPT))])
-        .await
-        .unwrap();
+    let server = serve(Response::sse(TRANSCRIPT)).await;
     let p = provider(&server, &[("max_tokens", "1024")]).await;
     let req = ChatRequest::new(
         "claude-sonnet-4-5",
@@ -197,18 +185,12 @@ async fn any_split_of_the_stream_gives_the_same_events() {
         Split::Size(7),
         Split::Events,
     ] {
-        let server = FakeServer::start(vec![messages_route(
-            Response::sse(&body).split(split.clone()),
-        )])
-        .await
-        .unwrap();
+        let server = serve(Response::sse(&body).split(split.clone())).await;
         let p = provider(&server, &[]).await;
         assert_eq!(events(&p).await.unwrap(), expected, "{split:?}");
         // The documented transcript too, with CRLF line ends.
         let crlf = TRANSCRIPT.replace('\n', "\r\n");
-        let server = FakeServer::start(vec![messages_route(Response::sse(&crlf).split(split))])
-            .await
-            .unwrap();
+        let server = serve(Response::sse(&crlf).split(split)).await;
         let p = provider(&server, &[]).await;
         assert_eq!(events(&p).await.unwrap(), expected_events());
     }
@@ -311,20 +293,13 @@ async fn documented_error_bodies_map_to_typed_errors() {
         (529, "overloaded_error", "Overloaded", &[], "overloaded"),
     ];
     for (status, kind, message, headers, expected) in cases {
-        let mut resp = Response::json(*status, &error_body(kind, message))
+        let resp = Response::json(*status, &error_body(kind, message))
             .header("request-id", "req_011CSHoEeqs5C35K2UUqR7Fy");
-        for (k, v) in *headers {
-            resp = resp.header(k, v);
-        }
-        let server = FakeServer::start(vec![messages_route(resp)]).await.unwrap();
+        let server = serve(support::with_headers(resp, headers)).await;
         let p = provider(&server, &[("max_retries", "0")]).await;
         let e = events(&p).await.unwrap_err();
-        assert_eq!(e.kind(), *expected, "{status}: {e}");
-        assert_eq!(e.status(), Some(*status));
-        assert_eq!(e.provider(), Some("anthropic"));
+        assert_http_error(&e, "anthropic", *status, expected);
         assert!(e.to_string().contains(message), "{e}");
-        let shown = format!("{e} {e:?}");
-        assert!(!shown.contains("planted"), "key leaked: {shown}");
         if *expected == "rate_limited" {
             assert_eq!(e.retry_after(), Some(Duration::from_secs(17)));
         }
@@ -334,19 +309,17 @@ async fn documented_error_bodies_map_to_typed_errors() {
 
 #[tokio::test]
 async fn overload_and_rate_limit_are_retried_without_duplicating_output() {
-    let server = FakeServer::start(vec![Route::new("POST", "/v1/messages")
-        // 529 comes without retry-after: the policy backs off by itself.
-        .respond(Response::json(
-            529,
-            &error_body("overloaded_error", "Overloaded"),
-        ))
-        .respond(
+    let server = support::serve_post_in_turn(
+        MESSAGES_PATH,
+        [
+            // 529 comes without retry-after: the policy backs off by itself.
+            Response::json(529, &error_body("overloaded_error", "Overloaded")),
             Response::json(429, &error_body("rate_limit_error", "slow down"))
                 .header("retry-after", "0"),
-        )
-        .respond(Response::sse(TRANSCRIPT))])
-    .await
-    .unwrap();
+            Response::sse(TRANSCRIPT),
+        ],
+    )
+    .await;
     let p = provider(&server, &[("max_retries", "3")]).await;
     let start = Instant::now();
     assert_eq!(events(&p).await.unwrap(), expected_events());
@@ -359,11 +332,11 @@ async fn an_error_event_before_any_text_is_retried_without_duplicate_usage() {
     // The first attempt dies right after message_start: its usage never
     // reaches the caller, and the second attempt's reply arrives once.
     let failed = format!("{}{OVERLOADED_EVENT}", head_until("content_block_start"));
-    let server = FakeServer::start(vec![Route::new("POST", "/v1/messages")
-        .respond(Response::sse(&failed))
-        .respond(Response::sse(TRANSCRIPT))])
-    .await
-    .unwrap();
+    let server = support::serve_post_in_turn(
+        MESSAGES_PATH,
+        [Response::sse(&failed), Response::sse(TRANSCRIPT)],
+    )
+    .await;
     let p = provider(&server, &[("max_retries", "2")]).await;
     assert_eq!(events(&p).await.unwrap(), expected_events());
     assert_eq!(server.requests().len(), 2);
@@ -372,9 +345,7 @@ async fn an_error_event_before_any_text_is_retried_without_duplicate_usage() {
 #[tokio::test]
 async fn an_error_event_after_text_is_a_typed_error_and_not_retried() {
     let body = format!("{}{OVERLOADED_EVENT}", head_until("content_block_stop"));
-    let server = FakeServer::start(vec![messages_route(Response::sse(&body))])
-        .await
-        .unwrap();
+    let server = serve(Response::sse(&body)).await;
     let p = provider(&server, &[("max_retries", "3")]).await;
     let mut s = p.stream_chat(&request()).await.unwrap();
     assert_eq!(s.next().await.unwrap().unwrap(), delta("Hello"));
@@ -392,124 +363,77 @@ async fn an_error_event_after_text_is_a_typed_error_and_not_retried() {
 async fn truncated_stream_is_an_error_not_a_short_reply() {
     // Everything but message_stop, then the connection dies mid-body.
     for cut in ["message_stop", "message_delta", "content_block_stop"] {
-        let server = FakeServer::start(vec![messages_route(
-            Response::sse(head_until(cut)).then(Action::Close),
-        )])
-        .await
-        .unwrap();
+        let server = serve(Response::sse(head_until(cut)).then(Action::Close)).await;
         let p = provider(&server, &[("max_retries", "0")]).await;
-        let r = p
-            .stream_chat(&request())
-            .await
-            .unwrap()
-            .collect_response()
-            .await;
-        let e = r.unwrap_err();
+        let e = support::stream_error(&p, &request()).await;
         assert_eq!(e.kind(), "network", "cut before {cut}: {e}");
     }
     // A body that ends cleanly (chunked terminator) without message_stop is
     // no complete reply either.
-    let server = FakeServer::start(vec![messages_route(Response::sse(head_until(
-        "message_stop",
-    )))])
-    .await
-    .unwrap();
+    let server = serve(Response::sse(head_until("message_stop"))).await;
     let p = provider(&server, &[("max_retries", "0")]).await;
-    let e = p
-        .stream_chat(&request())
-        .await
-        .unwrap()
-        .collect_response()
-        .await
-        .unwrap_err();
-    assert_eq!(e.kind(), "network", "{e}");
-    assert!(e.to_string().contains("message_stop"), "{e}");
+    let e = support::stream_error(&p, &request()).await;
+    assert_error(&e, "network", "message_stop");
 }
 
 #[tokio::test]
 async fn dropping_the_stream_closes_the_connection() {
-    let server = FakeServer::start(vec![messages_route(
-        Response::sse(head_until("content_block_stop")).then(Action::Stall),
-    )])
-    .await
-    .unwrap();
+    let server = serve(Response::sse(head_until("content_block_stop")).then(Action::Stall)).await;
     let p = provider(&server, &[]).await;
     let mut s = p.stream_chat(&request()).await.unwrap();
     assert_eq!(s.next().await.unwrap().unwrap(), delta("Hello"));
     drop(s);
-    assert!(
-        server
-            .wait_for_client_disconnect(Duration::from_secs(5))
-            .await,
-        "the server never saw the connection close"
-    );
+    assert_hangs_up(&server, "the server never saw the connection close").await;
 }
 
 #[tokio::test]
 async fn idle_timeout_fires_on_a_stalled_stream_and_hangs_up() {
     // message_start and a ping arrive, then nothing.
-    let server = FakeServer::start(vec![messages_route(
-        Response::sse(head_until("content_block_delta")).then(Action::Stall),
-    )])
-    .await
-    .unwrap();
+    let server = serve(Response::sse(head_until("content_block_delta")).then(Action::Stall)).await;
     let p = provider(&server, &[("idle_timeout", "0.3"), ("max_retries", "0")]).await;
     let start = Instant::now();
-    let e = match p.stream_chat(&request()).await {
-        Ok(s) => s.collect_response().await.unwrap_err(),
-        Err(e) => e,
-    };
+    let e = support::reply_error(&p, &request()).await;
     assert_eq!(e.kind(), "timeout", "{e}");
     assert!(start.elapsed() < Duration::from_secs(5));
-    assert!(
-        server
-            .wait_for_client_disconnect(Duration::from_secs(5))
-            .await,
-        "the stalled connection was not closed"
-    );
+    assert_hangs_up(&server, "the stalled connection was not closed").await;
 }
 
 #[tokio::test]
 async fn a_reset_before_the_response_is_retried() {
-    let server = FakeServer::start(vec![Route::new("POST", "/v1/messages")
-        .respond(Response::sse(TRANSCRIPT).before_headers(Fault::Reset))
-        .respond(Response::sse(TRANSCRIPT))])
-    .await
-    .unwrap();
+    let server = support::serve_post_in_turn(
+        MESSAGES_PATH,
+        [
+            Response::sse(TRANSCRIPT).before_headers(Fault::Reset),
+            Response::sse(TRANSCRIPT),
+        ],
+    )
+    .await;
     let p = provider(&server, &[("max_retries", "2")]).await;
     assert_eq!(events(&p).await.unwrap(), expected_events());
 }
 
 #[tokio::test]
 async fn html_page_with_200_is_a_malformed_response() {
-    let server = FakeServer::start(vec![messages_route(
-        Response::new(200)
-            .header("content-type", "text/html")
-            .body("<html><body>Please log in to the captive portal</body></html>"),
-    )])
-    .await
-    .unwrap();
+    let server = serve(support::captive_portal("text/html")).await;
     let p = provider(&server, &[("max_retries", "0")]).await;
     let e = events(&p).await.unwrap_err();
-    assert_eq!(e.kind(), "malformed_response", "{e}");
-    assert!(e.to_string().contains("captive portal"), "{e}");
+    assert_error(&e, "malformed_response", "captive portal");
 }
 
 #[tokio::test]
 async fn connection_refused_is_a_network_error() {
-    let server = FakeServer::start(vec![]).await.unwrap();
-    let url = server.url();
-    drop(server);
-    let mut p = Anthropic::default();
-    p.initialize(&ResolvedSettings::from_pairs(
+    let url = support::refused_url().await;
+    let p = support::pointed_at(
+        Anthropic::default(),
         "anthropic",
-        &[("api_key", KEY), ("base_url", &url), ("max_retries", "0")],
-    ))
-    .await
-    .unwrap();
+        KEY,
+        &url,
+        &[("max_retries", "0")],
+    )
+    .await;
     let e = events(&p).await.unwrap_err();
     assert_eq!(e.kind(), "network", "{e}");
-    assert!(!format!("{e:?}").contains("planted"));
+    assert_no_key(&e);
 }
 
 /// Answers like the real API: an unknown model gets the documented 404, a
@@ -550,7 +474,7 @@ async fn passes_the_conformance_suite() {
             200,
             r#"{"data":[{"type":"model","id":"claude-sonnet-4-5-20250929","display_name":"Claude Sonnet 4.5","created_at":"2025-09-29T00:00:00Z"}],"first_id":"claude-sonnet-4-5-20250929","last_id":"claude-sonnet-4-5-20250929","has_more":false}"#,
         )),
-        Route::new("POST", "/v1/messages").handle(model_aware),
+        Route::new("POST", MESSAGES_PATH).handle(model_aware),
     ])
     .await
     .unwrap();

@@ -2,13 +2,16 @@
 //! (`POST /v2/chat` with `stream: true`) byte for byte.
 #![cfg(feature = "cohere")]
 
+mod support;
+
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
+use support::{assert_error, assert_hangs_up, assert_http_error, assert_no_key};
 use yat_core::testkit::{assert_conformance, Options};
 use yat_core::{
-    ChatEvent, ChatRequest, ChatStreamExt, Finish, FinishReason, LlmProvider, Message,
-    ResolvedSettings, Usage, YatError,
+    ChatEvent, ChatRequest, ChatStreamExt, Finish, FinishReason, LlmProvider, Message, Usage,
+    YatError,
 };
 use yat_fakeserver::{Action, FakeServer, RecordedRequest, Response, Route, Split, Transfer};
 use yat_providers::cohere::Cohere;
@@ -57,14 +60,7 @@ fn message_end_at() -> usize {
 }
 
 async fn provider(server: &FakeServer, extra: &[(&str, &str)]) -> Cohere {
-    let mut p = Cohere::default();
-    let base = server.url();
-    let mut pairs = vec![("api_key", KEY), ("base_url", base.as_str())];
-    pairs.extend_from_slice(extra);
-    p.initialize(&ResolvedSettings::from_pairs("cohere", &pairs))
-        .await
-        .unwrap();
-    p
+    support::pointed_at(Cohere::default(), "cohere", KEY, &server.url(), extra).await
 }
 
 fn request() -> ChatRequest {
@@ -79,23 +75,11 @@ fn request() -> ChatRequest {
 }
 
 async fn events(p: &Cohere) -> Result<Vec<ChatEvent>, YatError> {
-    let mut s = p.stream_chat(&request()).await?;
-    let mut out = Vec::new();
-    while let Some(ev) = s.next().await {
-        out.push(ev?);
-    }
-    Ok(out)
+    support::events(p, &request()).await
 }
 
 async fn serve(resp: Response) -> FakeServer {
-    FakeServer::start(vec![Route::new("POST", CHAT_PATH).respond(resp)])
-        .await
-        .unwrap()
-}
-
-fn assert_no_key(e: &YatError) {
-    let shown = format!("{e} {e:?}");
-    assert!(!shown.contains("planted"), "key leaked: {shown}");
+    support::serve_post(CHAT_PATH, resp).await
 }
 
 #[tokio::test]
@@ -334,17 +318,11 @@ async fn documented_error_bodies_map_to_typed_errors() {
         ),
     ];
     for (status, body, headers, kind) in cases {
-        let mut resp = Response::json(*status, body);
-        for (k, v) in *headers {
-            resp = resp.header(k, v);
-        }
+        let resp = support::with_headers(Response::json(*status, body), headers);
         let server = serve(resp).await;
         let p = provider(&server, &[("max_retries", "0")]).await;
         let e = events(&p).await.unwrap_err();
-        assert_eq!(e.kind(), *kind, "{status}: {e}");
-        assert_eq!(e.status(), Some(*status));
-        assert_eq!(e.provider(), Some("cohere"));
-        assert_no_key(&e);
+        assert_http_error(&e, "cohere", *status, kind);
         if *kind == "rate_limited" {
             assert_eq!(e.retry_after(), Some(Duration::from_secs(2)));
         }
@@ -361,19 +339,20 @@ async fn an_invalid_key_is_not_retried() {
 
 #[tokio::test]
 async fn rate_limits_and_server_errors_are_retried_without_duplicating_output() {
-    let server = FakeServer::start(vec![Route::new("POST", CHAT_PATH)
-        .respond(
+    let server = support::serve_post_in_turn(
+        CHAT_PATH,
+        [
             Response::json(
                 429,
                 r#"{"id":"a","message":"You are past the per minute request limit, please wait and try again later."}"#,
             )
             .header("retry-after", "0.1"),
-        )
-        .respond(Response::json(500, r#"{"id":"b","message":"internal server error"}"#))
-        .respond(Response::json(503, r#"{"id":"c","message":"service unavailable"}"#))
-        .respond(Response::sse(TRANSCRIPT))])
-    .await
-    .unwrap();
+            Response::json(500, r#"{"id":"b","message":"internal server error"}"#),
+            Response::json(503, r#"{"id":"c","message":"service unavailable"}"#),
+            Response::sse(TRANSCRIPT),
+        ],
+    )
+    .await;
     let p = provider(&server, &[("max_retries", "3")]).await;
     assert_eq!(events(&p).await.unwrap(), expected_events());
     assert_eq!(server.requests().len(), 4);
@@ -384,8 +363,7 @@ async fn retries_are_bounded() {
     let server = serve(Response::json(502, "<html>bad gateway</html>")).await;
     let p = provider(&server, &[("max_retries", "2")]).await;
     let e = events(&p).await.unwrap_err();
-    assert_eq!(e.kind(), "server_error", "{e}");
-    assert!(e.to_string().contains("bad gateway"), "{e}");
+    assert_error(&e, "server_error", "bad gateway");
     assert_eq!(server.requests().len(), 3);
 }
 
@@ -398,17 +376,9 @@ async fn message_end_with_error_is_a_typed_error_after_the_text() {
     let server = serve(Response::sse(&body)).await;
     let p = provider(&server, &[]).await;
     let mut s = p.stream_chat(&request()).await.unwrap();
-    let mut text = String::new();
-    let err = loop {
-        match s.next().await.unwrap() {
-            Ok(ChatEvent::Delta { text: t }) => text.push_str(&t),
-            Ok(other) => panic!("an errored reply finished: {other:?}"),
-            Err(e) => break e,
-        }
-    };
+    let (text, err) = support::text_until_error(&mut s, "message-end with ERROR").await;
     assert_eq!(text, "LLMs stand für ✓");
-    assert_eq!(err.kind(), "overloaded", "{err}");
-    assert!(err.to_string().contains("the model is overloaded"), "{err}");
+    assert_error(&err, "overloaded", "the model is overloaded");
     assert!(s.next().await.is_none());
     // Output had started: no retry.
     assert_eq!(server.requests().len(), 1);
@@ -422,15 +392,8 @@ async fn message_end_with_timeout_is_a_server_error() {
     );
     let server = serve(Response::sse(&body)).await;
     let p = provider(&server, &[]).await;
-    let r = p
-        .stream_chat(&request())
-        .await
-        .unwrap()
-        .collect_response()
-        .await;
-    let e = r.unwrap_err();
-    assert_eq!(e.kind(), "server_error", "{e}");
-    assert!(e.to_string().contains("TIMEOUT"), "{e}");
+    let e = support::stream_error(&p, &request()).await;
+    assert_error(&e, "server_error", "TIMEOUT");
 }
 
 #[tokio::test]
@@ -441,15 +404,8 @@ async fn an_error_body_inside_the_stream_is_a_typed_error() {
     );
     let server = serve(Response::sse(&body)).await;
     let p = provider(&server, &[]).await;
-    let e = p
-        .stream_chat(&request())
-        .await
-        .unwrap()
-        .collect_response()
-        .await
-        .unwrap_err();
-    assert_eq!(e.kind(), "server_error", "{e}");
-    assert!(e.to_string().contains("internal server error"), "{e}");
+    let e = support::stream_error(&p, &request()).await;
+    assert_error(&e, "server_error", "internal server error");
 }
 
 #[tokio::test]
@@ -458,13 +414,7 @@ async fn truncated_stream_is_an_error_not_a_short_reply() {
     for transfer in [Transfer::Chunked, Transfer::CloseDelimited] {
         let server = serve(Response::sse(head).transfer(transfer).then(Action::Close)).await;
         let p = provider(&server, &[("max_retries", "0")]).await;
-        let r = p
-            .stream_chat(&request())
-            .await
-            .unwrap()
-            .collect_response()
-            .await;
-        let e = r.unwrap_err();
+        let e = support::stream_error(&p, &request()).await;
         assert_eq!(e.kind(), "network", "{transfer:?}: {e}");
     }
     // Ended right after message-end, without `[DONE]`: complete.
@@ -481,12 +431,7 @@ async fn dropping_the_stream_closes_the_connection() {
     let mut s = p.stream_chat(&request()).await.unwrap();
     assert!(matches!(s.next().await, Some(Ok(ChatEvent::Delta { .. }))));
     drop(s);
-    assert!(
-        server
-            .wait_for_client_disconnect(Duration::from_secs(5))
-            .await,
-        "the server never saw the connection close"
-    );
+    assert_hangs_up(&server, "the server never saw the connection close").await;
 }
 
 #[tokio::test]
@@ -504,12 +449,7 @@ async fn a_stalled_stream_times_out_and_the_client_hangs_up() {
     assert_eq!(e.kind(), "timeout", "{e}");
     assert!(start.elapsed() < Duration::from_secs(5));
     drop(s);
-    assert!(
-        server
-            .wait_for_client_disconnect(Duration::from_secs(5))
-            .await,
-        "the stalled connection was never closed"
-    );
+    assert_hangs_up(&server, "the stalled connection was never closed").await;
 }
 
 #[tokio::test]
@@ -517,25 +457,16 @@ async fn a_stall_before_any_text_times_out_too() {
     let head = &TRANSCRIPT[..TRANSCRIPT.find("event: content-start").unwrap()];
     let server = serve(Response::sse(head).then(Action::Stall)).await;
     let p = provider(&server, &[("idle_timeout", "0.3"), ("max_retries", "0")]).await;
-    let e = match p.stream_chat(&request()).await {
-        Ok(s) => s.collect_response().await.unwrap_err(),
-        Err(e) => e,
-    };
+    let e = support::reply_error(&p, &request()).await;
     assert_eq!(e.kind(), "timeout", "{e}");
 }
 
 #[tokio::test]
 async fn html_page_with_200_is_a_malformed_response() {
-    let server = serve(
-        Response::new(200)
-            .header("content-type", "text/html")
-            .body("<html><body>Please log in to the captive portal</body></html>"),
-    )
-    .await;
+    let server = serve(support::captive_portal("text/html")).await;
     let p = provider(&server, &[("max_retries", "0")]).await;
     let e = events(&p).await.unwrap_err();
-    assert_eq!(e.kind(), "malformed_response", "{e}");
-    assert!(e.to_string().contains("captive portal"), "{e}");
+    assert_error(&e, "malformed_response", "captive portal");
 }
 
 #[tokio::test]
@@ -554,16 +485,15 @@ async fn top_p_of_one_is_sent_as_the_largest_value_cohere_accepts() {
 
 #[tokio::test]
 async fn connection_refused_is_a_network_error() {
-    let server = FakeServer::start(vec![]).await.unwrap();
-    let url = server.url();
-    drop(server);
-    let mut p = Cohere::default();
-    p.initialize(&ResolvedSettings::from_pairs(
+    let url = support::refused_url().await;
+    let p = support::pointed_at(
+        Cohere::default(),
         "cohere",
-        &[("api_key", KEY), ("base_url", &url), ("max_retries", "0")],
-    ))
-    .await
-    .unwrap();
+        KEY,
+        &url,
+        &[("max_retries", "0")],
+    )
+    .await;
     let e = events(&p).await.unwrap_err();
     assert_eq!(e.kind(), "network", "{e}");
     assert_no_key(&e);

@@ -2,10 +2,13 @@
 //! speaking `streamGenerateContent?alt=sse` byte for byte.
 #![cfg(any(feature = "gemini", feature = "google"))]
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
+use support::{assert_error, assert_hangs_up, assert_http_error, assert_no_key};
 use yat_core::settings::SettingsSources;
 use yat_core::testkit::{assert_conformance, Options};
 use yat_core::{
@@ -50,14 +53,8 @@ fn expected_events() -> Vec<ChatEvent> {
 }
 
 async fn provider_as(id: &'static str, server: &FakeServer, extra: &[(&str, &str)]) -> Gemini {
-    let mut p = Gemini::new(id);
     let base = format!("{}/v1beta", server.url());
-    let mut pairs = vec![("api_key", KEY), ("base_url", base.as_str())];
-    pairs.extend_from_slice(extra);
-    p.initialize(&ResolvedSettings::from_pairs(id, &pairs))
-        .await
-        .unwrap();
-    p
+    support::pointed_at(Gemini::new(id), id, KEY, &base, extra).await
 }
 
 async fn provider(server: &FakeServer, extra: &[(&str, &str)]) -> Gemini {
@@ -76,25 +73,11 @@ fn request() -> ChatRequest {
 }
 
 async fn events(p: &Gemini) -> Result<Vec<ChatEvent>, YatError> {
-    let mut s = p.stream_chat(&request()).await?;
-    let mut out = Vec::new();
-    while let Some(ev) = s.next().await {
-        out.push(ev?);
-    }
-    Ok(out)
-}
-
-fn chat_route(resp: Response) -> Route {
-    Route::new("POST", CHAT_PATH).respond(resp)
+    support::events(p, &request()).await
 }
 
 async fn serve(resp: Response) -> FakeServer {
-    FakeServer::start(vec![chat_route(resp)]).await.unwrap()
-}
-
-fn assert_no_key(e: &YatError) {
-    let shown = format!("{e} {e:?}");
-    assert!(!shown.contains("planted"), "key leaked: {shown}");
+    support::serve_post(CHAT_PATH, resp).await
 }
 
 #[tokio::test]
@@ -180,15 +163,7 @@ async fn truncated_stream_is_an_error_not_a_short_reply() {
         let server = serve(Response::sse(head).transfer(transfer).then(Action::Close)).await;
         let p = provider(&server, &[("max_retries", "0")]).await;
         let mut s = p.stream_chat(&request()).await.unwrap();
-        let mut text = String::new();
-        let err = loop {
-            match s.next().await {
-                Some(Ok(ChatEvent::Delta { text: t })) => text.push_str(&t),
-                Some(Ok(other)) => panic!("{transfer:?}: a cut stream finished: {other:?}"),
-                Some(Err(e)) => break e,
-                None => panic!("{transfer:?}: a cut stream ended without an error"),
-            }
-        };
+        let (text, err) = support::text_until_error(&mut s, &format!("{transfer:?}")).await;
         assert_eq!(text, "Hello wörld ✓ How can I help?", "{transfer:?}");
         assert_eq!(err.kind(), "network", "{transfer:?}: {err}");
         assert!(s.next().await.is_none());
@@ -205,13 +180,8 @@ async fn a_body_cut_inside_the_last_event_is_an_error() {
     )
     .await;
     let p = provider(&server, &[("max_retries", "0")]).await;
-    let r = p
-        .stream_chat(&request())
-        .await
-        .unwrap()
-        .collect_response()
-        .await;
-    assert_eq!(r.unwrap_err().kind(), "network");
+    let e = support::stream_error(&p, &request()).await;
+    assert_eq!(e.kind(), "network");
 }
 
 #[tokio::test]
@@ -220,10 +190,7 @@ async fn reset_after_the_text_is_a_network_error() {
     let p = provider(&server, &[("max_retries", "0")]).await;
     // The reset may overtake the text on its way: the error then comes
     // before the stream starts. Either way it is a network error.
-    let e = match p.stream_chat(&request()).await {
-        Ok(s) => s.collect_response().await.unwrap_err(),
-        Err(e) => e,
-    };
+    let e = support::reply_error(&p, &request()).await;
     assert_eq!(e.kind(), "network", "{e}");
 }
 
@@ -389,10 +356,7 @@ async fn documented_error_bodies_map_to_typed_errors() {
         let server = serve(Response::json(*status, body)).await;
         let p = provider(&server, &[("max_retries", "0")]).await;
         let e = events(&p).await.unwrap_err();
-        assert_eq!(e.kind(), *kind, "{status}: {e}");
-        assert_eq!(e.status(), Some(*status));
-        assert_eq!(e.provider(), Some("gemini"));
-        assert_no_key(&e);
+        assert_http_error(&e, "gemini", *status, kind);
         if *kind == "rate_limited" {
             // No header: the wait comes from RetryInfo in the body.
             assert_eq!(e.retry_after(), Some(Duration::from_secs(43)));
@@ -415,11 +379,11 @@ async fn an_invalid_key_is_not_retried() {
 #[tokio::test]
 async fn rate_limit_waits_for_the_retry_delay_in_the_body_then_succeeds_once() {
     let limited = r#"{"error":{"code":429,"message":"You exceeded your current quota, please check your plan and billing details.","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"0.2s"}]}}"#;
-    let server = FakeServer::start(vec![Route::new("POST", CHAT_PATH)
-        .respond(Response::json(429, limited))
-        .respond(Response::sse(TRANSCRIPT))])
-    .await
-    .unwrap();
+    let server = support::serve_post_in_turn(
+        CHAT_PATH,
+        [Response::json(429, limited), Response::sse(TRANSCRIPT)],
+    )
+    .await;
     let p = provider(&server, &[("max_retries", "2")]).await;
     let start = Instant::now();
     assert_eq!(events(&p).await.unwrap(), expected_events());
@@ -433,18 +397,18 @@ async fn rate_limit_waits_for_the_retry_delay_in_the_body_then_succeeds_once() {
 
 #[tokio::test]
 async fn server_errors_are_retried_without_duplicating_output() {
-    let server = FakeServer::start(vec![Route::new("POST", CHAT_PATH)
-        .respond(Response::json(
-            500,
-            r#"{"error":{"code":500,"message":"An internal error has occurred.","status":"INTERNAL"}}"#,
-        ))
-        .respond(Response::json(
-            503,
-            r#"{"error":{"code":503,"message":"The model is overloaded. Please try again later.","status":"UNAVAILABLE"}}"#,
-        ))
-        .respond(Response::sse(TRANSCRIPT))])
-    .await
-    .unwrap();
+    let internal =
+        r#"{"error":{"code":500,"message":"An internal error has occurred.","status":"INTERNAL"}}"#;
+    let overloaded = r#"{"error":{"code":503,"message":"The model is overloaded. Please try again later.","status":"UNAVAILABLE"}}"#;
+    let server = support::serve_post_in_turn(
+        CHAT_PATH,
+        [
+            Response::json(500, internal),
+            Response::json(503, overloaded),
+            Response::sse(TRANSCRIPT),
+        ],
+    )
+    .await;
     let p = provider(&server, &[("max_retries", "3")]).await;
     assert_eq!(events(&p).await.unwrap(), expected_events());
     assert_eq!(server.requests().len(), 3);
@@ -454,11 +418,14 @@ async fn server_errors_are_retried_without_duplicating_output() {
 async fn a_stream_cut_before_any_text_is_retried() {
     // Nothing reached the caller yet, so the cut can be retried safely.
     let first = "data: {\"candidates\": [{\"content\": {\"role\": \"model\"},\"index\": 0}],\"usageMetadata\": {\"promptTokenCount\": 6}}\r\n\r\n";
-    let server = FakeServer::start(vec![Route::new("POST", CHAT_PATH)
-        .respond(Response::sse(first).then(Action::Close))
-        .respond(Response::sse(TRANSCRIPT))])
-    .await
-    .unwrap();
+    let server = support::serve_post_in_turn(
+        CHAT_PATH,
+        [
+            Response::sse(first).then(Action::Close),
+            Response::sse(TRANSCRIPT),
+        ],
+    )
+    .await;
     let p = provider(&server, &[("max_retries", "1")]).await;
     assert_eq!(events(&p).await.unwrap(), expected_events());
     assert_eq!(server.requests().len(), 2);
@@ -478,8 +445,7 @@ async fn in_stream_error_is_a_typed_error_after_the_text() {
         ChatEvent::Delta { text: "Hel".into() }
     );
     let e = s.next().await.unwrap().unwrap_err();
-    assert_eq!(e.kind(), "overloaded", "{e}");
-    assert!(e.to_string().contains("overloaded"), "{e}");
+    assert_error(&e, "overloaded", "overloaded");
     assert!(s.next().await.is_none());
     // Output had started: no retry.
     assert_eq!(server.requests().len(), 1);
@@ -491,8 +457,7 @@ async fn blocked_prompt_is_content_blocked_and_not_retried() {
     let server = serve(Response::sse(body)).await;
     let p = provider(&server, &[("max_retries", "3")]).await;
     let e = events(&p).await.unwrap_err();
-    assert_eq!(e.kind(), "content_blocked", "{e}");
-    assert!(e.to_string().contains("PROHIBITED_CONTENT"), "{e}");
+    assert_error(&e, "content_blocked", "PROHIBITED_CONTENT");
     assert_eq!(server.requests().len(), 1);
 }
 
@@ -525,12 +490,7 @@ async fn dropping_the_stream_closes_the_connection() {
     let mut s = p.stream_chat(&request()).await.unwrap();
     assert!(matches!(s.next().await, Some(Ok(ChatEvent::Delta { .. }))));
     drop(s);
-    assert!(
-        server
-            .wait_for_client_disconnect(Duration::from_secs(5))
-            .await,
-        "the server never saw the connection close"
-    );
+    assert_hangs_up(&server, "the server never saw the connection close").await;
 }
 
 #[tokio::test]
@@ -546,26 +506,15 @@ async fn a_stalled_stream_times_out_and_the_client_hangs_up() {
     assert!(start.elapsed() < Duration::from_secs(5));
     assert!(s.next().await.is_none());
     drop(s);
-    assert!(
-        server
-            .wait_for_client_disconnect(Duration::from_secs(5))
-            .await,
-        "the stalled connection was never closed"
-    );
+    assert_hangs_up(&server, "the stalled connection was never closed").await;
 }
 
 #[tokio::test]
 async fn html_page_with_200_is_a_malformed_response() {
-    let server = serve(
-        Response::new(200)
-            .header("content-type", "text/html; charset=utf-8")
-            .body("<html><body>Please log in to the captive portal</body></html>"),
-    )
-    .await;
+    let server = serve(support::captive_portal("text/html; charset=utf-8")).await;
     let p = provider(&server, &[("max_retries", "0")]).await;
     let e = events(&p).await.unwrap_err();
-    assert_eq!(e.kind(), "malformed_response", "{e}");
-    assert!(e.to_string().contains("captive portal"), "{e}");
+    assert_error(&e, "malformed_response", "captive portal");
 }
 
 #[tokio::test]
@@ -636,16 +585,15 @@ async fn errors_name_the_alias_they_came_from() {
 
 #[tokio::test]
 async fn connection_refused_is_a_network_error() {
-    let server = FakeServer::start(vec![]).await.unwrap();
-    let url = server.url();
-    drop(server);
-    let mut p = Gemini::new("gemini");
-    p.initialize(&ResolvedSettings::from_pairs(
+    let url = support::refused_url().await;
+    let p = support::pointed_at(
+        Gemini::new("gemini"),
         "gemini",
-        &[("api_key", KEY), ("base_url", &url), ("max_retries", "0")],
-    ))
-    .await
-    .unwrap();
+        KEY,
+        &url,
+        &[("max_retries", "0")],
+    )
+    .await;
     let e = events(&p).await.unwrap_err();
     assert_eq!(e.kind(), "network", "{e}");
     assert_no_key(&e);

@@ -2,18 +2,21 @@
 //! server speaking Chat Completions byte for byte.
 #![cfg(feature = "openai")]
 
+mod support;
+
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
+use support::{assert_error, assert_hangs_up, assert_http_error, assert_no_key};
 use yat_core::testkit::{assert_conformance, Options};
 use yat_core::{
-    ChatEvent, ChatRequest, ChatStreamExt, Finish, FinishReason, LlmProvider, Message,
-    ResolvedSettings, Usage, YatError,
+    ChatEvent, ChatRequest, Finish, FinishReason, LlmProvider, Message, Usage, YatError,
 };
 use yat_fakeserver::{Action, FakeServer, Response, Route, Split};
 use yat_providers::openai::{presets, OpenAiCompatible};
 
 const KEY: &str = "sk-test-planted-0123456789";
+const CHAT_PATH: &str = "/v1/chat/completions";
 
 /// The spec's streaming example plus the usage chunk `include_usage` adds.
 const TRANSCRIPT: &str = concat!(
@@ -41,15 +44,13 @@ fn expected_events() -> Vec<ChatEvent> {
     ]
 }
 
+fn openai() -> OpenAiCompatible {
+    OpenAiCompatible::new(presets::openai::PRESET.profile())
+}
+
 async fn provider(server: &FakeServer, extra: &[(&str, &str)]) -> OpenAiCompatible {
-    let mut p = OpenAiCompatible::new(presets::openai::PRESET.profile());
     let base = format!("{}/v1", server.url());
-    let mut pairs = vec![("api_key", KEY), ("base_url", base.as_str())];
-    pairs.extend_from_slice(extra);
-    p.initialize(&ResolvedSettings::from_pairs("openai", &pairs))
-        .await
-        .unwrap();
-    p
+    support::pointed_at(openai(), "openai", KEY, &base, extra).await
 }
 
 fn request() -> ChatRequest {
@@ -62,23 +63,16 @@ fn request() -> ChatRequest {
 }
 
 async fn events(p: &OpenAiCompatible) -> Result<Vec<ChatEvent>, YatError> {
-    let mut s = p.stream_chat(&request()).await?;
-    let mut out = Vec::new();
-    while let Some(ev) = s.next().await {
-        out.push(ev?);
-    }
-    Ok(out)
+    support::events(p, &request()).await
 }
 
-fn chat_route(resp: Response) -> Route {
-    Route::new("POST", "/v1/chat/completions").respond(resp)
+async fn serve(resp: Response) -> FakeServer {
+    support::serve_post(CHAT_PATH, resp).await
 }
 
 #[tokio::test]
 async fn sends_the_documented_request() {
-    let server = FakeServer::start(vec![chat_route(Response::sse(TRANSCRIPT))])
-        .await
-        .unwrap();
+    let server = serve(Response::sse(TRANSCRIPT)).await;
     let p = provider(&server, &[("organization", "org-1"), ("project", "proj-1")]).await;
     events(&p).await.unwrap();
     let reqs = server.requests();
@@ -112,9 +106,7 @@ async fn any_split_of_the_stream_gives_the_same_events() {
         Split::At(vec![cut]),
         Split::Size(7),
     ] {
-        let server = FakeServer::start(vec![chat_route(Response::sse(TRANSCRIPT).split(split))])
-            .await
-            .unwrap();
+        let server = serve(Response::sse(TRANSCRIPT).split(split)).await;
         let p = provider(&server, &[]).await;
         assert_eq!(events(&p).await.unwrap(), expected_events());
     }
@@ -148,7 +140,7 @@ async fn passes_the_conformance_suite() {
             200,
             r#"{"object":"list","data":[{"id":"gpt-4o-mini","object":"model","created":1721172741,"owned_by":"system"}]}"#,
         )),
-        Route::new("POST", "/v1/chat/completions").handle(model_aware),
+        Route::new("POST", CHAT_PATH).handle(model_aware),
     ])
     .await
     .unwrap();
@@ -200,18 +192,12 @@ async fn documented_error_bodies_map_to_typed_errors() {
         ),
     ];
     for (status, body, headers, kind) in cases {
-        let mut resp = Response::json(*status, body);
-        for (k, v) in *headers {
-            resp = resp.header(k, v);
-        }
-        let server = FakeServer::start(vec![chat_route(resp)]).await.unwrap();
+        let resp = support::with_headers(Response::json(*status, body), headers);
+        let server = serve(resp).await;
         let p = provider(&server, &[("max_retries", "0")]).await;
         let e = events(&p).await.unwrap_err();
-        assert_eq!(e.kind(), *kind, "{status}: {e}");
-        assert_eq!(e.status(), Some(*status));
-        assert_eq!(e.provider(), Some("openai"));
+        assert_http_error(&e, "openai", *status, kind);
         let shown = format!("{e} {e:?}");
-        assert!(!shown.contains("planted"), "key leaked: {shown}");
         assert!(
             !shown.contains("sk-test***"),
             "masked key prefix leaked: {shown}"
@@ -224,12 +210,16 @@ async fn documented_error_bodies_map_to_typed_errors() {
 
 #[tokio::test]
 async fn server_errors_are_retried_without_duplicating_output() {
-    let server = FakeServer::start(vec![Route::new("POST", "/v1/chat/completions")
-        .respond(Response::json(500, r#"{"error":{"message":"boom","type":"server_error"}}"#))
-        .respond(Response::json(503, r#"{"error":{"message":"The engine is currently overloaded, please try again later","type":"server_error"}}"#).header("retry-after-ms", "10"))
-        .respond(Response::sse(TRANSCRIPT))])
-    .await
-    .unwrap();
+    let overloaded = r#"{"error":{"message":"The engine is currently overloaded, please try again later","type":"server_error"}}"#;
+    let server = support::serve_post_in_turn(
+        CHAT_PATH,
+        [
+            Response::json(500, r#"{"error":{"message":"boom","type":"server_error"}}"#),
+            Response::json(503, overloaded).header("retry-after-ms", "10"),
+            Response::sse(TRANSCRIPT),
+        ],
+    )
+    .await;
     let p = provider(&server, &[("max_retries", "3")]).await;
     assert_eq!(events(&p).await.unwrap(), expected_events());
     assert_eq!(server.requests().len(), 3);
@@ -237,16 +227,10 @@ async fn server_errors_are_retried_without_duplicating_output() {
 
 #[tokio::test]
 async fn retries_are_bounded() {
-    let server = FakeServer::start(vec![chat_route(Response::json(
-        502,
-        "<html>bad gateway</html>",
-    ))])
-    .await
-    .unwrap();
+    let server = serve(Response::json(502, "<html>bad gateway</html>")).await;
     let p = provider(&server, &[("max_retries", "2")]).await;
     let e = events(&p).await.unwrap_err();
-    assert_eq!(e.kind(), "server_error", "{e}");
-    assert!(e.to_string().contains("bad gateway"), "{e}");
+    assert_error(&e, "server_error", "bad gateway");
     assert_eq!(server.requests().len(), 3);
 }
 
@@ -256,9 +240,7 @@ async fn in_stream_error_chunk_is_a_typed_error_after_the_text() {
         "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"},\"finish_reason\":null}]}\n\n",
         "data: {\"error\":{\"message\":\"The server had an error while processing your request.\",\"type\":\"server_error\",\"param\":null,\"code\":null}}\n\n",
     );
-    let server = FakeServer::start(vec![chat_route(Response::sse(body))])
-        .await
-        .unwrap();
+    let server = serve(Response::sse(body)).await;
     let p = provider(&server, &[]).await;
     let mut s = p.stream_chat(&request()).await.unwrap();
     assert_eq!(
@@ -275,69 +257,40 @@ async fn in_stream_error_chunk_is_a_typed_error_after_the_text() {
 #[tokio::test]
 async fn truncated_stream_is_an_error_not_a_short_reply() {
     let cut = TRANSCRIPT.find("data: {\"id\":\"chatcmpl-123\",\"object\":\"chat.completion.chunk\",\"created\":1694268190,\"model\":\"gpt-4o-mini\",\"system_fingerprint\":\"fp_44709d6fcb\",\"choices\":[{\"index\":0,\"delta\":{},").unwrap();
-    let server = FakeServer::start(vec![chat_route(
-        Response::sse(&TRANSCRIPT[..cut]).then(Action::Close),
-    )])
-    .await
-    .unwrap();
+    let server = serve(Response::sse(&TRANSCRIPT[..cut]).then(Action::Close)).await;
     let p = provider(&server, &[("max_retries", "0")]).await;
-    let r = p
-        .stream_chat(&request())
-        .await
-        .unwrap()
-        .collect_response()
-        .await;
-    let e = r.unwrap_err();
+    let e = support::stream_error(&p, &request()).await;
     assert_eq!(e.kind(), "network", "{e}");
 }
 
 #[tokio::test]
 async fn dropping_the_stream_closes_the_connection() {
     let head = &TRANSCRIPT[..TRANSCRIPT.find("data: {\"id\":\"chatcmpl-123\",\"object\":\"chat.completion.chunk\",\"created\":1694268190,\"model\":\"gpt-4o-mini\",\"system_fingerprint\":\"fp_44709d6fcb\",\"choices\":[{\"index\":0,\"delta\":{},").unwrap()];
-    let server = FakeServer::start(vec![chat_route(Response::sse(head).then(Action::Stall))])
-        .await
-        .unwrap();
+    let server = serve(Response::sse(head).then(Action::Stall)).await;
     let p = provider(&server, &[]).await;
     let mut s = p.stream_chat(&request()).await.unwrap();
     assert!(matches!(s.next().await, Some(Ok(ChatEvent::Delta { .. }))));
     drop(s);
-    assert!(
-        server
-            .wait_for_client_disconnect(Duration::from_secs(5))
-            .await,
-        "the server never saw the connection close"
-    );
+    assert_hangs_up(&server, "the server never saw the connection close").await;
 }
 
 #[tokio::test]
 async fn idle_timeout_fires_on_a_stalled_stream() {
     let head = &TRANSCRIPT[..TRANSCRIPT.find("\n\n").unwrap() + 2];
-    let server = FakeServer::start(vec![chat_route(Response::sse(head).then(Action::Stall))])
-        .await
-        .unwrap();
+    let server = serve(Response::sse(head).then(Action::Stall)).await;
     let p = provider(&server, &[("idle_timeout", "0.3"), ("max_retries", "0")]).await;
     let start = Instant::now();
-    let e = match p.stream_chat(&request()).await {
-        Ok(s) => s.collect_response().await.unwrap_err(),
-        Err(e) => e,
-    };
+    let e = support::reply_error(&p, &request()).await;
     assert_eq!(e.kind(), "timeout", "{e}");
     assert!(start.elapsed() < Duration::from_secs(5));
 }
 
 #[tokio::test]
 async fn html_page_with_200_is_a_malformed_response() {
-    let server = FakeServer::start(vec![chat_route(
-        Response::new(200)
-            .header("content-type", "text/html")
-            .body("<html><body>Please log in to the captive portal</body></html>"),
-    )])
-    .await
-    .unwrap();
+    let server = serve(support::captive_portal("text/html")).await;
     let p = provider(&server, &[("max_retries", "0")]).await;
     let e = events(&p).await.unwrap_err();
-    assert_eq!(e.kind(), "malformed_response", "{e}");
-    assert!(e.to_string().contains("captive portal"), "{e}");
+    assert_error(&e, "malformed_response", "captive portal");
 }
 
 #[tokio::test]
@@ -362,17 +315,9 @@ async fn lists_models() {
 
 #[tokio::test]
 async fn connection_refused_is_a_network_error() {
-    let server = FakeServer::start(vec![]).await.unwrap();
-    let url = server.url();
-    drop(server);
-    let mut p = OpenAiCompatible::new(presets::openai::PRESET.profile());
-    p.initialize(&ResolvedSettings::from_pairs(
-        "openai",
-        &[("api_key", KEY), ("base_url", &url), ("max_retries", "0")],
-    ))
-    .await
-    .unwrap();
+    let url = support::refused_url().await;
+    let p = support::pointed_at(openai(), "openai", KEY, &url, &[("max_retries", "0")]).await;
     let e = events(&p).await.unwrap_err();
     assert_eq!(e.kind(), "network", "{e}");
-    assert!(!format!("{e:?}").contains("planted"));
+    assert_no_key(&e);
 }

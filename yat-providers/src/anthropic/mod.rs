@@ -35,10 +35,12 @@ use reqwest::header::{HeaderName, ACCEPT};
 use reqwest::Url;
 use yat_core::{
     async_trait, Capabilities, ChatRequest, ChatStream, Failure, LlmProvider, ModelInfo,
-    ResolvedSettings, Secret, SettingKind, SettingSpec, YatError,
+    ResolvedSettings, SettingKind, SettingSpec, YatError,
 };
 
-use crate::http::{self, HttpOptions, HttpRequest, Transport};
+use crate::http::connection::{self, endpoint, not_initialized, Connection};
+use crate::http::pagination::{self, Page};
+use crate::http::{self, HttpRequest};
 
 const ID: &str = "anthropic";
 
@@ -55,9 +57,6 @@ pub const DEFAULT_MAX_TOKENS: u32 = 4096;
 
 /// Models asked for per page of the list (the documented maximum).
 const PAGE_SIZE: &str = "1000";
-/// A bound on list pages, so a server that keeps saying `has_more` cannot
-/// loop us forever.
-const MAX_PAGES: usize = 50;
 
 /// The settings of `anthropic`.
 pub const SETTINGS: &[SettingSpec] = &[
@@ -103,24 +102,15 @@ pub struct Anthropic {
 #[derive(Debug)]
 struct Live {
     base_url: Url,
-    key: Option<Secret>,
     version: String,
     beta: Option<String>,
     max_tokens: u32,
-    transport: Transport,
-}
-
-fn endpoint(base: &Url, path: &[&str]) -> Url {
-    let mut url = base.clone();
-    if let Ok(mut segments) = url.path_segments_mut() {
-        segments.pop_if_empty().extend(path);
-    }
-    url
+    conn: Connection,
 }
 
 /// The headers every request carries: key, version, betas.
 fn authorize(live: &Live, mut r: HttpRequest) -> HttpRequest {
-    if let Some(k) = &live.key {
+    if let Some(k) = &live.conn.key {
         r = r.header(HeaderName::from_static("x-api-key"), k.expose());
     }
     r = r.header(
@@ -131,6 +121,27 @@ fn authorize(live: &Live, mut r: HttpRequest) -> HttpRequest {
         r = r.header(HeaderName::from_static("anthropic-beta"), b.clone());
     }
     r
+}
+
+/// One page of the model list (pure): the models still offered, and the
+/// cursor of the next page (the last id) while the API says there is one.
+fn model_page(page: wire::ModelList) -> Page<ModelInfo> {
+    let to_u32 = |n: Option<u64>| n.filter(|n| *n > 0).map(|n| n.min(u32::MAX as u64) as u32);
+    let items = page
+        .data
+        .into_iter()
+        .filter(|m| m.is_usable())
+        .map(|m| ModelInfo {
+            display_name: m.display_name.unwrap_or_else(|| m.id.clone()),
+            context_length: to_u32(m.max_input_tokens),
+            max_output_tokens: to_u32(m.max_tokens),
+            provider: ID.to_owned(),
+            supports_streaming: true,
+            id: m.id,
+        })
+        .collect();
+    let next = if page.has_more { page.last_id } else { None };
+    Page { items, next }
 }
 
 /// `" a, ,b "` → `"a,b"`; nothing left → `None`.
@@ -145,10 +156,7 @@ fn beta_list(raw: &str) -> Option<String> {
 
 impl Anthropic {
     fn live(&self) -> Result<&Live, YatError> {
-        self.live.as_ref().ok_or_else(|| YatError::Unavailable {
-            provider: ID.into(),
-            reason: "not initialized".into(),
-        })
+        self.live.as_ref().ok_or_else(|| not_initialized(ID))
     }
 
     /// The chat request as it goes on the wire (pure: no I/O).
@@ -189,27 +197,15 @@ impl LlmProvider for Anthropic {
     async fn initialize(&mut self, settings: &ResolvedSettings) -> Result<(), YatError> {
         // A re-initialization starts clean: the old client goes with `live`.
         self.live = None;
-        let raw = settings
-            .get("base_url")
-            .filter(|u| !u.is_empty())
-            .unwrap_or(DEFAULT_BASE_URL);
-        let bad = |key: &str, why: String| YatError::InvalidSetting {
-            provider: ID.into(),
-            key: key.into(),
-            message: why,
-        };
-        let base_url =
-            Url::parse(raw).map_err(|e| bad("base_url", format!("{raw:?} is not a URL ({e})")))?;
-        if !matches!(base_url.scheme(), "http" | "https") || base_url.cannot_be_a_base() {
-            return Err(bad("base_url", format!("{raw:?} is not an http(s) URL")));
-        }
+        let base_url = connection::base_url(ID, settings, DEFAULT_BASE_URL)?;
         let max_tokens = match settings.get_u64("max_tokens")? {
             None => DEFAULT_MAX_TOKENS,
             Some(n) => u32::try_from(n).ok().filter(|n| *n > 0).ok_or_else(|| {
-                bad(
-                    "max_tokens",
-                    format!("{n} is not between 1 and {}", u32::MAX),
-                )
+                YatError::InvalidSetting {
+                    provider: ID.into(),
+                    key: "max_tokens".into(),
+                    message: format!("{n} is not between 1 and {}", u32::MAX),
+                }
             })?,
         };
         let version = settings
@@ -219,64 +215,26 @@ impl LlmProvider for Anthropic {
             .unwrap_or(DEFAULT_API_VERSION)
             .to_owned();
         let beta = settings.get("anthropic_beta").and_then(beta_list);
-        let key = settings.secret("api_key").filter(|k| !k.is_empty());
-        let transport = Transport::new(
-            ID,
-            HttpOptions::from_settings(settings)?,
-            error::parse_error,
-        )
-        .redacting(key.clone());
+        let conn = Connection::from_settings(ID, settings, error::parse_error)?;
         self.live = Some(Live {
             base_url,
-            key,
             version,
             beta,
             max_tokens,
-            transport,
+            conn,
         });
         Ok(())
     }
 
     async fn list_models(&self) -> Result<Vec<ModelInfo>, YatError> {
-        let live = self.live()?;
-        let to_u32 = |n: Option<u64>| n.filter(|n| *n > 0).map(|n| n.min(u32::MAX as u64) as u32);
-        let mut models = Vec::new();
-        let mut after: Option<String> = None;
-        for _ in 0..MAX_PAGES {
-            let page: wire::ModelList = live
-                .transport
-                .json(&self.list_request(after.as_deref())?)
-                .await?;
-            models.extend(
-                page.data
-                    .into_iter()
-                    .filter(|m| m.is_usable())
-                    .map(|m| ModelInfo {
-                        display_name: m.display_name.unwrap_or_else(|| m.id.clone()),
-                        context_length: to_u32(m.max_input_tokens),
-                        max_output_tokens: to_u32(m.max_tokens),
-                        provider: ID.to_owned(),
-                        supports_streaming: true,
-                        id: m.id,
-                    }),
-            );
-            if !page.has_more {
-                break;
-            }
-            match page.last_id.filter(|id| !id.is_empty()) {
-                // A cursor handed out twice would loop: stop there.
-                Some(next) if after.as_deref() != Some(next.as_str()) => after = Some(next),
-                _ => break,
-            }
-        }
-        models.sort_by(|a, b| a.id.cmp(&b.id));
-        models.dedup_by(|a, b| a.id == b.id);
-        Ok(models)
+        let transport = &self.live()?.conn.transport;
+        pagination::collect_models(transport, |after| self.list_request(after), model_page).await
     }
 
     async fn stream_chat(&self, req: &ChatRequest) -> Result<ChatStream, YatError> {
         let http = self.chat_request(req)?;
         self.live()?
+            .conn
             .transport
             .stream(&http, || Box::new(stream::AnthropicDecoder::new(ID)))
             .await

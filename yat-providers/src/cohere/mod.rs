@@ -25,10 +25,12 @@ use reqwest::header::{ACCEPT, AUTHORIZATION};
 use reqwest::Url;
 use yat_core::{
     async_trait, Capabilities, ChatRequest, ChatStream, Failure, LlmProvider, ModelInfo,
-    ResolvedSettings, Secret, SettingSpec, YatError,
+    ResolvedSettings, SettingSpec, YatError,
 };
 
-use crate::http::{self, HttpOptions, HttpRequest, Transport};
+use crate::http::connection::{self, endpoint, not_initialized, Connection};
+use crate::http::pagination::{self, Page};
+use crate::http::{self, HttpRequest};
 
 const ID: &str = "cohere";
 
@@ -37,9 +39,6 @@ pub const DEFAULT_BASE_URL: &str = "https://api.cohere.com";
 
 /// Models asked for per page of the list (the documented maximum).
 const PAGE_SIZE: &str = "1000";
-/// A bound on list pages, so a server that keeps handing out page tokens
-/// cannot loop us forever.
-const MAX_PAGES: usize = 50;
 
 /// The settings of `cohere`.
 pub const SETTINGS: &[SettingSpec] = &[
@@ -70,31 +69,41 @@ pub struct Cohere {
 #[derive(Debug)]
 struct Live {
     base_url: Url,
-    key: Option<Secret>,
-    transport: Transport,
-}
-
-fn endpoint(base: &Url, path: &[&str]) -> Url {
-    let mut url = base.clone();
-    if let Ok(mut segments) = url.path_segments_mut() {
-        segments.pop_if_empty().extend(path);
-    }
-    url
+    conn: Connection,
 }
 
 fn authorize(live: &Live, r: HttpRequest) -> HttpRequest {
-    match &live.key {
+    match &live.conn.key {
         Some(k) => r.header(AUTHORIZATION, format!("Bearer {}", k.expose())),
         None => r,
     }
 }
 
+/// One page of the model list (pure): the models not deprecated, and the
+/// next page's token.
+fn model_page(page: wire::ModelList) -> Page<ModelInfo> {
+    let items = page
+        .models
+        .into_iter()
+        .filter(|m| !m.is_deprecated)
+        .map(|m| {
+            let mut info = ModelInfo::new(ID, m.name);
+            info.context_length = m
+                .context_length
+                .filter(|n| n.is_finite() && *n > 0.0)
+                .map(|n| n.min(u32::MAX as f64) as u32);
+            info
+        })
+        .collect();
+    Page {
+        items,
+        next: page.next_page_token,
+    }
+}
+
 impl Cohere {
     fn live(&self) -> Result<&Live, YatError> {
-        self.live.as_ref().ok_or_else(|| YatError::Unavailable {
-            provider: ID.into(),
-            reason: "not initialized".into(),
-        })
+        self.live.as_ref().ok_or_else(|| not_initialized(ID))
     }
 
     /// The chat request as it goes on the wire (pure: no I/O).
@@ -132,70 +141,21 @@ impl LlmProvider for Cohere {
     async fn initialize(&mut self, settings: &ResolvedSettings) -> Result<(), YatError> {
         // A re-initialization starts clean: the old client goes with `live`.
         self.live = None;
-        let raw = settings
-            .get("base_url")
-            .filter(|u| !u.is_empty())
-            .unwrap_or(DEFAULT_BASE_URL);
-        let bad = |why: String| YatError::InvalidSetting {
-            provider: ID.into(),
-            key: "base_url".into(),
-            message: format!("{raw:?} {why}"),
-        };
-        let base_url = Url::parse(raw).map_err(|e| bad(format!("is not a URL ({e})")))?;
-        if !matches!(base_url.scheme(), "http" | "https") || base_url.cannot_be_a_base() {
-            return Err(bad("is not an http(s) URL".into()));
-        }
-        let key = settings.secret("api_key").filter(|k| !k.is_empty());
-        let transport = Transport::new(
-            ID,
-            HttpOptions::from_settings(settings)?,
-            error::parse_error,
-        )
-        .redacting(key.clone());
-        self.live = Some(Live {
-            base_url,
-            key,
-            transport,
-        });
+        let base_url = connection::base_url(ID, settings, DEFAULT_BASE_URL)?;
+        let conn = Connection::from_settings(ID, settings, error::parse_error)?;
+        self.live = Some(Live { base_url, conn });
         Ok(())
     }
 
     async fn list_models(&self) -> Result<Vec<ModelInfo>, YatError> {
-        let live = self.live()?;
-        let mut models = Vec::new();
-        let mut token: Option<String> = None;
-        for _ in 0..MAX_PAGES {
-            let page: wire::ModelList = live
-                .transport
-                .json(&self.list_request(token.as_deref())?)
-                .await?;
-            models.extend(
-                page.models
-                    .into_iter()
-                    .filter(|m| !m.is_deprecated)
-                    .map(|m| {
-                        let mut info = ModelInfo::new(ID, m.name);
-                        info.context_length = m
-                            .context_length
-                            .filter(|n| n.is_finite() && *n > 0.0)
-                            .map(|n| n.min(u32::MAX as f64) as u32);
-                        info
-                    }),
-            );
-            match page.next_page_token.filter(|t| !t.is_empty()) {
-                // A token handed out twice would loop: stop there.
-                Some(next) if token.as_deref() != Some(next.as_str()) => token = Some(next),
-                _ => break,
-            }
-        }
-        models.sort_by(|a, b| a.id.cmp(&b.id));
-        models.dedup_by(|a, b| a.id == b.id);
-        Ok(models)
+        let transport = &self.live()?.conn.transport;
+        pagination::collect_models(transport, |token| self.list_request(token), model_page).await
     }
 
     async fn stream_chat(&self, req: &ChatRequest) -> Result<ChatStream, YatError> {
         let http = self.chat_request(req)?;
         self.live()?
+            .conn
             .transport
             .stream(&http, || Box::new(stream::CohereDecoder::new(ID)))
             .await

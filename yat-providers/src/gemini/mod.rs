@@ -40,19 +40,18 @@ use reqwest::header::HeaderName;
 use reqwest::Url;
 use yat_core::{
     async_trait, Capabilities, ChatRequest, ChatStream, Failure, LlmProvider, ModelInfo,
-    ResolvedSettings, Secret, SettingSpec, YatError,
+    ResolvedSettings, SettingSpec, YatError,
 };
 
-use crate::http::{self, HttpOptions, HttpRequest, Transport};
+use crate::http::connection::{self, endpoint, not_initialized, Connection};
+use crate::http::pagination::{self, Page};
+use crate::http::{self, HttpRequest};
 
 /// The public endpoint, ending before `/models`.
 pub const DEFAULT_BASE_URL: &str = "https://generativelanguage.googleapis.com/v1beta";
 
 /// Models asked for per page of `models.list` (the documented maximum).
 const PAGE_SIZE: &str = "1000";
-/// A bound on `models.list` pages, so a server that never stops handing out
-/// page tokens cannot loop us forever.
-const MAX_PAGES: usize = 50;
 
 /// The settings of `gemini`.
 pub const SETTINGS: &[SettingSpec] = &[
@@ -112,8 +111,7 @@ pub struct Gemini {
 #[derive(Debug)]
 struct Live {
     base_url: Url,
-    key: Option<Secret>,
-    transport: Transport,
+    conn: Connection,
 }
 
 impl Gemini {
@@ -124,10 +122,7 @@ impl Gemini {
     }
 
     fn live(&self) -> Result<&Live, YatError> {
-        self.live.as_ref().ok_or_else(|| YatError::Unavailable {
-            provider: self.id.into(),
-            reason: "not initialized".into(),
-        })
+        self.live.as_ref().ok_or_else(|| not_initialized(self.id))
     }
 
     fn invalid(&self, message: &str) -> YatError {
@@ -149,13 +144,35 @@ impl Gemini {
         Ok(authorize(live, HttpRequest::post_json(url.into(), &body)?))
     }
 
+    /// One page of `models.list` (pure): the models that generate content,
+    /// by their bare ids, and the next page's token.
+    fn model_page(&self, page: wire::ModelList) -> Page<ModelInfo> {
+        let items = page
+            .models
+            .into_iter()
+            .filter(|m| m.can_generate())
+            .map(|m| {
+                let id = m.name.strip_prefix("models/").unwrap_or(&m.name).to_owned();
+                ModelInfo {
+                    display_name: m.display_name.unwrap_or_else(|| id.clone()),
+                    id,
+                    provider: self.id.to_owned(),
+                    context_length: m.input_token_limit,
+                    max_output_tokens: m.output_token_limit,
+                    supports_streaming: true,
+                }
+            })
+            .collect();
+        Page {
+            items,
+            next: page.next_page_token,
+        }
+    }
+
     /// The `models.list` request for one page (pure: no I/O).
     pub fn list_request(&self, page_token: Option<&str>) -> Result<HttpRequest, YatError> {
         let live = self.live()?;
-        let mut url = live.base_url.clone();
-        if let Ok(mut segments) = url.path_segments_mut() {
-            segments.pop_if_empty().push("models");
-        }
+        let mut url = endpoint(&live.base_url, &["models"]);
         {
             let mut q = url.query_pairs_mut();
             q.append_pair("pageSize", PAGE_SIZE);
@@ -168,24 +185,10 @@ impl Gemini {
 }
 
 fn authorize(live: &Live, r: HttpRequest) -> HttpRequest {
-    match &live.key {
+    match &live.conn.key {
         Some(k) => r.header(HeaderName::from_static("x-goog-api-key"), k.expose()),
         None => r,
     }
-}
-
-/// Parses and checks a base URL setting.
-pub(crate) fn base_url(provider: &str, raw: &str) -> Result<Url, YatError> {
-    let bad = |why: &str| YatError::InvalidSetting {
-        provider: provider.to_owned(),
-        key: "base_url".into(),
-        message: format!("{raw:?} {why}"),
-    };
-    let url = Url::parse(raw).map_err(|e| bad(&format!("is not a URL ({e})")))?;
-    if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
-        return Err(bad("is not an http(s) URL"));
-    }
-    Ok(url)
 }
 
 #[async_trait]
@@ -193,66 +196,27 @@ impl LlmProvider for Gemini {
     async fn initialize(&mut self, settings: &ResolvedSettings) -> Result<(), YatError> {
         // A re-initialization starts clean: the old client goes with `live`.
         self.live = None;
-        let raw = settings
-            .get("base_url")
-            .filter(|u| !u.is_empty())
-            .unwrap_or(DEFAULT_BASE_URL);
-        let base_url = base_url(self.id, raw)?;
-        let key = settings.secret("api_key").filter(|k| !k.is_empty());
-        let transport = Transport::new(
-            self.id,
-            HttpOptions::from_settings(settings)?,
-            error::parse_error,
-        )
-        .redacting(key.clone());
-        self.live = Some(Live {
-            base_url,
-            key,
-            transport,
-        });
+        let base_url = connection::base_url(self.id, settings, DEFAULT_BASE_URL)?;
+        let conn = Connection::from_settings(self.id, settings, error::parse_error)?;
+        self.live = Some(Live { base_url, conn });
         Ok(())
     }
 
     async fn list_models(&self) -> Result<Vec<ModelInfo>, YatError> {
-        let live = self.live()?;
-        let mut models = Vec::new();
-        let mut token: Option<String> = None;
-        for _ in 0..MAX_PAGES {
-            let page: wire::ModelList = live
-                .transport
-                .json(&self.list_request(token.as_deref())?)
-                .await?;
-            models.extend(
-                page.models
-                    .into_iter()
-                    .filter(|m| m.can_generate())
-                    .map(|m| {
-                        let id = m.name.strip_prefix("models/").unwrap_or(&m.name).to_owned();
-                        ModelInfo {
-                            display_name: m.display_name.unwrap_or_else(|| id.clone()),
-                            id,
-                            provider: self.id.to_owned(),
-                            context_length: m.input_token_limit,
-                            max_output_tokens: m.output_token_limit,
-                            supports_streaming: true,
-                        }
-                    }),
-            );
-            match page.next_page_token.filter(|t| !t.is_empty()) {
-                // A token handed out twice would loop: stop there.
-                Some(next) if token.as_deref() != Some(next.as_str()) => token = Some(next),
-                _ => break,
-            }
-        }
-        models.sort_by(|a, b| a.id.cmp(&b.id));
-        models.dedup_by(|a, b| a.id == b.id);
-        Ok(models)
+        let transport = &self.live()?.conn.transport;
+        pagination::collect_models(
+            transport,
+            |token| self.list_request(token),
+            |page| self.model_page(page),
+        )
+        .await
     }
 
     async fn stream_chat(&self, req: &ChatRequest) -> Result<ChatStream, YatError> {
         let http = self.chat_request(req)?;
         let id = self.id;
         self.live()?
+            .conn
             .transport
             .stream(&http, move || Box::new(stream::GeminiDecoder::new(id)))
             .await

@@ -24,10 +24,11 @@ use std::sync::Arc;
 use reqwest::header::{HeaderName, ACCEPT, AUTHORIZATION};
 use yat_core::{
     async_trait, Capabilities, ChatRequest, ChatStream, LlmProvider, ModelInfo, ResolvedSettings,
-    Secret, YatError,
+    YatError,
 };
 
-use crate::http::{join_url, parse_generic, HttpOptions, HttpRequest, Transport};
+use crate::http::connection::{not_initialized, Connection};
+use crate::http::{join_url, parse_generic, HttpRequest};
 pub use wire::MaxTokensField;
 
 /// What differs between OpenAI-compatible servers.
@@ -57,11 +58,15 @@ pub struct OpenAiCompatible {
 
 #[derive(Debug)]
 struct Live {
+    /// Kept as written and joined as text ([`join_url`]) rather than read
+    /// with [`connection::base_url`](crate::http::connection::base_url) as
+    /// the other providers' are: this family has always taken any
+    /// `http(s)://` prefix (presets and user-defined endpoints alike), and a
+    /// parsed `Url` would reject or rewrite some of those.
     base_url: String,
-    key: Option<Secret>,
     organization: Option<String>,
     project: Option<String>,
-    transport: Transport,
+    conn: Connection,
 }
 
 impl OpenAiCompatible {
@@ -74,23 +79,26 @@ impl OpenAiCompatible {
     }
 
     fn live(&self) -> Result<&Live, YatError> {
-        self.live.as_ref().ok_or_else(|| YatError::Unavailable {
-            provider: self.profile.id.clone(),
-            reason: "not initialized".into(),
-        })
+        self.live
+            .as_ref()
+            .ok_or_else(|| not_initialized(&self.profile.id))
     }
 
     /// The chat request as it goes on the wire (pure: no I/O).
     pub fn chat_request(&self, req: &ChatRequest) -> Result<HttpRequest, YatError> {
         let live = self.live()?;
-        let body = wire::ChatBody::new(req, self.profile.max_tokens_field, self.profile.stream_usage);
+        let body = wire::ChatBody::new(
+            req,
+            self.profile.max_tokens_field,
+            self.profile.stream_usage,
+        );
         let r = HttpRequest::post_json(join_url(&live.base_url, "chat/completions"), &body)?
             .header(ACCEPT, "text/event-stream");
         Ok(self.authorize(live, r))
     }
 
     fn authorize(&self, live: &Live, mut r: HttpRequest) -> HttpRequest {
-        if let Some(k) = &live.key {
+        if let Some(k) = &live.conn.key {
             r = r.header(AUTHORIZATION, format!("Bearer {}", k.expose()));
         }
         if let Some(o) = &live.organization {
@@ -120,15 +128,11 @@ impl LlmProvider for OpenAiCompatible {
                 message: format!("{base_url:?} is not an http(s) URL"),
             });
         }
-        let key = settings.secret("api_key").filter(|k| !k.is_empty());
-        let transport = Transport::new(&self.profile.id, HttpOptions::from_settings(settings)?, parse_generic)
-            .redacting(key.clone());
         self.live = Some(Live {
             base_url,
-            key,
             organization: settings.get("organization").map(str::to_owned),
             project: settings.get("project").map(str::to_owned),
-            transport,
+            conn: Connection::from_settings(&self.profile.id, settings, parse_generic)?,
         });
         Ok(())
     }
@@ -145,8 +149,11 @@ impl LlmProvider for OpenAiCompatible {
         if !self.profile.list_models {
             return Ok(statics());
         }
+        // One request, not `pagination::collect_models`: `GET /models` is
+        // not paged, and the list is only sorted, not deduplicated, as it
+        // always was.
         let req = self.authorize(live, HttpRequest::get(join_url(&live.base_url, "models")));
-        let list: wire::ModelList = live.transport.json(&req).await?;
+        let list: wire::ModelList = live.conn.transport.json(&req).await?;
         let mut models: Vec<ModelInfo> = list
             .data
             .into_iter()
@@ -170,6 +177,7 @@ impl LlmProvider for OpenAiCompatible {
         let http = self.chat_request(req)?;
         let id = self.profile.id.clone();
         self.live()?
+            .conn
             .transport
             .stream(&http, || Box::new(stream::ChunkDecoder::new(&id)))
             .await
