@@ -7,8 +7,13 @@
 //! [`StreamDecoder`] from SSE events to chat events, and an [`ErrorParser`]
 //! for its error body. Everything else lives here, once.
 
+pub mod connection;
 pub mod error_map;
+// The fast path of the OpenAI decoder; other decoders may use it too.
+#[cfg_attr(not(feature = "openai-wire"), allow(dead_code))]
+pub(crate) mod json_scan;
 pub mod json_text;
+pub mod pagination;
 pub mod retry;
 pub mod sse;
 pub mod transport;
@@ -22,13 +27,21 @@ pub use transport::{ErrorParser, HttpOptions, HttpRequest, Step, StreamDecoder, 
 use yat_core::{SettingKind, SettingSpec};
 
 /// Seconds allowed to establish a connection (default 10).
-pub const CONNECT_TIMEOUT: SettingSpec =
-    SettingSpec::new("connect_timeout", "Connect timeout (s)", SettingKind::Float, &[])
-        .help("Seconds allowed to connect (default 10)");
+pub const CONNECT_TIMEOUT: SettingSpec = SettingSpec::new(
+    "connect_timeout",
+    "Connect timeout (s)",
+    SettingKind::Float,
+    &[],
+)
+.help("Seconds allowed to connect (default 10)");
 /// Seconds allowed until the response starts (default 120).
-pub const FIRST_BYTE_TIMEOUT: SettingSpec =
-    SettingSpec::new("first_byte_timeout", "First-byte timeout (s)", SettingKind::Float, &[])
-        .help("Seconds allowed until the response starts (default 120)");
+pub const FIRST_BYTE_TIMEOUT: SettingSpec = SettingSpec::new(
+    "first_byte_timeout",
+    "First-byte timeout (s)",
+    SettingKind::Float,
+    &[],
+)
+.help("Seconds allowed until the response starts (default 120)");
 /// Seconds allowed between two pieces of a stream (default 90).
 pub const IDLE_TIMEOUT: SettingSpec =
     SettingSpec::new("idle_timeout", "Idle timeout (s)", SettingKind::Float, &[])

@@ -3,8 +3,13 @@
 //! response body into chat events through an adapter's [`StreamDecoder`].
 
 use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
+
+use futures::Stream;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
 use reqwest::Method;
@@ -45,14 +50,18 @@ impl HttpOptions {
     pub fn from_settings(settings: &ResolvedSettings) -> Result<Self, YatError> {
         let mut o = HttpOptions::default();
         let secs = |key: &str| -> Result<Option<Duration>, YatError> {
-            match settings.get_f64(key)? {
-                Some(v) if v.is_finite() && v > 0.0 => Ok(Some(Duration::from_secs_f64(v))),
-                Some(_) => Err(YatError::InvalidSetting {
+            let Some(v) = settings.get_f64(key)? else {
+                return Ok(None);
+            };
+            // `try_from` also refuses a value too large for a `Duration`
+            // (`1e30`), on which `from_secs_f64` panicked.
+            match Duration::try_from_secs_f64(v) {
+                Ok(d) if v > 0.0 => Ok(Some(d)),
+                _ => Err(YatError::InvalidSetting {
                     provider: settings.provider().to_owned(),
                     key: key.to_owned(),
                     message: "must be a positive number of seconds".into(),
                 }),
-                None => Ok(None),
             }
         };
         if let Some(d) = secs("connect_timeout")? {
@@ -71,8 +80,9 @@ impl HttpOptions {
     }
 }
 
-/// A request an adapter wants sent: pure data, built without I/O.
-#[derive(Debug, Clone)]
+/// A request an adapter wants sent: pure data, built without I/O. Its
+/// `Debug` shows credential headers as `[redacted]`.
+#[derive(Clone)]
 pub struct HttpRequest {
     /// GET or POST.
     pub method: Method,
@@ -96,9 +106,12 @@ impl HttpRequest {
     }
     /// A POST of `body` serialized as JSON.
     pub fn post_json(url: String, body: &impl serde::Serialize) -> Result<Self, YatError> {
-        let body = serde_json::to_vec(body).map_err(|e| YatError::InvalidRequest(
-            yat_core::Failure::new("yat", format!("cannot encode the request: {e}")),
-        ))?;
+        let body = serde_json::to_vec(body).map_err(|e| {
+            YatError::InvalidRequest(yat_core::Failure::new(
+                "yat",
+                format!("cannot encode the request: {e}"),
+            ))
+        })?;
         Ok(HttpRequest {
             method: Method::POST,
             url,
@@ -120,6 +133,29 @@ impl HttpRequest {
     }
 }
 
+impl std::fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let shown = if is_credential(name) {
+                    "[redacted]"
+                } else {
+                    value.as_str()
+                };
+                (name.as_str(), shown)
+            })
+            .collect();
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &headers)
+            .field("body", &self.body.as_deref().map(String::from_utf8_lossy))
+            .finish()
+    }
+}
+
 /// Whether a header carries a credential and must never be logged.
 fn is_credential(name: &HeaderName) -> bool {
     matches!(
@@ -132,7 +168,11 @@ fn is_credential(name: &HeaderName) -> bool {
 pub trait StreamDecoder: Send + 'static {
     /// Handles one SSE event, pushing zero or more chat events. Returns
     /// [`Step::Done`] at the API's end marker.
-    fn decode(&mut self, event: &SseEvent<'_>, out: &mut VecDeque<ChatEvent>) -> Result<Step, YatError>;
+    fn decode(
+        &mut self,
+        event: &SseEvent<'_>,
+        out: &mut VecDeque<ChatEvent>,
+    ) -> Result<Step, YatError>;
 
     /// Called when the body ends before [`Step::Done`]. Most APIs have an end
     /// marker, so this is usually a truncation error; Gemini's stream simply
@@ -220,7 +260,9 @@ impl Transport {
             .tcp_nodelay(true)
             .user_agent(concat!("yat/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| self.network(format!("cannot build the HTTP client: {}", e.without_url())))?;
+            .map_err(|e| {
+                self.network(format!("cannot build the HTTP client: {}", e.without_url()))
+            })?;
         Ok(self.client.get_or_init(|| built))
     }
 
@@ -292,12 +334,25 @@ impl Transport {
             return Ok(resp);
         }
         let headers = resp.headers().clone();
-        let body = self.read_bounded(resp, MAX_ERROR_BODY).await.unwrap_or_default();
+        let body = self
+            .read_bounded(resp, MAX_ERROR_BODY)
+            .await
+            .unwrap_or_default();
         let parsed = (self.parse_error)(&body);
-        Err(classify(&self.provider, status.as_u16(), &headers, &body, parsed))
+        Err(classify(
+            &self.provider,
+            status.as_u16(),
+            &headers,
+            &body,
+            parsed,
+        ))
     }
 
-    async fn read_bounded(&self, mut resp: reqwest::Response, limit: usize) -> Result<Vec<u8>, YatError> {
+    async fn read_bounded(
+        &self,
+        mut resp: reqwest::Response,
+        limit: usize,
+    ) -> Result<Vec<u8>, YatError> {
         let mut body = Vec::new();
         loop {
             let chunk = tokio::time::timeout(self.options.idle_timeout, resp.chunk())
@@ -331,7 +386,10 @@ impl Transport {
                 Ok(v) => return Ok(v),
                 Err(e) => match self.options.retry.delay(retry, &e, start.elapsed()) {
                     Some(wait) => {
-                        tracing::debug!(provider = %self.provider, error = %e, ?wait, retry, "retrying");
+                        // The error may quote the key (a gateway's 5xx body
+                        // echoing it): only its scrubbed form is logged.
+                        let shown = self.scrub(e.clone());
+                        tracing::debug!(provider = %self.provider, error = %shown, ?wait, retry, "retrying");
                         tokio::time::sleep(wait).await;
                         retry += 1;
                     }
@@ -343,18 +401,19 @@ impl Transport {
 
     /// GETs (or POSTs) `req` and parses the JSON response, with retries.
     pub async fn json<T: DeserializeOwned>(&self, req: &HttpRequest) -> Result<T, YatError> {
-        let result = self.with_retries(|| async {
-            let resp = self.send(req).await?;
-            let body = self.read_bounded(resp, 32 * 1024 * 1024).await?;
-            serde_json::from_slice(&body).map_err(|e| {
-                YatError::malformed(
-                    self.provider.to_string(),
-                    format!("invalid JSON: {e}"),
-                    &body,
-                )
+        let result = self
+            .with_retries(|| async {
+                let resp = self.send(req).await?;
+                let body = self.read_bounded(resp, 32 * 1024 * 1024).await?;
+                serde_json::from_slice(&body).map_err(|e| {
+                    YatError::malformed(
+                        self.provider.to_string(),
+                        format!("invalid JSON: {e}"),
+                        &body,
+                    )
+                })
             })
-        })
-        .await;
+            .await;
         result.map_err(|e| self.scrub(e))
     }
 
@@ -373,34 +432,33 @@ impl Transport {
                 let mut live = LiveStream {
                     provider: self.provider.clone(),
                     idle: self.options.idle_timeout,
-                    body: resp,
+                    body: Box::pin(resp.bytes_stream()),
+                    unfed: bytes::Bytes::new(),
+                    idle_timer: None,
+                    waiting: false,
                     sse: SseDecoder::new(),
                     decoder: new_decoder(),
                     out: VecDeque::with_capacity(8),
                     state: State::Reading,
+                    secret: None,
                 };
                 live.prime().await?;
                 Ok(live)
             })
             .await
             .map_err(|e| self.scrub(e))?;
-        let secret = self.secret.clone();
-        Ok(Box::pin(futures::stream::unfold(live, move |mut live| {
-            let secret = secret.clone();
-            async move {
-                let item = live.next().await?;
-                let item = match (item, secret) {
-                    (Err(e), Some(s)) => Err(redact_error(e, &s)),
-                    (item, _) => item,
-                };
-                Some((item, live))
-            }
-        })))
+        Ok(Box::pin(LiveStream {
+            secret: self.secret.clone(),
+            ..live
+        }))
     }
 
     /// A 200 that is not an event stream (an HTML page from a proxy, a JSON
     /// error from a gateway) is an error, not an empty reply.
-    async fn expect_event_stream(&self, resp: reqwest::Response) -> Result<reqwest::Response, YatError> {
+    async fn expect_event_stream(
+        &self,
+        resp: reqwest::Response,
+    ) -> Result<reqwest::Response, YatError> {
         let ct = resp
             .headers()
             .get(CONTENT_TYPE)
@@ -444,7 +502,9 @@ pub fn redact_text(text: &str, secret: &Secret) -> String {
                 let Some((stem, rest)) = word.split_once('*') else {
                     return word;
                 };
-                let tail = rest.trim_start_matches('*').trim_end_matches(['.', ',', ';', ')']);
+                let tail = rest
+                    .trim_start_matches('*')
+                    .trim_end_matches(['.', ',', ';', ')']);
                 if stem.len() >= 3 && key.starts_with(stem) && key.ends_with(tail) {
                     "[redacted]"
                 } else {
@@ -473,11 +533,17 @@ fn redact_error(e: YatError, secret: &Secret) -> YatError {
         InvalidRequest(x) => InvalidRequest(f(x)),
         Server(x) => Server(f(x)),
         ContentBlocked(x) => ContentBlocked(f(x)),
-        RateLimited { failure, retry_after } => RateLimited {
+        RateLimited {
+            failure,
+            retry_after,
+        } => RateLimited {
             failure: f(failure),
             retry_after,
         },
-        Overloaded { failure, retry_after } => Overloaded {
+        Overloaded {
+            failure,
+            retry_after,
+        } => Overloaded {
             failure: f(failure),
             retry_after,
         },
@@ -519,14 +585,41 @@ enum State {
     Done,
 }
 
+/// The most the SSE decoder is fed at once (see `LiveStream::unfed`).
+const FEED_PIECE: usize = 16 * 1024;
+
+/// A response body as the network delivers it.
+type BodyStream = Pin<Box<dyn Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>;
+
+/// A running stream: the body, the SSE decoder, the provider's decoder and
+/// the chat events decoded but not yet handed out.
+///
+/// It is a hand-written [`Stream`]: an event already decoded is returned
+/// straight from the queue, with no future built or moved per event, and
+/// the body is read (under the idle timeout) only when everything already
+/// received has been decoded.
 struct LiveStream {
     provider: Arc<str>,
     idle: Duration,
-    body: reqwest::Response,
+    body: BodyStream,
+    /// What the body delivered and the SSE decoder has not been fed yet.
+    /// It is fed [`FEED_PIECE`] bytes at a time, so that the decoder's
+    /// buffer stays small however much one read returns (HTTP/1 reads grow
+    /// to hundreds of KiB on a fast stream) and the bytes are decoded while
+    /// still in cache.
+    unfed: bytes::Bytes,
+    /// The idle timeout, created on the first wait and re-armed at the
+    /// start of each later one (not per read: most reads are ready).
+    idle_timer: Option<Pin<Box<tokio::time::Sleep>>>,
+    /// The body returned `Pending` and nothing arrived since: the idle
+    /// timer is running.
+    waiting: bool,
     sse: SseDecoder,
     decoder: Box<dyn StreamDecoder>,
     out: VecDeque<ChatEvent>,
     state: State,
+    /// Scrubbed from the errors the stream yields.
+    secret: Option<Arc<Secret>>,
 }
 
 fn malformed_sse(provider: &str, e: super::sse::SseError) -> YatError {
@@ -538,92 +631,159 @@ fn malformed_sse(provider: &str, e: super::sse::SseError) -> YatError {
 }
 
 impl LiveStream {
-
     /// Reads until a delta or a finish is queued, or the stream ends. Usage
     /// that arrives first (Anthropic's `message_start`) stays queued, so a
     /// retry of a stream that failed before any text cannot duplicate it.
     async fn prime(&mut self) -> Result<(), YatError> {
         loop {
-            if self
-                .out
-                .iter()
-                .any(|e| !matches!(e, ChatEvent::Usage(_)))
+            if self.out.iter().any(|e| !matches!(e, ChatEvent::Usage(_)))
                 || self.state == State::Done
             {
                 return Ok(());
             }
-            self.fill().await?;
-        }
-    }
-
-    /// The next event for the caller.
-    async fn next(&mut self) -> Option<Result<ChatEvent, YatError>> {
-        loop {
-            if let Some(ev) = self.out.pop_front() {
-                return Some(Ok(ev));
-            }
-            if self.state == State::Done {
-                return None;
-            }
-            if let Err(e) = self.fill().await {
-                self.state = State::Done;
-                self.out.clear();
-                return Some(Err(e));
-            }
+            std::future::poll_fn(|cx| self.poll_fill(cx)).await?;
         }
     }
 
     /// Decodes buffered SSE events, or reads more bytes, queueing whatever
-    /// chat events result. Returns after some progress.
-    async fn fill(&mut self) -> Result<(), YatError> {
+    /// chat events result. Ready after some progress.
+    fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), YatError>> {
         // Decode everything already buffered before touching the network.
         loop {
             let ev = match self.sse.next_event() {
                 None => break,
-                Some(Err(e)) => return Err(malformed_sse(&self.provider, e)),
+                Some(Err(e)) => return Poll::Ready(Err(malformed_sse(&self.provider, e))),
                 Some(Ok(ev)) => ev,
             };
             if self.decoder.decode(&ev, &mut self.out)? == Step::Done {
                 self.state = State::Done;
-                return Ok(());
+                return Poll::Ready(Ok(()));
             }
             if !self.out.is_empty() {
-                return Ok(());
+                return Poll::Ready(Ok(()));
             }
+        }
+        if !self.unfed.is_empty() {
+            let piece = self.unfed.split_to(self.unfed.len().min(FEED_PIECE));
+            self.sse.feed(&piece);
+            return Poll::Ready(Ok(()));
         }
         if self.state == State::Eof {
             if let Some(last) = self.sse.finish() {
                 let ev = last.map_err(|e| malformed_sse(&self.provider, e))?;
                 if self.decoder.decode(&ev, &mut self.out)? == Step::Done {
                     self.state = State::Done;
-                    return Ok(());
+                    return Poll::Ready(Ok(()));
                 }
             }
             self.state = State::Done;
-            return self.decoder.end_of_body(&mut self.out);
+            return Poll::Ready(self.decoder.end_of_body(&mut self.out));
         }
-        let chunk = tokio::time::timeout(self.idle, self.body.chunk())
-            .await
-            .map_err(|_| YatError::Timeout {
-                provider: self.provider.to_string(),
-                phase: TimeoutPhase::Idle,
-                after: self.idle,
-            })?
-            .map_err(|e| YatError::Network {
-                provider: self.provider.to_string(),
-                message: format!("connection lost mid-stream: {}", source_chain(&e.without_url())),
-            })?;
-        match chunk {
-            Some(bytes) => self.sse.feed(&bytes),
-            None => self.state = State::Eof,
+        match self.body.as_mut().poll_next(cx) {
+            Poll::Ready(Some(Ok(bytes))) => {
+                self.waiting = false;
+                self.unfed = bytes;
+            }
+            Poll::Ready(Some(Err(e))) => {
+                return Poll::Ready(Err(YatError::Network {
+                    provider: self.provider.to_string(),
+                    message: format!(
+                        "connection lost mid-stream: {}",
+                        source_chain(&e.without_url())
+                    ),
+                }))
+            }
+            Poll::Ready(None) => {
+                self.waiting = false;
+                self.state = State::Eof;
+            }
+            Poll::Pending => {
+                let deadline = tokio::time::Instant::now() + self.idle;
+                let timer = match &mut self.idle_timer {
+                    Some(timer) => {
+                        if !self.waiting {
+                            timer.as_mut().reset(deadline);
+                        }
+                        timer
+                    }
+                    None => self
+                        .idle_timer
+                        .insert(Box::pin(tokio::time::sleep_until(deadline))),
+                };
+                self.waiting = true;
+                if timer.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Err(YatError::Timeout {
+                        provider: self.provider.to_string(),
+                        phase: TimeoutPhase::Idle,
+                        after: self.idle,
+                    }));
+                }
+                return Poll::Pending;
+            }
         }
-        Ok(())
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl Stream for LiveStream {
+    type Item = Result<ChatEvent, YatError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            if let Some(ev) = this.out.pop_front() {
+                return Poll::Ready(Some(Ok(ev)));
+            }
+            if this.state == State::Done {
+                return Poll::Ready(None);
+            }
+            match this.poll_fill(cx) {
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(e)) => {
+                    this.state = State::Done;
+                    this.out.clear();
+                    let e = match &this.secret {
+                        Some(s) => redact_error(e, s),
+                        None => e,
+                    };
+                    return Poll::Ready(Some(Err(e)));
+                }
+                Poll::Pending => return Poll::Pending,
+            }
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn absurd_timeouts_are_invalid_settings_not_panics() {
+        // Found by fuzz/fuzz_targets/config_json.rs: a timeout of 1.3e25 s
+        // in provider_config.json panicked in `Duration::from_secs_f64`.
+        for bad in [
+            "12999999999999999999999990.5",
+            "1e30",
+            "inf",
+            "NaN",
+            "0",
+            "-1",
+        ] {
+            let s = ResolvedSettings::from_pairs("p", &[("first_byte_timeout", bad)]);
+            match HttpOptions::from_settings(&s) {
+                Err(YatError::InvalidSetting { key, .. }) => assert_eq!(key, "first_byte_timeout"),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        let s = ResolvedSettings::from_pairs(
+            "p",
+            &[("idle_timeout", "1e9"), ("connect_timeout", "0.5")],
+        );
+        let o = HttpOptions::from_settings(&s).unwrap();
+        assert_eq!(o.idle_timeout, Duration::from_secs(1_000_000_000));
+        assert_eq!(o.connect_timeout, Duration::from_millis(500));
+    }
 
     #[test]
     fn redaction_removes_the_key_and_its_masked_forms() {

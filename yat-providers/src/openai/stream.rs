@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 
 use yat_core::{ChatEvent, Finish, FinishReason, Usage, YatError};
 
-use super::wire::Chunk;
+use super::wire::{parse_chunk, Chunk};
 use crate::http::{classify, parse_generic, SseEvent, Step, StreamDecoder};
 
 /// Maps `finish_reason` to the normalised reason.
@@ -29,6 +29,9 @@ pub struct ChunkDecoder {
     provider: String,
     finish: Option<Finish>,
     usage: Option<Usage>,
+    /// The bytes every chunk of this stream starts with, up to the first
+    /// field the decoder reads (see `wire::parse_chunk`).
+    prefix: Vec<u8>,
 }
 
 impl ChunkDecoder {
@@ -38,6 +41,7 @@ impl ChunkDecoder {
             provider: provider.to_owned(),
             finish: None,
             usage: None,
+            prefix: Vec::new(),
         }
     }
 
@@ -54,14 +58,22 @@ impl ChunkDecoder {
 }
 
 impl StreamDecoder for ChunkDecoder {
-    fn decode(&mut self, event: &SseEvent<'_>, out: &mut VecDeque<ChatEvent>) -> Result<Step, YatError> {
+    fn decode(
+        &mut self,
+        event: &SseEvent<'_>,
+        out: &mut VecDeque<ChatEvent>,
+    ) -> Result<Step, YatError> {
         let data = event.data;
         if data == "[DONE]" {
             self.complete(out);
             return Ok(Step::Done);
         }
-        let chunk: Chunk = serde_json::from_str(data).map_err(|e| {
-            YatError::malformed(&self.provider, format!("invalid chunk: {e}"), data.as_bytes())
+        let chunk: Chunk = parse_chunk(data, Some(&mut self.prefix)).map_err(|e| {
+            YatError::malformed(
+                &self.provider,
+                format!("invalid chunk: {e}"),
+                data.as_bytes(),
+            )
         })?;
         if chunk.error.is_some() {
             // The SDKs treat a chunk with a top-level `error` as a failure
