@@ -29,7 +29,7 @@ use crate::term::Term;
 #[cfg(all(test, unix))]
 use rexpect as _;
 #[cfg(test)]
-use {assert_cmd as _, predicates as _, tempfile as _};
+use {assert_cmd as _, httpdate as _, predicates as _, tempfile as _, yat_fakeserver as _};
 
 /// The message of the last panic, for the one-line report of a bug in yat.
 static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);

@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -108,7 +109,10 @@ impl ProviderEntry {
 /// assert_eq!(entry.kind.as_deref(), Some("integer"));
 /// assert_eq!(entry.value_text().as_deref(), Some("30"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Its `Debug` shows `value` and `default` as `[redacted]` when the entry is
+/// a secret (`type` `password` or `secret`, or a key named like one).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct SettingEntry {
     /// Setting key.
     pub key: String,
@@ -133,6 +137,31 @@ pub struct SettingEntry {
     /// Anything else, kept.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl std::fmt::Debug for SettingEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let key = self.key.to_ascii_lowercase();
+        let secret = matches!(self.kind.as_deref(), Some("password" | "secret"))
+            || key.ends_with("key")
+            || key.ends_with("token")
+            || key.contains("secret")
+            || key.contains("password");
+        let shown = |v: &Option<Value>| match v {
+            Some(_) if secret => Some(Value::String("[redacted]".into())),
+            other => other.clone(),
+        };
+        f.debug_struct("SettingEntry")
+            .field("key", &self.key)
+            .field("label", &self.label)
+            .field("kind", &self.kind)
+            .field("required", &self.required)
+            .field("env_var", &self.env_var)
+            .field("default", &shown(&self.default))
+            .field("value", &shown(&self.value))
+            .field("extra", &self.extra)
+            .finish()
+    }
 }
 
 impl SettingEntry {
@@ -265,18 +294,31 @@ pub fn write_atomic(path: &Path, bytes: &[u8], private: bool) -> Result<(), YatE
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "config".into());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        if private {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
+    let mut opts = std::fs::OpenOptions::new();
+    // Only ever a new file: a leftover of a crashed save (or anything else
+    // at that name, a symlink included) is never written through or reused
+    // with its old mode.
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    // A name of its own per save: the process id, and a counter so that
+    // threads saving at once never share (and publish) each other's file.
+    static SAVES: AtomicU64 = AtomicU64::new(0);
+    let (mut f, tmp) = loop {
+        let n = SAVES.fetch_add(1, Ordering::Relaxed);
+        let tmp = dir.join(format!(".{name}.tmp-{}-{n}", std::process::id()));
+        match opts.open(&tmp) {
+            Ok(f) => break (f, tmp),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io_error(path, &e)),
         }
-        #[cfg(not(unix))]
-        let _ = private;
-        let mut f = opts.open(&tmp)?;
+    };
+    let result = (|| {
         f.write_all(bytes)?;
         f.sync_all()?;
         drop(f);
@@ -497,9 +539,14 @@ fn update_dotenv(path: &Path, var: &str, value: Option<&str>) -> Result<(), YatE
     read_dotenv(path)?;
     let mut out = String::with_capacity(old.len() + 64);
     let mut replaced = false;
-    for line in old.lines() {
-        let t = line.trim_start();
-        let t = t.strip_prefix("export ").unwrap_or(t);
+    // Entries, not lines: a quoted value may span lines, and its inner
+    // lines must neither be taken for a variable nor be left behind.
+    for line in dotenv_entries(&old) {
+        let t = line.trim_start_matches('\u{feff}').trim_start();
+        let t = t
+            .strip_prefix("export")
+            .filter(|rest| rest.starts_with(char::is_whitespace))
+            .map_or(t, str::trim_start);
         let is_var = t
             .strip_prefix(var)
             .is_some_and(|rest| rest.trim_start().starts_with('='));
@@ -521,10 +568,110 @@ fn update_dotenv(path: &Path, var: &str, value: Option<&str>) -> Result<(), YatE
     write_atomic(path, out.as_bytes(), true)
 }
 
+/// `var="value"`, escaped so that dotenvy reads back exactly `value`: a `$`
+/// would otherwise start a substitution, and a line break would make the
+/// entry span lines.
 fn format_dotenv_line(var: &str, value: &str) -> String {
     let v = crate::secret::sanitize(value);
-    let escaped = v.replace('\\', "\\\\").replace('"', "\\\"");
+    let mut escaped = String::with_capacity(v.len() + 2);
+    for c in v.chars() {
+        match c {
+            '\\' | '"' | '$' => {
+                escaped.push('\\');
+                escaped.push(c);
+            }
+            '\n' => escaped.push_str("\\n"),
+            c => escaped.push(c),
+        }
+    }
     format!("{var}=\"{escaped}\"")
+}
+
+/// Where dotenvy is inside an entry at the end of a line (its own states).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum DotenvState {
+    Complete,
+    Escape,
+    Strong,
+    StrongEscape,
+    Weak,
+    WeakEscape,
+    Space,
+    Comment,
+}
+
+/// The state after `line`, starting from `state` (dotenvy's quoting rules:
+/// a quoted value continues on the next line until its closing quote).
+fn dotenv_state(mut state: DotenvState, line: &str) -> DotenvState {
+    use DotenvState::*;
+    for c in line.chars() {
+        state = match state {
+            Space => match c {
+                '#' => return Comment,
+                '\\' => Escape,
+                '"' => Weak,
+                '\'' => Strong,
+                _ => Complete,
+            },
+            Escape => Complete,
+            Complete => match c {
+                c if c.is_whitespace() && c != '\n' && c != '\r' => Space,
+                '\\' => Escape,
+                '"' => Weak,
+                '\'' => Strong,
+                _ => Complete,
+            },
+            Weak => match c {
+                '\\' => WeakEscape,
+                '"' => Complete,
+                _ => Weak,
+            },
+            WeakEscape => Weak,
+            Strong => match c {
+                '\\' => StrongEscape,
+                '\'' => Complete,
+                _ => Strong,
+            },
+            StrongEscape => Strong,
+            Comment => return Comment,
+        };
+    }
+    state
+}
+
+/// The entries of a `.env` file as dotenvy splits it, each without its
+/// final line end: one per line, except that an entry whose quoted value is
+/// still open at the end of a line goes on to the next.
+fn dotenv_entries(text: &str) -> Vec<&str> {
+    let mut entries = Vec::new();
+    let mut start = 0;
+    let mut state = DotenvState::Complete;
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        if state == DotenvState::Complete {
+            start = at;
+            state = if line.trim_start().starts_with('#') {
+                DotenvState::Comment
+            } else {
+                dotenv_state(state, line)
+            };
+        } else {
+            state = dotenv_state(state, line);
+        }
+        at += line.len();
+        if matches!(state, DotenvState::Complete | DotenvState::Comment) {
+            let entry = &text[start..at];
+            let entry = entry.strip_suffix('\n').unwrap_or(entry);
+            entries.push(entry.strip_suffix('\r').unwrap_or(entry));
+            state = DotenvState::Complete;
+        }
+    }
+    if start < text.len() && state != DotenvState::Complete {
+        // Still open at the end: dotenvy rejects this, and so does
+        // `update_dotenv` before it gets here; kept as it is regardless.
+        entries.push(&text[start..]);
+    }
+    entries
 }
 
 #[cfg(test)]
@@ -629,6 +776,58 @@ mod tests {
         std::fs::write(&path, "GOOD=1\nsk-planted-secret value\n").unwrap();
         let e = read_dotenv(&path).unwrap_err().to_string();
         assert!(!e.contains("planted"), "{e}");
+    }
+
+    #[test]
+    fn dotenv_values_with_dollars_and_line_breaks_read_back_exactly() {
+        // Found by fuzz/fuzz_targets/dotenv.rs: `$` was read back as a
+        // substitution, and a value set with a line break left a
+        // multi-line entry that a later unset half removed.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".env");
+        std::fs::write(&path, "OTHER=1\n").unwrap();
+        for value in [
+            "pa$$word",
+            "a${B}c",
+            "line 1\nline 2",
+            "back\\slash \"q\"",
+            "x\r\ny",
+        ] {
+            set_dotenv_var(&path, "K", value).unwrap();
+            let m = read_dotenv(&path).unwrap();
+            assert_eq!(m["K"], value, "{value:?}");
+            assert_eq!(m["OTHER"], "1");
+            unset_dotenv_var(&path, "K").unwrap();
+            let m = read_dotenv(&path).unwrap();
+            assert!(!m.contains_key("K"));
+            assert_eq!(m.len(), 1, "{m:?}");
+        }
+    }
+
+    #[test]
+    fn dotenv_update_treats_a_multi_line_value_as_one_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".env");
+        // A quoted value spanning lines, one of which looks like `K=`.
+        let text = "PEM=\"-----BEGIN-----\nK=not a variable\n-----END-----\"\nK='old\nvalue'\nexport\tB=2\n";
+        std::fs::write(&path, text).unwrap();
+        let before = read_dotenv(&path).unwrap();
+        assert_eq!(before["K"], "old\nvalue");
+        set_dotenv_var(&path, "K", "new").unwrap();
+        let after = read_dotenv(&path).unwrap();
+        assert_eq!(after["K"], "new");
+        assert_eq!(after["PEM"], before["PEM"]);
+        assert_eq!(after["B"], "2");
+        set_dotenv_var(&path, "B", "3").unwrap();
+        assert_eq!(read_dotenv(&path).unwrap()["B"], "3");
+        unset_dotenv_var(&path, "K").unwrap();
+        let after = read_dotenv(&path).unwrap();
+        assert!(!after.contains_key("K"));
+        assert_eq!(after["PEM"], before["PEM"]);
+        assert_eq!(
+            dotenv_entries("A=1\r\nB=\"x\ny\"\n# c\nC='\n'"),
+            ["A=1", "B=\"x\ny\"", "# c", "C='\n'"]
+        );
     }
 
     #[test]

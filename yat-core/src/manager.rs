@@ -809,13 +809,13 @@ impl Stream for GuardedStream {
         };
         match std::panic::catch_unwind(AssertUnwindSafe(|| inner.as_mut().poll_next(cx))) {
             Ok(Poll::Ready(None)) => {
-                self.inner = None;
+                self.release();
                 Poll::Ready(None)
             }
             Ok(other) => other,
             Err(payload) => {
                 // The panicked stream may be in any state: never poll it again.
-                self.inner = None;
+                self.release();
                 let e = YatError::ProviderPanicked {
                     provider: self.provider.clone(),
                     message: panic_message(&*payload),
@@ -826,5 +826,31 @@ impl Stream for GuardedStream {
                 Poll::Ready(Some(Err(e)))
             }
         }
+    }
+}
+
+impl GuardedStream {
+    /// Drops the provider's stream. That runs provider code (it is how a
+    /// request is cancelled), so a panic there is caught like any other
+    /// and marks the provider failed instead of reaching the caller.
+    fn release(&mut self) {
+        let Some(inner) = self.inner.take() else {
+            return;
+        };
+        if let Err(payload) = std::panic::catch_unwind(AssertUnwindSafe(move || drop(inner))) {
+            let e = YatError::ProviderPanicked {
+                provider: self.provider.clone(),
+                message: panic_message(&*payload),
+            };
+            if let Some(m) = self.manager.upgrade() {
+                mark_failed(&m, &self.provider, self.generation, e.to_string());
+            }
+        }
+    }
+}
+
+impl Drop for GuardedStream {
+    fn drop(&mut self) {
+        self.release();
     }
 }

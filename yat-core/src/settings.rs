@@ -449,7 +449,10 @@ fn parse_bool(s: &str) -> Option<bool> {
 /// // The process environment beats .env.
 /// assert_eq!(sources.resolve("acme", SPECS).get("api_key"), Some("from-env"));
 /// ```
-#[derive(Debug, Clone, Default)]
+///
+/// Its `Debug` shows variable names, never their values: any of them may be
+/// a key.
+#[derive(Clone, Default)]
 pub struct SettingsSources {
     /// The process environment (a snapshot; tests supply their own).
     pub env: BTreeMap<String, String>,
@@ -457,6 +460,22 @@ pub struct SettingsSources {
     pub dotenv: Vec<(PathBuf, BTreeMap<String, String>)>,
     /// The parsed `provider_config.json`.
     pub config: ProviderConfig,
+}
+
+impl std::fmt::Debug for SettingsSources {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names = |m: &BTreeMap<String, String>| m.keys().cloned().collect::<Vec<_>>();
+        let dotenv: Vec<_> = self
+            .dotenv
+            .iter()
+            .map(|(path, vars)| (path.clone(), names(vars)))
+            .collect();
+        f.debug_struct("SettingsSources")
+            .field("env", &names(&self.env))
+            .field("dotenv", &dotenv)
+            .field("config", &self.config)
+            .finish()
+    }
 }
 
 impl SettingsSources {
