@@ -718,6 +718,27 @@ async fn a_ten_mib_line_is_a_clear_error() {
     .await;
 }
 
+#[tokio::test]
+async fn a_line_that_never_ends_fails_once_it_passes_the_limit() {
+    bounded(async {
+        // 5 MiB of one unfinished line, then the server holds the
+        // connection open: the error must not wait for a line end.
+        let head = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"";
+        let body = format!("{}{head}{}", first_events(2), "x".repeat(5 << 20));
+        let s = server(vec![Response::sse(&body)
+            .split(Split::Size(64 << 10))
+            .then(Action::Stall)])
+        .await;
+        let p = openai(&s.url(), &[("max_retries", "0")]).await;
+        let out = run(&p, &request()).await;
+        let e = out.failed("malformed_response");
+        assert!(e.to_string().contains("exceeds the limit"), "{e}");
+        assert_eq!(out.text(), "Hello");
+        assert!(s.wait_for_client_disconnect(Duration::from_secs(5)).await);
+    })
+    .await;
+}
+
 /// Peak resident memory of this process (`VmHWM`), in KiB.
 fn peak_rss_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();

@@ -555,6 +555,13 @@ impl SseDecoder {
                 }
                 None => {
                     let len = self.buf.len();
+                    if self.truncating && !self.skip_event {
+                        // The unfinished line is already over the limit:
+                        // say so now rather than at a line end that a
+                        // misbehaving server may never send.
+                        self.scanned = len;
+                        return self.fail(SseError::LineTooLong { limit: self.limit });
+                    }
                     if !self.eof || start >= len {
                         self.scanned = len;
                         return Step::NeedMore;
@@ -1270,24 +1277,18 @@ mod tests {
             );
         }
         assert_eq!(
-            errors, 0,
-            "an unterminated line is reported when it ends or at EOF"
+            errors, 1,
+            "an unterminated line is reported once, as soon as it passes the limit"
         );
         assert!(max_held <= LIMIT + CHUNK);
-        // Its end arrives: the over-long event is reported and dropped, and
+        // Its end arrives: the rest of the over-long event is dropped, and
         // decoding resumes after the blank line; the error offset accounts for
         // the dropped bytes.
         dec.feed(b"\ndata: dropped\n\ndata: \xFF\n\n");
         let mut out = Vec::new();
         drain(&mut dec, &mut out);
         let bad = 10 + 6 + 10 * 1024 * 1024 + 1 + 15 + 6;
-        assert_eq!(
-            out,
-            [
-                Err(SseError::LineTooLong { limit: LIMIT }),
-                Err(SseError::InvalidUtf8 { offset: bad as u64 })
-            ]
-        );
+        assert_eq!(out, [Err(SseError::InvalidUtf8 { offset: bad as u64 })]);
     }
 
     #[test]
@@ -1647,4 +1648,25 @@ mod tests {
             prop_assert_eq!(decode_pieces(limit, &singles), whole);
         }
     }
+
+    #[test]
+    fn a_line_that_never_ends_is_reported_once_it_passes_the_limit() {
+        let mut d = SseDecoder::with_limit(64);
+        d.feed(b"data: ok\n\ndata: ");
+        assert_eq!(d.next_event().unwrap().unwrap().data, "ok");
+        assert!(d.next_event().is_none());
+        d.feed(&[b'x'; 100]);
+        assert!(matches!(
+            d.next_event(),
+            Some(Err(SseError::LineTooLong { limit: 64 }))
+        ));
+        // Reported once; the rest of that event is skipped, and the stream
+        // goes on after it.
+        d.feed(&[b'x'; 1000]);
+        assert!(d.next_event().is_none());
+        d.feed(b"\n\ndata: next\n\n");
+        assert_eq!(d.next_event().unwrap().unwrap().data, "next");
+        assert!(d.buffered_len() < 200);
+    }
+
 }
