@@ -1668,5 +1668,4 @@ mod tests {
         assert_eq!(d.next_event().unwrap().unwrap().data, "next");
         assert!(d.buffered_len() < 200);
     }
-
 }
