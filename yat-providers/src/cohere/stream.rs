@@ -17,9 +17,11 @@
 //!
 //! `message-start`, `content-start`, `content-end`, `citation-*`, `tool-*`,
 //! `debug` and anything newer are skipped. The stream ends with a
-//! `data: [DONE]` after `message-end`. A body that ends right after
-//! `message-end` is complete too; one that ends before it, or inside an
-//! event, was cut, and so is a `[DONE]` with no `message-end` before it.
+//! `data: [DONE]` after `message-end`, but the reply is complete at
+//! `message-end`: reading stops there, so a body that ends right after it
+//! is complete too, and nothing after it is read. A body that ends before
+//! it, or inside an event, was cut, and so is a `[DONE]` with no
+//! `message-end` before it.
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
@@ -195,7 +197,14 @@ impl StreamDecoder for CohereDecoder {
                     });
                 }
             }
-            "message-end" => self.message_end(data, out)?,
+            // The reply is complete at `message-end`, whose finish must stay
+            // the last event: stop reading there, so that nothing after it
+            // (a broken tail, a stall before `[DONE]`) can follow the finish
+            // with an error.
+            "message-end" => {
+                self.message_end(data, out)?;
+                return Ok(Step::Done);
+            }
             _ => {}
         }
         Ok(Step::Continue)
@@ -318,7 +327,28 @@ mod tests {
     fn a_body_ending_right_after_message_end_is_complete() {
         let no_done = TRANSCRIPT.strip_suffix("data: [DONE]\n\n").unwrap();
         let (events, end, _) = run(no_done.as_bytes(), 1);
-        assert_eq!((events, end), (expected(), End::Eof));
+        assert_eq!((events, end), (expected(), End::Done));
+    }
+
+    #[test]
+    fn nothing_after_message_end_can_follow_its_finish_with_an_error() {
+        // Found by fuzz/fuzz_targets/stream_cohere.rs: a broken tail after
+        // `message-end` (here invalid UTF-8 before `[DONE]`) gave the
+        // caller the finish and then an error.
+        let no_done = TRANSCRIPT.strip_suffix("data: [DONE]\n\n").unwrap();
+        for tail in [
+            &b"data: [DONE]\ndata: \xFF\xFF\n\n"[..],
+            b"data: {not json\n\n",
+            b"event: error\ndata: {\"message\":\"late\"}\n\n",
+        ] {
+            let mut body = no_done.as_bytes().to_vec();
+            body.extend_from_slice(tail);
+            for size in [1, 7, usize::MAX] {
+                let (events, end, err) = run(&body, size);
+                assert!(err.is_none(), "{tail:?}: {err:?}");
+                assert_eq!((events, end), (expected(), End::Done), "{tail:?}");
+            }
+        }
     }
 
     #[test]

@@ -70,10 +70,12 @@ struct Violation<'a> {
     quota_id: Option<Cow<'a, str>>,
 }
 
-/// Parses a protobuf JSON Duration: decimal seconds with an `s` suffix.
+/// Parses a protobuf JSON Duration: decimal seconds with an `s` suffix. A
+/// delay too long for a `Duration` (`"1e30s"`) saturates instead of
+/// panicking.
 pub(crate) fn parse_duration(s: &str) -> Option<Duration> {
     let secs: f64 = s.trim().strip_suffix('s')?.parse().ok()?;
-    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+    crate::http::error_map::wait_secs(secs)
 }
 
 /// The HTTP status a `google.rpc.Status` body names in its `code`, if any.
@@ -268,5 +270,13 @@ mod tests {
         assert_eq!(parse_duration("1.5s"), Some(Duration::from_millis(1500)));
         assert_eq!(parse_duration("43"), None);
         assert_eq!(parse_duration("-1s"), None);
+        // Panicked in `Duration::from_secs_f64` before.
+        assert_eq!(parse_duration("1e30s"), Some(Duration::MAX));
+        assert_eq!(parse_duration("99999999999999999999s"), Some(Duration::MAX));
+        let body = r#"{"error":{"code":429,"message":"m","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"1e300s"}]}}"#;
+        assert_eq!(
+            parse_error(body.as_bytes()).retry_after,
+            Some(Duration::MAX)
+        );
     }
 }

@@ -157,8 +157,14 @@ impl StreamDecoder for GeminiDecoder {
         }
         if let Some(u) = chunk.usage_metadata {
             self.usage = Some(Usage {
-                input_tokens: u.prompt_token_count + u.tool_use_prompt_token_count,
-                output_tokens: u.candidates_token_count + u.thoughts_token_count,
+                // Saturating: counts near `u64::MAX` from a broken server
+                // must not overflow (a panic in debug builds).
+                input_tokens: u
+                    .prompt_token_count
+                    .saturating_add(u.tool_use_prompt_token_count),
+                output_tokens: u
+                    .candidates_token_count
+                    .saturating_add(u.thoughts_token_count),
             });
         }
         if let Some(candidate) = chunk.candidates.0 {
@@ -323,6 +329,21 @@ mod tests {
         let (events, err) = run(TRANSCRIPT.trim_end().as_bytes(), 5);
         assert!(err.is_none(), "{err:?}");
         assert_eq!(events, expected);
+    }
+
+    #[test]
+    fn huge_token_counts_saturate_instead_of_overflowing() {
+        // Overflowed (a panic in debug builds) before.
+        let t = "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"x\"}]},\"finishReason\":\"STOP\"}],\"usageMetadata\":{\"promptTokenCount\":18446744073709551615,\"toolUsePromptTokenCount\":2,\"candidatesTokenCount\":18446744073709551615,\"thoughtsTokenCount\":1}}\n\n";
+        let (events, err) = run(t.as_bytes(), 7);
+        assert!(err.is_none(), "{err:?}");
+        assert_eq!(
+            events[1],
+            ChatEvent::Usage(Usage {
+                input_tokens: u64::MAX,
+                output_tokens: u64::MAX,
+            })
+        );
     }
 
     #[test]

@@ -78,13 +78,13 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     if let Some(ms) =
         header_str(headers, "retry-after-ms").and_then(|v| v.trim().parse::<f64>().ok())
     {
-        if ms.is_finite() && ms >= 0.0 {
-            return Some(Duration::from_secs_f64(ms / 1000.0));
+        if let Some(wait) = wait_secs(ms / 1000.0) {
+            return Some(wait);
         }
     }
     if let Some(v) = header_str(headers, "retry-after").map(str::trim) {
         if let Ok(secs) = v.parse::<f64>() {
-            return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+            return wait_secs(secs);
         }
         if let Ok(when) = httpdate::parse_http_date(v) {
             return Some(
@@ -121,7 +121,16 @@ fn rate_limit_reset(headers: &HeaderMap) -> Option<Duration> {
     } else {
         v
     };
-    Some(Duration::from_secs_f64(secs.max(0.0)))
+    wait_secs(secs.max(0.0))
+}
+
+/// A wait of `secs` seconds: `None` unless finite and not negative. A wait
+/// too long for a `Duration` (`Retry-After: 1e30`) is `Duration::MAX`, which
+/// no retry policy waits for, instead of a panic in
+/// `Duration::from_secs_f64`.
+pub(crate) fn wait_secs(secs: f64) -> Option<Duration> {
+    (secs.is_finite() && secs >= 0.0)
+        .then(|| Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX))
 }
 
 fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
@@ -265,6 +274,29 @@ mod tests {
         );
         assert_eq!(retry_after(&h(&[("retry-after", "soon")])), None);
         assert_eq!(retry_after(&h(&[("retry-after", "-1")])), None);
+    }
+
+    #[test]
+    fn absurd_waits_saturate_instead_of_panicking() {
+        // Found by fuzz/fuzz_targets/error_map.rs: these panicked in
+        // `Duration::from_secs_f64`.
+        for (name, value) in [
+            ("retry-after", "1e30"),
+            ("retry-after", "111111111111111111111111111111"),
+            ("retry-after-ms", "1e300"),
+            ("x-ratelimit-reset", "1e300"),
+        ] {
+            assert_eq!(
+                retry_after(&h(&[(name, value)])),
+                Some(Duration::MAX),
+                "{name}: {value}"
+            );
+        }
+        let e = map(429, &h(&[("retry-after", "1e30")]), "{}");
+        assert_eq!(e.retry_after(), Some(Duration::MAX));
+        assert!(!e.to_string().is_empty());
+        assert_eq!(wait_secs(-0.0), Some(Duration::ZERO));
+        assert_eq!(wait_secs(f64::NAN), None);
     }
 
     #[test]
