@@ -1,0 +1,11 @@
+//! The anthropic stream decoder (`yat_providers::anthropic::stream::AnthropicDecoder`) over
+//! arbitrary events, alone and behind the SSE decoder; see
+//! `yat_fuzz::fuzz_stream` for the input layout and what is checked.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use yat_providers::anthropic::stream::AnthropicDecoder;
+
+fuzz_target!(|data: &[u8]| {
+    yat_fuzz::fuzz_stream(data, || AnthropicDecoder::new("anthropic"));
+});
