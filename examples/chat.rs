@@ -46,6 +46,7 @@ async fn run() -> Result<(), yat::YatError> {
                 eprintln!("\n[{} tokens in, {} out]", u.input_tokens, u.output_tokens)
             }
             ChatEvent::Finish(f) => eprintln!("[finished: {}]", f.reason.as_str()),
+            _ => {} // reasoning and tool calls: see examples/tools.rs
         }
     }
     println!();

@@ -47,7 +47,7 @@ impl LlmProvider for Reverser {
             .iter()
             .rev()
             .find(|m| m.role == Role::User)
-            .map(|m| m.content.as_str())
+            .map(|m| m.text())
             .unwrap_or_default();
         let words: Vec<String> = last
             .split_whitespace()
@@ -66,10 +66,10 @@ impl LlmProvider for Reverser {
             let text = if i == 0 { word } else { format!(" {word}") };
             events.push(Ok(ChatEvent::Delta { text }));
         }
-        events.push(Ok(ChatEvent::Usage(Usage {
-            input_tokens: last.split_whitespace().count() as u64,
+        events.push(Ok(ChatEvent::Usage(Usage::new(
+            last.split_whitespace().count() as u64,
             output_tokens,
-        })));
+        ))));
         events.push(Ok(ChatEvent::Finish(Finish::new(
             FinishReason::Stop,
             "done",
@@ -123,7 +123,7 @@ async fn run() -> Result<(), yat::YatError> {
         .await?
         .collect_response()
         .await?;
-    println!("{target}: {}", reply.text);
-    assert_eq!(reply.text.to_lowercase(), "four three two one");
+    println!("{target}: {}", reply.text());
+    assert_eq!(reply.text().to_lowercase(), "four three two one");
     Ok(())
 }

@@ -147,9 +147,9 @@ impl Recorder {
             let title = messages
                 .iter()
                 .find(|m| m.role == yat::Role::User)
-                .map(|m| m.content.as_str())
-                .unwrap_or("");
-            let id = store.import(title, messages, Some(target))?;
+                .map(|m| m.text())
+                .unwrap_or_default();
+            let id = store.import(&title, messages, Some(target))?;
             Ok(id)
         }
         #[cfg(not(feature = "history"))]

@@ -211,6 +211,7 @@ pub async fn stream_reply(
             }
             ChatEvent::Usage(u) => outcome.usage = Some(u),
             ChatEvent::Finish(f) => outcome.finish = Some(f),
+            _ => {}
         }
     }
     // The stream is dropped here, before anything else: that is what

@@ -110,7 +110,7 @@ async fn turn(ctx: &Ctx, setup: &mut ChatSetup, line: &str) -> CmdResult {
         End::Complete => {
             setup.recorder.record(&Record {
                 target: &outcome.target,
-                system: system_of(&setup.messages),
+                system: system_of(&setup.messages).as_deref(),
                 prompt: line,
                 reply: &outcome.text,
                 usage: outcome.usage,
@@ -164,7 +164,7 @@ async fn slash(ctx: &Ctx, setup: &mut ChatSetup, command: &str) -> Next {
         "system" => {
             if arg.is_empty() {
                 match system_of(&setup.messages) {
-                    Some(s) => crate::term::eprint_line(s),
+                    Some(s) => crate::term::eprint_line(&s),
                     None => ctx.term.note("no system prompt"),
                 }
             } else if arg == "-" {
@@ -176,7 +176,7 @@ async fn slash(ctx: &Ctx, setup: &mut ChatSetup, command: &str) -> Next {
             }
         }
         "clear" => {
-            let system = system_of(&setup.messages).map(str::to_owned);
+            let system = system_of(&setup.messages).map(std::borrow::Cow::into_owned);
             setup.messages.clear();
             set_system(&mut setup.messages, system.as_deref());
             setup.recorder.restart();
@@ -233,7 +233,7 @@ fn transcript(messages: &[Message], model: &str) -> String {
         out.push_str(&format!(
             "\n## {}\n\n{}\n",
             m.role.as_str(),
-            m.content.trim_end()
+            m.text().trim_end()
         ));
     }
     out

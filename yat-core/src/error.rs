@@ -221,6 +221,51 @@ pub enum YatError {
         /// `crate@version` of the second registration.
         second: String,
     },
+    /// The request needs something the provider does not offer (tools,
+    /// images, JSON-schema output, ...). Found before anything is sent.
+    #[error("{provider}: {capability} not supported: {message}")]
+    Unsupported {
+        /// Provider id.
+        provider: String,
+        /// What is missing (`tools`, `images`, `documents`, `json_schema`, `reasoning`, ...).
+        capability: String,
+        /// The detail and, when there is one, what to do instead.
+        message: String,
+    },
+    /// The model called a tool with arguments that are not valid JSON. The
+    /// raw text is kept whole.
+    #[error(
+        "{provider}: the arguments of tool call `{name}` ({id}) are not valid JSON: {message}"
+    )]
+    InvalidToolArguments {
+        /// Provider id.
+        provider: String,
+        /// The call's id.
+        id: String,
+        /// The tool's name.
+        name: String,
+        /// The arguments as the model sent them.
+        raw: String,
+        /// The parse error.
+        message: String,
+    },
+    /// A reply could not be read as the structured output asked for. The
+    /// raw text is kept whole.
+    #[error("{provider}: the reply does not match the requested structure: {message}")]
+    InvalidStructuredOutput {
+        /// Provider id.
+        provider: String,
+        /// The reply's text.
+        raw: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A tool loop hit its step limit with calls still pending.
+    #[error("the tool loop stopped after {steps} steps with tool calls still pending")]
+    StepLimit {
+        /// Steps taken.
+        steps: u32,
+    },
     /// A model reference is not `PROVIDER/MODEL`.
     #[error(
         "invalid model reference {input:?}: expected PROVIDER/MODEL (for example mock/mock-echo)"
@@ -296,9 +341,12 @@ impl YatError {
             | Cancelled { provider }
             | Unavailable { provider, .. }
             | ProviderPanicked { provider, .. }
-            | InvalidSetting { provider, .. } => Some(provider),
+            | InvalidSetting { provider, .. }
+            | Unsupported { provider, .. }
+            | InvalidToolArguments { provider, .. }
+            | InvalidStructuredOutput { provider, .. } => Some(provider),
             UnknownProvider { id, .. } | DuplicateProvider { id, .. } => Some(id),
-            InvalidModelRef { .. } | Config { .. } | Io { .. } => None,
+            InvalidModelRef { .. } | Config { .. } | Io { .. } | StepLimit { .. } => None,
         }
     }
 
@@ -346,6 +394,7 @@ impl YatError {
                 YatError::Unavailable { .. }
                     | YatError::ProviderPanicked { .. }
                     | YatError::QuotaExhausted(_)
+                    | YatError::Unsupported { .. }
             )
     }
 
@@ -384,6 +433,10 @@ impl YatError {
             InvalidSetting { .. } => "invalid_setting",
             Config { .. } => "config",
             Io { .. } => "io",
+            Unsupported { .. } => "unsupported",
+            InvalidToolArguments { .. } => "invalid_tool_arguments",
+            InvalidStructuredOutput { .. } => "invalid_structured_output",
+            StepLimit { .. } => "step_limit",
         }
     }
 

@@ -23,6 +23,7 @@
 //! - `linkme`: collect registrations with `linkme` instead of `inventory`.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod assemble;
 pub mod config;
 pub mod error;
 pub mod manager;
@@ -49,8 +50,10 @@ pub use secret::Secret;
 pub use settings::{ResolvedSettings, SettingKind, SettingSpec};
 pub use stream::{ChatStream, ChatStreamExt};
 pub use types::{
-    ChatEvent, ChatRequest, ChatResponse, Finish, FinishReason, Message, ModelInfo, ModelRef, Role,
-    Usage,
+    ChatEvent, ChatRequest, ChatResponse, Content, Finish, FinishReason, JsonSchema, Media,
+    MediaSource, Message, ModelCapabilities, ModelInfo, ModelRef, Part, Reasoning, ReasoningConfig,
+    ReasoningEffort, ResponseBuilder, ResponseFormat, Role, ToolCall, ToolChoice, ToolOutput,
+    ToolResult, ToolSpec, Usage,
 };
 
 /// The version of yat-core a crate was compiled against. `register_provider!`

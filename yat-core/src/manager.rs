@@ -470,6 +470,10 @@ impl ProviderManager {
 
     /// Starts a chat on provider `id`.
     ///
+    /// A request that needs a capability the provider does not claim (tools,
+    /// images, a JSON schema, ...) fails with [`YatError::Unsupported`]
+    /// before the provider sees it.
+    ///
     /// The stream keeps the instance it started on alive, so a reload while
     /// it runs does not disturb it. A panic while creating the stream, or
     /// inside it, becomes a [`YatError::ProviderPanicked`] (as the error, or
@@ -480,6 +484,7 @@ impl ProviderManager {
         request: &ChatRequest,
     ) -> Result<ChatStream, YatError> {
         let (p, generation) = self.instance(id)?;
+        p.capabilities().check(id, request)?;
         let result = AssertUnwindSafe(p.stream_chat(request))
             .catch_unwind()
             .await;

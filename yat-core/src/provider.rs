@@ -4,7 +4,7 @@ use async_trait::async_trait;
 
 use crate::settings::{ResolvedSettings, SettingSpec};
 use crate::stream::ChatStream;
-use crate::types::{ChatRequest, ModelInfo};
+use crate::types::{ChatRequest, ModelInfo, ResponseFormat};
 use crate::YatError;
 
 /// An LLM provider: the seed's three duties.
@@ -28,7 +28,7 @@ use crate::YatError;
 ///         Ok(vec![ModelInfo::new("shouty", "loud")])
 ///     }
 ///     async fn stream_chat(&self, req: &ChatRequest) -> Result<ChatStream, YatError> {
-///         let last = req.messages.last().map(|m| m.content.to_uppercase()).unwrap_or_default();
+///         let last = req.messages.last().map(|m| m.text().to_uppercase()).unwrap_or_default();
 ///         Ok(yat_core::stream::from_text("shouty", vec![last]))
 ///     }
 /// }
@@ -61,10 +61,16 @@ pub trait LlmProvider: Send + Sync {
 
 /// Optional behaviour a provider may or may not have.
 ///
+/// The manager checks every request against these before it reaches the
+/// provider ([`Capabilities::check`]): a request with tools, images,
+/// documents, a JSON schema or reasoning for a provider that does not claim
+/// them fails with [`YatError::Unsupported`] before anything is sent.
+///
 /// ```
 /// use yat_core::Capabilities;
-/// let caps = Capabilities::default().with_stop_sequences(true);
+/// let caps = Capabilities::default().with_stop_sequences(true).with_tools(true);
 /// assert!(caps.usage && caps.rejects_unknown_models && caps.max_tokens && caps.stop_sequences);
+/// assert!(caps.tools && !caps.images);
 /// assert!(!Capabilities::none().usage);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +78,8 @@ pub trait LlmProvider: Send + Sync {
 pub struct Capabilities {
     /// Streams report token usage.
     pub usage: bool,
+    /// Usage reports carry details (cache or reasoning tokens) when there are any.
+    pub usage_details: bool,
     /// An unknown model id gives [`YatError::ModelNotFound`] (or
     /// `InvalidRequest`) rather than some default model.
     pub rejects_unknown_models: bool,
@@ -79,17 +87,43 @@ pub struct Capabilities {
     pub max_tokens: bool,
     /// Honours stop sequences.
     pub stop_sequences: bool,
+    /// Tool calls (and tool results in the conversation).
+    pub tools: bool,
+    /// Several tool calls in one turn.
+    pub parallel_tools: bool,
+    /// Image parts in user messages.
+    pub images: bool,
+    /// Document (PDF) parts in user messages.
+    pub documents: bool,
+    /// [`ResponseFormat::JsonSchema`](crate::ResponseFormat::JsonSchema) output.
+    pub json_schema: bool,
+    /// Reasoning requests, and reasoning sent back on later turns.
+    pub reasoning: bool,
 }
 
 impl Default for Capabilities {
+    /// What a text provider usually has: usage, unknown models rejected,
+    /// `max_tokens` honoured; nothing richer.
     fn default() -> Self {
         Capabilities {
             usage: true,
             rejects_unknown_models: true,
             max_tokens: true,
-            stop_sequences: false,
+            ..Capabilities::none()
         }
     }
+}
+
+macro_rules! capability_setters {
+    ($($field:ident => $setter:ident),* $(,)?) => {
+        $(
+            #[doc = concat!("Sets [`Capabilities::", stringify!($field), "`].")]
+            pub const fn $setter(mut self, yes: bool) -> Self {
+                self.$field = yes;
+                self
+            }
+        )*
+    };
 }
 
 impl Capabilities {
@@ -97,30 +131,87 @@ impl Capabilities {
     pub const fn none() -> Self {
         Capabilities {
             usage: false,
+            usage_details: false,
             rejects_unknown_models: false,
             max_tokens: false,
             stop_sequences: false,
+            tools: false,
+            parallel_tools: false,
+            images: false,
+            documents: false,
+            json_schema: false,
+            reasoning: false,
         }
     }
-    /// Sets [`Capabilities::usage`].
-    pub const fn with_usage(mut self, yes: bool) -> Self {
-        self.usage = yes;
-        self
+
+    capability_setters! {
+        usage => with_usage,
+        usage_details => with_usage_details,
+        rejects_unknown_models => with_rejects_unknown_models,
+        max_tokens => with_max_tokens,
+        stop_sequences => with_stop_sequences,
+        tools => with_tools,
+        parallel_tools => with_parallel_tools,
+        images => with_images,
+        documents => with_documents,
+        json_schema => with_json_schema,
+        reasoning => with_reasoning,
     }
-    /// Sets [`Capabilities::rejects_unknown_models`].
-    pub const fn with_rejects_unknown_models(mut self, yes: bool) -> Self {
-        self.rejects_unknown_models = yes;
-        self
-    }
-    /// Sets [`Capabilities::max_tokens`].
-    pub const fn with_max_tokens(mut self, yes: bool) -> Self {
-        self.max_tokens = yes;
-        self
-    }
-    /// Sets [`Capabilities::stop_sequences`].
-    pub const fn with_stop_sequences(mut self, yes: bool) -> Self {
-        self.stop_sequences = yes;
-        self
+
+    /// Refuses a request that needs a capability not claimed here, naming it.
+    ///
+    /// Reasoning parts of earlier turns are not refused: a provider without
+    /// reasoning drops them when it sends the conversation, so a conversation
+    /// can move between providers.
+    ///
+    /// ```
+    /// use yat_core::{Capabilities, ChatRequest, Media, Message, Part, YatError};
+    /// let req = ChatRequest::new("m", vec![Message::user("What is this?").with_part(Part::Image(Media::url("https://x/y.png")))]);
+    /// match Capabilities::default().check("acme", &req) {
+    ///     Err(YatError::Unsupported { capability, .. }) => assert_eq!(capability, "images"),
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// assert!(Capabilities::default().with_images(true).check("acme", &req).is_ok());
+    /// ```
+    pub fn check(&self, provider: &str, request: &ChatRequest) -> Result<(), YatError> {
+        let refuse = |capability: &str, message: &str| {
+            Err(YatError::Unsupported {
+                provider: provider.to_owned(),
+                capability: capability.to_owned(),
+                message: message.to_owned(),
+            })
+        };
+        if !self.tools
+            && (!request.tools.is_empty()
+                || request.has_part("tool_call")
+                || request.has_part("tool_result"))
+        {
+            return refuse("tools", "this provider does not take tools or tool calls");
+        }
+        if !self.parallel_tools && request.parallel_tool_calls == Some(true) {
+            return refuse(
+                "parallel_tools",
+                "this provider makes at most one tool call per turn",
+            );
+        }
+        if !self.images && request.has_part("image") {
+            return refuse("images", "this provider does not take images");
+        }
+        if !self.documents && request.has_part("document") {
+            return refuse("documents", "this provider does not take documents");
+        }
+        if !self.json_schema
+            && matches!(request.response_format, Some(ResponseFormat::JsonSchema(_)))
+        {
+            return refuse(
+                "json_schema",
+                "this provider cannot hold a reply to a JSON schema",
+            );
+        }
+        if !self.reasoning && request.reasoning.is_some() {
+            return refuse("reasoning", "this provider has no reasoning settings");
+        }
+        Ok(())
     }
 }
 

@@ -5,7 +5,7 @@ use std::task::{Context, Poll};
 
 use futures::stream::{self, Stream, StreamExt};
 
-use crate::types::{ChatEvent, ChatResponse, Finish, FinishReason, Usage};
+use crate::types::{ChatEvent, ChatResponse, Finish, FinishReason, ResponseBuilder};
 use crate::YatError;
 
 /// A running chat: deltas, then usage and the finish. Dropping it cancels
@@ -19,17 +19,16 @@ pub type ChatStream = Pin<Box<dyn Stream<Item = Result<ChatEvent, YatError>> + S
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// use yat_core::stream::{from_text, ChatStreamExt};
 /// let r = from_text("demo", vec!["Hel".into(), "lo".into()]).collect_response().await.unwrap();
-/// assert_eq!(r.text, "Hello");
+/// assert_eq!(r.text(), "Hello");
 /// # }
 /// ```
 pub fn from_text(_provider: &str, pieces: Vec<String>) -> ChatStream {
     let events = pieces
         .into_iter()
         .map(|text| Ok(ChatEvent::Delta { text }))
-        .chain(std::iter::once(Ok(ChatEvent::Finish(Finish {
-            reason: FinishReason::Stop,
-            raw: None,
-        }))));
+        .chain(std::iter::once(Ok(ChatEvent::Finish(Finish::reason(
+            FinishReason::Stop,
+        )))));
     Box::pin(stream::iter(events))
 }
 
@@ -42,7 +41,7 @@ pub fn from_text(_provider: &str, pieces: Vec<String>) -> ChatStream {
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// use yat_core::stream::{collect, from_text};
 /// let reply = collect(from_text("demo", vec!["a".into(), "b".into()])).await.unwrap();
-/// assert_eq!(reply.text, "ab");
+/// assert_eq!(reply.text(), "ab");
 /// assert!(reply.finish.is_some());
 /// # }
 /// ```
@@ -50,25 +49,11 @@ pub async fn collect<S>(mut s: S) -> Result<ChatResponse, YatError>
 where
     S: Stream<Item = Result<ChatEvent, YatError>> + Unpin,
 {
-    let mut out = ChatResponse::default();
+    let mut out = ResponseBuilder::default();
     while let Some(ev) = s.next().await {
-        match ev? {
-            ChatEvent::Delta { text } => out.text.push_str(&text),
-            ChatEvent::Usage(u) => out.usage = Some(merge_usage(out.usage, u)),
-            ChatEvent::Finish(f) => out.finish = Some(f),
-        }
+        out.push(ev?);
     }
-    Ok(out)
-}
-
-fn merge_usage(old: Option<Usage>, new: Usage) -> Usage {
-    match old {
-        None => new,
-        Some(o) => Usage {
-            input_tokens: new.input_tokens.max(o.input_tokens),
-            output_tokens: new.output_tokens.max(o.output_tokens),
-        },
-    }
+    Ok(out.finish())
 }
 
 /// Adapters on any chat event stream.
@@ -80,7 +65,7 @@ fn merge_usage(old: Option<Usage>, new: Usage) -> Usage {
 ///
 /// // The whole reply ...
 /// let reply = from_text("demo", vec!["Hel".into(), "lo".into()]).collect_response().await?;
-/// assert_eq!(reply.text, "Hello");
+/// assert_eq!(reply.text(), "Hello");
 ///
 /// // ... or only the text, piece by piece.
 /// let mut text = from_text("demo", vec!["Hel".into(), "lo".into()]).text();
@@ -149,15 +134,13 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::Usage;
 
     #[tokio::test]
     async fn text_drops_non_delta_events_and_keeps_errors() {
         let s = stream::iter(vec![
             Ok(ChatEvent::Delta { text: "a".into() }),
-            Ok(ChatEvent::Usage(Usage {
-                input_tokens: 1,
-                output_tokens: 2,
-            })),
+            Ok(ChatEvent::Usage(Usage::new(1, 2))),
             Err(YatError::Cancelled {
                 provider: "p".into(),
             }),
@@ -171,18 +154,12 @@ mod tests {
     #[tokio::test]
     async fn collect_keeps_usage_and_finish_and_reports_missing_finish() {
         let s = stream::iter(vec![
-            Ok(ChatEvent::Usage(Usage {
-                input_tokens: 5,
-                output_tokens: 0,
-            })),
+            Ok(ChatEvent::Usage(Usage::new(5, 0))),
             Ok(ChatEvent::Delta { text: "x".into() }),
-            Ok(ChatEvent::Usage(Usage {
-                input_tokens: 5,
-                output_tokens: 3,
-            })),
+            Ok(ChatEvent::Usage(Usage::new(5, 3))),
         ]);
         let r = collect(s).await.unwrap();
-        assert_eq!(r.text, "x");
+        assert_eq!(r.text(), "x");
         assert_eq!(r.usage.unwrap().output_tokens, 3);
         assert!(r.finish.is_none());
     }

@@ -14,7 +14,7 @@
 //! #     if r.model != "m" { return Err(YatError::ModelNotFound(Failure::new("p", "no such model"))) }
 //! #     let n = r.max_tokens.unwrap_or(3).min(3) as usize;
 //! #     let mut ev: Vec<Result<ChatEvent, YatError>> = ["a", "b", "c"][..n].iter().map(|t| Ok(ChatEvent::Delta { text: t.to_string() })).collect();
-//! #     ev.push(Ok(ChatEvent::Usage(Usage { input_tokens: 1, output_tokens: n as u64 })));
+//! #     ev.push(Ok(ChatEvent::Usage(Usage::new(1, n as u64))));
 //! #     ev.push(Ok(ChatEvent::Finish(Finish::new(if n < 3 { FinishReason::Length } else { FinishReason::Stop }, "x"))));
 //! #     Ok(Box::pin(futures::stream::iter(ev)))
 //! #   }
@@ -489,7 +489,7 @@ pub async fn run(provider: &dyn LlmProvider, options: &Options) -> Report {
     match collected {
         Err(_) => r.record("collect_matches_stream", Outcome::Failed("hangs".into())),
         Ok(Err(e)) => r.record("collect_matches_stream", Outcome::Failed(e.to_string())),
-        Ok(Ok((text, resp))) if text == resp.text && resp.finish.is_some() => {
+        Ok(Ok((text, resp))) if text == resp.text() && resp.finish.is_some() => {
             r.record("collect_matches_stream", Outcome::Passed)
         }
         Ok(Ok((text, resp))) => r.record(

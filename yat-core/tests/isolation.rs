@@ -123,7 +123,7 @@ impl LlmProvider for Flaky {
         let prompt = req
             .messages
             .last()
-            .map(|m| m.content.clone())
+            .map(|m| m.text().into_owned())
             .unwrap_or_default();
         match self.fault {
             Fault::PanicStream => panic!("boom creating a stream for {prompt:?}"),
@@ -186,7 +186,7 @@ async fn host_works(m: &ProviderManager) {
         .collect_response()
         .await
         .unwrap();
-    assert_eq!(r.text, "still here!");
+    assert_eq!(r.text(), "still here!");
     assert_eq!(m.list_models("i-good").await.unwrap().len(), 1);
     assert_eq!(m.info("i-good").unwrap().status, ProviderStatus::Ready);
 }
@@ -257,7 +257,7 @@ async fn a_stream_that_panics_when_dropped_mid_way_does_not_reach_the_caller() {
             .collect_response()
             .await
             .unwrap();
-        assert_eq!(r.text, "xxx");
+        assert_eq!(r.text(), "xxx");
         // Cancelled after one delta: the drop panics inside the provider.
         let mut s = m.stream_chat("i-panic-drop", &req("x")).await.unwrap();
         assert!(matches!(s.next().await, Some(Ok(ChatEvent::Delta { .. }))));
@@ -291,7 +291,7 @@ async fn streams_already_running_survive_a_sibling_stream_panic() {
         // The provider is failed for new chats, but the chat that was
         // running on the same instance finishes whole.
         let r = running.collect_response().await.unwrap();
-        assert_eq!(r.text, "steady!");
+        assert_eq!(r.text(), "steady!");
         assert!(r.finish.is_some());
         let e = m
             .stream_chat("i-panic-request", &req("x"))
@@ -333,7 +333,7 @@ async fn panics_in_spawned_tasks_become_error_events_not_aborts() {
         for t in tasks {
             let (i, prompt, r) = t.await.expect("no task died of a provider panic");
             if i % 2 == 0 {
-                assert_eq!(r.unwrap().text, format!("{prompt}!"));
+                assert_eq!(r.unwrap().text(), format!("{prompt}!"));
                 good += 1;
             } else {
                 // Panicked mid-stream, or refused once the provider was
@@ -385,7 +385,7 @@ async fn a_panic_in_initialize_during_reload_spares_running_streams() {
         }
         for (i, s) in running.into_iter().enumerate() {
             let r = s.collect_response().await.unwrap();
-            assert_eq!(r.text, format!("r{i}!"));
+            assert_eq!(r.text(), format!("r{i}!"));
         }
         host_works(&m).await;
     })

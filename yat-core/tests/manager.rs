@@ -158,7 +158,7 @@ async fn failures_in_construction_and_init_stay_inside_their_provider() {
         .collect_response()
         .await
         .unwrap();
-    assert_eq!(r.text, "hi!");
+    assert_eq!(r.text(), "hi!");
 }
 
 #[tokio::test]
@@ -263,7 +263,7 @@ async fn reload_swaps_while_a_running_stream_finishes_on_its_instance() {
     write("new");
     assert_eq!(m.reload("t-good").await.unwrap(), ProviderStatus::Ready);
     let old = running.collect_response().await.unwrap();
-    assert_eq!(old.text, "old!", "the running stream keeps its instance");
+    assert_eq!(old.text(), "old!", "the running stream keeps its instance");
     let fresh = m
         .stream_chat("t-good", &req())
         .await
@@ -271,7 +271,7 @@ async fn reload_swaps_while_a_running_stream_finishes_on_its_instance() {
         .collect_response()
         .await
         .unwrap();
-    assert_eq!(fresh.text, "new!");
+    assert_eq!(fresh.text(), "new!");
 }
 
 #[tokio::test]

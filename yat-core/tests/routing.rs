@@ -114,7 +114,7 @@ async fn failure_before_output_falls_through_to_the_next_candidate_in_order() {
         .collect();
     assert_eq!(skipped, vec!["down/m", "late/m"]);
     assert_eq!(
-        routed.stream.collect_response().await.unwrap().text,
+        routed.stream.collect_response().await.unwrap().text(),
         "hello"
     );
 }
@@ -203,7 +203,7 @@ async fn editing_dotenv_reloads_only_the_provider_it_touches() {
         .collect_response()
         .await
         .unwrap();
-    assert_eq!(reply.text, "bonjour");
+    assert_eq!(reply.text(), "bonjour");
 
     // Disabling a provider in the config file reloads it, and only it.
     std::fs::write(

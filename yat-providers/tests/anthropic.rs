@@ -52,10 +52,7 @@ fn expected_events() -> Vec<ChatEvent> {
     vec![
         delta("Hello"),
         delta("!"),
-        ChatEvent::Usage(Usage {
-            input_tokens: 25,
-            output_tokens: 15,
-        }),
+        ChatEvent::Usage(Usage::new(25, 15)),
         ChatEvent::Finish(Finish::new(FinishReason::Stop, "end_turn")),
     ]
 }
@@ -171,10 +168,7 @@ async fn any_split_of_the_stream_gives_the_same_events() {
         .iter()
         .map(|p| delta(p))
         .chain([
-            ChatEvent::Usage(Usage {
-                input_tokens: 9,
-                output_tokens: pieces.len() as u64,
-            }),
+            ChatEvent::Usage(Usage::new(9, pieces.len() as u64)),
             ChatEvent::Finish(Finish::new(FinishReason::Stop, "end_turn")),
         ])
         .collect();

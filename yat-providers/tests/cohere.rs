@@ -46,10 +46,7 @@ fn expected_events() -> Vec<ChatEvent> {
         ChatEvent::Delta {
             text: " stand für ✓".into(),
         },
-        ChatEvent::Usage(Usage {
-            input_tokens: 71,
-            output_tokens: 26,
-        }),
+        ChatEvent::Usage(Usage::new(71, 26)),
         ChatEvent::Finish(Finish::new(FinishReason::Stop, "COMPLETE")),
     ]
 }

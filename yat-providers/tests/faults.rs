@@ -167,10 +167,7 @@ fn expected_events() -> Vec<ChatEvent> {
         ChatEvent::Delta {
             text: " world".into(),
         },
-        ChatEvent::Usage(Usage {
-            input_tokens: 9,
-            output_tokens: 2,
-        }),
+        ChatEvent::Usage(Usage::new(9, 2)),
         ChatEvent::Finish(Finish::new(FinishReason::Stop, "stop")),
     ]
 }
@@ -977,10 +974,7 @@ mod anthropic {
                 text: "Hello".into(),
             },
             ChatEvent::Delta { text: "!".into() },
-            ChatEvent::Usage(Usage {
-                input_tokens: 9,
-                output_tokens: 2,
-            }),
+            ChatEvent::Usage(Usage::new(9, 2)),
             ChatEvent::Finish(Finish::new(FinishReason::Stop, "end_turn")),
         ]
     }

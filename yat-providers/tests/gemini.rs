@@ -44,10 +44,7 @@ fn expected_events() -> Vec<ChatEvent> {
         ChatEvent::Delta {
             text: " wörld ✓ How can I help?".into(),
         },
-        ChatEvent::Usage(Usage {
-            input_tokens: 6,
-            output_tokens: 8,
-        }),
+        ChatEvent::Usage(Usage::new(6, 8)),
         ChatEvent::Finish(Finish::new(FinishReason::Stop, "STOP")),
     ]
 }
@@ -476,7 +473,7 @@ async fn a_reply_stopped_for_safety_keeps_its_text_and_says_why() {
         .collect_response()
         .await
         .unwrap();
-    assert_eq!(reply.text, "Once upon");
+    assert_eq!(reply.text(), "Once upon");
     assert_eq!(
         reply.finish,
         Some(Finish::new(FinishReason::ContentFilter, "SAFETY"))

@@ -166,7 +166,7 @@ async fn round(p: &Arc<OpenAiCompatible>) -> Duration {
         .collect();
     for t in tasks {
         let (n, r) = t.await.expect("task").expect("stream");
-        assert_eq!(r.text, expected_text(n), "stream {n} got another's text");
+        assert_eq!(r.text(), expected_text(n), "stream {n} got another's text");
         assert_eq!(r.usage.map(|u| u.output_tokens), Some(DELTAS as u64));
         assert!(r.finish.is_some(), "stream {n} has no finish");
     }
@@ -332,7 +332,7 @@ fn reloading_the_provider_under_load_loses_no_stream() {
             let mut finished = 0;
             for t in running.into_iter().chain(later) {
                 let (n, r) = t.await.expect("task").expect("stream");
-                assert_eq!(r.text, expected_text(n), "stream {n}");
+                assert_eq!(r.text(), expected_text(n), "stream {n}");
                 assert!(r.finish.is_some(), "stream {n} was cut");
                 finished += 1;
             }

@@ -36,10 +36,7 @@ fn expected_events() -> Vec<ChatEvent> {
         ChatEvent::Delta {
             text: " wörld ✓".into(),
         },
-        ChatEvent::Usage(Usage {
-            input_tokens: 9,
-            output_tokens: 3,
-        }),
+        ChatEvent::Usage(Usage::new(9, 3)),
         ChatEvent::Finish(Finish::new(FinishReason::Stop, "stop")),
     ]
 }

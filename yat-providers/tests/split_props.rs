@@ -81,10 +81,7 @@ fn expected(pieces: &[String], raw_finish: &str) -> Vec<ChatEvent> {
         .filter(|p| !p.is_empty())
         .map(|p| ChatEvent::Delta { text: p.clone() })
         .collect();
-    events.push(ChatEvent::Usage(Usage {
-        input_tokens: 9,
-        output_tokens: pieces.len() as u64,
-    }));
+    events.push(ChatEvent::Usage(Usage::new(9, pieces.len() as u64)));
     events.push(ChatEvent::Finish(Finish::new(
         FinishReason::Stop,
         raw_finish,

@@ -22,7 +22,7 @@
 //!     target: &target,
 //!     prompt: "Hello",
 //!     reply: "Hello",
-//!     usage: Some(Usage { input_tokens: 3, output_tokens: 1 }),
+//!     usage: Some(Usage::new(3, 1)),
 //!     finish: Some("stop"),
 //! })?;
 //!
@@ -336,7 +336,7 @@ impl Store {
             tx.execute(
                 "INSERT INTO messages (conversation_id, role, content, provider, model)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![id, m.role.as_str(), m.content, provider, model],
+                params![id, m.role.as_str(), m.text(), provider, model],
             )
             .map_err(sqlite(&path))?;
         }
@@ -394,10 +394,7 @@ impl Store {
                     model: row.get(3)?,
                     usage: match (input, output) {
                         (None, None) => None,
-                        (i, o) => Some(Usage {
-                            input_tokens: to_u64(i.unwrap_or(0)),
-                            output_tokens: to_u64(o.unwrap_or(0)),
-                        }),
+                        (i, o) => Some(Usage::new(to_u64(i.unwrap_or(0)), to_u64(o.unwrap_or(0)))),
                     },
                     finish_reason: row.get(6)?,
                     created_at: row.get(7)?,

@@ -8,10 +8,7 @@ fn exchange<'a>(target: &'a ModelRef, prompt: &'a str, reply: &'a str) -> Exchan
         target,
         prompt,
         reply,
-        usage: Some(Usage {
-            input_tokens: 4,
-            output_tokens: 2,
-        }),
+        usage: Some(Usage::new(4, 2)),
         finish: Some("stop"),
     }
 }

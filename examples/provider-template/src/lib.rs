@@ -281,7 +281,7 @@ fn remote_reply(client: &Client, request: &ChatRequest) -> RemoteReply {
         .iter()
         .rev()
         .find(|m| m.role == Role::User)
-        .map(|m| m.content.as_str())
+        .map(|m| m.text())
         .unwrap_or_default();
 
     // A stop sequence ends the text before it ...
@@ -311,10 +311,7 @@ fn remote_reply(client: &Client, request: &ChatRequest) -> RemoteReply {
         .map(|m| m.content.split_whitespace().count() as u64)
         .sum();
     RemoteReply {
-        usage: Usage {
-            input_tokens,
-            output_tokens: words.len() as u64,
-        },
+        usage: Usage::new(input_tokens, words.len() as u64),
         words,
         finish,
     }

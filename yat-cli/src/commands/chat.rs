@@ -30,14 +30,12 @@ impl Params {
     /// A request for `messages` with these parameters (the model is set per
     /// candidate by the router).
     pub fn request(&self, messages: Vec<Message>) -> ChatRequest {
-        ChatRequest {
-            model: String::new(),
-            messages,
-            temperature: self.temperature,
-            max_tokens: self.max_tokens,
-            top_p: self.top_p,
-            stop: self.stop.clone(),
-        }
+        let mut req = ChatRequest::new(String::new(), messages);
+        req.temperature = self.temperature;
+        req.max_tokens = self.max_tokens;
+        req.top_p = self.top_p;
+        req.stop.clone_from(&self.stop);
+        req
     }
 }
 
@@ -148,11 +146,11 @@ pub fn set_system(messages: &mut Vec<Message>, system: Option<&str>) {
 }
 
 /// The system prompt at the head of `messages`, if any.
-pub fn system_of(messages: &[Message]) -> Option<&str> {
+pub fn system_of(messages: &[Message]) -> Option<std::borrow::Cow<'_, str>> {
     messages
         .iter()
         .find(|m| m.role == Role::System)
-        .map(|m| m.content.as_str())
+        .map(|m| m.text())
 }
 
 async fn one_shot(ctx: &Ctx, mut setup: ChatSetup, prompt: String, json: bool) -> CmdResult {
@@ -171,7 +169,7 @@ async fn one_shot(ctx: &Ctx, mut setup: ChatSetup, prompt: String, json: bool) -
         End::Complete => {
             setup.recorder.record(&Record {
                 target: &outcome.target,
-                system: system_of(&setup.messages),
+                system: system_of(&setup.messages).as_deref(),
                 prompt: &prompt,
                 reply: &outcome.text,
                 usage: outcome.usage,

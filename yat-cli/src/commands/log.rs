@@ -131,6 +131,7 @@ mod imp {
                     (Some(p), Some(model)) => format!("assistant ({p}/{model})"),
                     _ => "assistant".to_owned(),
                 },
+                other => other.as_str().to_owned(),
             };
             writeln!(out)?;
             writeln!(out, "{}", paint.bold(&format!("## {who}")))?;

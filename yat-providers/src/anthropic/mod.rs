@@ -131,13 +131,12 @@ fn model_page(page: wire::ModelList) -> Page<ModelInfo> {
         .data
         .into_iter()
         .filter(|m| m.is_usable())
-        .map(|m| ModelInfo {
-            display_name: m.display_name.unwrap_or_else(|| m.id.clone()),
-            context_length: to_u32(m.max_input_tokens),
-            max_output_tokens: to_u32(m.max_tokens),
-            provider: ID.to_owned(),
-            supports_streaming: true,
-            id: m.id,
+        .map(|m| {
+            let mut info = ModelInfo::new(ID, m.id.clone())
+                .display_name(m.display_name.unwrap_or_else(|| m.id.clone()));
+            info.context_length = to_u32(m.max_input_tokens);
+            info.max_output_tokens = to_u32(m.max_tokens);
+            info
         })
         .collect();
     let next = if page.has_more { page.last_id } else { None };

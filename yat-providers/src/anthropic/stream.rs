@@ -96,15 +96,12 @@ impl AnthropicDecoder {
         self.done = true;
         if self.usage.is_known() {
             let (input_tokens, output_tokens) = self.usage.counts();
-            out.push_back(ChatEvent::Usage(Usage {
-                input_tokens,
-                output_tokens,
-            }));
+            out.push_back(ChatEvent::Usage(Usage::new(input_tokens, output_tokens)));
         }
-        let finish = self.finish.take().unwrap_or(Finish {
-            reason: FinishReason::Stop,
-            raw: None,
-        });
+        let finish = self
+            .finish
+            .take()
+            .unwrap_or(Finish::reason(FinishReason::Stop));
         out.push_back(ChatEvent::Finish(finish));
     }
 
@@ -308,10 +305,7 @@ mod tests {
     }
 
     fn usage(input_tokens: u64, output_tokens: u64) -> ChatEvent {
-        ChatEvent::Usage(Usage {
-            input_tokens,
-            output_tokens,
-        })
+        ChatEvent::Usage(Usage::new(input_tokens, output_tokens))
     }
 
     fn expected() -> Vec<ChatEvent> {
@@ -492,10 +486,7 @@ mod tests {
         assert_eq!(dec.decode(&stop, &mut out).unwrap(), Step::Done);
         assert_eq!(
             Vec::from(std::mem::take(&mut out)),
-            vec![ChatEvent::Finish(Finish {
-                reason: FinishReason::Stop,
-                raw: None
-            })]
+            vec![ChatEvent::Finish(Finish::reason(FinishReason::Stop))]
         );
         let late = ev(
             "content_block_delta",

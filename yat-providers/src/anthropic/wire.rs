@@ -77,15 +77,26 @@ impl<'a> MessagesBody<'a> {
                 Role::System => continue,
                 Role::User => "user",
                 Role::Assistant => "assistant",
+                _ => continue,
             };
-            if m.content.is_empty() {
+            if m.text().is_empty() {
                 continue;
             }
             match messages.last_mut() {
-                Some(last) if last.role == role => last.content.push(&m.content),
+                Some(last) if last.role == role => last.content.push(
+                    m.content
+                        .first()
+                        .and_then(yat_core::Part::as_text)
+                        .unwrap_or(""),
+                ),
                 _ => messages.push(Turn {
                     role,
-                    content: Content::Text(&m.content),
+                    content: Content::Text(
+                        m.content
+                            .first()
+                            .and_then(yat_core::Part::as_text)
+                            .unwrap_or(""),
+                    ),
                 }),
             }
         }

@@ -139,17 +139,11 @@ impl CohereDecoder {
         }
         if let Some(u) = delta.usage {
             let (input_tokens, output_tokens) = u.counts();
-            out.push_back(ChatEvent::Usage(Usage {
-                input_tokens,
-                output_tokens,
-            }));
+            out.push_back(ChatEvent::Usage(Usage::new(input_tokens, output_tokens)));
         }
         out.push_back(ChatEvent::Finish(match raw {
             Some(r) => Finish::new(finish_reason(&r), r.into_string()),
-            None => Finish {
-                reason: FinishReason::Stop,
-                raw: None,
-            },
+            None => Finish::reason(FinishReason::Stop),
         }));
         Ok(())
     }
@@ -294,10 +288,7 @@ mod tests {
             delta("LL"),
             delta("Ms"),
             delta(" stand"),
-            ChatEvent::Usage(Usage {
-                input_tokens: 71,
-                output_tokens: 26,
-            }),
+            ChatEvent::Usage(Usage::new(71, 26)),
             ChatEvent::Finish(Finish::new(FinishReason::Stop, "COMPLETE")),
         ]
     }
@@ -384,10 +375,7 @@ mod tests {
                 events,
                 vec![
                     delta("x"),
-                    ChatEvent::Usage(Usage {
-                        input_tokens: 3,
-                        output_tokens: 1
-                    }),
+                    ChatEvent::Usage(Usage::new(3, 1)),
                     ChatEvent::Finish(Finish::new(reason, raw)),
                 ],
                 "{raw}"
@@ -451,10 +439,7 @@ mod tests {
         vec![
             delta("Caf\u{e9} \"cr\u{e8}me\""),
             delta(" \u{2014} \u{1F370}\nbon app\u{e9}tit"),
-            ChatEvent::Usage(Usage {
-                input_tokens: 210,
-                output_tokens: 9,
-            }),
+            ChatEvent::Usage(Usage::new(210, 9)),
             ChatEvent::Finish(Finish::new(FinishReason::Length, "MAX_TOKENS")),
         ]
     }
@@ -544,10 +529,7 @@ mod tests {
             events,
             vec![
                 delta("hi"),
-                ChatEvent::Finish(Finish {
-                    reason: FinishReason::Stop,
-                    raw: None
-                })
+                ChatEvent::Finish(Finish::reason(FinishReason::Stop))
             ]
         );
     }

@@ -46,7 +46,11 @@ impl<'a> ChatBody<'a> {
                 .iter()
                 .map(|m| WireMessage {
                     role: m.role.as_str(),
-                    content: &m.content,
+                    content: m
+                        .content
+                        .first()
+                        .and_then(yat_core::Part::as_text)
+                        .unwrap_or(""),
                 })
                 .collect(),
             stream: true,

@@ -153,14 +153,11 @@ impl Gemini {
             .filter(|m| m.can_generate())
             .map(|m| {
                 let id = m.name.strip_prefix("models/").unwrap_or(&m.name).to_owned();
-                ModelInfo {
-                    display_name: m.display_name.unwrap_or_else(|| id.clone()),
-                    id,
-                    provider: self.id.to_owned(),
-                    context_length: m.input_token_limit,
-                    max_output_tokens: m.output_token_limit,
-                    supports_streaming: true,
-                }
+                let mut info =
+                    ModelInfo::new(self.id, id.clone()).display_name(m.display_name.unwrap_or(id));
+                info.context_length = m.input_token_limit;
+                info.max_output_tokens = m.output_token_limit;
+                info
             })
             .collect();
         Page {

@@ -156,16 +156,14 @@ impl StreamDecoder for GeminiDecoder {
             )));
         }
         if let Some(u) = chunk.usage_metadata {
-            self.usage = Some(Usage {
-                // Saturating: counts near `u64::MAX` from a broken server
-                // must not overflow (a panic in debug builds).
-                input_tokens: u
-                    .prompt_token_count
+            // Saturating: counts near `u64::MAX` from a broken server
+            // must not overflow (a panic in debug builds).
+            self.usage = Some(Usage::new(
+                u.prompt_token_count
                     .saturating_add(u.tool_use_prompt_token_count),
-                output_tokens: u
-                    .candidates_token_count
+                u.candidates_token_count
                     .saturating_add(u.thoughts_token_count),
-            });
+            ));
         }
         if let Some(candidate) = chunk.candidates.0 {
             if let Some(content) = candidate.content {
@@ -237,10 +235,7 @@ mod tests {
         vec![
             delta("Grüß dich! \"Hallo\" \u{1F44B}"),
             delta("\nWie kann ich helfen?"),
-            ChatEvent::Usage(Usage {
-                input_tokens: 9,
-                output_tokens: 44,
-            }),
+            ChatEvent::Usage(Usage::new(9, 44)),
             ChatEvent::Finish(Finish::new(FinishReason::Stop, "STOP")),
         ]
     }
@@ -307,10 +302,7 @@ mod tests {
         let expected = vec![
             delta("Hello"),
             delta("! How can I help today?"),
-            ChatEvent::Usage(Usage {
-                input_tokens: 6,
-                output_tokens: 8,
-            }),
+            ChatEvent::Usage(Usage::new(6, 8)),
             ChatEvent::Finish(Finish::new(FinishReason::Stop, "STOP")),
         ];
         for size in [usize::MAX, 1, 2, 3, 7, 64] {
@@ -337,13 +329,7 @@ mod tests {
         let t = "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"x\"}]},\"finishReason\":\"STOP\"}],\"usageMetadata\":{\"promptTokenCount\":18446744073709551615,\"toolUsePromptTokenCount\":2,\"candidatesTokenCount\":18446744073709551615,\"thoughtsTokenCount\":1}}\n\n";
         let (events, err) = run(t.as_bytes(), 7);
         assert!(err.is_none(), "{err:?}");
-        assert_eq!(
-            events[1],
-            ChatEvent::Usage(Usage {
-                input_tokens: u64::MAX,
-                output_tokens: u64::MAX,
-            })
-        );
+        assert_eq!(events[1], ChatEvent::Usage(Usage::new(u64::MAX, u64::MAX)));
     }
 
     #[test]
@@ -481,10 +467,7 @@ mod tests {
             events,
             vec![
                 delta("Hi"),
-                ChatEvent::Usage(Usage {
-                    input_tokens: 3,
-                    output_tokens: 2
-                }),
+                ChatEvent::Usage(Usage::new(3, 2)),
                 ChatEvent::Finish(Finish::new(FinishReason::Stop, "STOP")),
             ]
         );
@@ -541,10 +524,7 @@ mod tests {
             events,
             vec![
                 delta("Once"),
-                ChatEvent::Usage(Usage {
-                    input_tokens: 4,
-                    output_tokens: 1
-                }),
+                ChatEvent::Usage(Usage::new(4, 1)),
                 ChatEvent::Finish(Finish::new(FinishReason::ContentFilter, "SAFETY")),
             ]
         );
@@ -560,10 +540,7 @@ mod tests {
         assert_eq!(
             events,
             vec![
-                ChatEvent::Usage(Usage {
-                    input_tokens: 8,
-                    output_tokens: 1
-                }),
+                ChatEvent::Usage(Usage::new(8, 1)),
                 ChatEvent::Finish(Finish::new(FinishReason::Length, "MAX_TOKENS")),
             ]
         );
@@ -574,13 +551,7 @@ mod tests {
         let t = "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"a\"}]}}],\"usageMetadata\":{\"promptTokenCount\":5,\"totalTokenCount\":5}}\n\ndata: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"b\"}]},\"finishReason\":\"STOP\"}],\"usageMetadata\":{\"promptTokenCount\":5,\"toolUsePromptTokenCount\":3,\"cachedContentTokenCount\":4,\"candidatesTokenCount\":2,\"totalTokenCount\":10}}\n\n";
         let (events, err) = run(t.as_bytes(), 9);
         assert!(err.is_none());
-        assert_eq!(
-            events[2],
-            ChatEvent::Usage(Usage {
-                input_tokens: 8,
-                output_tokens: 2
-            })
-        );
+        assert_eq!(events[2], ChatEvent::Usage(Usage::new(8, 2)));
     }
 
     #[test]

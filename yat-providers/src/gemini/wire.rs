@@ -112,11 +112,18 @@ impl<'a> GenerateBody<'a> {
                 Role::System => continue,
                 Role::User => "user",
                 Role::Assistant => "model",
+                _ => continue,
             };
-            if m.content.is_empty() {
+            if m.text().is_empty() {
                 continue;
             }
-            let part = TextPart { text: &m.content };
+            let part = TextPart {
+                text: m
+                    .content
+                    .first()
+                    .and_then(yat_core::Part::as_text)
+                    .unwrap_or(""),
+            };
             match contents.last_mut() {
                 Some(last) if last.role == role => last.parts.push(part),
                 _ => contents.push(Turn {

@@ -202,7 +202,11 @@ impl LlmProvider for MockProvider {
             _ => None,
         };
         let text: &str = match req.model.as_str() {
-            "mock-echo" => &last_user.content,
+            "mock-echo" => last_user
+                .content
+                .first()
+                .and_then(yat_core::Part::as_text)
+                .unwrap_or(""),
             "mock-long" => CANNED_REPLY,
             "mock-slow" => {
                 delay = delay.or(Some(Duration::from_millis(20)));
@@ -232,7 +236,7 @@ impl LlmProvider for MockProvider {
         let input_tokens = req
             .messages
             .iter()
-            .map(|m| m.content.split_whitespace().count() as u64)
+            .map(|m| m.text().split_whitespace().count() as u64)
             .sum();
         let plan = plan_reply(text, self.chunk_size, req);
         Ok(stream_plan(plan, input_tokens, delay, fail_after))
@@ -308,10 +312,10 @@ fn stream_plan(
     }
     let failed = events.last().is_some_and(|e| e.is_err());
     if !failed {
-        events.push(Ok(ChatEvent::Usage(Usage {
+        events.push(Ok(ChatEvent::Usage(Usage::new(
             input_tokens,
             output_tokens,
-        })));
+        ))));
         events.push(Ok(ChatEvent::Finish(plan.finish)));
     }
     let items = stream::iter(events);
@@ -365,17 +369,11 @@ mod tests {
         assert_eq!(deltas, vec!["hél", "lo ", "wör", "ld"]);
         assert_eq!(
             events[events.len() - 2].as_ref().unwrap(),
-            &ChatEvent::Usage(Usage {
-                input_tokens: 3,
-                output_tokens: 4
-            })
+            &ChatEvent::Usage(Usage::new(3, 4))
         );
         assert!(matches!(
             events.last().unwrap(),
-            Ok(ChatEvent::Finish(Finish {
-                reason: FinishReason::Stop,
-                ..
-            }))
+            Ok(ChatEvent::Finish(f)) if f.reason == FinishReason::Stop
         ));
     }
 
@@ -389,7 +387,7 @@ mod tests {
             .collect_response()
             .await
             .unwrap();
-        assert_eq!(r.text, &CANNED_REPLY[..16]);
+        assert_eq!(r.text(), &CANNED_REPLY[..16]);
         assert_eq!(r.finish.unwrap().reason, FinishReason::Length);
         let r = p
             .stream_chat(&req("mock-echo", "one. two").stop(". "))
@@ -398,7 +396,7 @@ mod tests {
             .collect_response()
             .await
             .unwrap();
-        assert_eq!(r.text, "one");
+        assert_eq!(r.text(), "one");
         assert_eq!(r.finish.unwrap().reason, FinishReason::StopSequence);
     }
 

@@ -49,10 +49,10 @@ impl ChunkDecoder {
         if let Some(u) = self.usage.take() {
             out.push_back(ChatEvent::Usage(u));
         }
-        let finish = self.finish.take().unwrap_or(Finish {
-            reason: FinishReason::Stop,
-            raw: None,
-        });
+        let finish = self
+            .finish
+            .take()
+            .unwrap_or(Finish::reason(FinishReason::Stop));
         out.push_back(ChatEvent::Finish(finish));
     }
 }
@@ -94,10 +94,7 @@ impl StreamDecoder for ChunkDecoder {
             ));
         }
         if let Some(u) = chunk.usage {
-            self.usage = Some(Usage {
-                input_tokens: u.prompt_tokens,
-                output_tokens: u.completion_tokens,
-            });
+            self.usage = Some(Usage::new(u.prompt_tokens, u.completion_tokens));
         }
         if let Some(choice) = chunk.choices.0 {
             if let Some(delta) = choice.delta {

@@ -76,7 +76,11 @@ impl<'a> ChatBody<'a> {
 fn wire_message(m: &Message) -> WireMessage<'_> {
     WireMessage {
         role: m.role.as_str(),
-        content: &m.content,
+        content: m
+            .content
+            .first()
+            .and_then(yat_core::Part::as_text)
+            .unwrap_or(""),
     }
 }
 

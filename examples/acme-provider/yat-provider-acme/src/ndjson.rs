@@ -83,10 +83,7 @@ fn decode_line(line: &[u8], done: &mut bool, out: &mut VecDeque<Result<ChatEvent
         }
         Ok(StreamLine::Done { reason, tokens }) => {
             if let Some(t) = tokens {
-                out.push_back(Ok(ChatEvent::Usage(Usage {
-                    input_tokens: t.input,
-                    output_tokens: t.output,
-                })));
+                out.push_back(Ok(ChatEvent::Usage(Usage::new(t.input, t.output))));
             }
             out.push_back(Ok(ChatEvent::Finish(finish(&reason))));
             *done = true;

@@ -1,0 +1,545 @@
+//! Messages and their parts: text, images, documents, tool calls, tool
+//! results and reasoning.
+
+use std::borrow::Cow;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use smallvec::SmallVec;
+
+use super::media::Media;
+
+/// Who wrote a message.
+///
+/// ```
+/// use yat_core::{Message, Role};
+/// assert_eq!(Message::system("be brief").role, Role::System);
+/// assert_eq!(Role::Assistant.as_str(), "assistant");
+/// assert_eq!(serde_json::to_string(&Role::Tool).unwrap(), "\"tool\"");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum Role {
+    /// Instructions that frame the conversation. Providers whose API takes the
+    /// system prompt out of band (Anthropic, Gemini) lift these out of the list.
+    System,
+    /// The person (or program) asking.
+    User,
+    /// The model's earlier replies.
+    Assistant,
+    /// Results of tool calls, answering an assistant message's calls. APIs
+    /// without a tool role (Anthropic, Gemini) send them as user turns.
+    Tool,
+}
+
+impl Role {
+    /// The lowercase wire name most APIs use (`system`, `user`, `assistant`, `tool`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Role::System => "system",
+            Role::User => "user",
+            Role::Assistant => "assistant",
+            Role::Tool => "tool",
+        }
+    }
+}
+
+/// A tool call the model made: which tool, with which arguments.
+///
+/// ```
+/// use yat_core::ToolCall;
+/// let call = ToolCall::new("call_1", "get_weather", serde_json::json!({"city": "Paris"}));
+/// assert_eq!(call.arguments["city"], "Paris");
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ToolCall {
+    /// The provider's id for the call; a result names it. Providers that send
+    /// none (some Gemini replies) get one made up by the decoder.
+    pub id: String,
+    /// The tool's name.
+    pub name: String,
+    /// The arguments, parsed (an object for every well-behaved model).
+    pub arguments: serde_json::Value,
+    /// Opaque data the provider attached to the call and wants back verbatim
+    /// on the next turn (Gemini's `thoughtSignature`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+}
+
+impl ToolCall {
+    /// A call with parsed arguments.
+    pub fn new(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        arguments: serde_json::Value,
+    ) -> Self {
+        ToolCall {
+            id: id.into(),
+            name: name.into(),
+            arguments,
+            signature: None,
+        }
+    }
+    /// Attaches the provider's opaque signature.
+    pub fn with_signature(mut self, signature: impl Into<String>) -> Self {
+        self.signature = Some(signature.into());
+        self
+    }
+    /// The arguments as JSON text (what OpenAI-style APIs send back).
+    pub fn arguments_text(&self) -> String {
+        self.arguments.to_string()
+    }
+}
+
+/// What a tool returned.
+///
+/// ```
+/// use yat_core::ToolOutput;
+/// assert_eq!(ToolOutput::from("12°C").to_text(), "12°C");
+/// assert_eq!(ToolOutput::Json(serde_json::json!({"t": 12})).to_text(), r#"{"t":12}"#);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ToolOutput {
+    /// Plain text.
+    Text(String),
+    /// A JSON value.
+    Json(serde_json::Value),
+}
+
+impl ToolOutput {
+    /// The output as text: text as is, JSON serialized.
+    pub fn to_text(&self) -> String {
+        match self {
+            ToolOutput::Text(t) => t.clone(),
+            ToolOutput::Json(v) => v.to_string(),
+        }
+    }
+    /// The output as a JSON value: JSON as is, text as a JSON string.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            ToolOutput::Text(t) => serde_json::Value::String(t.clone()),
+            ToolOutput::Json(v) => v.clone(),
+        }
+    }
+}
+
+impl From<&str> for ToolOutput {
+    fn from(s: &str) -> Self {
+        ToolOutput::Text(s.to_owned())
+    }
+}
+
+impl From<String> for ToolOutput {
+    fn from(s: String) -> Self {
+        ToolOutput::Text(s)
+    }
+}
+
+impl From<serde_json::Value> for ToolOutput {
+    fn from(v: serde_json::Value) -> Self {
+        ToolOutput::Json(v)
+    }
+}
+
+/// The answer to one [`ToolCall`].
+///
+/// ```
+/// use yat_core::{ToolCall, ToolResult};
+/// let call = ToolCall::new("call_1", "get_weather", serde_json::json!({}));
+/// let ok = ToolResult::new(&call, "12°C");
+/// let failed = ToolResult::error(&call, "the weather service is down");
+/// assert_eq!((ok.call_id.as_str(), ok.is_error), ("call_1", false));
+/// assert!(failed.is_error);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ToolResult {
+    /// The [`ToolCall::id`] this answers.
+    pub call_id: String,
+    /// The tool's name (Gemini matches results by name).
+    pub name: String,
+    /// What the tool returned.
+    pub content: ToolOutput,
+    /// Whether the tool failed; the content then says why.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub is_error: bool,
+}
+
+impl ToolResult {
+    /// A successful result for `call`.
+    pub fn new(call: &ToolCall, content: impl Into<ToolOutput>) -> Self {
+        Self::from_parts(&call.id, &call.name, content.into(), false)
+    }
+    /// A failed result for `call`: the model sees `message` and may try again.
+    pub fn error(call: &ToolCall, message: impl Into<String>) -> Self {
+        Self::from_parts(&call.id, &call.name, ToolOutput::Text(message.into()), true)
+    }
+    /// A result from its fields.
+    pub fn from_parts(call_id: &str, name: &str, content: ToolOutput, is_error: bool) -> Self {
+        ToolResult {
+            call_id: call_id.to_owned(),
+            name: name.to_owned(),
+            content,
+            is_error,
+        }
+    }
+}
+
+/// The model's reasoning ("thinking") before or between its answers.
+///
+/// Providers that sign their reasoning (Anthropic, Gemini) require it back
+/// unchanged on the next turn of a tool loop, so the signature and any
+/// redacted payload are kept verbatim.
+///
+/// ```
+/// use yat_core::Reasoning;
+/// let r = Reasoning::new("Let me think.").with_signature("sig==");
+/// assert_eq!(r.signature.as_deref(), Some("sig=="));
+/// assert!(Reasoning::redacted("opaque").is_redacted());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Reasoning {
+    /// The readable reasoning (empty when redacted or not shown).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub text: String,
+    /// The provider's signature over it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+    /// An encrypted block the provider would not show (Anthropic's
+    /// `redacted_thinking`), to be sent back as is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redacted: Option<String>,
+}
+
+impl Reasoning {
+    /// Readable reasoning.
+    pub fn new(text: impl Into<String>) -> Self {
+        Reasoning {
+            text: text.into(),
+            ..Default::default()
+        }
+    }
+    /// A redacted block.
+    pub fn redacted(data: impl Into<String>) -> Self {
+        Reasoning {
+            redacted: Some(data.into()),
+            ..Default::default()
+        }
+    }
+    /// Sets the signature.
+    pub fn with_signature(mut self, signature: impl Into<String>) -> Self {
+        self.signature = Some(signature.into());
+        self
+    }
+    /// Whether this is a redacted block.
+    pub fn is_redacted(&self) -> bool {
+        self.redacted.is_some()
+    }
+}
+
+/// One piece of a message.
+///
+/// ```
+/// use yat_core::{Media, Part};
+/// let parts = [Part::text("What is in this picture?"), Part::Image(Media::url("https://example.com/cat.png"))];
+/// assert_eq!(parts[0].as_text(), Some("What is in this picture?"));
+/// assert_eq!(
+///     serde_json::to_string(&parts[1]).unwrap(),
+///     r#"{"type":"image","url":"https://example.com/cat.png"}"#
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Part {
+    /// Text.
+    Text(String),
+    /// An image.
+    Image(Media),
+    /// A document (PDF and the like).
+    Document(Media),
+    /// A call the assistant made.
+    ToolCall(ToolCall),
+    /// A tool's answer.
+    ToolResult(ToolResult),
+    /// The assistant's reasoning.
+    Reasoning(Reasoning),
+}
+
+impl Part {
+    /// A text part.
+    pub fn text(text: impl Into<String>) -> Self {
+        Part::Text(text.into())
+    }
+    /// The text, if this is a text part.
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Part::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+    /// The snake_case name of the kind of part (`text`, `image`, `tool_call`, ...).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Part::Text(_) => "text",
+            Part::Image(_) => "image",
+            Part::Document(_) => "document",
+            Part::ToolCall(_) => "tool_call",
+            Part::ToolResult(_) => "tool_result",
+            Part::Reasoning(_) => "reasoning",
+        }
+    }
+}
+
+/// The serialized form of [`Part`]: internally tagged by `type`.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum PartRepr {
+    Text { text: String },
+    Image(Media),
+    Document(Media),
+    ToolCall(ToolCall),
+    ToolResult(ToolResult),
+    Reasoning(Reasoning),
+}
+
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum PartRef<'a> {
+    Text { text: &'a str },
+    Image(&'a Media),
+    Document(&'a Media),
+    ToolCall(&'a ToolCall),
+    ToolResult(&'a ToolResult),
+    Reasoning(&'a Reasoning),
+}
+
+impl Serialize for Part {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Part::Text(text) => PartRef::Text { text },
+            Part::Image(m) => PartRef::Image(m),
+            Part::Document(m) => PartRef::Document(m),
+            Part::ToolCall(c) => PartRef::ToolCall(c),
+            Part::ToolResult(r) => PartRef::ToolResult(r),
+            Part::Reasoning(r) => PartRef::Reasoning(r),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Part {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(match PartRepr::deserialize(d)? {
+            PartRepr::Text { text } => Part::Text(text),
+            PartRepr::Image(m) => Part::Image(m),
+            PartRepr::Document(m) => Part::Document(m),
+            PartRepr::ToolCall(c) => Part::ToolCall(c),
+            PartRepr::ToolResult(r) => Part::ToolResult(r),
+            PartRepr::Reasoning(r) => Part::Reasoning(r),
+        })
+    }
+}
+
+/// The parts of a message, in order.
+///
+/// One part is held inline, so a text-only message costs what a `String`
+/// costs: one allocation, its text. It serializes as a plain JSON string
+/// when it is one text part (the 0.1 format, which it also reads), and as
+/// an array of parts otherwise.
+///
+/// ```
+/// use yat_core::{Content, Part};
+/// let c = Content::from("hi");
+/// assert_eq!(serde_json::to_string(&c).unwrap(), r#""hi""#);
+/// let mut c = c;
+/// c.push(Part::text(" there"));
+/// assert_eq!(c.text(), "hi there");
+/// assert_eq!(serde_json::to_string(&c).unwrap(), r#"[{"type":"text","text":"hi"},{"type":"text","text":" there"}]"#);
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Content(SmallVec<[Part; 1]>);
+
+impl Content {
+    /// No parts.
+    pub fn new() -> Self {
+        Content(SmallVec::new())
+    }
+    /// Appends a part.
+    pub fn push(&mut self, part: Part) {
+        self.0.push(part);
+    }
+    /// The text parts joined (no separator): the message's text, borrowed
+    /// when there is one text part.
+    pub fn text(&self) -> Cow<'_, str> {
+        match self.0.as_slice() {
+            [Part::Text(t)] => Cow::Borrowed(t),
+            parts => Cow::Owned(parts.iter().filter_map(Part::as_text).collect()),
+        }
+    }
+    /// Whether every part is text (or there is none).
+    pub fn is_text_only(&self) -> bool {
+        self.0.iter().all(|p| matches!(p, Part::Text(_)))
+    }
+    /// The tool calls among the parts.
+    pub fn tool_calls(&self) -> impl Iterator<Item = &ToolCall> {
+        self.0.iter().filter_map(|p| match p {
+            Part::ToolCall(c) => Some(c),
+            _ => None,
+        })
+    }
+    /// The tool results among the parts.
+    pub fn tool_results(&self) -> impl Iterator<Item = &ToolResult> {
+        self.0.iter().filter_map(|p| match p {
+            Part::ToolResult(r) => Some(r),
+            _ => None,
+        })
+    }
+}
+
+impl std::ops::Deref for Content {
+    type Target = [Part];
+    fn deref(&self) -> &[Part] {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Content {
+    fn deref_mut(&mut self) -> &mut [Part] {
+        &mut self.0
+    }
+}
+
+impl From<String> for Content {
+    fn from(s: String) -> Self {
+        Content(smallvec::smallvec![Part::Text(s)])
+    }
+}
+
+impl From<&str> for Content {
+    fn from(s: &str) -> Self {
+        Content::from(s.to_owned())
+    }
+}
+
+impl From<Vec<Part>> for Content {
+    fn from(v: Vec<Part>) -> Self {
+        Content(SmallVec::from_vec(v))
+    }
+}
+
+impl From<Part> for Content {
+    fn from(p: Part) -> Self {
+        Content(smallvec::smallvec![p])
+    }
+}
+
+impl FromIterator<Part> for Content {
+    fn from_iter<I: IntoIterator<Item = Part>>(iter: I) -> Self {
+        Content(iter.into_iter().collect())
+    }
+}
+
+impl IntoIterator for Content {
+    type Item = Part;
+    type IntoIter = smallvec::IntoIter<[Part; 1]>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Content {
+    type Item = &'a Part;
+    type IntoIter = std::slice::Iter<'a, Part>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl Serialize for Content {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0.as_slice() {
+            [Part::Text(t)] => s.serialize_str(t),
+            parts => s.collect_seq(parts),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Content {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Repr {
+            Text(String),
+            Parts(Vec<Part>),
+        }
+        Ok(match Repr::deserialize(d)? {
+            Repr::Text(t) => Content::from(t),
+            Repr::Parts(p) => Content::from(p),
+        })
+    }
+}
+
+/// One turn of a conversation: who wrote it and its parts.
+///
+/// ```
+/// use yat_core::{Media, Message, Part, Role};
+/// let m = Message::user("Hello");
+/// assert_eq!(m.role, Role::User);
+/// assert_eq!(m.text(), "Hello");
+///
+/// let photo = Message::user("What is this?").with_part(Part::Image(Media::bytes("image/png", vec![0x89, b'P'])));
+/// assert_eq!(photo.content.len(), 2);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Message {
+    /// Who wrote it.
+    pub role: Role,
+    /// Its parts, in order.
+    pub content: Content,
+}
+
+impl Message {
+    /// A message with the given role and content (text, a part, or parts).
+    pub fn new(role: Role, content: impl Into<Content>) -> Self {
+        Message {
+            role,
+            content: content.into(),
+        }
+    }
+    /// A system message.
+    pub fn system(content: impl Into<Content>) -> Self {
+        Self::new(Role::System, content)
+    }
+    /// A user message.
+    pub fn user(content: impl Into<Content>) -> Self {
+        Self::new(Role::User, content)
+    }
+    /// An assistant message.
+    pub fn assistant(content: impl Into<Content>) -> Self {
+        Self::new(Role::Assistant, content)
+    }
+    /// A tool message holding results.
+    pub fn tool_results(results: impl IntoIterator<Item = ToolResult>) -> Self {
+        Self::new(
+            Role::Tool,
+            results
+                .into_iter()
+                .map(Part::ToolResult)
+                .collect::<Content>(),
+        )
+    }
+    /// Appends a part.
+    pub fn with_part(mut self, part: Part) -> Self {
+        self.content.push(part);
+        self
+    }
+    /// The text parts joined, borrowed when there is one text part.
+    pub fn text(&self) -> Cow<'_, str> {
+        self.content.text()
+    }
+}
