@@ -31,7 +31,7 @@
 //!     .await?
 //!     .collect_response()
 //!     .await?;
-//! assert_eq!(reply.text, "Hello");
+//! assert_eq!(reply.text(), "Hello");
 //! # Ok(()) }
 //! ```
 //!

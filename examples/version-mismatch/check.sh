@@ -3,11 +3,11 @@
 # than the program that links it — shown, not just described.
 #
 # It builds, in a temporary directory:
-#   other-core/     a copy of this repository's yat-core, renumbered 0.2.0
+#   other-core/     a copy of this repository's yat-core, renumbered 0.3.0
 #                   (stands for "a newer, incompatible yat-core")
 #   legacy/         yat-provider-legacy: registers provider `legacy` against
 #                   that copy
-#   host/           a program on this repository's yat-core 0.1 with the
+#   host/           a program on this repository's yat-core 0.2 with the
 #                   bundled `mock` and yat-provider-legacy
 # and checks the three facts docs/PLUGINS.md states:
 #   1. `use yat_provider_legacy as _;` builds, runs, and `legacy` is silently
@@ -36,7 +36,7 @@ cp -r "$repo/yat-core" "$work/other-core/yat-core"
 rm -rf "$work/other-core/yat-core/tests"
 awk '/^\[package\]/ { exit } { print }' "$repo/Cargo.toml" \
   | sed -e 's/^members = .*/members = ["yat-core"]/' \
-        -e '/^\[workspace.package\]/,/^\[/ s/^version = ".*"/version = "0.2.0"/' \
+        -e '/^\[workspace.package\]/,/^\[/ s/^version = ".*"/version = "0.3.0"/' \
   > "$work/other-core/Cargo.toml"
 
 # -- legacy: a provider crate built against the other yat-core ---------------
@@ -117,12 +117,12 @@ echo "providers: $ids"
 echo "== 2. cargo tree shows both yat-core versions, and who pulls in each"
 tree="$(cargo tree -d -e normal --depth 0)"
 echo "$tree" | grep yat-core
-grep -q 'yat-core v0.1' <<<"$tree" && grep -q 'yat-core v0.2.0' <<<"$tree" \
+grep -q 'yat-core v0.2' <<<"$tree" && grep -q 'yat-core v0.3.0' <<<"$tree" \
   || { echo "FAIL: cargo tree -d does not show both yat-core versions"; exit 1; }
 # `cargo tree -i yat-core` alone refuses: the name is ambiguous, and the
 # error lists every version. Name the version to see who depends on it.
 cargo tree -i yat-core 2>&1 | grep -i -A3 ambiguous || true
-cargo tree -e normal -i yat-core@0.2.0
+cargo tree -e normal -i yat-core@0.3.0
 
 echo "== 3. yat_provider_legacy::link(builder) -> compile error"
 write_main 'let builder = yat_provider_legacy::link(builder);'

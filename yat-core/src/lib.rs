@@ -16,7 +16,7 @@
 //!
 //! This crate has no HTTP client and no provider code; those live in
 //! `yat-providers`. Its semver is the plugin API's version: a provider built
-//! against yat-core 0.1.x works with every 0.1.y host.
+//! against yat-core 0.2.x works with every 0.2.y host.
 //!
 //! Features:
 //! - `testkit`: the conformance suite ([`testkit`]) any provider crate runs against itself.

@@ -285,7 +285,7 @@ fn remote_reply(client: &Client, request: &ChatRequest) -> RemoteReply {
         .unwrap_or_default();
 
     // A stop sequence ends the text before it ...
-    let mut text = prompt;
+    let mut text: &str = &prompt;
     let mut finish = Finish::new(FinishReason::Stop, "complete");
     if let Some(pos) = request
         .stop
@@ -308,7 +308,7 @@ fn remote_reply(client: &Client, request: &ChatRequest) -> RemoteReply {
     let input_tokens = request
         .messages
         .iter()
-        .map(|m| m.content.split_whitespace().count() as u64)
+        .map(|m| m.text().split_whitespace().count() as u64)
         .sum();
     RemoteReply {
         usage: Usage::new(input_tokens, words.len() as u64),

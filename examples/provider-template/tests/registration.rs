@@ -57,7 +57,7 @@ async fn with_a_key_it_is_ready_and_chats_through_the_manager() {
         .collect_response()
         .await
         .unwrap();
-    assert_eq!(reply.text, "hello there");
+    assert_eq!(reply.text(), "hello there");
 }
 
 #[tokio::test(flavor = "current_thread")]

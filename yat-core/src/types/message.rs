@@ -425,6 +425,18 @@ impl From<&str> for Content {
     }
 }
 
+impl From<&String> for Content {
+    fn from(s: &String) -> Self {
+        Content::from(s.clone())
+    }
+}
+
+impl From<Cow<'_, str>> for Content {
+    fn from(s: Cow<'_, str>) -> Self {
+        Content::from(s.into_owned())
+    }
+}
+
 impl From<Vec<Part>> for Content {
     fn from(v: Vec<Part>) -> Self {
         Content(SmallVec::from_vec(v))

@@ -170,6 +170,7 @@ mod tests {
                 Ok(ChatEvent::Delta { text }) => text.clone(),
                 Ok(ChatEvent::Usage(u)) => format!("[{}/{}]", u.input_tokens, u.output_tokens),
                 Ok(ChatEvent::Finish(f)) => format!("[{:?}]", f.reason),
+                Ok(other) => format!("[unexpected {other:?}]"),
                 Err(e) => format!("[err {}]", e.kind()),
             })
             .collect()

@@ -26,7 +26,7 @@ pub struct ChatBody<'a> {
 #[derive(Debug, Serialize)]
 pub struct Turn<'a> {
     pub from: &'static str,
-    pub text: &'a str,
+    pub text: std::borrow::Cow<'a, str>,
 }
 
 /// yat's request in Acme's words. Parameters left unset are not sent, so
@@ -37,13 +37,20 @@ pub fn chat_body(request: &ChatRequest) -> ChatBody<'_> {
         conversation: request
             .messages
             .iter()
-            .map(|m| Turn {
-                from: match m.role {
+            // Acme is a text API: it claims no tools, images or reasoning,
+            // so the manager refuses requests holding such parts before they
+            // reach this provider, and only the text of each turn is sent.
+            .filter_map(|m| {
+                let from = match m.role {
                     Role::System => "system",
                     Role::User => "human",
                     Role::Assistant => "bot",
-                },
-                text: &m.content,
+                    _ => return None,
+                };
+                Some(Turn {
+                    from,
+                    text: m.text(),
+                })
             })
             .collect(),
         stream: true,
