@@ -13,12 +13,21 @@
 //! - Model ids are accepted with or without the `models/` prefix
 //!   (`gemini-2.5-flash` or `models/gemini-2.5-flash`); `tunedModels/…`
 //!   names pass through.
-//! - The system prompt is the top-level `systemInstruction`; assistant turns
-//!   have the role `model`; consecutive turns of one role are merged.
+//! - The body (`request`, `content`): the system prompt is the top-level
+//!   `systemInstruction`; assistant turns have the role `model`, tool
+//!   results go back as `user` turns of `functionResponse` parts, and
+//!   consecutive turns of one role are merged. Images and documents are
+//!   `inlineData` or `fileData`; tools are `functionDeclarations` with JSON
+//!   Schema parameters; JSON output, thinking budgets and the seed go in
+//!   `generationConfig`; signatures are echoed on the parts they came on.
 //! - The stream has no end marker ([`stream`]): a reply is complete when
-//!   the body ends after a `finishReason` with no text behind it, and cut
-//!   otherwise. Usage counts thinking tokens as output; a blocked prompt,
-//!   or a reply withheld before any text, is [`YatError::ContentBlocked`].
+//!   the body ends after a `finishReason` with no content behind it, and
+//!   cut otherwise. Function calls arrive whole; thoughts and their
+//!   signatures are reasoning events. Usage keeps cached prompt tokens and
+//!   thinking tokens apart; a blocked prompt, or a reply withheld before any
+//!   content, is [`YatError::ContentBlocked`].
+//! - The model listing's `thinking` flag becomes the model's reasoning
+//!   capability.
 //! - An invalid key is a 400 (not a 401) with `ErrorInfo.reason:
 //!   API_KEY_INVALID`; 429s carry their retry delay in the body
 //!   (`RetryInfo.retryDelay`), not in a header ([`error`]).
@@ -32,15 +41,18 @@
 //! (`GOOGLE_BASE_URL`, then `GEMINI_BASE_URL`, for `google`;
 //! `GEMINI_BASE_URL` for `gemini`). Each also reads `<ID>_API_KEY`.
 
+mod content;
 pub mod error;
+mod parts;
+mod request;
 pub mod stream;
 pub mod wire;
 
 use reqwest::header::HeaderName;
 use reqwest::Url;
 use yat_core::{
-    async_trait, Capabilities, ChatRequest, ChatStream, Failure, LlmProvider, ModelInfo,
-    ResolvedSettings, SettingSpec, YatError,
+    async_trait, Capabilities, ChatRequest, ChatStream, Failure, LlmProvider, ModelCapabilities,
+    ModelInfo, ResolvedSettings, SettingSpec, YatError,
 };
 
 use crate::http::connection::{self, endpoint, not_initialized, Connection};
@@ -135,7 +147,8 @@ impl Gemini {
         if req.model.trim().is_empty() {
             return Err(self.invalid("no model given"));
         }
-        let body = wire::GenerateBody::new(req);
+        let body = request::GenerateBody::new(req, req.extra_for(self.id))
+            .map_err(|m| self.invalid(&m))?;
         if !body.has_contents() {
             return Err(self.invalid("the conversation has no user or assistant message"));
         }
@@ -157,6 +170,9 @@ impl Gemini {
                     ModelInfo::new(self.id, id.clone()).display_name(m.display_name.unwrap_or(id));
                 info.context_length = m.input_token_limit;
                 info.max_output_tokens = m.output_token_limit;
+                if let Some(thinks) = m.thinking {
+                    info = info.capabilities(ModelCapabilities::default().reasoning(thinks));
+                }
                 info
             })
             .collect();
@@ -220,7 +236,15 @@ impl LlmProvider for Gemini {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities::default().with_stop_sequences(true)
+        Capabilities::default()
+            .with_stop_sequences(true)
+            .with_usage_details(true)
+            .with_tools(true)
+            .with_parallel_tools(true)
+            .with_images(true)
+            .with_documents(true)
+            .with_json_schema(true)
+            .with_reasoning(true)
     }
 }
 
