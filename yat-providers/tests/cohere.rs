@@ -8,12 +8,11 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use support::{assert_error, assert_hangs_up, assert_http_error, assert_no_key};
-use yat_core::testkit::{assert_conformance, Options};
 use yat_core::{
     ChatEvent, ChatRequest, ChatStreamExt, Finish, FinishReason, LlmProvider, Message, Usage,
     YatError,
 };
-use yat_fakeserver::{Action, FakeServer, RecordedRequest, Response, Route, Split, Transfer};
+use yat_fakeserver::{Action, FakeServer, Response, Route, Split, Transfer};
 use yat_providers::cohere::Cohere;
 
 const KEY: &str = "co-test-planted-0123456789";
@@ -144,44 +143,7 @@ async fn the_stream_stops_at_done_and_ignores_what_follows() {
     assert!(start.elapsed() < Duration::from_secs(3));
 }
 
-/// Answers like the real API: unknown models get a 404 in Cohere's error
-/// shape, a token limit of 1 gets one delta and `MAX_TOKENS`.
-fn model_aware(req: &RecordedRequest) -> Response {
-    let body = req.json();
-    if body["model"] != "command-a-03-2025" {
-        return Response::json(
-            404,
-            &format!(
-                r#"{{"id":"0b3ab4bd-6e46-4b0e-a2d0-4fc4d5d8b1b7","message":"model '{}' not found, make sure the correct model ID was used and that you have access to the model."}}"#,
-                body["model"].as_str().unwrap_or("")
-            ),
-        );
-    }
-    if body["max_tokens"] == 1 {
-        return Response::sse(concat!(
-            "event: message-start\ndata: {\"type\":\"message-start\",\"id\":\"1\",\"delta\":{\"message\":{\"role\":\"assistant\"}}}\n\n",
-            "event: content-delta\ndata: {\"type\":\"content-delta\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"text\":\"LL\"}}}}\n\n",
-            "event: message-end\ndata: {\"type\":\"message-end\",\"delta\":{\"finish_reason\":\"MAX_TOKENS\",\"usage\":{\"billed_units\":{\"input_tokens\":5,\"output_tokens\":1},\"tokens\":{\"input_tokens\":71,\"output_tokens\":1}}}}\n\n",
-            "data: [DONE]\n\n",
-        ));
-    }
-    Response::sse(TRANSCRIPT)
-}
-
 const MODELS: &str = r#"{"models":[{"name":"command-a-03-2025","is_deprecated":false,"endpoints":["chat"],"finetuned":false,"context_length":256000,"tokenizer_url":"https://storage.googleapis.com/cohere-public/tokenizers/command-a-03-2025.json","default_endpoints":[],"features":["tools","json_mode"],"sampling_defaults":{"temperature":0.3,"p":0.75,"k":0}}]}"#;
-
-#[tokio::test]
-async fn passes_the_conformance_suite() {
-    let server = FakeServer::start(vec![
-        Route::new("GET", "/v1/models").respond(Response::json(200, MODELS)),
-        Route::new("POST", CHAT_PATH).handle(model_aware),
-    ])
-    .await
-    .unwrap();
-    let p = provider(&server, &[]).await;
-    let report = assert_conformance(&p, &Options::default()).await;
-    assert_eq!(report.failures().len(), 0);
-}
 
 #[tokio::test]
 async fn lists_chat_models_across_pages() {
@@ -222,6 +184,46 @@ async fn lists_chat_models_across_pages() {
         assert_eq!(r.query("page_size"), Some("1000"));
     }
     assert_eq!(reqs[0].path, "/v1/models?endpoint=chat&page_size=1000");
+}
+
+#[tokio::test]
+async fn model_capabilities_come_from_the_listed_features() {
+    // Shapes of the live listing: `features` null for models it says
+    // nothing about, `supports_vision` next to it.
+    let list = r#"{"models":[
+        {"name":"command-a-03-2025","endpoints":["chat"],"finetuned":false,"context_length":288000,"features":["json_mode","json_schema","safety_modes","strict_tools","tool_choice","tools"],"supports_vision":false},
+        {"name":"c4ai-aya-vision-32b","endpoints":["chat"],"finetuned":false,"context_length":16384,"features":["logprobs","vision"],"supports_vision":true},
+        {"name":"command-a-reasoning-08-2025","endpoints":["chat"],"context_length":288000,"features":["reasoning","tools"]},
+        {"name":"c4ai-aya-expanse-32b","endpoints":["generate","chat"],"context_length":128000,"features":null}
+    ]}"#;
+    let server = FakeServer::start(vec![
+        Route::new("GET", "/v1/models").respond(Response::json(200, list))
+    ])
+    .await
+    .unwrap();
+    let p = provider(&server, &[]).await;
+    let models = p.list_models().await.unwrap();
+    let caps = |id: &str| {
+        models
+            .iter()
+            .find(|m| m.id == id)
+            .unwrap_or_else(|| panic!("{id} missing"))
+            .capabilities
+    };
+    use yat_core::ModelCapabilities as C;
+    assert_eq!(
+        caps("command-a-03-2025"),
+        Some(C::default().tools(true).images(false).json_schema(true))
+    );
+    assert_eq!(
+        caps("c4ai-aya-vision-32b"),
+        Some(C::default().tools(false).images(true))
+    );
+    assert_eq!(
+        caps("command-a-reasoning-08-2025"),
+        Some(C::default().tools(true).images(false).reasoning(true))
+    );
+    assert_eq!(caps("c4ai-aya-expanse-32b"), None);
 }
 
 /// Status, body, response headers, and the error kind expected.

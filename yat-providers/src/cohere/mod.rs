@@ -1,23 +1,30 @@
 //! `cohere`: Cohere's Chat API, v2.
 //!
-//! API reference: docs.cohere.com/v2/reference/chat-stream and
-//! docs.cohere.com/v2/docs/streaming (the stream events),
+//! API reference: docs.cohere.com/v2/reference/chat-stream,
+//! docs.cohere.com/v2/docs/streaming and docs.cohere.com/v2/docs/tool-use-streaming
+//! (the stream events), docs.cohere.com/v2/docs/tool-use-overview (the
+//! tool loop's messages), docs.cohere.com/docs/reasoning,
 //! docs.cohere.com/reference/errors, docs.cohere.com/reference/list-models,
 //! and the official spec `cohere-openapi.yaml`; see `shared/wire-formats.md` §4.
 //!
 //! - Chat: `POST {base}/v2/chat` with `Authorization: Bearer` and
-//!   `"stream": true`; roles `system`/`user`/`assistant`, string content;
-//!   top-p is called `p` and must lie in 0.01–0.99 (a `top_p` of 1.0 goes
-//!   out as 0.99), stop sequences are `stop_sequences`.
+//!   `"stream": true`; roles `system`/`user`/`assistant`/`tool`; top-p is
+//!   called `p` and must lie in 0.01–0.99 (a `top_p` of 1.0 goes out as
+//!   0.99), stop sequences are `stop_sequences`. Images, tool calls and
+//!   results, tools, `tool_choice`, `response_format` and `thinking` are
+//!   mapped in [`request`]; the request's extra fields for `cohere` are
+//!   written over the body's top level.
 //! - The stream uses its own event names ([`stream`]) and ends with
 //!   `data: [DONE]`; finish and usage arrive only in `message-end`, usage
 //!   from `tokens` (what the model processed), falling back to
-//!   `billed_units`.
+//!   `billed_units`. A tool plan and thinking blocks are reasoning.
 //! - Models: `GET {base}/v1/models?endpoint=chat` (a v1 path), paged with
-//!   `page_token`; deprecated models are left out.
+//!   `page_token`; deprecated models are left out; each model's `features`
+//!   say whether it takes tools and images.
 //! - Keys: `CO_API_KEY` (the SDK's variable), `COHERE_API_KEY`.
 
 pub mod error;
+pub mod request;
 pub mod stream;
 pub mod wire;
 
@@ -87,11 +94,13 @@ fn model_page(page: wire::ModelList) -> Page<ModelInfo> {
         .into_iter()
         .filter(|m| !m.is_deprecated)
         .map(|m| {
+            let caps = m.capabilities();
             let mut info = ModelInfo::new(ID, m.name);
             info.context_length = m
                 .context_length
                 .filter(|n| n.is_finite() && *n > 0.0)
                 .map(|n| n.min(u32::MAX as f64) as u32);
+            info.capabilities = caps;
             info
         })
         .collect();
@@ -113,10 +122,14 @@ impl Cohere {
             return Err(YatError::InvalidRequest(Failure::new(ID, "no model given")));
         }
         let url = endpoint(&live.base_url, &["v2", "chat"]);
+        let body = request::ChatBody::new(req)?;
+        let r = match req.extra_for(ID) {
+            None => HttpRequest::post_json(url.into(), &body)?,
+            Some(extra) => HttpRequest::post_json(url.into(), &body.with_extra(extra)?)?,
+        };
         // `stream: true` is what selects the stream; the Accept header asks
         // for it in the SSE form the decoder reads.
-        let r = HttpRequest::post_json(url.into(), &wire::ChatBody::new(req))?
-            .header(ACCEPT, "text/event-stream");
+        let r = r.header(ACCEPT, "text/event-stream");
         Ok(authorize(live, r))
     }
 
@@ -162,7 +175,15 @@ impl LlmProvider for Cohere {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities::default().with_stop_sequences(true)
+        // Images, JSON schemas and reasoning need a model that has them
+        // (the listing's `features` say which); the API refuses the rest.
+        Capabilities::default()
+            .with_stop_sequences(true)
+            .with_tools(true)
+            .with_parallel_tools(true)
+            .with_images(true)
+            .with_json_schema(true)
+            .with_reasoning(true)
     }
 }
 

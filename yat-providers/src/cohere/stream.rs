@@ -1,4 +1,4 @@
-//! Cohere Chat v2 stream → chat events.
+//! Cohere Chat v2 stream → chat events, on the shared [`ReplyState`].
 //!
 //! Each event's `data:` JSON names its kind in `type`; the spec's example
 //! also puts the name on an `event:` line, while other servers of the format
@@ -6,31 +6,45 @@
 //! there is one and from `type` otherwise, so only the events that carry
 //! something for yat are parsed in full:
 //!
-//! - `content-delta`: `delta.message.content.text` → a delta (a `thinking`
-//!   delta is reasoning, not reply, and is skipped);
-//! - `message-end`: `delta.finish_reason` and `delta.usage` → usage, then the
-//!   finish; `ERROR` (with `delta.error`, the spec's in-stream failure) and
-//!   `TIMEOUT` end the stream with an error instead;
+//! - `content-start`, `content-delta`: `delta.message.content.text` → a
+//!   delta, `delta.message.content.thinking` (a reasoning model's block) →
+//!   reasoning;
+//! - `tool-plan-delta`: `delta.message.tool_plan`, the plan the model
+//!   writes before its calls → reasoning (sent back as `tool_plan`);
+//! - `tool-call-start` (`id`, `function.name`, maybe a first piece of
+//!   `function.arguments`), `tool-call-delta` (a piece of the arguments),
+//!   keyed by the event's `index`, and `tool-call-end`, which ends the call
+//!   (Cohere streams calls one after another, so it ends the open one);
+//! - `message-end`: `delta.usage` and `delta.finish_reason` (`TOOL_CALL`
+//!   → tool calls); `ERROR` (with `delta.error`, the spec's in-stream
+//!   failure) and `TIMEOUT` end the stream with an error instead;
 //! - an `error` event, or an unnamed event without a `type` that has the
 //!   error body's `message`: an error (undocumented; read rather than
 //!   skipped, so the provider's words reach the caller).
 //!
-//! `message-start`, `content-start`, `content-end`, `citation-*`, `tool-*`,
-//! `debug` and anything newer are skipped. The stream ends with a
-//! `data: [DONE]` after `message-end`, but the reply is complete at
-//! `message-end`: reading stops there, so a body that ends right after it
-//! is complete too, and nothing after it is read. A body that ends before
-//! it, or inside an event, was cut, and so is a `[DONE]` with no
-//! `message-end` before it.
+//! `message-start`, `content-end`, `citation-*` and `debug` carry nothing
+//! yat keeps; anything newer is logged at debug level and skipped. Usage
+//! comes from `tokens` (what the model read and wrote), falling back to
+//! `billed_units`, with `cached_tokens` kept apart as cache reads.
+//!
+//! The stream ends with a `data: [DONE]` after `message-end`, but the reply
+//! is complete at `message-end`: reading stops there, so a body that ends
+//! right after it is complete too, and nothing after it is read. A body
+//! that ends before it, or inside an event, was cut, and so is a `[DONE]`
+//! with no `message-end` before it.
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
 
-use yat_core::{ChatEvent, Failure, Finish, FinishReason, Usage, YatError};
+use yat_core::assemble::ReplyState;
+use yat_core::{ChatEvent, Failure, Finish, FinishReason, YatError};
 
 use super::error::parse_error;
-use super::wire::{ContentDelta, EventType, MessageEnd};
+use super::wire::{ContentDelta, EventType, MessageEnd, ToolCallEvent, ToolPlanDelta};
 use crate::http::{classify, ErrorBody, JsonText, SseEvent, Step, StreamDecoder};
+
+/// What is missing when the stream ends early.
+const NO_END: &str = "no message-end";
 
 /// Maps a `finish_reason` to the normalised reason. `ERROR` and `TIMEOUT`
 /// never reach a finish (they become errors); unknown values are
@@ -52,40 +66,38 @@ pub fn finish_reason(raw: &str) -> FinishReason {
 
 /// The decoder of one Cohere stream.
 pub struct CohereDecoder {
-    provider: String,
-    /// `message-end` was decoded: the reply is complete.
-    ended: bool,
+    reply: ReplyState,
 }
 
 impl CohereDecoder {
     /// A decoder for `provider`'s stream.
     pub fn new(provider: &str) -> Self {
         CohereDecoder {
-            provider: provider.to_owned(),
-            ended: false,
+            reply: ReplyState::new(provider),
         }
+    }
+
+    fn provider(&self) -> &str {
+        self.reply.provider()
     }
 
     fn malformed(&self, what: &str, e: serde_json::Error, data: &str) -> YatError {
         if e.is_eof() {
             // The JSON stops short: the body ended inside this event.
             return YatError::Network {
-                provider: self.provider.clone(),
+                provider: self.provider().to_owned(),
                 message: format!("the stream ended inside a {what} event (cut short)"),
             };
         }
-        YatError::malformed(
-            &self.provider,
-            format!("invalid {what} event: {e}"),
-            data.as_bytes(),
-        )
+        self.reply
+            .malformed(format!("invalid {what} event: {e}"), data.as_bytes())
     }
 
     /// An error event: read like an error body, as a server-side failure
     /// unless its message says more (a context overflow, an overload).
     fn error_event(&self, data: &str) -> YatError {
         classify(
-            &self.provider,
+            self.provider(),
             500,
             &Default::default(),
             data.as_bytes(),
@@ -93,18 +105,60 @@ impl CohereDecoder {
         )
     }
 
-    fn cut(&self) -> YatError {
-        YatError::Network {
-            provider: self.provider.clone(),
-            message: "the stream ended before the reply was complete (no message-end)".into(),
+    fn content(&self, data: &str, out: &mut VecDeque<ChatEvent>) -> Result<(), YatError> {
+        let d: ContentDelta =
+            serde_json::from_str(data).map_err(|e| self.malformed("content", e, data))?;
+        let content = d.content();
+        if let Some(text) = content.thinking.filter(|t| !t.is_empty()) {
+            out.push_back(ChatEvent::ReasoningDelta {
+                text: text.into_string(),
+            });
         }
+        if let Some(text) = content.text.filter(|t| !t.is_empty()) {
+            out.push_back(ChatEvent::Delta {
+                text: text.into_string(),
+            });
+        }
+        Ok(())
+    }
+
+    fn tool_plan(&self, data: &str, out: &mut VecDeque<ChatEvent>) -> Result<(), YatError> {
+        let d: ToolPlanDelta =
+            serde_json::from_str(data).map_err(|e| self.malformed("tool-plan-delta", e, data))?;
+        if let Some(text) = d.text().filter(|t| !t.is_empty()) {
+            out.push_back(ChatEvent::ReasoningDelta {
+                text: text.into_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// `tool-call-start` and `tool-call-delta`: a fragment of the call at
+    /// the event's `index`. A delta before its call started is refused by
+    /// the assembler, as a malformed response.
+    fn tool_call(
+        &mut self,
+        what: &str,
+        data: &str,
+        out: &mut VecDeque<ChatEvent>,
+    ) -> Result<(), YatError> {
+        let e: ToolCallEvent =
+            serde_json::from_str(data).map_err(|e| self.malformed(what, e, data))?;
+        let (index, call) = e.call();
+        let function = call.function.unwrap_or_default();
+        self.reply.tools.fragment(
+            index,
+            call.id.as_deref(),
+            function.name.as_deref(),
+            function.arguments.as_deref(),
+            out,
+        )
     }
 
     fn message_end(&mut self, data: &str, out: &mut VecDeque<ChatEvent>) -> Result<(), YatError> {
         let end: MessageEnd =
             serde_json::from_str(data).map_err(|e| self.malformed("message-end", e, data))?;
         let delta = end.delta.unwrap_or_default();
-        self.ended = true;
         let raw = delta.finish_reason;
         match raw.as_deref() {
             Some(r) if r.eq_ignore_ascii_case("ERROR") => {
@@ -120,7 +174,7 @@ impl CohereDecoder {
                     ..ErrorBody::default()
                 };
                 return Err(classify(
-                    &self.provider,
+                    self.provider(),
                     500,
                     &Default::default(),
                     data.as_bytes(),
@@ -131,21 +185,22 @@ impl CohereDecoder {
                 // Cohere's own generation deadline, not one of ours: a
                 // retryable server-side failure.
                 return Err(YatError::Server(Failure::new(
-                    &self.provider,
+                    self.provider(),
                     "the model timed out while generating (finish_reason TIMEOUT)",
                 )));
             }
             _ => {}
         }
         if let Some(u) = delta.usage {
-            let (input_tokens, output_tokens) = u.counts();
-            out.push_back(ChatEvent::Usage(Usage::new(input_tokens, output_tokens)));
+            self.reply.usage(u.usage());
         }
-        out.push_back(ChatEvent::Finish(match raw {
-            Some(r) => Finish::new(finish_reason(&r), r.into_string()),
-            None => Finish::reason(FinishReason::Stop),
-        }));
-        Ok(())
+        if let Some(r) = raw {
+            self.reply
+                .finish(Finish::new(finish_reason(&r), r.into_string()));
+        }
+        // Without a reason the shared default applies: tool calls if any
+        // were made, else stop.
+        self.reply.complete(out)
     }
 }
 
@@ -157,13 +212,10 @@ impl StreamDecoder for CohereDecoder {
     ) -> Result<Step, YatError> {
         let data = event.data;
         if data == "[DONE]" {
-            return if self.ended {
-                Ok(Step::Done)
-            } else {
-                Err(self.cut())
-            };
+            self.reply.cut(out, NO_END)?;
+            return Ok(Step::Done);
         }
-        if self.ended || data.trim_ascii().is_empty() {
+        if self.reply.is_complete() || data.trim_ascii().is_empty() {
             return Ok(Step::Continue);
         }
         let kind: Cow<'_, str> = if !event.event.is_empty() && event.event != "message" {
@@ -181,16 +233,12 @@ impl StreamDecoder for CohereDecoder {
             }
         };
         match &*kind {
-            "error" => return Err(self.error_event(data)),
-            "content-delta" => {
-                let d: ContentDelta = serde_json::from_str(data)
-                    .map_err(|e| self.malformed("content-delta", e, data))?;
-                if let Some(text) = d.text().filter(|t| !t.is_empty()) {
-                    out.push_back(ChatEvent::Delta {
-                        text: text.into_string(),
-                    });
-                }
-            }
+            "content-delta" | "content-start" => self.content(data, out)?,
+            "tool-plan-delta" => self.tool_plan(data, out)?,
+            "tool-call-start" | "tool-call-delta" => self.tool_call(&kind, data, out)?,
+            // Calls stream one after another, so the end of one is the end
+            // of every call still open; its arguments are parsed here.
+            "tool-call-end" => self.reply.tools.end_all(out)?,
             // The reply is complete at `message-end`, whose finish must stay
             // the last event: stop reading there, so that nothing after it
             // (a broken tail, a stall before `[DONE]`) can follow the finish
@@ -199,17 +247,15 @@ impl StreamDecoder for CohereDecoder {
                 self.message_end(data, out)?;
                 return Ok(Step::Done);
             }
-            _ => {}
+            "error" => return Err(self.error_event(data)),
+            "message-start" | "content-end" | "citation-start" | "citation-end" | "debug" => {}
+            other => tracing::debug!(event = other, "cohere: skipping an unknown stream event"),
         }
         Ok(Step::Continue)
     }
 
-    fn end_of_body(&mut self, _out: &mut VecDeque<ChatEvent>) -> Result<(), YatError> {
-        if self.ended {
-            Ok(())
-        } else {
-            Err(self.cut())
-        }
+    fn end_of_body(&mut self, out: &mut VecDeque<ChatEvent>) -> Result<(), YatError> {
+        self.reply.cut(out, NO_END)
     }
 }
 
@@ -217,6 +263,7 @@ impl StreamDecoder for CohereDecoder {
 mod tests {
     use super::*;
     use crate::http::SseDecoder;
+    use yat_core::Usage;
 
     /// The documented transcript (shared/wire-formats.md §4), byte for byte.
     const TRANSCRIPT: &str = "event: message-start\ndata: {\"type\":\"message-start\",\"id\":\"29f14a5a-11de-4cae-9800-25e4747408ea\",\"delta\":{\"message\":{\"role\":\"assistant\"}}}\n\nevent: content-start\ndata: {\"type\":\"content-start\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"type\":\"text\",\"text\":\"\"}}}}\n\nevent: content-delta\ndata: {\"type\":\"content-delta\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"text\":\"LL\"}}}}\n\nevent: content-delta\ndata: {\"type\":\"content-delta\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"text\":\"Ms\"}}}}\n\nevent: content-delta\ndata: {\"type\":\"content-delta\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"text\":\" stand\"}}}}\n\nevent: content-end\ndata: {\"type\":\"content-end\",\"index\":0}\n\nevent: message-end\ndata: {\"type\":\"message-end\",\"delta\":{\"finish_reason\":\"COMPLETE\",\"usage\":{\"billed_units\":{\"input_tokens\":5,\"output_tokens\":26},\"tokens\":{\"input_tokens\":71,\"output_tokens\":26}}}}\n\ndata: [DONE]\n\n";
@@ -403,8 +450,8 @@ mod tests {
     }
 
     #[test]
-    fn unknown_and_tool_and_citation_events_are_ignored() {
-        let extra = "event: citation-start\ndata: {\"type\":\"citation-start\",\"index\":0,\"delta\":{\"message\":{\"citations\":{\"start\":0,\"end\":2,\"text\":\"LL\",\"sources\":[]}}}}\n\nevent: debug\ndata: {\"type\":\"debug\",\"prompt\":\"...\"}\n\nevent: tool-plan-delta\ndata: {\"type\":\"tool-plan-delta\",\"delta\":{\"message\":{\"tool_plan\":\"I will\"}}}\n\nevent: something-new\ndata: not even json\n\n: a comment\n\n";
+    fn unknown_and_citation_events_are_ignored() {
+        let extra = "event: citation-start\ndata: {\"type\":\"citation-start\",\"index\":0,\"delta\":{\"message\":{\"citations\":{\"start\":0,\"end\":2,\"text\":\"LL\",\"sources\":[]}}}}\n\nevent: debug\ndata: {\"type\":\"debug\",\"prompt\":\"...\"}\n\nevent: tool-call-end\ndata: {\"type\":\"tool-call-end\",\"index\":0}\n\nevent: something-new\ndata: not even json\n\n: a comment\n\n";
         let at = TRANSCRIPT.find("event: content-end").unwrap();
         let t = format!("{}{extra}{}", &TRANSCRIPT[..at], &TRANSCRIPT[at..]);
         let (events, end, _) = run(t.as_bytes(), 1);
@@ -535,12 +582,20 @@ mod tests {
     }
 
     #[test]
-    fn thinking_deltas_are_not_reply_text() {
+    fn thinking_deltas_are_reasoning_not_reply_text() {
         let t = "event: content-delta\ndata: {\"type\":\"content-delta\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"thinking\":\"Let me see.\"}}}}\n\nevent: content-delta\ndata: {\"type\":\"content-delta\",\"index\":1,\"delta\":{\"message\":{\"content\":{\"text\":\"Yes.\"}}}}\n\nevent: message-end\ndata: {\"type\":\"message-end\",\"delta\":{\"finish_reason\":\"COMPLETE\"}}\n\ndata: [DONE]\n\n";
         let (events, end, _) = run(t.as_bytes(), 7);
         assert_eq!(end, End::Done);
-        assert_eq!(events[0], delta("Yes."));
-        assert_eq!(events.len(), 2);
+        assert_eq!(
+            events,
+            vec![
+                ChatEvent::ReasoningDelta {
+                    text: "Let me see.".into()
+                },
+                delta("Yes."),
+                ChatEvent::Finish(Finish::new(FinishReason::Stop, "COMPLETE")),
+            ]
+        );
     }
 
     #[test]

@@ -1,78 +1,17 @@
-//! Cohere Chat v2 request and response shapes (the parts yat uses).
+//! Cohere Chat v2 response shapes: the stream's events and the model list
+//! (the parts yat reads). The request body is in [`super::request`].
 //!
 //! Reference: Cohere's `cohere-openapi.yaml` (path `/v2/chat`; schemas
-//! `ChatContentDeltaEvent`, `ChatMessageEndEvent`, `ChatFinishReason`,
-//! `Usage`, `ListModelsResponse`, `GetModelResponse`) and
-//! docs.cohere.com/v2/docs/streaming.
+//! `ChatContentStartEvent`, `ChatContentDeltaEvent`, `ChatToolPlanDeltaEvent`,
+//! `ChatToolCallStartEvent`, `ChatToolCallDeltaEvent`, `ChatMessageEndEvent`,
+//! `ChatFinishReason`, `Usage`, `ListModelsResponse`, `GetModelResponse`),
+//! docs.cohere.com/v2/docs/streaming and docs.cohere.com/v2/docs/tool-use-streaming.
 
 use serde::de::IgnoredAny;
-use serde::{Deserialize, Serialize};
-use yat_core::ChatRequest;
+use serde::Deserialize;
+use yat_core::{ModelCapabilities, Usage};
 
 use crate::http::JsonText;
-
-#[derive(Serialize)]
-struct WireMessage<'a> {
-    role: &'static str,
-    content: &'a str,
-}
-
-/// A `/v2/chat` request body.
-#[derive(Serialize)]
-pub(crate) struct ChatBody<'a> {
-    model: &'a str,
-    messages: Vec<WireMessage<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    temperature: Option<f32>,
-    /// Cohere's name for top-p.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    p: Option<f32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    max_tokens: Option<u32>,
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    stop_sequences: &'a [String],
-    stream: bool,
-}
-
-impl<'a> ChatBody<'a> {
-    /// The body for `req`: the roles are Cohere's own (`system`, `user`,
-    /// `assistant`), content is a plain string, top-p goes out as `p`
-    /// brought into the range Cohere accepts ([`clamp_p`]).
-    pub(crate) fn new(req: &'a ChatRequest) -> Self {
-        ChatBody {
-            model: &req.model,
-            messages: req
-                .messages
-                .iter()
-                .map(|m| WireMessage {
-                    role: m.role.as_str(),
-                    content: m
-                        .content
-                        .first()
-                        .and_then(yat_core::Part::as_text)
-                        .unwrap_or(""),
-                })
-                .collect(),
-            stream: true,
-            temperature: req.temperature,
-            p: req.top_p.map(clamp_p),
-            max_tokens: req.max_tokens,
-            stop_sequences: &req.stop,
-        }
-    }
-}
-
-/// Cohere's `p` must lie in 0.01–0.99. The common `top_p = 1.0` means "no
-/// nucleus cut", which the API cannot express (leaving `p` out means its
-/// default 0.75): the nearest allowed value keeps the intent instead of a
-/// 400. NaN is left for the API to reject.
-pub(crate) fn clamp_p(p: f32) -> f32 {
-    if p.is_nan() {
-        p
-    } else {
-        p.clamp(0.01, 0.99)
-    }
-}
 
 /// Only the `type` of an event, for streams that carry no `event:` names,
 /// and whether the event looks like an error body (`{"message": ...}` with
@@ -85,7 +24,9 @@ pub(crate) struct EventType<'a> {
     pub message: Option<IgnoredAny>,
 }
 
-/// `content-delta`: `{"delta":{"message":{"content":{"text":"..."}}}}`.
+/// `content-start` and `content-delta`:
+/// `{"delta":{"message":{"content":{"text":"..."}}}}`, or `thinking`
+/// instead of `text` for a reasoning block.
 #[derive(Deserialize)]
 pub(crate) struct ContentDelta<'a> {
     #[serde(default, borrow)]
@@ -104,18 +45,103 @@ pub(crate) struct DeltaContent<'a> {
     pub content: Option<DeltaText<'a>>,
 }
 
-#[derive(Deserialize)]
+/// One piece of a content block.
+#[derive(Deserialize, Default)]
 pub(crate) struct DeltaText<'a> {
-    /// The reply's text. With `thinking` on, reasoning arrives in a
-    /// `thinking` field instead, which is not part of the reply.
+    /// A piece of the reply.
     #[serde(default, borrow)]
     pub text: Option<JsonText<'a>>,
+    /// A piece of the model's reasoning (with `thinking` on).
+    #[serde(default, borrow)]
+    pub thinking: Option<JsonText<'a>>,
 }
 
 impl<'a> ContentDelta<'a> {
-    /// The text of the delta, if it has any.
+    /// The block's piece (empty when the event carries none).
+    pub(crate) fn content(self) -> DeltaText<'a> {
+        self.delta
+            .and_then(|d| d.message)
+            .and_then(|m| m.content)
+            .unwrap_or_default()
+    }
+}
+
+/// `tool-plan-delta`: `{"delta":{"message":{"tool_plan":"..."}}}`.
+#[derive(Deserialize)]
+pub(crate) struct ToolPlanDelta<'a> {
+    #[serde(default, borrow)]
+    pub delta: Option<PlanMessage<'a>>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PlanMessage<'a> {
+    #[serde(default, borrow)]
+    pub message: Option<PlanText<'a>>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PlanText<'a> {
+    #[serde(default, borrow)]
+    pub tool_plan: Option<JsonText<'a>>,
+}
+
+impl<'a> ToolPlanDelta<'a> {
+    /// The piece of the plan, if any.
     pub(crate) fn text(self) -> Option<JsonText<'a>> {
-        self.delta?.message?.content?.text
+        self.delta?.message?.tool_plan
+    }
+}
+
+/// `tool-call-start` (`id`, `function.name`, maybe a first piece of
+/// `function.arguments`) and `tool-call-delta` (a piece of
+/// `function.arguments`), both under `delta.message.tool_calls` (one call,
+/// an object), keyed by the event's `index`.
+#[derive(Deserialize)]
+pub(crate) struct ToolCallEvent<'a> {
+    #[serde(default)]
+    pub index: Option<u64>,
+    #[serde(default, borrow)]
+    pub delta: Option<ToolCallDelta<'a>>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ToolCallDelta<'a> {
+    #[serde(default, borrow)]
+    pub message: Option<ToolCallMessage<'a>>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ToolCallMessage<'a> {
+    #[serde(default, borrow)]
+    pub tool_calls: Option<WireToolCall<'a>>,
+}
+
+/// The call (or the piece of it) an event carries.
+#[derive(Deserialize, Default)]
+pub(crate) struct WireToolCall<'a> {
+    #[serde(default, borrow)]
+    pub id: Option<JsonText<'a>>,
+    #[serde(default, borrow)]
+    pub function: Option<WireFunction<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct WireFunction<'a> {
+    #[serde(default, borrow)]
+    pub name: Option<JsonText<'a>>,
+    #[serde(default, borrow)]
+    pub arguments: Option<JsonText<'a>>,
+}
+
+impl<'a> ToolCallEvent<'a> {
+    /// The call the event carries (empty when it carries none).
+    pub(crate) fn call(self) -> (Option<u64>, WireToolCall<'a>) {
+        let call = self
+            .delta
+            .and_then(|d| d.message)
+            .and_then(|m| m.tool_calls)
+            .unwrap_or_default();
+        (self.index, call)
     }
 }
 
@@ -136,14 +162,18 @@ pub(crate) struct EndDelta<'a> {
     pub error: Option<JsonText<'a>>,
 }
 
-/// `Usage`: `tokens` counts what the model processed (prompt scaffolding
-/// included), `billed_units` what is charged. Both are JSON numbers.
+/// `Usage`: `tokens` counts what the model processed (the prompt
+/// scaffolding Cohere adds included), `billed_units` what is charged, and
+/// `cached_tokens` the prompt tokens that hit Cohere's cache. All are JSON
+/// numbers.
 #[derive(Deserialize, Clone, Copy)]
 pub(crate) struct WireUsage {
     #[serde(default)]
     pub billed_units: Option<Counts>,
     #[serde(default)]
     pub tokens: Option<Counts>,
+    #[serde(default)]
+    pub cached_tokens: Option<f64>,
 }
 
 #[derive(Deserialize, Clone, Copy, Default)]
@@ -154,19 +184,41 @@ pub(crate) struct Counts {
     pub output_tokens: Option<f64>,
 }
 
+/// A count as a whole number; negative, NaN and infinite counts are no count.
+fn count(v: Option<f64>) -> Option<u64> {
+    v.filter(|x| x.is_finite() && *x >= 0.0)
+        .map(|x| x.round() as u64)
+}
+
 impl WireUsage {
     /// `(input, output)`: from `tokens`, each falling back to `billed_units`.
+    ///
+    /// `tokens` is what the model read and wrote, which is what yat's usage
+    /// means (and what a context window is spent on); `billed_units` leaves
+    /// out Cohere's own prompt scaffolding (71 tokens read against 5 billed
+    /// in the spec's example), so it is only the fallback.
     pub(crate) fn counts(&self) -> (u64, u64) {
         let t = self.tokens.unwrap_or_default();
         let b = self.billed_units.unwrap_or_default();
-        let n = |v: Option<f64>| {
-            v.filter(|x| x.is_finite() && *x >= 0.0)
-                .map(|x| x.round() as u64)
-        };
         (
-            n(t.input_tokens).or(n(b.input_tokens)).unwrap_or(0),
-            n(t.output_tokens).or(n(b.output_tokens)).unwrap_or(0),
+            count(t.input_tokens).or(count(b.input_tokens)).unwrap_or(0),
+            count(t.output_tokens)
+                .or(count(b.output_tokens))
+                .unwrap_or(0),
         )
+    }
+
+    /// The usage in yat's terms: cache hits, when reported, are taken out of
+    /// the input and kept in `cache_read_tokens` (the spec counts them among
+    /// the prompt tokens). Cohere reports no reasoning count: `None`.
+    pub(crate) fn usage(&self) -> Usage {
+        let (input, output) = self.counts();
+        match count(self.cached_tokens) {
+            Some(cached) => {
+                Usage::new(input.saturating_sub(cached), output).with_cache_read(cached)
+            }
+            None => Usage::new(input, output),
+        }
     }
 }
 
@@ -186,65 +238,47 @@ pub(crate) struct WireModel {
     pub is_deprecated: bool,
     #[serde(default)]
     pub context_length: Option<f64>,
+    /// What the model supports (`"tools"`, `"vision"`, `"logprobs"`, ...);
+    /// `null` for models the listing says nothing about.
+    #[serde(default)]
+    pub features: Option<Vec<String>>,
+    /// Sent by the live listing next to `features` (not in the spec).
+    #[serde(default)]
+    pub supports_vision: Option<bool>,
+}
+
+impl WireModel {
+    /// What the listing says about the model, or `None` when it says
+    /// nothing (`features` null or absent).
+    ///
+    /// The spec leaves the feature names open. `tools` and `vision` are the
+    /// names the live listing uses, and a model without them lacks them (the
+    /// vision models list `["logprobs","vision"]` and take no tools).
+    /// `reasoning` and `json_schema` are only believed when listed: a model
+    /// that does not list them may still have them under another name.
+    pub(crate) fn capabilities(&self) -> Option<ModelCapabilities> {
+        let vision_flag = self.supports_vision;
+        let Some(features) = self.features.as_deref() else {
+            return vision_flag.map(|v| ModelCapabilities::default().images(v));
+        };
+        let has = |name: &str| features.iter().any(|f| f.eq_ignore_ascii_case(name));
+        let mut caps = ModelCapabilities::default()
+            .tools(has("tools"))
+            .images(has("vision") || vision_flag == Some(true));
+        if has("reasoning") {
+            caps = caps.reasoning(true);
+        }
+        if has("json_schema") {
+            caps = caps.json_schema(true);
+        }
+        Some(caps)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::borrow::Cow;
-    use yat_core::Message;
-
-    #[test]
-    fn request_body_matches_the_documented_shape() {
-        let req = ChatRequest::new(
-            "command-a-03-2025",
-            vec![Message::system("Be brief."), Message::user("Say hello")],
-        )
-        .temperature(0.3)
-        .top_p(0.75)
-        .max_tokens(256)
-        .stop("\n\n");
-        // The bytes sent, not a `Value`: f32 parameters must go out as
-        // written (0.3, not 0.30000001192092896).
-        let sent = String::from_utf8(serde_json::to_vec(&ChatBody::new(&req)).unwrap()).unwrap();
-        assert_eq!(
-            sent,
-            r#"{"model":"command-a-03-2025","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Say hello"}],"temperature":0.3,"p":0.75,"max_tokens":256,"stop_sequences":["\n\n"],"stream":true}"#
-        );
-        let bare = ChatRequest::new("m", vec![Message::user("hi"), Message::assistant("yo")]);
-        let v = serde_json::to_value(ChatBody::new(&bare)).unwrap();
-        assert_eq!(
-            v,
-            serde_json::json!({"model":"m","messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"yo"}],"stream":true})
-        );
-    }
-
-    #[test]
-    fn top_p_is_brought_into_the_accepted_range() {
-        let body = |p: f32| {
-            let req = ChatRequest::new("m", vec![Message::user("hi")]).top_p(p);
-            serde_json::to_string(&ChatBody::new(&req)).unwrap()
-        };
-        assert!(body(1.0).contains(r#""p":0.99"#), "{}", body(1.0));
-        assert!(body(0.0).contains(r#""p":0.01"#), "{}", body(0.0));
-        assert!(body(0.5).contains(r#""p":0.5"#), "{}", body(0.5));
-        assert!(clamp_p(f32::NAN).is_nan());
-    }
-
-    #[test]
-    fn text_is_escaped_as_json_requires() {
-        let req = ChatRequest::new(
-            "m",
-            vec![Message::user(
-                "line\nbreak \"quoted\" tab\t é \u{1F600} \u{7}",
-            )],
-        );
-        let sent = String::from_utf8(serde_json::to_vec(&ChatBody::new(&req)).unwrap()).unwrap();
-        assert_eq!(
-            sent,
-            "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"line\\nbreak \\\"quoted\\\" tab\\t é \u{1F600} \\u0007\"}],\"stream\":true}"
-        );
-    }
 
     #[test]
     fn events_without_a_type_but_with_a_message_look_like_errors() {
@@ -261,23 +295,136 @@ mod tests {
         )
         .unwrap();
         assert_eq!(u.counts(), (71, 26));
+        assert_eq!(u.usage(), Usage::new(71, 26));
         let u: WireUsage =
             serde_json::from_str(r#"{"billed_units":{"input_tokens":5.0,"output_tokens":26.0}}"#)
                 .unwrap();
         assert_eq!(u.counts(), (5, 26));
+        let u = WireUsage {
+            billed_units: None,
+            tokens: Some(Counts {
+                input_tokens: Some(-1.0),
+                output_tokens: Some(f64::INFINITY),
+            }),
+            cached_tokens: Some(f64::NAN),
+        };
+        assert_eq!(u.counts(), (0, 0));
+        assert_eq!(u.usage(), Usage::new(0, 0));
     }
 
     #[test]
-    fn content_delta_borrows_its_text() {
+    fn cache_hits_are_taken_out_of_the_input() {
+        let u: WireUsage = serde_json::from_str(
+            r#"{"tokens":{"input_tokens":1200,"output_tokens":30},"cached_tokens":1024}"#,
+        )
+        .unwrap();
+        assert_eq!(u.usage(), Usage::new(176, 30).with_cache_read(1024));
+        let u: WireUsage = serde_json::from_str(
+            r#"{"tokens":{"input_tokens":10,"output_tokens":3},"cached_tokens":0}"#,
+        )
+        .unwrap();
+        assert_eq!(u.usage(), Usage::new(10, 3).with_cache_read(0));
+    }
+
+    #[test]
+    fn content_delta_borrows_its_text_and_reads_thinking() {
         let d: ContentDelta = serde_json::from_str(
             r#"{"type":"content-delta","index":0,"delta":{"message":{"content":{"text":"LL"}}}}"#,
         )
         .unwrap();
-        assert!(matches!(d.text().map(|t| t.0), Some(Cow::Borrowed("LL"))));
+        let c = d.content();
+        assert!(matches!(c.text.map(|t| t.0), Some(Cow::Borrowed("LL"))));
+        assert!(c.thinking.is_none());
         let d: ContentDelta = serde_json::from_str(
             r#"{"type":"content-delta","index":0,"delta":{"message":{"content":{"thinking":"hmm"}}}}"#,
         )
         .unwrap();
-        assert!(d.text().is_none());
+        let c = d.content();
+        assert!(c.text.is_none());
+        assert_eq!(c.thinking.unwrap().as_str(), "hmm");
+    }
+
+    #[test]
+    fn tool_call_events_carry_index_id_name_and_arguments() {
+        let e: ToolCallEvent = serde_json::from_str(
+            r#"{"type":"tool-call-start","index":1,"delta":{"message":{"tool_calls":{"id":"get_weather_ay6nmvjgp9vn","type":"function","function":{"name":"get_weather","arguments":""}}}}}"#,
+        )
+        .unwrap();
+        let (index, call) = e.call();
+        assert_eq!(index, Some(1));
+        assert_eq!(call.id.unwrap().as_str(), "get_weather_ay6nmvjgp9vn");
+        let f = call.function.unwrap();
+        assert_eq!(
+            (f.name.unwrap().as_str(), f.arguments.unwrap().as_str()),
+            ("get_weather", "")
+        );
+        let e: ToolCallEvent = serde_json::from_str(
+            r#"{"type":"tool-call-delta","index":1,"delta":{"message":{"tool_calls":{"function":{"arguments":"{\n    \""}}}}}"#,
+        )
+        .unwrap();
+        let (_, call) = e.call();
+        assert!(call.id.is_none());
+        assert_eq!(
+            call.function.unwrap().arguments.unwrap().as_str(),
+            "{\n    \""
+        );
+        let e: ToolCallEvent =
+            serde_json::from_str(r#"{"type":"tool-call-end","index":1}"#).unwrap();
+        assert!(e.call().1.function.is_none());
+    }
+
+    #[test]
+    fn tool_plan_delta_reads_the_plan() {
+        let d: ToolPlanDelta = serde_json::from_str(
+            r#"{"type":"tool-plan-delta","delta":{"message":{"tool_plan":" will"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(d.text().unwrap().as_str(), " will");
+    }
+
+    fn model(json: &str) -> WireModel {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn model_capabilities_come_from_features() {
+        let m = model(
+            r#"{"name":"command-a-03-2025","features":["json_mode","json_schema","safety_modes","strict_tools","tool_choice","tools"]}"#,
+        );
+        assert_eq!(
+            m.capabilities(),
+            Some(
+                ModelCapabilities::default()
+                    .tools(true)
+                    .images(false)
+                    .json_schema(true)
+            )
+        );
+        let m = model(
+            r#"{"name":"c4ai-aya-vision-32b","features":["logprobs","vision"],"supports_vision":true}"#,
+        );
+        assert_eq!(
+            m.capabilities(),
+            Some(ModelCapabilities::default().tools(false).images(true))
+        );
+        let m = model(r#"{"name":"command-a-reasoning-08-2025","features":["reasoning","tools"]}"#);
+        assert_eq!(
+            m.capabilities(),
+            Some(
+                ModelCapabilities::default()
+                    .tools(true)
+                    .images(false)
+                    .reasoning(true)
+            )
+        );
+        assert_eq!(
+            model(r#"{"name":"c4ai-aya-expanse-32b","features":null}"#).capabilities(),
+            None
+        );
+        assert_eq!(model(r#"{"name":"x"}"#).capabilities(), None);
+        assert_eq!(
+            model(r#"{"name":"x","features":null,"supports_vision":false}"#).capabilities(),
+            Some(ModelCapabilities::default().images(false))
+        );
     }
 }

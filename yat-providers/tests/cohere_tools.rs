@@ -1,0 +1,468 @@
+//! Cohere tool use against a local fake server: streamed plans and calls,
+//! a tool round trip over two requests, and the typed errors of broken
+//! call streams. Transcripts are in `fixtures/cohere/`.
+#![cfg(feature = "cohere")]
+
+mod support;
+
+use futures::StreamExt;
+use serde_json::json;
+use yat_core::{
+    ChatEvent, ChatRequest, ChatStreamExt, Finish, FinishReason, LlmProvider, Message, ToolCall,
+    ToolResult, ToolSpec, Usage, YatError,
+};
+use yat_fakeserver::{FakeServer, Response, Split};
+use yat_providers::cohere::Cohere;
+
+const KEY: &str = "co-test-planted-0123456789";
+const CHAT_PATH: &str = "/v2/chat";
+const MODEL: &str = "command-a-03-2025";
+
+const PLAN_AND_CALL: &str = include_str!("fixtures/cohere/plan_and_call.sse");
+const PARALLEL_CALLS: &str = include_str!("fixtures/cohere/parallel_calls.sse");
+const ANSWER: &str = include_str!("fixtures/cohere/answer_with_citations.sse");
+const THINKING_THEN_CALL: &str = include_str!("fixtures/cohere/thinking_then_call.sse");
+
+async fn provider(server: &FakeServer) -> Cohere {
+    support::pointed_at(Cohere::default(), "cohere", KEY, &server.url(), &[]).await
+}
+
+fn weather_tool() -> ToolSpec {
+    ToolSpec::new(
+        "get_weather",
+        "gets the weather of a given location",
+        json!({"type":"object","properties":{"location":{"type":"string","description":"the location to get the weather, example: San Francisco."}},"required":["location"]}),
+    )
+}
+
+fn request(messages: Vec<Message>) -> ChatRequest {
+    ChatRequest::new(MODEL, messages).tool(weather_tool())
+}
+
+fn reasoning(pieces: &[&str]) -> Vec<ChatEvent> {
+    pieces
+        .iter()
+        .map(|t| ChatEvent::ReasoningDelta { text: (*t).into() })
+        .collect()
+}
+
+/// The events of one call streamed as the documented pieces of
+/// `{"location": "<city>"}`.
+fn call_events(index: u32, id: &str, city_pieces: &[&str], city: &str) -> Vec<ChatEvent> {
+    let mut pieces = vec!["{\n    \"", "location", "\":", " \""];
+    pieces.extend_from_slice(city_pieces);
+    pieces.extend_from_slice(&["\"", "\n", "}"]);
+    let mut events = vec![ChatEvent::ToolCallStart {
+        index,
+        id: id.into(),
+        name: "get_weather".into(),
+    }];
+    events.extend(pieces.into_iter().map(|a| ChatEvent::ToolCallDelta {
+        index,
+        arguments: a.into(),
+    }));
+    events.push(ChatEvent::ToolCallEnd {
+        index,
+        call: ToolCall::new(id, "get_weather", json!({ "location": city })),
+    });
+    events
+}
+
+fn tool_call_finish() -> Vec<ChatEvent> {
+    vec![
+        ChatEvent::Usage(Usage::new(913, 83)),
+        ChatEvent::Finish(Finish::new(FinishReason::ToolCalls, "TOOL_CALL")),
+    ]
+}
+
+/// The events up to the first error, and the error.
+async fn events_until_error(p: &Cohere, req: &ChatRequest) -> (Vec<ChatEvent>, YatError) {
+    // An error in the stream's first event comes from `stream_chat` itself.
+    let mut s = match p.stream_chat(req).await {
+        Ok(s) => s,
+        Err(e) => return (Vec::new(), e),
+    };
+    let mut out = Vec::new();
+    while let Some(ev) = s.next().await {
+        match ev {
+            Ok(ev) => out.push(ev),
+            Err(e) => {
+                assert!(s.next().await.is_none(), "events after the error");
+                return (out, e);
+            }
+        }
+    }
+    panic!("the stream ended without an error: {out:?}");
+}
+
+#[tokio::test]
+async fn a_plan_and_a_call_stream_as_reasoning_then_the_call() {
+    let server = support::serve_post(CHAT_PATH, Response::sse(PLAN_AND_CALL)).await;
+    let p = provider(&server).await;
+    let req = request(vec![Message::user("What's the weather in Madrid?")]);
+    let mut expected = reasoning(&[
+        "I", " will", " search", " for", " the", " weather", " in", " Madrid", ".",
+    ]);
+    expected.extend(call_events(
+        0,
+        "get_weather_p1t92w7gfgq7",
+        &["Madrid"],
+        "Madrid",
+    ));
+    expected.extend(tool_call_finish());
+    assert_eq!(support::events(&p, &req).await.unwrap(), expected);
+}
+
+#[tokio::test]
+async fn two_calls_in_one_turn_are_numbered_in_order_however_the_body_is_cut() {
+    let mut expected = reasoning(&[
+        "I",
+        " will",
+        " search",
+        " for",
+        " the",
+        " weather",
+        " in",
+        " Madrid",
+        " and",
+        " Brasilia",
+        ".",
+    ]);
+    expected.extend(call_events(
+        0,
+        "get_weather_p1t92w7gfgq7",
+        &["Madrid"],
+        "Madrid",
+    ));
+    expected.extend(call_events(
+        1,
+        "get_weather_ay6nmvjgp9vn",
+        &["Bras", "ilia"],
+        "Brasilia",
+    ));
+    expected.extend(tool_call_finish());
+    let in_call = PARALLEL_CALLS.find("ilia").unwrap() + 2;
+    for split in [
+        Split::Whole,
+        Split::EveryByte,
+        Split::Size(13),
+        Split::At(vec![in_call]),
+        Split::Events,
+    ] {
+        let server = support::serve_post(
+            CHAT_PATH,
+            Response::sse(PARALLEL_CALLS).split(split.clone()),
+        )
+        .await;
+        let p = provider(&server).await;
+        let req = request(vec![Message::user(
+            "What's the weather in Madrid and Brasilia?",
+        )]);
+        assert_eq!(
+            support::events(&p, &req).await.unwrap(),
+            expected,
+            "{split:?}"
+        );
+    }
+    // Without `event:` lines the events are told by their `type`.
+    let unnamed: String = PARALLEL_CALLS
+        .split_inclusive('\n')
+        .filter(|l| !l.starts_with("event:"))
+        .collect();
+    let server = support::serve_post(CHAT_PATH, Response::sse(&unnamed)).await;
+    let p = provider(&server).await;
+    let req = request(vec![Message::user(
+        "What's the weather in Madrid and Brasilia?",
+    )]);
+    assert_eq!(support::events(&p, &req).await.unwrap(), expected);
+}
+
+#[tokio::test]
+async fn a_tool_round_trip_sends_the_plan_the_call_and_the_result_back() {
+    let server = support::serve_post_in_turn(
+        CHAT_PATH,
+        [Response::sse(PLAN_AND_CALL), Response::sse(ANSWER)],
+    )
+    .await;
+    let p = provider(&server).await;
+    let mut history = vec![Message::user("What's the weather in Madrid?")];
+
+    let first = p
+        .stream_chat(&request(history.clone()))
+        .await
+        .unwrap()
+        .collect_response()
+        .await
+        .unwrap();
+    assert_eq!(
+        first.reasoning_text(),
+        "I will search for the weather in Madrid."
+    );
+    let calls: Vec<ToolCall> = first.tool_calls().cloned().collect();
+    assert_eq!(
+        calls,
+        [ToolCall::new(
+            "get_weather_p1t92w7gfgq7",
+            "get_weather",
+            json!({"location": "Madrid"})
+        )]
+    );
+    assert_eq!(
+        first.finish.as_ref().unwrap().reason,
+        FinishReason::ToolCalls
+    );
+    history.push(first.into_message());
+    history.push(Message::tool_results([ToolResult::new(
+        &calls[0],
+        json!({"temperature": "24°C"}),
+    )]));
+
+    let second = p
+        .stream_chat(&request(history))
+        .await
+        .unwrap()
+        .collect_response()
+        .await
+        .unwrap();
+    assert_eq!(second.text(), "It is currently 24°C in Madrid.");
+    assert!(!second.has_tool_calls());
+    assert_eq!(second.usage, Some(Usage::new(1061, 85)));
+    assert_eq!(
+        second.finish,
+        Some(Finish::new(FinishReason::Stop, "COMPLETE"))
+    );
+
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 2);
+    let tools = r#""tools":[{"type":"function","function":{"name":"get_weather","description":"gets the weather of a given location","parameters":{"type":"object","properties":{"location":{"type":"string","description":"the location to get the weather, example: San Francisco."}},"required":["location"]}}}]"#;
+    assert_eq!(
+        reqs[0].text(),
+        format!(
+            r#"{{"model":"command-a-03-2025","messages":[{{"role":"user","content":"What's the weather in Madrid?"}}],{tools},"stream":true}}"#
+        )
+    );
+    // The documented shape of the loop's second request: the plan as
+    // `tool_plan`, the call's arguments as JSON text, the result as a
+    // document whose data is JSON text.
+    assert_eq!(
+        reqs[1].text(),
+        format!(
+            concat!(
+                r#"{{"model":"command-a-03-2025","messages":["#,
+                r#"{{"role":"user","content":"What's the weather in Madrid?"}},"#,
+                r#"{{"role":"assistant","tool_plan":"I will search for the weather in Madrid.","tool_calls":[{{"id":"get_weather_p1t92w7gfgq7","type":"function","function":{{"name":"get_weather","arguments":"{{\"location\":\"Madrid\"}}"}}}}]}},"#,
+                r#"{{"role":"tool","tool_call_id":"get_weather_p1t92w7gfgq7","content":[{{"type":"document","document":{{"data":"{{\"temperature\":\"24°C\"}}"}}}}]}}"#,
+                r#"],{tools},"stream":true}}"#
+            ),
+            tools = tools
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_reasoning_models_thinking_is_reasoning_and_goes_back_as_the_plan() {
+    let server = support::serve_post_in_turn(
+        CHAT_PATH,
+        [Response::sse(THINKING_THEN_CALL), Response::sse(ANSWER)],
+    )
+    .await;
+    let p = provider(&server).await;
+    let mut history = vec![Message::user("What's the weather in Toronto?")];
+    let events = support::events(&p, &request(history.clone()))
+        .await
+        .unwrap();
+    let mut expected = reasoning(&[
+        "The user wants",
+        " the weather in Toronto.",
+        " I'll call get_weather.",
+    ]);
+    expected.extend([
+        ChatEvent::ToolCallStart {
+            index: 0,
+            id: "get_weather_sfnmhqhb8g2p".into(),
+            name: "get_weather".into(),
+        },
+        // The start event's own piece of the arguments, then the delta's.
+        ChatEvent::ToolCallDelta {
+            index: 0,
+            arguments: "{\"location\":".into(),
+        },
+        ChatEvent::ToolCallDelta {
+            index: 0,
+            arguments: "\"Toronto\"}".into(),
+        },
+        ChatEvent::ToolCallEnd {
+            index: 0,
+            call: ToolCall::new(
+                "get_weather_sfnmhqhb8g2p",
+                "get_weather",
+                json!({"location": "Toronto"}),
+            ),
+        },
+        ChatEvent::Usage(Usage::new(1320, 61)),
+        ChatEvent::Finish(Finish::new(FinishReason::ToolCalls, "TOOL_CALL")),
+    ]);
+    assert_eq!(events, expected);
+
+    let mut b = yat_core::ResponseBuilder::default();
+    events.into_iter().for_each(|e| b.push(e));
+    let reply = b.finish();
+    let call = reply.tool_calls().next().unwrap().clone();
+    history.push(reply.into_message());
+    history.push(Message::tool_results([ToolResult::new(&call, "20°C")]));
+    p.stream_chat(&request(history))
+        .await
+        .unwrap()
+        .collect_response()
+        .await
+        .unwrap();
+    let body = server.requests()[1].json();
+    assert_eq!(
+        body["messages"][1],
+        json!({"role":"assistant","tool_plan":"The user wants the weather in Toronto. I'll call get_weather.","tool_calls":[{"id":"get_weather_sfnmhqhb8g2p","type":"function","function":{"name":"get_weather","arguments":"{\"location\":\"Toronto\"}"}}]})
+    );
+    assert_eq!(
+        body["messages"][2],
+        json!({"role":"tool","tool_call_id":"get_weather_sfnmhqhb8g2p","content":[{"type":"text","text":"20°C"}]})
+    );
+}
+
+/// A one-call stream whose call carries `arguments` as its pieces.
+fn one_call(arguments: &[&str], end_event: bool) -> String {
+    let mut s = String::from(
+        "event: tool-call-start\ndata: {\"type\":\"tool-call-start\",\"index\":0,\"delta\":{\"message\":{\"tool_calls\":{\"id\":\"get_weather_1\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"\"}}}}}\n\n",
+    );
+    for a in arguments {
+        s.push_str(&format!(
+            "event: tool-call-delta\ndata: {{\"type\":\"tool-call-delta\",\"index\":0,\"delta\":{{\"message\":{{\"tool_calls\":{{\"function\":{{\"arguments\":{}}}}}}}}}}}\n\n",
+            serde_json::to_string(a).unwrap()
+        ));
+    }
+    if end_event {
+        s.push_str("event: tool-call-end\ndata: {\"type\":\"tool-call-end\",\"index\":0}\n\n");
+    }
+    s.push_str("event: message-end\ndata: {\"type\":\"message-end\",\"delta\":{\"finish_reason\":\"TOOL_CALL\",\"usage\":{\"billed_units\":{\"input_tokens\":3,\"output_tokens\":4},\"tokens\":{\"input_tokens\":30,\"output_tokens\":4}}}}\n\ndata: [DONE]\n\n");
+    s
+}
+
+#[tokio::test]
+async fn malformed_arguments_are_a_typed_error_with_the_raw_text() {
+    for end_event in [true, false] {
+        let body = one_call(&["{\"location\": ", "\"Mad"], end_event);
+        let server = support::serve_post(CHAT_PATH, Response::sse(&body)).await;
+        let p = provider(&server).await;
+        let (events, e) = events_until_error(&p, &request(vec![Message::user("Weather?")])).await;
+        assert_eq!(
+            events,
+            vec![
+                ChatEvent::ToolCallStart {
+                    index: 0,
+                    id: "get_weather_1".into(),
+                    name: "get_weather".into()
+                },
+                ChatEvent::ToolCallDelta {
+                    index: 0,
+                    arguments: "{\"location\": ".into()
+                },
+                ChatEvent::ToolCallDelta {
+                    index: 0,
+                    arguments: "\"Mad".into()
+                },
+            ]
+        );
+        match e {
+            YatError::InvalidToolArguments {
+                provider,
+                id,
+                name,
+                raw,
+                ..
+            } => {
+                assert_eq!(provider, "cohere");
+                assert_eq!(
+                    (id.as_str(), name.as_str()),
+                    ("get_weather_1", "get_weather")
+                );
+                assert_eq!(raw, "{\"location\": \"Mad");
+            }
+            other => panic!("end event {end_event}: {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_call_left_open_is_ended_at_message_end_and_empty_arguments_are_an_object() {
+    for (pieces, args) in [
+        (
+            &["{\"location\":\"Oslo\"}"][..],
+            json!({"location": "Oslo"}),
+        ),
+        (&[][..], json!({})),
+    ] {
+        let server = support::serve_post(CHAT_PATH, Response::sse(&one_call(pieces, false))).await;
+        let p = provider(&server).await;
+        let reply = p
+            .stream_chat(&request(vec![Message::user("Weather?")]))
+            .await
+            .unwrap()
+            .collect_response()
+            .await
+            .unwrap();
+        let calls: Vec<&ToolCall> = reply.tool_calls().collect();
+        assert_eq!(
+            calls,
+            [&ToolCall::new("get_weather_1", "get_weather", args)]
+        );
+        assert_eq!(reply.usage, Some(Usage::new(30, 4)));
+    }
+}
+
+#[tokio::test]
+async fn a_call_delta_before_any_start_is_a_typed_error() {
+    let body = concat!(
+        "event: message-start\ndata: {\"type\":\"message-start\",\"id\":\"1\",\"delta\":{\"message\":{\"role\":\"assistant\"}}}\n\n",
+        "event: tool-call-delta\ndata: {\"type\":\"tool-call-delta\",\"index\":0,\"delta\":{\"message\":{\"tool_calls\":{\"function\":{\"arguments\":\"{}\"}}}}}\n\n",
+        "event: message-end\ndata: {\"type\":\"message-end\",\"delta\":{\"finish_reason\":\"TOOL_CALL\"}}\n\ndata: [DONE]\n\n",
+    );
+    let server = support::serve_post(CHAT_PATH, Response::sse(body)).await;
+    let p = provider(&server).await;
+    let (events, e) = events_until_error(&p, &request(vec![Message::user("Weather?")])).await;
+    assert!(events.is_empty(), "{events:?}");
+    support::assert_error(&e, "malformed_response", "before its call started");
+    assert_eq!(e.provider(), Some("cohere"));
+}
+
+#[tokio::test]
+async fn a_call_start_without_a_name_is_a_typed_error() {
+    let body = concat!(
+        "event: tool-call-start\ndata: {\"type\":\"tool-call-start\",\"index\":0,\"delta\":{\"message\":{\"tool_calls\":{\"id\":\"x_1\",\"type\":\"function\",\"function\":{\"arguments\":\"\"}}}}}\n\n",
+        "event: message-end\ndata: {\"type\":\"message-end\",\"delta\":{\"finish_reason\":\"TOOL_CALL\"}}\n\ndata: [DONE]\n\n",
+    );
+    let server = support::serve_post(CHAT_PATH, Response::sse(body)).await;
+    let p = provider(&server).await;
+    let e = support::reply_error(&p, &request(vec![Message::user("Weather?")])).await;
+    support::assert_error(&e, "malformed_response", "without a name");
+}
+
+#[tokio::test]
+async fn a_stream_cut_inside_a_call_is_a_network_error_not_a_call() {
+    let at = PLAN_AND_CALL.find("event: tool-call-end").unwrap();
+    let server = support::serve_post(
+        CHAT_PATH,
+        Response::sse(&PLAN_AND_CALL[..at]).transfer(yat_fakeserver::Transfer::CloseDelimited),
+    )
+    .await;
+    let p = support::pointed_at(
+        Cohere::default(),
+        "cohere",
+        KEY,
+        &server.url(),
+        &[("max_retries", "0")],
+    )
+    .await;
+    let (events, e) = events_until_error(&p, &request(vec![Message::user("Weather?")])).await;
+    assert!(!events
+        .iter()
+        .any(|e| matches!(e, ChatEvent::ToolCallEnd { .. } | ChatEvent::Finish(_))));
+    support::assert_error(&e, "network", "no message-end");
+}
