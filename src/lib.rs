@@ -69,6 +69,7 @@
 //! | `testkit` | `yat::testkit`: the conformance suite, for provider authors' tests |
 //! | `linkme` | collect registrations with `linkme` distributed slices instead of `inventory` (no code runs before `main`); provider code does not change |
 //! | `history` | `yat::store`: conversation history in SQLite (compiles SQLite in) |
+//! | `schema` | JSON Schemas derived from Rust types (schemars): typed tools (`Toolbox::typed`) and `structured::structured::<T>` |
 //!
 //! `cargo add yat --no-default-features --features openai` leaves the mock
 //! out. The ids compiled into a build are [`providers::enabled_providers`].

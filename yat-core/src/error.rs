@@ -251,7 +251,7 @@ pub enum YatError {
     },
     /// A reply could not be read as the structured output asked for. The
     /// raw text is kept whole.
-    #[error("{provider}: the reply does not match the requested structure: {message}")]
+    #[error("{}the reply does not match the requested structure: {message}", provider_prefix(provider))]
     InvalidStructuredOutput {
         /// Provider id.
         provider: String,
@@ -304,6 +304,16 @@ pub enum YatError {
         /// The OS error.
         message: String,
     },
+}
+
+/// `"{provider}: "`, or nothing when the provider is not known (a reply
+/// collected from a stream does not say which provider produced it).
+fn provider_prefix(provider: &str) -> String {
+    if provider.is_empty() {
+        String::new()
+    } else {
+        format!("{provider}: ")
+    }
 }
 
 fn fmt_retry(d: Option<Duration>) -> String {

@@ -21,6 +21,8 @@
 //! Features:
 //! - `testkit`: the conformance suite ([`testkit`]) any provider crate runs against itself.
 //! - `linkme`: collect registrations with `linkme` instead of `inventory`.
+//! - `schemars`: JSON Schemas derived from Rust types, for typed tools
+//!   (`Toolbox::typed`) and structured replies (`structured::structured`).
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod assemble;
@@ -35,9 +37,11 @@ pub mod routing;
 pub mod secret;
 pub mod settings;
 pub mod stream;
+pub mod structured;
 #[cfg(feature = "testkit")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testkit")))]
 pub mod testkit;
+pub mod tools;
 pub mod types;
 pub mod watch;
 
@@ -46,9 +50,16 @@ pub use config::{ConfigLocation, ProviderConfig};
 pub use error::{Failure, TimeoutPhase, YatError};
 pub use manager::{ProviderDef, ProviderInfo, ProviderManager, ProviderStatus};
 pub use provider::{Capabilities, Constructor, LlmProvider, ProviderRegistration};
+/// The schemars crate this one derives schemas with (the `schemars`
+/// feature), for `#[derive(JsonSchema)]` without a dependency of your own:
+/// `#[schemars(crate = "yat_core::schemars")]`.
+#[cfg(feature = "schemars")]
+#[cfg_attr(docsrs, doc(cfg(feature = "schemars")))]
+pub use schemars;
 pub use secret::Secret;
 pub use settings::{ResolvedSettings, SettingKind, SettingSpec};
 pub use stream::{ChatStream, ChatStreamExt};
+pub use tools::{run_tools, ToolLoopEvent, ToolOutcome, ToolRun, Toolbox};
 pub use types::{
     ChatEvent, ChatRequest, ChatResponse, Content, Finish, FinishReason, JsonSchema, Media,
     MediaSource, Message, ModelCapabilities, ModelInfo, ModelRef, Part, Reasoning, ReasoningConfig,

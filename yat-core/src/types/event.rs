@@ -90,6 +90,31 @@ impl Usage {
     }
 }
 
+/// Two exchanges' counts added (a tool loop's steps): each count summed,
+/// a detail known in only one kept as it is.
+///
+/// ```
+/// use yat_core::Usage;
+/// let total = Usage::new(10, 5).with_reasoning(2) + Usage::new(20, 7);
+/// assert_eq!((total.input_tokens, total.output_tokens, total.reasoning_tokens), (30, 12, Some(2)));
+/// ```
+impl std::ops::Add for Usage {
+    type Output = Usage;
+    fn add(self, other: Usage) -> Usage {
+        let add = |x: Option<u64>, y: Option<u64>| match (x, y) {
+            (Some(x), Some(y)) => Some(x.saturating_add(y)),
+            (x, y) => x.or(y),
+        };
+        Usage {
+            input_tokens: self.input_tokens.saturating_add(other.input_tokens),
+            output_tokens: self.output_tokens.saturating_add(other.output_tokens),
+            cache_read_tokens: add(self.cache_read_tokens, other.cache_read_tokens),
+            cache_write_tokens: add(self.cache_write_tokens, other.cache_write_tokens),
+            reasoning_tokens: add(self.reasoning_tokens, other.reasoning_tokens),
+        }
+    }
+}
+
 /// Why generation stopped, normalised across providers.
 ///
 /// ```
