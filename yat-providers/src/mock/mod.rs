@@ -11,6 +11,11 @@
 //! | `mock-fail-before` | fails before the first token with a retryable server error |
 //! | `mock-fail-mid` | streams `fail_after` chunks of the canned reply, then a network error |
 //! | `mock-rate-limited` | rate limited, retry after 2 s |
+//! | `mock-tools` | calls the first tool (or the one `tool_choice` names) with arguments made from its schema; answers tool results in text; without tools (or with `tool_choice: none`) echoes |
+//! | `mock-parallel-tools` | calls the first two tools at once, their argument pieces interleaved |
+//! | `mock-json` | the smallest instance of the requested JSON schema, or a JSON object; plain text without a format |
+//! | `mock-reasoning` | signed reasoning, then the last user message; refuses reasoning sent back unsigned or changed |
+//! | `mock-vision` | says what each image and document of the last user message is (type and size, or URL) |
 //!
 //! Settings (each also read from `MOCK_<KEY>`): `chunk_size` (characters per
 //! chunk, default 8), `delay_ms` (pause between chunks, default 0),
@@ -18,16 +23,30 @@
 //! that duty for every model), `fail_after` (chunks before `mock-fail-mid`
 //! fails, default 3).
 //!
-//! One chunk counts as one output token; input tokens are the
-//! whitespace-separated words of all messages.
+//! One chunk counts as one output token (a piece of reasoning or of tool
+//! arguments too); input tokens are the whitespace-separated words of all
+//! messages. The models from `mock-tools` on report usage details: an image
+//! or document counts 85 input tokens, system messages count as read from
+//! the prompt cache (`cache_read_tokens`), and `mock-reasoning` reports its
+//! reasoning tokens. `fail=after:N` counts every streamed event of those
+//! models (reasoning, call starts and ends) as a chunk.
+
+mod reasoning;
+mod reply;
+mod schema;
+mod structured;
+mod tools;
+mod vision;
 
 use std::time::Duration;
 
-use futures::stream;
 use yat_core::{
-    async_trait, Capabilities, ChatEvent, ChatRequest, ChatStream, Failure, Finish, FinishReason,
-    LlmProvider, ModelInfo, ResolvedSettings, Role, SettingKind, SettingSpec, Usage, YatError,
+    async_trait, Capabilities, ChatRequest, ChatStream, Failure, LlmProvider, ModelCapabilities,
+    ModelInfo, ResolvedSettings, Role, SettingKind, SettingSpec, YatError,
 };
+
+use reply::{plain_input_tokens, plan_reply, stream_plan, stream_reply};
+use tools::Calls;
 
 const ID: &str = "mock";
 
@@ -63,7 +82,7 @@ yat_core::register_provider! {
     name: "Mock",
     constructor: || Ok(Box::new(MockProvider::default())),
     settings: SETTINGS,
-    description: "Deterministic offline provider: echo, canned replies, injectable failures",
+    description: "Deterministic offline provider: echo, canned replies, tools, JSON, reasoning, vision, injectable failures",
 }
 
 /// The canned reply of `mock-long`, `mock-slow` and `mock-fail-mid`.
@@ -129,14 +148,62 @@ fn injected(what: &str) -> YatError {
     YatError::Server(Failure::new(ID, format!("injected failure in {what}")))
 }
 
-const MODELS: &[(&str, &str)] = &[
-    ("mock-echo", "Mock Echo"),
-    ("mock-long", "Mock Long Reply"),
-    ("mock-slow", "Mock Slow Reply"),
-    ("mock-fail-before", "Mock Failure Before First Token"),
-    ("mock-fail-mid", "Mock Failure Mid-Stream"),
-    ("mock-rate-limited", "Mock Rate Limited"),
+/// What a model can do beyond text, as its listing says.
+#[derive(Clone, Copy)]
+struct Skills {
+    tools: bool,
+    media: bool,
+    json_schema: bool,
+    reasoning: bool,
+}
+
+const TEXT: Skills = Skills {
+    tools: false,
+    media: false,
+    json_schema: false,
+    reasoning: false,
+};
+const TOOLS: Skills = Skills {
+    tools: true,
+    ..TEXT
+};
+const MEDIA: Skills = Skills {
+    media: true,
+    ..TEXT
+};
+const JSON: Skills = Skills {
+    json_schema: true,
+    ..TEXT
+};
+const REASONING: Skills = Skills {
+    reasoning: true,
+    ..TEXT
+};
+
+const MODELS: &[(&str, &str, Skills)] = &[
+    ("mock-echo", "Mock Echo", TEXT),
+    ("mock-long", "Mock Long Reply", TEXT),
+    ("mock-slow", "Mock Slow Reply", TEXT),
+    ("mock-fail-before", "Mock Failure Before First Token", TEXT),
+    ("mock-fail-mid", "Mock Failure Mid-Stream", TEXT),
+    ("mock-rate-limited", "Mock Rate Limited", TEXT),
+    ("mock-tools", "Mock Tool Caller", TOOLS),
+    ("mock-parallel-tools", "Mock Parallel Tool Caller", TOOLS),
+    ("mock-json", "Mock JSON Replies", JSON),
+    ("mock-reasoning", "Mock Reasoning", REASONING),
+    ("mock-vision", "Mock Vision", MEDIA),
 ];
+
+impl Skills {
+    fn capabilities(self) -> ModelCapabilities {
+        ModelCapabilities::default()
+            .tools(self.tools)
+            .images(self.media)
+            .documents(self.media)
+            .json_schema(self.json_schema)
+            .reasoning(self.reasoning)
+    }
+}
 
 #[async_trait]
 impl LlmProvider for MockProvider {
@@ -175,11 +242,12 @@ impl LlmProvider for MockProvider {
         }
         Ok(MODELS
             .iter()
-            .map(|(id, name)| {
+            .map(|(id, name, skills)| {
                 ModelInfo::new(ID, *id)
                     .display_name(*name)
                     .context_length(32_768)
                     .max_output_tokens(4_096)
+                    .capabilities(skills.capabilities())
             })
             .collect())
     }
@@ -201,6 +269,17 @@ impl LlmProvider for MockProvider {
             Some(Fail::After(n)) => Some(n),
             _ => None,
         };
+        let rich = match req.model.as_str() {
+            "mock-tools" => Some(tools::reply(req, self.chunk_size, Calls::One)?),
+            "mock-parallel-tools" => Some(tools::reply(req, self.chunk_size, Calls::Two)?),
+            "mock-json" => Some(structured::reply(req, self.chunk_size)),
+            "mock-reasoning" => Some(reasoning::reply(req, self.chunk_size)?),
+            "mock-vision" => Some(vision::reply(req, self.chunk_size)?),
+            _ => None,
+        };
+        if let Some(reply) = rich {
+            return Ok(stream_reply(reply, delay, fail_after));
+        }
         let text: &str = match req.model.as_str() {
             "mock-echo" => last_user
                 .content
@@ -233,110 +312,34 @@ impl LlmProvider for MockProvider {
                 )))
             }
         };
-        let input_tokens = req
-            .messages
-            .iter()
-            .map(|m| m.text().split_whitespace().count() as u64)
-            .sum();
         let plan = plan_reply(text, self.chunk_size, req);
-        Ok(stream_plan(plan, input_tokens, delay, fail_after))
+        Ok(stream_plan(
+            plan,
+            plain_input_tokens(req),
+            delay,
+            fail_after,
+        ))
     }
 
+    /// Everything: each model of the second table does one of the richer
+    /// things; the text models ignore tools and formats.
     fn capabilities(&self) -> Capabilities {
-        Capabilities::default().with_stop_sequences(true)
-    }
-}
-
-struct Plan {
-    chunks: Vec<String>,
-    finish: Finish,
-}
-
-/// Cuts `text` into chunks, applying stop sequences and the token limit the
-/// way a real API does: a stop sequence ends the text before it, the limit
-/// cuts it with `Length`.
-fn plan_reply(text: &str, chunk_size: usize, req: &ChatRequest) -> Plan {
-    let mut finish = Finish::new(FinishReason::Stop, "stop");
-    let mut text = text;
-    if let Some((pos, _)) = req
-        .stop
-        .iter()
-        .filter(|s| !s.is_empty())
-        .filter_map(|s| text.find(s.as_str()).map(|p| (p, s)))
-        .min_by_key(|(p, _)| *p)
-    {
-        text = &text[..pos];
-        finish = Finish::new(FinishReason::StopSequence, "stop_sequence");
-    }
-    let mut chunks = Vec::new();
-    let mut start = 0;
-    let mut count = 0;
-    for (i, _) in text.char_indices() {
-        if count == chunk_size {
-            chunks.push(text[start..i].to_owned());
-            start = i;
-            count = 0;
-        }
-        count += 1;
-    }
-    if start < text.len() {
-        chunks.push(text[start..].to_owned());
-    }
-    if let Some(limit) = req.max_tokens {
-        let limit = limit as usize;
-        if chunks.len() > limit {
-            chunks.truncate(limit);
-            finish = Finish::new(FinishReason::Length, "length");
-        }
-    }
-    Plan { chunks, finish }
-}
-
-fn stream_plan(
-    plan: Plan,
-    input_tokens: u64,
-    delay: Option<Duration>,
-    fail_after: Option<usize>,
-) -> ChatStream {
-    let output_tokens = plan.chunks.len() as u64;
-    let mut events: Vec<Result<ChatEvent, YatError>> = Vec::with_capacity(plan.chunks.len() + 2);
-    for (i, text) in plan.chunks.into_iter().enumerate() {
-        if fail_after == Some(i) {
-            events.push(Err(YatError::Network {
-                provider: ID.into(),
-                message: format!("injected failure after {i} chunks"),
-            }));
-            break;
-        }
-        events.push(Ok(ChatEvent::Delta { text }));
-    }
-    let failed = events.last().is_some_and(|e| e.is_err());
-    if !failed {
-        events.push(Ok(ChatEvent::Usage(Usage::new(
-            input_tokens,
-            output_tokens,
-        ))));
-        events.push(Ok(ChatEvent::Finish(plan.finish)));
-    }
-    let items = stream::iter(events);
-    match delay {
-        None => Box::pin(items),
-        Some(d) => {
-            use futures::StreamExt;
-            Box::pin(items.then(move |ev| async move {
-                if matches!(ev, Ok(ChatEvent::Delta { .. })) {
-                    tokio::time::sleep(d).await;
-                }
-                ev
-            }))
-        }
+        Capabilities::default()
+            .with_stop_sequences(true)
+            .with_usage_details(true)
+            .with_tools(true)
+            .with_parallel_tools(true)
+            .with_images(true)
+            .with_documents(true)
+            .with_json_schema(true)
+            .with_reasoning(true)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use yat_core::{ChatStreamExt, Message};
+    use yat_core::{ChatEvent, ChatStreamExt, FinishReason, Message, Usage};
 
     async fn ready(pairs: &[(&str, &str)]) -> MockProvider {
         let mut p = MockProvider::default();
@@ -442,8 +445,103 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_listing_says_what_each_model_can_do() {
+        let models = ready(&[]).await.list_models().await.unwrap();
+        assert_eq!(models.len(), MODELS.len());
+        let caps = |id: &str| {
+            models
+                .iter()
+                .find(|m| m.id == id)
+                .and_then(|m| m.capabilities)
+                .unwrap()
+        };
+        assert_eq!(
+            caps("mock-echo"),
+            ModelCapabilities::default()
+                .tools(false)
+                .images(false)
+                .documents(false)
+                .json_schema(false)
+                .reasoning(false)
+        );
+        assert_eq!(caps("mock-tools").tools, Some(true));
+        assert_eq!(caps("mock-parallel-tools").tools, Some(true));
+        assert_eq!(caps("mock-json").json_schema, Some(true));
+        assert_eq!(caps("mock-reasoning").reasoning, Some(true));
+        let vision = caps("mock-vision");
+        assert_eq!(
+            (vision.images, vision.documents, vision.tools),
+            (Some(true), Some(true), Some(false))
+        );
+    }
+
+    #[tokio::test]
+    async fn the_richer_models_stream_with_the_settings_delay_and_injected_failure() {
+        let req = ChatRequest::new("mock-tools", vec![Message::user("x")]).tool(yat_core::ToolSpec::new(
+            "f",
+            "",
+            serde_json::json!({"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}),
+        ));
+        // {"a":"mock"} in pieces of 3: 4 deltas, plus the start and the end.
+        let p = ready(&[("chunk_size", "3"), ("fail", "after:5")]).await;
+        let events: Vec<_> =
+            futures::StreamExt::collect::<Vec<_>>(p.stream_chat(&req).await.unwrap()).await;
+        assert_eq!(events.len(), 6);
+        assert!(matches!(events[5], Err(YatError::Network { .. })));
+
+        let p = ready(&[("chunk_size", "3"), ("delay_ms", "15")]).await;
+        let started = std::time::Instant::now();
+        let r = p
+            .stream_chat(&req)
+            .await
+            .unwrap()
+            .collect_response()
+            .await
+            .unwrap();
+        assert!(
+            started.elapsed() >= Duration::from_millis(60),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(
+            r.tool_calls().next().unwrap().arguments,
+            serde_json::json!({"a": "mock"})
+        );
+        assert_eq!(r.usage.unwrap().output_tokens, 4);
+
+        for model in [
+            "mock-json",
+            "mock-reasoning",
+            "mock-vision",
+            "mock-parallel-tools",
+        ] {
+            let r = p
+                .stream_chat(&req.clone().model(model))
+                .await
+                .unwrap()
+                .collect_response()
+                .await
+                .unwrap();
+            assert!(r.finish.is_some(), "{model}");
+        }
+    }
+
+    #[tokio::test]
     async fn conformance() {
         let p = ready(&[]).await;
-        yat_core::testkit::assert_conformance(&p, &yat_core::testkit::Options::default()).await;
+        let options = yat_core::testkit::Options {
+            stop_probe: Some(("five".into(), "five".into())),
+            ..Default::default()
+        }
+        .parallel_tool_model("mock-parallel-tools")
+        .usage_details_model("mock-reasoning");
+        let report = yat_core::testkit::assert_conformance(&p, &options).await;
+        assert!(
+            report
+                .checks
+                .iter()
+                .all(|c| c.outcome == yat_core::testkit::Outcome::Passed),
+            "{report}"
+        );
     }
 }
