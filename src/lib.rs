@@ -140,6 +140,12 @@ pub async fn manager_with_config(
     yat_providers::link(builder).build().await
 }
 
+// The README's Rust blocks are compiled and run as doctests too, so its
+// examples stay true.
+#[cfg(all(doctest, feature = "mock"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;
+
 // The plugin guide's Rust blocks are compiled and run as doctests of this
 // crate, so the code a provider author copies from it builds.
 #[cfg(all(doctest, feature = "testkit", feature = "mock"))]
