@@ -34,6 +34,7 @@
 //! assert!(matches!(out.back(), Some(ChatEvent::Finish(_))));
 //! ```
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 
 use crate::types::{ChatEvent, Finish, FinishReason, ToolCall, Usage};
@@ -102,6 +103,20 @@ impl ToolCallAssembler {
         arguments: Option<&str>,
         out: &mut VecDeque<ChatEvent>,
     ) -> Result<(), YatError> {
+        self.fragment_cow(slot, id, name, arguments.map(Cow::Borrowed), out)
+    }
+
+    /// [`fragment`](Self::fragment) with the arguments piece as a `Cow`: a
+    /// piece the decoder already owns (one with JSON escapes, unescaped)
+    /// moves into its [`ChatEvent::ToolCallDelta`] instead of being copied.
+    pub fn fragment_cow(
+        &mut self,
+        slot: Option<u64>,
+        id: Option<&str>,
+        name: Option<&str>,
+        arguments: Option<Cow<'_, str>>,
+        out: &mut VecDeque<ChatEvent>,
+    ) -> Result<(), YatError> {
         let id = id.filter(|s| !s.is_empty());
         let name = name.filter(|s| !s.is_empty());
         let target = match id {
@@ -147,10 +162,10 @@ impl ToolCallAssembler {
             }
         };
         if let Some(piece) = arguments.filter(|a| !a.is_empty()) {
-            self.calls[index].arguments.push_str(piece);
+            self.calls[index].arguments.push_str(&piece);
             out.push_back(ChatEvent::ToolCallDelta {
                 index: index as u32,
-                arguments: piece.to_owned(),
+                arguments: piece.into_owned(),
             });
         }
         Ok(())

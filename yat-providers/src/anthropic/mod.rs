@@ -2,9 +2,12 @@
 //!
 //! API reference: platform.claude.com/docs/en/api/messages,
 //! platform.claude.com/docs/en/build-with-claude/streaming (the stream
-//! events), platform.claude.com/docs/en/api/errors,
+//! events), .../agents-and-tools/tool-use, .../build-with-claude/extended-thinking,
+//! .../build-with-claude/structured-outputs, .../build-with-claude/vision,
+//! .../build-with-claude/pdf-support, platform.claude.com/docs/en/api/errors,
 //! platform.claude.com/docs/en/api/rate-limits and
-//! platform.claude.com/docs/en/api/models; see `shared/wire-formats.md` §2.
+//! platform.claude.com/docs/en/api/models; see `shared/wire-formats.md` §2
+//! and §6.
 //!
 //! - Chat: `POST {base}/v1/messages` with `"stream": true`, authenticated by
 //!   `x-api-key` and versioned by `anthropic-version` (`2023-06-01`, the
@@ -12,27 +15,39 @@
 //!   `anthropic-beta` (a comma-separated list). The base URL ends before
 //!   `/v1`, as the official SDKs' does.
 //! - `max_tokens` is required by the API: a request without one is sent
-//!   with the `max_tokens` setting (default [`DEFAULT_MAX_TOKENS`]).
+//!   with the `max_tokens` setting (default [`DEFAULT_MAX_TOKENS`]), plus
+//!   the thinking budget when reasoning is asked for ([`request`]).
 //! - Roles are only `user` and `assistant`: system messages become the
-//!   top-level `system`, consecutive turns of one role are merged.
+//!   top-level `system`, tool results are `user` turns, consecutive turns
+//!   of one role are merged; images, documents, tool calls, tool results
+//!   and signed reasoning are content blocks ([`turns`]). Tools, tool
+//!   choice, thinking and JSON-schema output are mapped in [`request`];
+//!   `extra` fields for `anthropic` are written over the top-level fields.
 //! - The stream has named events and ends with `message_stop` ([`stream`]);
-//!   usage arrives in `message_start` and, cumulative, in `message_delta`;
-//!   input counts include the prompt-cache tokens. Extended-thinking text is
-//!   not part of the reply and is skipped.
+//!   usage arrives in `message_start` and, cumulative, in `message_delta`,
+//!   with the prompt-cache reads and writes kept apart from the input.
+//!   Text, thinking (with its signature), redacted thinking and tool calls
+//!   are decoded; tool calls through the shared assembler.
 //! - Errors have one shape, `{"type":"error","error":{"type","message"}}`,
 //!   over HTTP and inside the stream; 529 `overloaded_error` is retried
 //!   like a 503, 429 honours `retry-after` ([`error`]).
 //! - Models: `GET {base}/v1/models`, newest first, paged with
-//!   `after_id`/`has_more`; retired models are left out.
+//!   `after_id`/`has_more`; retired models are left out; what a model's
+//!   `capabilities` say about images, PDFs, structured outputs and
+//!   thinking is kept.
 //! - Key: `ANTHROPIC_API_KEY` (the SDK's variable); `ANTHROPIC_BASE_URL`
 //!   overrides the endpoint.
 
+mod delta_scan;
 pub mod error;
+pub mod request;
 pub mod stream;
+pub mod turns;
 pub mod wire;
 
 use reqwest::header::{HeaderName, ACCEPT};
 use reqwest::Url;
+use yat_core::types::merge_extra;
 use yat_core::{
     async_trait, Capabilities, ChatRequest, ChatStream, Failure, LlmProvider, ModelInfo,
     ResolvedSettings, SettingKind, SettingSpec, YatError,
@@ -53,6 +68,12 @@ pub const DEFAULT_API_VERSION: &str = "2023-06-01";
 /// The token limit of a request that sets none. The API has no default of
 /// its own; 4096 is the figure the API reference's examples and the SDKs'
 /// READMEs use, and every current model allows at least that much.
+///
+/// The API counts thinking within `max_tokens` and requires `max_tokens`
+/// to exceed the thinking budget, so a request that asks for reasoning and
+/// sets no limit is sent with the budget plus this default (the configured
+/// `max_tokens` setting, when there is one): the answer keeps its usual
+/// room after the thinking.
 pub const DEFAULT_MAX_TOKENS: u32 = 4096;
 
 /// Models asked for per page of the list (the documented maximum).
@@ -133,9 +154,10 @@ fn model_page(page: wire::ModelList) -> Page<ModelInfo> {
         .filter(|m| m.is_usable())
         .map(|m| {
             let mut info = ModelInfo::new(ID, m.id.clone())
-                .display_name(m.display_name.unwrap_or_else(|| m.id.clone()));
+                .display_name(m.display_name.clone().unwrap_or_else(|| m.id.clone()));
             info.context_length = to_u32(m.max_input_tokens);
             info.max_output_tokens = to_u32(m.max_tokens);
+            info.capabilities = m.capabilities();
             info
         })
         .collect();
@@ -165,14 +187,25 @@ impl Anthropic {
         if req.model.trim().is_empty() {
             return Err(invalid("no model given"));
         }
-        let body = wire::MessagesBody::new(req, live.max_tokens);
+        let body = request::MessagesBody::new(ID, req, live.max_tokens)?;
         if !body.has_messages() {
             return Err(invalid("the conversation has no user or assistant message"));
         }
-        let url = endpoint(&live.base_url, &["v1", "messages"]);
+        let url = String::from(endpoint(&live.base_url, &["v1", "messages"]));
+        let r = match req.extra_for(ID) {
+            None => HttpRequest::post_json(url, &body)?,
+            // The rare path pays for a `Value`; the plain one writes the
+            // body straight out.
+            Some(extra) => {
+                let mut v = serde_json::to_value(&body)
+                    .map_err(|e| invalid(&format!("cannot encode the request: {e}")))?;
+                merge_extra(&mut v, Some(extra));
+                HttpRequest::post_json(url, &v)?
+            }
+        };
         // `stream: true` is what selects the stream; the Accept header says
         // which form the decoder reads.
-        let r = HttpRequest::post_json(url.into(), &body)?.header(ACCEPT, "text/event-stream");
+        let r = r.header(ACCEPT, "text/event-stream");
         Ok(authorize(live, r))
     }
 
@@ -240,7 +273,15 @@ impl LlmProvider for Anthropic {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities::default().with_stop_sequences(true)
+        Capabilities::default()
+            .with_stop_sequences(true)
+            .with_usage_details(true)
+            .with_tools(true)
+            .with_parallel_tools(true)
+            .with_images(true)
+            .with_documents(true)
+            .with_json_schema(true)
+            .with_reasoning(true)
     }
 }
 

@@ -7,17 +7,29 @@
 //! `content_block_delta`s and `content_block_stop`, then `message_delta`s,
 //! then `message_stop`, with `ping`s anywhere:
 //!
-//! - `message_start`: `message.usage` holds the input counts (and cache
-//!   counts) and a provisional `output_tokens`;
-//! - `content_block_start` of a `text` block, and `content_block_delta` of
-//!   type `text_delta` → a delta. The other delta types belong to blocks
-//!   that are not the reply's text: `thinking_delta` and `signature_delta`
-//!   (extended thinking; yat has no event for reasoning), `input_json_delta`
-//!   (tool input), `citations_delta`; they are skipped;
+//! - `message_start`: `message.usage` holds the input counts (cache reads
+//!   and writes apart from `input_tokens`) and a provisional
+//!   `output_tokens`;
+//! - blocks, each known by its `index`: `text` (`text_delta` → a delta),
+//!   `thinking` (`thinking_delta` → a reasoning delta, `signature_delta` →
+//!   the reasoning's signature), `redacted_thinking` (its `data` → redacted
+//!   reasoning), `tool_use` (`id` and `name` at the start, the input as
+//!   `input_json_delta` pieces, the first often `""`; no piece at all is
+//!   `{}`). Other block and delta types (`server_tool_use`,
+//!   `citations_delta`, whatever comes next) are skipped. A delta for a
+//!   block that never started is a malformed response;
+//! - tool calls are put together by the shared
+//!   [`ToolCallAssembler`](yat_core::assemble::ToolCallAssembler), keyed by
+//!   the call's id: `tool_use` blocks that share one id are pieces of one
+//!   call (a gateway translating another format sends one block per
+//!   fragment), so a call does not end at its `content_block_stop` but when
+//!   a block of another kind starts, or at `message_delta` /
+//!   `message_stop`; unparsable input is
+//!   [`YatError::InvalidToolArguments`];
 //! - `message_delta`: `delta.stop_reason` and the usage, which is
-//!   cumulative: the latest count replaces the earlier one;
-//! - `message_stop`: usage, then the finish, which is always last; the
-//!   stream is done;
+//!   cumulative (the reports are merged keeping the larger counts);
+//! - `message_stop`: open calls end, then usage, then the finish, which is
+//!   always last; the stream is done;
 //! - `error`: the error body's shape, mapped like an HTTP error of the
 //!   status its `error.type` stands for (an `overloaded_error` is a 529);
 //! - `ping` and any event type this version does not know are skipped, as
@@ -25,16 +37,17 @@
 //!
 //! A body that ends before `message_stop` was cut, even after a
 //! `message_delta` with a stop reason: it is an error, never a short reply.
+//! The stop reason is therefore only handed to the reply state at
+//! `message_stop`.
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
 
-use yat_core::{ChatEvent, Finish, FinishReason, Usage, YatError};
+use yat_core::assemble::ReplyState;
+use yat_core::{ChatEvent, Finish, FinishReason, YatError};
 
 use super::error::{parse_error, stream_status};
-use super::wire::{
-    ContentBlockDelta, ContentBlockStart, EventType, MessageDelta, MessageStart, WireUsage,
-};
+use super::wire::{ContentBlockDelta, ContentBlockStart, EventType, MessageDelta, MessageStart};
 use crate::http::{classify, JsonText, SseEvent, Step, StreamDecoder};
 
 /// Maps a `stop_reason` to the normalised reason.
@@ -56,64 +69,176 @@ pub fn finish_reason(raw: &str) -> FinishReason {
     }
 }
 
+/// What a started content block is, as far as its deltas care.
+#[derive(Debug)]
+enum Block {
+    /// Text, thinking, redacted thinking, or a type this version skips:
+    /// their deltas say by their own type what they carry.
+    Content,
+    /// A `tool_use` block, with the id its input pieces belong to (`None`
+    /// when the server sent none: the block's index keys the call then).
+    ToolUse(Option<String>),
+}
+
 /// The decoder of one Anthropic stream.
 pub struct AnthropicDecoder {
-    provider: String,
-    usage: WireUsage,
-    finish: Option<Finish>,
-    /// `message_stop` was decoded: the reply is complete.
-    done: bool,
+    reply: ReplyState,
+    /// The blocks started so far, by the server's index, latest last.
+    blocks: Vec<(u64, Block)>,
+    /// `message_delta`'s stop reason, held until `message_stop`.
+    stop: Option<Finish>,
 }
 
 impl AnthropicDecoder {
     /// A decoder for `provider`'s stream.
     pub fn new(provider: &str) -> Self {
         AnthropicDecoder {
-            provider: provider.to_owned(),
-            usage: WireUsage::default(),
-            finish: None,
-            done: false,
+            reply: ReplyState::new(provider),
+            blocks: Vec::new(),
+            stop: None,
         }
     }
 
     fn malformed(&self, what: &str, e: serde_json::Error, data: &str) -> YatError {
-        YatError::malformed(
-            &self.provider,
-            format!("invalid {what} event: {e}"),
-            data.as_bytes(),
-        )
-    }
-
-    fn text(out: &mut VecDeque<ChatEvent>, text: Option<JsonText<'_>>) {
-        if let Some(t) = text {
-            out.push_back(ChatEvent::Delta {
-                text: t.into_string(),
-            });
-        }
-    }
-
-    fn complete(&mut self, out: &mut VecDeque<ChatEvent>) {
-        self.done = true;
-        if self.usage.is_known() {
-            let (input_tokens, output_tokens) = self.usage.counts();
-            out.push_back(ChatEvent::Usage(Usage::new(input_tokens, output_tokens)));
-        }
-        let finish = self
-            .finish
-            .take()
-            .unwrap_or(Finish::reason(FinishReason::Stop));
-        out.push_back(ChatEvent::Finish(finish));
+        self.reply
+            .malformed(format!("invalid {what} event: {e}"), data.as_bytes())
     }
 
     fn in_stream_error(&self, data: &str) -> YatError {
         let bytes = data.as_bytes();
         classify(
-            &self.provider,
+            self.reply.provider(),
             stream_status(bytes),
             &Default::default(),
             bytes,
             parse_error(bytes),
         )
+    }
+
+    fn start(&mut self, data: &str, out: &mut VecDeque<ChatEvent>) -> Result<(), YatError> {
+        let s: ContentBlockStart = serde_json::from_str(data)
+            .map_err(|e| self.malformed("content_block_start", e, data))?;
+        let index = s
+            .index
+            .unwrap_or_else(|| self.blocks.last().map_or(0, |(i, _)| i + 1));
+        let Some(b) = s.content_block else {
+            return Err(self.reply.malformed(
+                "a content_block_start without its content_block",
+                data.as_bytes(),
+            ));
+        };
+        let kind = b.kind.unwrap_or_default();
+        if &*kind == "tool_use" {
+            let id = b.id.filter(|i| !i.is_empty());
+            let tools = &mut self.reply.tools;
+            tools.fragment(Some(index), id.as_deref(), b.name.as_deref(), None, out)?;
+            // Documented as `{}`, with the input in deltas; a server that
+            // sends the input whole here is taken at its word.
+            match b.input {
+                None | Some(serde_json::Value::Null) => {}
+                Some(serde_json::Value::Object(o)) if o.is_empty() => {}
+                Some(input) => {
+                    let text = input.to_string();
+                    tools.fragment(Some(index), id.as_deref(), None, Some(&text), out)?;
+                }
+            }
+            self.blocks
+                .push((index, Block::ToolUse(id.map(JsonText::into_string))));
+            return Ok(());
+        }
+        // Any other block ends the calls still open.
+        self.reply.tools.end_all(out)?;
+        self.blocks.push((index, Block::Content));
+        let some = |t: Option<JsonText<'_>>| t.filter(|t| !t.is_empty()).map(JsonText::into_string);
+        match &*kind {
+            // Documented with empty text, but a block may open with some.
+            "text" => {
+                if let Some(text) = some(b.text) {
+                    out.push_back(ChatEvent::Delta { text });
+                }
+            }
+            "thinking" => {
+                if let Some(text) = some(b.thinking) {
+                    out.push_back(ChatEvent::ReasoningDelta { text });
+                }
+                if let Some(signature) = some(b.signature) {
+                    out.push_back(ChatEvent::ReasoningSignature { signature });
+                }
+            }
+            "redacted_thinking" => out.push_back(ChatEvent::RedactedReasoning {
+                data: b.data.map(JsonText::into_string).unwrap_or_default(),
+            }),
+            other => tracing::debug!(
+                provider = self.reply.provider(),
+                block = other,
+                "content block of an unknown type skipped"
+            ),
+        }
+        Ok(())
+    }
+
+    fn delta(&mut self, data: &str, out: &mut VecDeque<ChatEvent>) -> Result<(), YatError> {
+        let d = ContentBlockDelta::parse(data)
+            .map_err(|e| self.malformed("content_block_delta", e, data))?;
+        let Some(delta) = d.delta else {
+            return Ok(());
+        };
+        let block = match d.index {
+            Some(i) => self.blocks.iter().rev().find(|(k, _)| *k == i),
+            None => self.blocks.last(),
+        };
+        let Some((index, block)) = block else {
+            return Err(self.reply.malformed(
+                match d.index {
+                    Some(i) => format!("a delta for content block {i}, which never started"),
+                    None => "a delta before any content block started".into(),
+                },
+                data.as_bytes(),
+            ));
+        };
+        let kind = delta.kind.unwrap_or_default();
+        match (&*kind, block) {
+            ("text_delta", _) => {
+                if let Some(text) = delta.text.filter(|t| !t.is_empty()) {
+                    out.push_back(ChatEvent::Delta {
+                        text: text.into_string(),
+                    });
+                }
+            }
+            ("thinking_delta", _) => {
+                if let Some(text) = delta.thinking.filter(|t| !t.is_empty()) {
+                    out.push_back(ChatEvent::ReasoningDelta {
+                        text: text.into_string(),
+                    });
+                }
+            }
+            ("signature_delta", _) => {
+                if let Some(s) = delta.signature.filter(|t| !t.is_empty()) {
+                    out.push_back(ChatEvent::ReasoningSignature {
+                        signature: s.into_string(),
+                    });
+                }
+            }
+            ("input_json_delta", Block::ToolUse(id)) => {
+                // Owned when it held escapes: moved into the event, not copied.
+                let piece = delta.partial_json.map(|t| t.0);
+                self.reply
+                    .tools
+                    .fragment_cow(Some(*index), id.as_deref(), None, piece, out)?;
+            }
+            ("input_json_delta", Block::Content) => {
+                return Err(self.reply.malformed(
+                    format!("tool input for content block {index}, which is not a tool_use block"),
+                    data.as_bytes(),
+                ))
+            }
+            (other, _) => tracing::debug!(
+                provider = self.reply.provider(),
+                delta = other,
+                "content block delta of an unknown type skipped"
+            ),
+        }
+        Ok(())
     }
 }
 
@@ -124,7 +249,7 @@ impl StreamDecoder for AnthropicDecoder {
         out: &mut VecDeque<ChatEvent>,
     ) -> Result<Step, YatError> {
         let data = event.data;
-        if self.done {
+        if self.reply.is_complete() {
             return Ok(Step::Done);
         }
         if data.trim_ascii().is_empty() {
@@ -138,53 +263,48 @@ impl StreamDecoder for AnthropicDecoder {
             t.kind.unwrap_or_default().0
         };
         match &*kind {
-            "content_block_delta" => {
-                let d: ContentBlockDelta = serde_json::from_str(data)
-                    .map_err(|e| self.malformed("content_block_delta", e, data))?;
-                Self::text(out, d.delta.and_then(|d| d.text_if("text_delta")));
-            }
-            "content_block_start" => {
-                // Documented with empty text, but a block may open with some.
-                let s: ContentBlockStart = serde_json::from_str(data)
-                    .map_err(|e| self.malformed("content_block_start", e, data))?;
-                Self::text(out, s.content_block.and_then(|b| b.text_if("text")));
-            }
+            "content_block_delta" => self.delta(data, out)?,
+            "content_block_start" => self.start(data, out)?,
             "message_start" => {
                 let s: MessageStart = serde_json::from_str(data)
                     .map_err(|e| self.malformed("message_start", e, data))?;
-                if let Some(u) = s.message.and_then(|m| m.usage) {
-                    self.usage.update(u);
+                if let Some(u) = s.message.and_then(|m| m.usage).and_then(|u| u.to_usage()) {
+                    self.reply.usage(u);
                 }
             }
             "message_delta" => {
                 let d: MessageDelta = serde_json::from_str(data)
                     .map_err(|e| self.malformed("message_delta", e, data))?;
-                if let Some(u) = d.usage {
-                    self.usage.update(u);
+                if let Some(u) = d.usage.and_then(|u| u.to_usage()) {
+                    self.reply.usage(u);
                 }
                 if let Some(raw) = d.delta.and_then(|d| d.stop_reason) {
-                    self.finish = Some(Finish::new(finish_reason(&raw), raw.into_string()));
+                    self.stop = Some(Finish::new(finish_reason(&raw), raw.into_string()));
                 }
+                // No block follows: the calls are whole.
+                self.reply.tools.end_all(out)?;
             }
             "message_stop" => {
-                self.complete(out);
+                if let Some(f) = self.stop.take() {
+                    self.reply.finish(f);
+                }
+                self.reply.complete(out)?;
                 return Ok(Step::Done);
             }
             "error" => return Err(self.in_stream_error(data)),
-            // `ping`, `content_block_stop`, and whatever comes next.
-            _ => {}
+            // A call does not end with its block: see the module docs.
+            "ping" | "content_block_stop" => {}
+            other => tracing::debug!(
+                provider = self.reply.provider(),
+                event = other,
+                "stream event of an unknown type skipped"
+            ),
         }
         Ok(Step::Continue)
     }
 
-    fn end_of_body(&mut self, _out: &mut VecDeque<ChatEvent>) -> Result<(), YatError> {
-        if self.done {
-            return Ok(());
-        }
-        Err(YatError::Network {
-            provider: self.provider.clone(),
-            message: "the stream ended before the reply was complete (no message_stop)".into(),
-        })
+    fn end_of_body(&mut self, out: &mut VecDeque<ChatEvent>) -> Result<(), YatError> {
+        self.reply.cut(out, "no message_stop")
     }
 }
 
@@ -193,6 +313,7 @@ mod tests {
     use super::*;
     use crate::http::SseDecoder;
     use proptest::prelude::*;
+    use yat_core::{ToolCall, Usage};
 
     /// The docs' "Basic streaming request" response (shared/wire-formats.md
     /// §2), byte for byte.
@@ -318,10 +439,42 @@ mod tests {
     }
 
     fn rich_expected() -> Vec<ChatEvent> {
+        let id = "toolu_01T1x1fJ34qAmk2tNTrN7Up6";
         vec![
+            ChatEvent::ReasoningDelta {
+                text: "Let me solve this step by step:\n\n1. First break down 27 * 453".into(),
+            },
+            ChatEvent::ReasoningSignature {
+                signature: "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds...".into(),
+            },
             delta("27 \u{d7} 453 "),
             delta("= 12,231 \u{2014} \"d\u{f6}ne\" \u{1F600}\n"),
-            usage(2799, 89),
+            ChatEvent::ToolCallStart {
+                index: 0,
+                id: id.into(),
+                name: "get_weather".into(),
+            },
+            ChatEvent::ToolCallDelta {
+                index: 0,
+                arguments: "{\"location\":".into(),
+            },
+            ChatEvent::ToolCallDelta {
+                index: 0,
+                arguments: " \"San Francisco, CA\"}".into(),
+            },
+            ChatEvent::ToolCallEnd {
+                index: 0,
+                call: ToolCall::new(
+                    id,
+                    "get_weather",
+                    serde_json::json!({"location": "San Francisco, CA"}),
+                ),
+            },
+            ChatEvent::Usage(
+                Usage::new(2679, 89)
+                    .with_cache_read(120)
+                    .with_cache_write(0),
+            ),
             ChatEvent::Finish(Finish::new(FinishReason::ToolCalls, "tool_use")),
         ]
     }
@@ -340,7 +493,7 @@ mod tests {
     }
 
     #[test]
-    fn thinking_tool_input_pings_and_unknown_events_are_skipped() {
+    fn thinking_text_tool_input_and_cache_counts_decode_and_pings_and_unknown_events_are_skipped() {
         let (events, end, err) = run(RICH.as_bytes(), usize::MAX);
         assert!(err.is_none(), "{err:?}");
         assert_eq!((events, end), (rich_expected(), End::Done));

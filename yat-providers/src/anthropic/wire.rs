@@ -1,122 +1,18 @@
-//! Anthropic Messages request and response shapes (the parts yat uses).
+//! Anthropic Messages response shapes: the stream's events and the model
+//! list (the request is in [`request`](super::request) and
+//! [`turns`](super::turns)).
 //!
-//! Reference: platform.claude.com/docs/en/api/messages ("Create a Message"),
-//! platform.claude.com/docs/en/build-with-claude/streaming (the stream
-//! events and their `delta` types), platform.claude.com/docs/en/api/models
+//! Reference: platform.claude.com/docs/en/build-with-claude/streaming (the
+//! stream events and their `delta` types), platform.claude.com/docs/en/api/models
 //! ("List Models"), and the official SDK's generated types
-//! (`raw_message_start_event.py`, `raw_content_block_delta_event.py`,
-//! `raw_message_delta_event.py`, `message_delta_usage.py`, `model_info.py`).
+//! (`raw_message_start_event.py`, `raw_content_block_start_event.py`,
+//! `raw_content_block_delta_event.py`, `raw_message_delta_event.py`,
+//! `message_delta_usage.py`, `model_info.py`, `model_capabilities.py`).
 
-use serde::{Deserialize, Serialize};
-use yat_core::{ChatRequest, Role};
+use serde::Deserialize;
+use yat_core::{ModelCapabilities, Usage};
 
 use crate::http::JsonText;
-
-/// One `{"type":"text","text":"..."}` content block.
-#[derive(Serialize)]
-struct TextBlock<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    text: &'a str,
-}
-
-/// A turn's `content`: a plain string for one message, an array of text
-/// blocks for consecutive messages of one role merged into one turn (each
-/// message stays its own block, so no separator is invented).
-#[derive(Serialize)]
-#[serde(untagged)]
-enum Content<'a> {
-    Text(&'a str),
-    Blocks(Vec<TextBlock<'a>>),
-}
-
-impl<'a> Content<'a> {
-    fn push(&mut self, text: &'a str) {
-        let block = |text| TextBlock { kind: "text", text };
-        match self {
-            Content::Text(first) => *self = Content::Blocks(vec![block(*first), block(text)]),
-            Content::Blocks(blocks) => blocks.push(block(text)),
-        }
-    }
-}
-
-#[derive(Serialize)]
-struct Turn<'a> {
-    role: &'static str,
-    content: Content<'a>,
-}
-
-/// A `POST /v1/messages` request body.
-#[derive(Serialize)]
-pub(crate) struct MessagesBody<'a> {
-    model: &'a str,
-    /// Required by the API: there is no server-side default.
-    max_tokens: u32,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    system: Option<String>,
-    messages: Vec<Turn<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    temperature: Option<f32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    top_p: Option<f32>,
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    stop_sequences: &'a [String],
-    stream: bool,
-}
-
-impl<'a> MessagesBody<'a> {
-    /// The body for `req`, with `default_max_tokens` when the request sets
-    /// no limit. System messages become the top-level `system` (there is no
-    /// system role); consecutive turns of one role are merged into one turn;
-    /// empty messages are left out, because the API rejects an empty text
-    /// block.
-    pub(crate) fn new(req: &'a ChatRequest, default_max_tokens: u32) -> Self {
-        let mut messages: Vec<Turn<'a>> = Vec::with_capacity(req.messages.len());
-        for m in &req.messages {
-            let role = match m.role {
-                Role::System => continue,
-                Role::User => "user",
-                Role::Assistant => "assistant",
-                _ => continue,
-            };
-            if m.text().is_empty() {
-                continue;
-            }
-            match messages.last_mut() {
-                Some(last) if last.role == role => last.content.push(
-                    m.content
-                        .first()
-                        .and_then(yat_core::Part::as_text)
-                        .unwrap_or(""),
-                ),
-                _ => messages.push(Turn {
-                    role,
-                    content: Content::Text(
-                        m.content
-                            .first()
-                            .and_then(yat_core::Part::as_text)
-                            .unwrap_or(""),
-                    ),
-                }),
-            }
-        }
-        MessagesBody {
-            model: &req.model,
-            max_tokens: req.max_tokens.unwrap_or(default_max_tokens),
-            system: req.system_prompt().filter(|s| !s.is_empty()),
-            messages,
-            temperature: req.temperature,
-            top_p: req.top_p,
-            stop_sequences: &req.stop,
-            stream: true,
-        }
-    }
-
-    /// Whether there is anything for the model to answer.
-    pub(crate) fn has_messages(&self) -> bool {
-        !self.messages.is_empty()
-    }
-}
 
 /// Only the `type` of an event, for streams that carry no `event:` names.
 #[derive(Deserialize)]
@@ -142,47 +38,34 @@ pub(crate) struct WireUsage {
 }
 
 impl WireUsage {
-    /// Takes every count `newer` has. The counts of `message_delta` are
-    /// cumulative, so the latest value replaces the earlier one; nothing is
-    /// added up.
-    pub(crate) fn update(&mut self, newer: WireUsage) {
-        let take = |old: &mut Option<u64>, new: Option<u64>| {
-            if new.is_some() {
-                *old = new;
-            }
-        };
-        take(&mut self.input_tokens, newer.input_tokens);
-        take(
-            &mut self.cache_creation_input_tokens,
-            newer.cache_creation_input_tokens,
-        );
-        take(
-            &mut self.cache_read_input_tokens,
-            newer.cache_read_input_tokens,
-        );
-        take(&mut self.output_tokens, newer.output_tokens);
-    }
-
-    /// Whether any count was reported.
-    pub(crate) fn is_known(&self) -> bool {
-        self.input_tokens.is_some()
+    /// The report as a [`Usage`], `None` when it has no count at all.
+    ///
+    /// Anthropic's `input_tokens` already leaves out the prompt tokens read
+    /// from or written to the cache, which is yat's meaning of input; the
+    /// cache counts are kept apart, and a cache count the report leaves out
+    /// stays unknown. `message_delta` reports are cumulative, so merging
+    /// reports by keeping the larger count (what
+    /// [`ReplyState::usage`](yat_core::assemble::ReplyState::usage) does)
+    /// keeps the latest.
+    pub(crate) fn to_usage(self) -> Option<Usage> {
+        let known = self.input_tokens.is_some()
             || self.cache_creation_input_tokens.is_some()
             || self.cache_read_input_tokens.is_some()
-            || self.output_tokens.is_some()
-    }
-
-    /// `(input, output)`. Anthropic's `input_tokens` leaves out the prompt
-    /// tokens written to or read from the cache; the prompt is all three, and
-    /// that is what other providers report as input (OpenAI's
-    /// `prompt_tokens` includes cached tokens), so they are added here.
-    pub(crate) fn counts(&self) -> (u64, u64) {
-        let n = |v: Option<u64>| v.unwrap_or(0);
-        (
-            n(self.input_tokens)
-                .saturating_add(n(self.cache_creation_input_tokens))
-                .saturating_add(n(self.cache_read_input_tokens)),
-            n(self.output_tokens),
-        )
+            || self.output_tokens.is_some();
+        if !known {
+            return None;
+        }
+        let mut u = Usage::new(
+            self.input_tokens.unwrap_or(0),
+            self.output_tokens.unwrap_or(0),
+        );
+        if let Some(n) = self.cache_read_input_tokens {
+            u = u.with_cache_read(n);
+        }
+        if let Some(n) = self.cache_creation_input_tokens {
+            u = u.with_cache_write(n);
+        }
+        Some(u)
     }
 }
 
@@ -199,43 +82,73 @@ pub(crate) struct StartedMessage {
     pub usage: Option<WireUsage>,
 }
 
-/// A typed piece of text: `content_block_start.content_block`
-/// (`{"type":"text","text":""}`) and `content_block_delta.delta`
-/// (`{"type":"text_delta","text":"..."}`) share this shape. Other types
-/// (`thinking_delta`, `signature_delta`, `input_json_delta`,
-/// `citations_delta`, `tool_use` blocks...) carry no `text` or are skipped
-/// by their type.
+/// `content_block_start`: the block's position and its opening state.
 #[derive(Deserialize)]
-pub(crate) struct TypedText<'a> {
+pub(crate) struct ContentBlockStart<'a> {
+    #[serde(default)]
+    pub index: Option<u64>,
+    #[serde(default, borrow)]
+    pub content_block: Option<StartedBlock<'a>>,
+}
+
+/// A block as it opens: `text` (`text`), `thinking` (`thinking`,
+/// `signature`), `redacted_thinking` (`data`), `tool_use` (`id`, `name`,
+/// `input`, documented as `{}`), or a type this version does not know.
+#[derive(Deserialize)]
+pub(crate) struct StartedBlock<'a> {
     #[serde(rename = "type", default, borrow)]
     pub kind: Option<JsonText<'a>>,
     #[serde(default, borrow)]
     pub text: Option<JsonText<'a>>,
+    #[serde(default, borrow)]
+    pub thinking: Option<JsonText<'a>>,
+    #[serde(default, borrow)]
+    pub signature: Option<JsonText<'a>>,
+    #[serde(default, borrow)]
+    pub data: Option<JsonText<'a>>,
+    #[serde(default, borrow)]
+    pub id: Option<JsonText<'a>>,
+    #[serde(default, borrow)]
+    pub name: Option<JsonText<'a>>,
+    #[serde(default)]
+    pub input: Option<serde_json::Value>,
 }
 
-impl<'a> TypedText<'a> {
-    /// The text, if this is of type `kind` and has some.
-    pub(crate) fn text_if(self, kind: &str) -> Option<JsonText<'a>> {
-        if self.kind.as_deref() == Some(kind) {
-            self.text.filter(|t| !t.is_empty())
-        } else {
-            None
+/// `content_block_delta`: which block, and the piece.
+#[derive(Deserialize)]
+pub(crate) struct ContentBlockDelta<'a> {
+    #[serde(default)]
+    pub index: Option<u64>,
+    #[serde(default, borrow)]
+    pub delta: Option<BlockDelta<'a>>,
+}
+
+impl<'a> ContentBlockDelta<'a> {
+    /// `data` read by the scanner's fast path, or by serde when the fast
+    /// path declines it (serde then gives the answer or the error).
+    pub(crate) fn parse(data: &'a str) -> Result<Self, serde_json::Error> {
+        match super::delta_scan::fast_delta(data) {
+            Some(d) => Ok(d),
+            None => serde_json::from_str(data),
         }
     }
 }
 
-/// `content_block_start`.
+/// A delta: `text_delta` (`text`), `thinking_delta` (`thinking`),
+/// `signature_delta` (`signature`), `input_json_delta` (`partial_json`),
+/// or one this version skips (`citations_delta`, newer types).
 #[derive(Deserialize)]
-pub(crate) struct ContentBlockStart<'a> {
+pub(crate) struct BlockDelta<'a> {
+    #[serde(rename = "type", default, borrow)]
+    pub kind: Option<JsonText<'a>>,
     #[serde(default, borrow)]
-    pub content_block: Option<TypedText<'a>>,
-}
-
-/// `content_block_delta`.
-#[derive(Deserialize)]
-pub(crate) struct ContentBlockDelta<'a> {
+    pub text: Option<JsonText<'a>>,
     #[serde(default, borrow)]
-    pub delta: Option<TypedText<'a>>,
+    pub thinking: Option<JsonText<'a>>,
+    #[serde(default, borrow)]
+    pub signature: Option<JsonText<'a>>,
+    #[serde(default, borrow)]
+    pub partial_json: Option<JsonText<'a>>,
 }
 
 /// `message_delta`: the stop reason and the cumulative usage.
@@ -264,9 +177,9 @@ pub(crate) struct ModelList {
     pub last_id: Option<String>,
 }
 
-/// A `ModelInfo`. `max_input_tokens`, `max_tokens` and `lifecycle` are
-/// newer fields (the SDK's `model_info.py`); older responses have only
-/// `id`, `display_name`, `created_at` and `type`.
+/// A `ModelInfo`. `max_input_tokens`, `max_tokens`, `lifecycle` and
+/// `capabilities` are newer fields (the SDK's `model_info.py`); older
+/// responses have only `id`, `display_name`, `created_at` and `type`.
 #[derive(Deserialize)]
 pub(crate) struct WireModel {
     pub id: String,
@@ -279,6 +192,12 @@ pub(crate) struct WireModel {
     /// `active`, `deprecated` or `retired`.
     #[serde(default)]
     pub lifecycle: Option<String>,
+    /// `{image_input: {supported}, pdf_input: {supported},
+    /// structured_outputs: {supported}, thinking: {supported, types}, ...}`,
+    /// read loosely: a shape this version does not expect must not cost
+    /// the whole list.
+    #[serde(default)]
+    pub capabilities: Option<serde_json::Value>,
 }
 
 impl WireModel {
@@ -288,124 +207,90 @@ impl WireModel {
     pub(crate) fn is_usable(&self) -> bool {
         self.lifecycle.as_deref() != Some("retired")
     }
+
+    /// What the listing says the model can do, `None` when it says nothing
+    /// yat asks about. The listing has no entry for tools (every current
+    /// model takes them), so that stays unknown.
+    pub(crate) fn capabilities(&self) -> Option<ModelCapabilities> {
+        let caps = self.capabilities.as_ref()?;
+        let supported = |key: &str| {
+            caps.get(key)
+                .and_then(|c| c.get("supported"))
+                .and_then(serde_json::Value::as_bool)
+        };
+        type Setter = fn(ModelCapabilities, bool) -> ModelCapabilities;
+        let mut out = ModelCapabilities::default();
+        let mut known = false;
+        for (key, set) in [
+            ("image_input", ModelCapabilities::images as Setter),
+            ("pdf_input", ModelCapabilities::documents),
+            ("structured_outputs", ModelCapabilities::json_schema),
+            ("thinking", ModelCapabilities::reasoning),
+        ] {
+            if let Some(yes) = supported(key) {
+                out = set(out, yes);
+                known = true;
+            }
+        }
+        known.then_some(out)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::borrow::Cow;
-    use yat_core::Message;
-
-    fn sent(req: &ChatRequest, default_max: u32) -> String {
-        String::from_utf8(serde_json::to_vec(&MessagesBody::new(req, default_max)).unwrap())
-            .unwrap()
-    }
 
     #[test]
-    fn request_body_matches_the_documented_shape() {
-        let req = ChatRequest::new(
-            "claude-sonnet-4-5",
-            vec![Message::system("Be brief."), Message::user("Say hello")],
-        )
-        .temperature(0.7)
-        .top_p(0.9)
-        .max_tokens(256)
-        .stop("\n\nUser:");
-        // The bytes sent, not a `Value`: f32 parameters must go out as
-        // written (0.7, not 0.699999988079071).
-        assert_eq!(
-            sent(&req, 4096),
-            r#"{"model":"claude-sonnet-4-5","max_tokens":256,"system":"Be brief.","messages":[{"role":"user","content":"Say hello"}],"temperature":0.7,"top_p":0.9,"stop_sequences":["\n\nUser:"],"stream":true}"#
-        );
-    }
-
-    #[test]
-    fn max_tokens_is_always_sent_and_unset_parameters_are_not() {
-        let req = ChatRequest::new("m", vec![Message::user("hi")]);
-        assert_eq!(
-            sent(&req, 4096),
-            r#"{"model":"m","max_tokens":4096,"messages":[{"role":"user","content":"hi"}],"stream":true}"#
-        );
-        assert_eq!(
-            serde_json::to_value(MessagesBody::new(&req.clone().max_tokens(7), 4096)).unwrap()
-                ["max_tokens"],
-            7
-        );
-    }
-
-    #[test]
-    fn systems_are_lifted_and_consecutive_turns_merge_into_blocks() {
-        let req = ChatRequest::new(
-            "m",
-            vec![
-                Message::system("s1"),
-                Message::user("a"),
-                Message::user("b"),
-                Message::system("s2"),
-                Message::assistant("c"),
-                Message::assistant(""),
-                Message::user(""),
-                Message::assistant("d"),
-                Message::assistant("e"),
-                Message::user("f"),
-            ],
-        );
-        let v = serde_json::to_value(MessagesBody::new(&req, 10)).unwrap();
-        let expected: serde_json::Value = serde_json::from_str(
-            r#"{"model":"m","max_tokens":10,"system":"s1\n\ns2","stream":true,"messages":[
-                {"role":"user","content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]},
-                {"role":"assistant","content":[{"type":"text","text":"c"},{"type":"text","text":"d"},{"type":"text","text":"e"}]},
-                {"role":"user","content":"f"}]}"#,
-        )
-        .unwrap();
-        assert_eq!(v, expected);
-        let only_system = ChatRequest::new("m", vec![Message::system("s")]);
-        assert!(!MessagesBody::new(&only_system, 1).has_messages());
-        // An empty system prompt is no system prompt.
-        let empty_system = ChatRequest::new("m", vec![Message::system(""), Message::user("x")]);
-        assert!(serde_json::to_value(MessagesBody::new(&empty_system, 1))
-            .unwrap()
-            .get("system")
-            .is_none());
-    }
-
-    #[test]
-    fn usage_updates_replace_and_cache_tokens_count_as_input() {
+    fn usage_keeps_cache_counts_apart_and_unknown_ones_unknown() {
         let start: WireUsage = serde_json::from_str(
             r#"{"input_tokens":2679,"cache_creation_input_tokens":10,"cache_read_input_tokens":100,"output_tokens":3}"#,
         )
         .unwrap();
-        let mut u = WireUsage::default();
-        assert!(!u.is_known());
-        u.update(start);
-        assert_eq!(u.counts(), (2789, 3));
-        u.update(serde_json::from_str(r#"{"output_tokens":15}"#).unwrap());
-        assert_eq!(u.counts(), (2789, 15));
-        u.update(
-            serde_json::from_str(r#"{"input_tokens":10682,"cache_creation_input_tokens":0,"cache_read_input_tokens":null,"output_tokens":510,"server_tool_use":{"web_search_requests":1}}"#)
-                .unwrap(),
+        assert_eq!(
+            start.to_usage(),
+            Some(
+                Usage::new(2679, 3)
+                    .with_cache_read(100)
+                    .with_cache_write(10)
+            )
         );
-        assert_eq!(u.counts(), (10782, 510));
+        let delta: WireUsage = serde_json::from_str(r#"{"output_tokens":15}"#).unwrap();
+        assert_eq!(delta.to_usage(), Some(Usage::new(0, 15)));
+        let later: WireUsage = serde_json::from_str(
+            r#"{"input_tokens":10682,"cache_creation_input_tokens":0,"cache_read_input_tokens":null,"output_tokens":510,"server_tool_use":{"web_search_requests":1}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            later.to_usage(),
+            Some(Usage::new(10682, 510).with_cache_write(0))
+        );
+        assert_eq!(WireUsage::default().to_usage(), None);
+        // Merged as running totals: the latest counts, details from both.
+        assert_eq!(
+            start.to_usage().unwrap().merge(delta.to_usage().unwrap()),
+            Usage::new(2679, 15)
+                .with_cache_read(100)
+                .with_cache_write(10)
+        );
     }
 
     #[test]
-    fn typed_text_borrows_and_filters_by_type() {
+    fn deltas_borrow_their_text() {
         let d: ContentBlockDelta = serde_json::from_str(
-            r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello"}}"#,
+            r#"{"type":"content_block_delta","index":3,"delta":{"type":"text_delta","text":"Hello"}}"#,
         )
         .unwrap();
-        let t = d.delta.unwrap().text_if("text_delta").unwrap();
-        assert!(matches!(t.0, Cow::Borrowed("Hello")));
-        let d: ContentBlockDelta = serde_json::from_str(
-            r#"{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"hmm"}}"#,
-        )
-        .unwrap();
-        assert!(d.delta.unwrap().text_if("text_delta").is_none());
+        assert_eq!(d.index, Some(3));
+        let delta = d.delta.unwrap();
+        assert!(matches!(delta.text.unwrap().0, Cow::Borrowed("Hello")));
         let s: ContentBlockStart = serde_json::from_str(
             r#"{"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"toolu_1","name":"get_weather","input":{}}}"#,
         )
         .unwrap();
-        assert!(s.content_block.unwrap().text_if("text").is_none());
+        let b = s.content_block.unwrap();
+        assert_eq!(b.kind.as_deref(), Some("tool_use"));
+        assert_eq!(b.input, Some(serde_json::json!({})));
     }
 
     #[test]
@@ -418,7 +303,37 @@ mod tests {
         assert_eq!(l.last_id.as_deref(), Some("claude-x"));
         assert!(l.data[0].is_usable());
         assert_eq!(l.data[0].max_input_tokens, None);
+        assert_eq!(l.data[0].capabilities(), None);
         assert!(!l.data[1].is_usable());
         assert_eq!(l.data[1].max_tokens, Some(64000));
+        // `{}` says nothing yat asks about.
+        assert_eq!(l.data[1].capabilities(), None);
+    }
+
+    #[test]
+    fn model_capabilities_are_read_where_the_listing_has_them() {
+        let m: WireModel = serde_json::from_str(
+            r#"{"id":"claude-haiku-4-5","capabilities":{"batch":{"supported":true},"image_input":{"supported":true},"pdf_input":{"supported":false},"structured_outputs":{"supported":true},"thinking":{"supported":true,"types":{"enabled":{"supported":true}}},"effort":{"supported":false}}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            m.capabilities(),
+            Some(
+                ModelCapabilities::default()
+                    .images(true)
+                    .documents(false)
+                    .json_schema(true)
+                    .reasoning(true)
+            )
+        );
+        // A shape from the future costs nothing but that entry.
+        let m: WireModel = serde_json::from_str(
+            r#"{"id":"x","capabilities":{"image_input":true,"thinking":{"supported":false}}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            m.capabilities(),
+            Some(ModelCapabilities::default().reasoning(false))
+        );
     }
 }
