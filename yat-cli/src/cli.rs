@@ -125,6 +125,9 @@ Examples:
   yat chat -m mock/mock-long \"Tell me more\"
   echo \"Summarise this\" | yat chat -m fast      # prompt from stdin; `fast` is an alias
   yat chat --json \"Hi\" | jq -r 'select(.type==\"delta\").text'
+  yat chat -a photo.jpg -a report.pdf \"What do these show?\"
+  yat chat --schema person.json \"Invent a person\" | jq .name
+  yat chat --reasoning-effort high --no-reasoning \"Is 2^61-1 prime?\"
   yat chat -c \"And then?\"                       # continue the last conversation
   yat chat -m openai/gpt-4o --fallback anthropic/claude-3-5-haiku-latest \"Hi\"
   yat chat                                      # interactive session (on a terminal)
@@ -169,9 +172,33 @@ pub struct ChatArgs {
     #[arg(long, value_name = "MODEL")]
     pub fallback: Vec<String>,
 
-    /// Print newline-delimited JSON events on stdout (start, delta, usage, finish, error)
+    /// Print newline-delimited JSON events on stdout (start, delta, reasoning, tool
+    /// calls, usage, finish, error: see "Event schema" in the README)
     #[arg(long)]
     pub json: bool,
+
+    /// Attach an image (PNG, JPEG, GIF, WebP) or a PDF: a file, or an http(s) or
+    /// data: URL (repeatable); sent with the prompt
+    #[arg(short = 'a', long = "attach", value_name = "PATH|URL")]
+    pub attach: Vec<String>,
+
+    /// Ask for a reply in JSON that follows this JSON Schema (a file, or the schema
+    /// itself); stdout is then the JSON document alone
+    #[arg(long, value_name = "FILE|JSON")]
+    pub schema: Option<String>,
+
+    /// Offer the model a tool: {"name", "description", "parameters"} or a list of
+    /// them, inline or in a file (repeatable); its calls are shown, not run
+    #[arg(long = "tool", value_name = "FILE|JSON")]
+    pub tools: Vec<String>,
+
+    /// How hard a reasoning model should think: low, medium or high
+    #[arg(long, value_name = "EFFORT", value_parser = parse_effort)]
+    pub reasoning_effort: Option<yat::ReasoningEffort>,
+
+    /// Do not show the model's reasoning (it is still stored with the conversation)
+    #[arg(long)]
+    pub no_reasoning: bool,
 
     /// Continue the last conversation
     #[arg(short = 'c', long = "continue", conflicts_with = "conversation")]
@@ -188,6 +215,10 @@ pub struct ChatArgs {
     /// Print token usage on stderr when the reply ends
     #[arg(short, long)]
     pub usage: bool,
+}
+
+fn parse_effort(s: &str) -> Result<yat::ReasoningEffort, String> {
+    s.parse()
 }
 
 fn parse_temperature(s: &str) -> Result<f32, String> {
@@ -472,5 +503,9 @@ mod tests {
         assert!(parse_temperature("0.7").is_ok());
         assert!(parse_temperature("2.5").is_err());
         assert!(parse_top_p("x").is_err());
+        assert_eq!(parse_effort("high"), Ok(yat::ReasoningEffort::High));
+        assert!(parse_effort("max")
+            .unwrap_err()
+            .contains("low, medium, high"));
     }
 }

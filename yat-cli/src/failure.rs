@@ -73,12 +73,25 @@ impl Failure {
     }
 }
 
-/// Errors that mean the user typed something wrong.
+/// Errors that mean the user typed something wrong, or asked a model for
+/// something it cannot do (found before anything is sent).
 pub fn is_usage_error(e: &YatError) -> bool {
     matches!(
         e,
-        YatError::InvalidModelRef { .. } | YatError::UnknownProvider { .. }
+        YatError::InvalidModelRef { .. }
+            | YatError::UnknownProvider { .. }
+            | YatError::Unsupported { .. }
     )
+}
+
+/// The flag that asked for a capability, to name in the error.
+fn flag_for(capability: &str) -> Option<&'static str> {
+    Some(match capability {
+        "images" | "documents" => "--attach",
+        "json_schema" => "--schema",
+        "reasoning" => "--reasoning-effort",
+        _ => return None,
+    })
 }
 
 /// A YatError as a user should read it: the cause, and the fix where one helps.
@@ -99,6 +112,10 @@ pub fn describe(e: &YatError) -> String {
         YatError::ModelNotFound(f) => {
             format!("{e} (see `yat models --provider {}`)", f.provider)
         }
+        YatError::Unsupported { capability, .. } => match flag_for(capability) {
+            Some(flag) => format!("{e} (drop {flag}, or pick another model with -m)"),
+            None => e.to_string(),
+        },
         YatError::RateLimited { .. } | YatError::Overloaded { .. } => {
             format!("{e}; try again later or add --fallback PROVIDER/MODEL")
         }

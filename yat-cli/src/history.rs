@@ -2,7 +2,7 @@
 //! one to continue. Built without the `history` feature, recording does
 //! nothing and loading says why it cannot.
 
-use yat::{Message, ModelRef, Usage};
+use yat::{ChatResponse, Message, ModelRef};
 
 use crate::failure::{CmdResult, Failure};
 use crate::term::Term;
@@ -26,14 +26,11 @@ pub struct Record<'a> {
     pub target: &'a ModelRef,
     /// The system prompt in force (stored when the conversation starts).
     pub system: Option<&'a str>,
-    /// The prompt.
-    pub prompt: &'a str,
-    /// The reply.
-    pub reply: &'a str,
-    /// Token usage.
-    pub usage: Option<Usage>,
-    /// Finish reason.
-    pub finish: Option<&'a str>,
+    /// What was sent since the previous reply: tool results answering its
+    /// calls, if any, then the prompt with its attachments.
+    pub sent: &'a [Message],
+    /// The reply, every part of it, with its usage and finish.
+    pub reply: &'a ChatResponse,
 }
 
 /// Records exchanges into the history database, when history is on.
@@ -114,18 +111,25 @@ impl Recorder {
             let result = (|| {
                 let id = match self.conversation {
                     Some(id) => id,
-                    None => store.create_conversation(r.prompt, r.system)?,
+                    None => {
+                        let title = r
+                            .sent
+                            .iter()
+                            .rev()
+                            .find(|m| m.role == yat::Role::User)
+                            .map(|m| m.text())
+                            .unwrap_or_default();
+                        store.create_conversation(&title, r.system)?
+                    }
                 };
-                store.record_exchange(
-                    id,
-                    &yat::store::Exchange {
-                        target: r.target,
-                        prompt: r.prompt,
-                        reply: r.reply,
-                        usage: r.usage,
-                        finish: r.finish,
-                    },
-                )?;
+                let mut exchange = yat::store::Exchange::new(r.target, r.sent, &r.reply.parts);
+                if let Some(u) = r.reply.usage {
+                    exchange = exchange.usage(u);
+                }
+                if let Some(f) = &r.reply.finish {
+                    exchange = exchange.finish(f.reason.as_str());
+                }
+                store.record_exchange(id, &exchange)?;
                 Ok::<_, yat::store::StoreError>(id)
             })();
             match result {

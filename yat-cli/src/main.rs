@@ -5,15 +5,21 @@
 //! 130 interrupted.
 #![warn(unused_crate_dependencies)]
 
+mod attach;
 mod cli;
 mod commands;
 mod context;
 mod failure;
 mod history;
+mod json_arg;
 mod render;
+mod reply_view;
 mod session;
+mod structured;
 mod table;
 mod term;
+mod tool_calls;
+mod transcript;
 
 use std::sync::Mutex;
 
@@ -29,7 +35,10 @@ use crate::term::Term;
 #[cfg(all(test, unix))]
 use rexpect as _;
 #[cfg(test)]
-use {assert_cmd as _, httpdate as _, predicates as _, tempfile as _, yat_fakeserver as _};
+use {
+    assert_cmd as _, httpdate as _, predicates as _, rusqlite as _, tempfile as _,
+    yat_fakeserver as _,
+};
 
 /// The message of the last panic, for the one-line report of a bug in yat.
 static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);

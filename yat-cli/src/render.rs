@@ -1,4 +1,6 @@
-//! Streaming a reply to stdout as it arrives: as text, or as JSON events.
+//! Streaming a reply to stdout as it arrives: as text (see `reply_view`),
+//! as JSON events (one per line, every event of the stream: the README's
+//! "Event schema"), or held back to be printed whole (`--schema`).
 //!
 //! Output goes through one `BufWriter` on the locked stdout and is flushed
 //! only when the stream has nothing ready: a burst of chunks costs one
@@ -12,10 +14,12 @@ use futures::{FutureExt, StreamExt};
 use serde_json::json;
 use yat::routing::stream_with_fallback;
 use yat::{
-    ChatEvent, ChatRequest, Finish, FinishReason, ModelRef, ProviderManager, Usage, YatError,
+    ChatEvent, ChatRequest, ChatResponse, FinishReason, ModelRef, ProviderManager, ResponseBuilder,
+    Usage, YatError,
 };
 
 use crate::failure::{describe, CmdResult};
+use crate::reply_view::{ReplyView, ViewOptions};
 use crate::term::Term;
 
 /// How a reply is printed.
@@ -25,17 +29,23 @@ pub enum Mode {
     Text,
     /// One JSON event per line.
     Json,
+    /// Nothing on stdout while it streams: the caller prints the complete
+    /// text (a JSON document). Reasoning and tool calls go to stderr.
+    Document,
 }
 
 /// Options for one reply.
 #[derive(Debug, Clone, Copy)]
 pub struct ReplyOptions {
-    /// Text or JSON.
+    /// Text, JSON or document.
     pub mode: Mode,
-    /// Keep the whole text (to store it or continue the conversation).
-    pub keep_text: bool,
+    /// Keep every part of the reply (to store it, continue the
+    /// conversation or print it whole); usage and finish are always kept.
+    pub keep_reply: bool,
     /// Print token usage on stderr at the end.
     pub show_usage: bool,
+    /// Show the model's reasoning (text and document modes).
+    pub show_reasoning: bool,
 }
 
 /// How a reply ended.
@@ -55,12 +65,9 @@ pub enum End {
 pub struct Outcome {
     /// The model that answered (or the last one tried).
     pub target: ModelRef,
-    /// The text, when `keep_text` was asked for.
-    pub text: String,
-    /// Token usage, if reported.
-    pub usage: Option<Usage>,
-    /// The finish, if reported.
-    pub finish: Option<Finish>,
+    /// The reply: its parts when `keep_reply` was asked for, its usage and
+    /// finish always.
+    pub reply: ChatResponse,
     /// How it ended.
     pub end: End,
 }
@@ -96,9 +103,7 @@ pub async fn stream_reply(
         .unwrap_or_else(|| ModelRef::new("", ""));
     let mut outcome = Outcome {
         target: first.clone(),
-        text: String::new(),
-        usage: None,
-        finish: None,
+        reply: ChatResponse::default(),
         end: End::Complete,
     };
 
@@ -160,8 +165,16 @@ pub async fn stream_reply(
         write_json_line(&mut out, &start)?;
     }
     let mut stream = routed.stream;
-    let mut at_line_start = true;
-    let mut wrote_text = false;
+    let mut view = (!json).then(|| {
+        ReplyView::new(
+            term,
+            ViewOptions {
+                stream_answer: opts.mode == Mode::Text,
+                show_reasoning: opts.show_reasoning,
+            },
+        )
+    });
+    let mut reply = ResponseBuilder::default();
     let mut since_check = 0u32;
     loop {
         since_check += 1;
@@ -177,6 +190,9 @@ pub async fn stream_reply(
             None => {
                 // Nothing ready: show what we have, then wait.
                 out.flush()?;
+                if let Some(v) = view.as_mut() {
+                    v.flush()?;
+                }
                 tokio::select! {
                     biased;
                     () = &mut interrupt => {
@@ -195,30 +211,20 @@ pub async fn stream_reply(
                 break;
             }
         };
-        if json {
-            write_json_line(&mut out, &event)?;
+        match view.as_mut() {
+            Some(v) => v.event(&mut out, &event)?,
+            None => write_json_line(&mut out, &event)?,
         }
-        match event {
-            ChatEvent::Delta { text } => {
-                if !json && !text.is_empty() {
-                    out.write_all(text.as_bytes())?;
-                    at_line_start = text.ends_with('\n');
-                    wrote_text = true;
-                }
-                if opts.keep_text {
-                    outcome.text.push_str(&text);
-                }
-            }
-            ChatEvent::Usage(u) => outcome.usage = Some(u),
-            ChatEvent::Finish(f) => outcome.finish = Some(f),
-            _ => {}
+        if opts.keep_reply || matches!(event, ChatEvent::Usage(_) | ChatEvent::Finish(_)) {
+            reply.push(event);
         }
     }
     // The stream is dropped here, before anything else: that is what
     // cancels the request on Ctrl-C.
     drop(stream);
-    if !json && wrote_text && !at_line_start {
-        out.write_all(b"\n")?;
+    outcome.reply = reply.finish();
+    if let Some(v) = view.as_mut() {
+        v.end(&mut out)?;
     }
     match &outcome.end {
         End::Failed(e) if json => write_json_line(&mut out, &error_event(e))?,
@@ -236,13 +242,16 @@ pub async fn stream_reply(
     match &outcome.end {
         End::Interrupted if !json => term.note("reply interrupted"),
         End::Complete => {
-            if let Some(f) = &outcome.finish {
+            if let Some(f) = &outcome.reply.finish {
                 match f.reason {
                     FinishReason::Length => {
                         term.warn("the reply was cut at the token limit (--max-tokens)")
                     }
                     FinishReason::ContentFilter => {
                         term.warn("the provider's content filter withheld part of the reply")
+                    }
+                    FinishReason::ToolCalls if !json => {
+                        term.note("the model asked to run tools; yat chat does not run tools yet")
                     }
                     _ => {}
                 }
@@ -251,15 +260,31 @@ pub async fn stream_reply(
         _ => {}
     }
     if opts.show_usage {
-        match &outcome.usage {
-            Some(u) => term.note(&format!(
-                "{}: {} input tokens, {} output tokens",
-                outcome.target, u.input_tokens, u.output_tokens
-            )),
+        match &outcome.reply.usage {
+            Some(u) => term.note(&format!("{}: {}", outcome.target, usage_text(u))),
             None => term.note(&format!("{}: no usage reported", outcome.target)),
         }
     }
     Ok(outcome)
+}
+
+/// `12 input tokens, 40 output tokens (25 reasoning), 100 cache-read`:
+/// the details only where the provider reported them.
+pub fn usage_text(u: &Usage) -> String {
+    let mut s = format!(
+        "{} input tokens, {} output tokens",
+        u.input_tokens, u.output_tokens
+    );
+    if let Some(n) = u.reasoning_tokens {
+        s.push_str(&format!(" ({n} reasoning)"));
+    }
+    if let Some(n) = u.cache_read_tokens {
+        s.push_str(&format!(", {n} read from the cache"));
+    }
+    if let Some(n) = u.cache_write_tokens {
+        s.push_str(&format!(", {n} written to the cache"));
+    }
+    s
 }
 
 fn interrupted_notice(term: &Term, json: bool, target: &ModelRef) -> CmdResult {

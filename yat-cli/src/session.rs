@@ -11,11 +11,12 @@ use yat::routing::resolve_model;
 use yat::watch::ConfigWatcher;
 use yat::{Message, Role};
 
-use crate::commands::chat::{set_system, system_of, ChatSetup};
+use crate::commands::chat::{prompt_message, set_system, system_of, ChatSetup};
 use crate::context::Ctx;
 use crate::failure::{describe, CmdResult, Failure};
 use crate::history::Record;
 use crate::render::{self, End, Mode, ReplyOptions};
+use crate::tool_calls;
 
 const HELP: &str = "\
 /model [MODEL]    show or switch the model (PROVIDER/MODEL or an alias)
@@ -51,6 +52,12 @@ pub async fn run(ctx: &Ctx, mut setup: ChatSetup, continued: Option<i64>) -> Cmd
     }
     ctx.term
         .note("/help lists commands; Ctrl-C stops a reply, Ctrl-D leaves");
+    if !setup.attachments.is_empty() {
+        ctx.term.note(&format!(
+            "{} attachment(s) go with your first prompt",
+            setup.attachments.len()
+        ));
+    }
 
     loop {
         if let Some(w) = watcher.as_mut() {
@@ -97,12 +104,21 @@ async fn turn(ctx: &Ctx, setup: &mut ChatSetup, line: &str) -> CmdResult {
                 return Ok(());
             }
         };
-    setup.messages.push(Message::user(line));
+    let before = setup.messages.len();
+    let mut sent: Vec<Message> = tool_calls::answer_pending(&mut setup.messages)
+        .into_iter()
+        .collect();
+    // Attachments go with the first prompt, and stay for the next one if
+    // this one fails.
+    let user = prompt_message(setup.attachments.clone(), line);
+    setup.messages.push(user.clone());
+    sent.push(user);
     let request = setup.params.request(setup.messages.clone());
     let opts = ReplyOptions {
         mode: Mode::Text,
-        keep_text: true,
+        keep_reply: true,
         show_usage: setup.show_usage,
+        show_reasoning: setup.show_reasoning,
     };
     let outcome =
         render::stream_reply(&ctx.term, &setup.manager, &candidates, &request, opts).await?;
@@ -111,20 +127,19 @@ async fn turn(ctx: &Ctx, setup: &mut ChatSetup, line: &str) -> CmdResult {
             setup.recorder.record(&Record {
                 target: &outcome.target,
                 system: system_of(&setup.messages).as_deref(),
-                prompt: line,
-                reply: &outcome.text,
-                usage: outcome.usage,
-                finish: outcome.finish.as_ref().map(|f| f.reason.as_str()),
+                sent: &sent,
+                reply: &outcome.reply,
             });
-            setup.messages.push(Message::assistant(outcome.text));
+            setup.attachments.clear();
+            setup.messages.push(outcome.reply.into_message());
         }
         End::Interrupted => {
-            setup.messages.pop();
+            setup.messages.truncate(before);
             ctx.term
                 .note("the stopped reply is not part of the conversation");
         }
         End::Failed(e) => {
-            setup.messages.pop();
+            setup.messages.truncate(before);
             ctx.term.error(&describe(&e));
         }
     }
@@ -226,17 +241,15 @@ fn save(ctx: &Ctx, setup: &mut ChatSetup, arg: &str) {
     }
 }
 
-/// The conversation as Markdown.
+/// The conversation as Markdown: every part, attachments by name and size.
 fn transcript(messages: &[Message], model: &str) -> String {
-    let mut out = format!("# yat conversation\n\nmodel: {model}\n");
+    let mut out = format!("# yat conversation\n\nmodel: {model}\n").into_bytes();
     for m in messages {
-        out.push_str(&format!(
-            "\n## {}\n\n{}\n",
-            m.role.as_str(),
-            m.text().trim_end()
-        ));
+        out.extend_from_slice(format!("\n## {}\n\n", m.role.as_str()).as_bytes());
+        // Writing to a Vec cannot fail.
+        let _ = crate::transcript::write_parts(&mut out, &m.content, crate::term::Paint(false));
     }
-    out
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Picks up edits to provider_config.json and the .env files, reloading

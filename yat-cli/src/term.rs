@@ -136,4 +136,20 @@ impl Paint {
     pub fn bold(self, text: &str) -> String {
         self.wrap("1", text)
     }
+    /// The code that starts dim text streamed piece by piece ("" when off).
+    pub fn dim_start(self) -> &'static str {
+        if self.0 {
+            "\x1b[2m"
+        } else {
+            ""
+        }
+    }
+    /// The code that ends what [`Paint::dim_start`] started ("" when off).
+    pub fn reset(self) -> &'static str {
+        if self.0 {
+            "\x1b[0m"
+        } else {
+            ""
+        }
+    }
 }

@@ -143,3 +143,40 @@ fn edits_to_the_configuration_are_picked_up_between_turns() {
     p.send_line("/exit").unwrap();
     p.exp_eof().unwrap();
 }
+
+#[test]
+fn a_session_keeps_reasoning_signed_and_attachments_go_with_the_first_prompt() {
+    let sb = Sandbox::new();
+    std::fs::write(
+        sb.work_dir().join("cat.png"),
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR",
+    )
+    .unwrap();
+    let mut p = start(&sb, &["-m", "mock/mock-vision", "-a", "cat.png"]);
+    p.exp_string("1 attachment(s) go with your first prompt")
+        .unwrap();
+    p.exp_string("mock-vision> ").unwrap();
+    p.send_line("What is it?").unwrap();
+    p.exp_string("Image 1: image/png, 16 bytes.").unwrap();
+    p.exp_string("mock-vision> ").unwrap();
+    p.send_line("And now?").unwrap();
+    p.exp_string("I see no image and no document.").unwrap();
+    p.exp_string("mock-vision> ").unwrap();
+
+    // mock-reasoning refuses a turn whose earlier reasoning comes back
+    // unsigned: the session keeps every part of each reply.
+    p.send_line("/model mock/mock-reasoning").unwrap();
+    p.exp_string("mock-reasoning> ").unwrap();
+    p.send_line("first thought").unwrap();
+    p.exp_string("The question has 2 words.").unwrap();
+    p.exp_string("mock-reasoning> ").unwrap();
+    p.send_line("second thought").unwrap();
+    let turn = p.exp_string("mock-reasoning> ").unwrap();
+    assert!(
+        turn.contains("It begins with \"second thought\".") && !turn.contains("error"),
+        "{turn:?}"
+    );
+    p.send_line("/exit").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&mut p), 0);
+}

@@ -4,6 +4,10 @@
 //! provider and model that answered, token usage and the time — kept in an
 //! embedded SQLite database (compiled in, no system library needed).
 //!
+//! Every part of a message is kept: attachments with their bytes, tool calls
+//! and results, and reasoning with the provider's signatures, so a stored
+//! conversation can be sent again as it was and continue where it stopped.
+//!
 //! The database lives at `$YAT_DATA_DIR/history.sqlite` when `YAT_DATA_DIR`
 //! is set, else in the platform data dir (`$XDG_DATA_HOME/yat/` on Linux).
 //! It is private to the user (mode 0600, directory 0700).
@@ -12,95 +16,46 @@
 //! `yat::store`; programs that do not keep history do not compile SQLite.
 //!
 //! ```
-//! use yat_core::{ModelRef, Usage};
+//! use yat_core::{Message, ModelRef, Part, Reasoning, Usage};
 //! use yat_store::{Exchange, Store};
 //!
 //! let mut store = Store::open_in_memory()?;
 //! let id = store.create_conversation("Greetings", Some("Be brief."))?;
 //! let target = ModelRef::new("mock", "mock-echo");
-//! store.record_exchange(id, &Exchange {
-//!     target: &target,
-//!     prompt: "Hello",
-//!     reply: "Hello",
-//!     usage: Some(Usage::new(3, 1)),
-//!     finish: Some("stop"),
-//! })?;
+//! let reply = [Part::Reasoning(Reasoning::new("A greeting.").with_signature("sig")), Part::text("Hello")];
+//! store.record_exchange(id, &Exchange::new(&target, &[Message::user("Hello")], &reply)
+//!     .usage(Usage::new(3, 1))
+//!     .finish("stop"))?;
 //!
 //! let last = store.last()?.expect("one conversation");
 //! assert_eq!(last.summary.id, id);
 //! assert_eq!(last.messages.len(), 3); // system, user, assistant
+//! assert_eq!(last.messages[2].content, "Hello"); // the text
+//! assert_eq!(last.to_messages()[2].content.len(), 2); // every part, the signature too
 //! assert_eq!(last.model(), Some(target));
 //! # Ok::<(), yat_store::StoreError>(())
 //! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod error;
+mod message_row;
 mod schema;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::Serialize;
-use yat_core::{Message, ModelRef, Role, Usage};
+use yat_core::{Content, Message, ModelRef, Part, Role, Usage};
+
+pub use error::StoreError;
+use message_row::{decode_parts, decode_usage, encode_parts, encode_usage, text_of, to_u64};
 
 /// The file name of the database inside the data dir.
 pub const DATABASE_FILE_NAME: &str = "history.sqlite";
 
 /// A conversation's id: a positive integer, stable for the life of the database.
 pub type ConversationId = i64;
-
-/// What can go wrong while storing or reading history.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum StoreError {
-    /// SQLite refused an operation.
-    #[error("{}: {source}", path.display())]
-    Sqlite {
-        /// The database file (`:memory:` for an in-memory one).
-        path: PathBuf,
-        /// What SQLite said.
-        #[source]
-        source: rusqlite::Error,
-    },
-    /// The data dir or the database file could not be created.
-    #[error("{}: {message}", path.display())]
-    Io {
-        /// The path.
-        path: PathBuf,
-        /// The OS error.
-        message: String,
-    },
-    /// The database was written by a newer version of yat.
-    #[error("{}: written by a newer yat (history schema {found}; this one reads up to {known})", path.display())]
-    NewerSchema {
-        /// The database file.
-        path: PathBuf,
-        /// The schema version found in it.
-        found: i64,
-        /// The newest schema version this build knows.
-        known: i64,
-    },
-}
-
-impl From<StoreError> for yat_core::YatError {
-    fn from(e: StoreError) -> Self {
-        let path = match &e {
-            StoreError::Sqlite { path, .. }
-            | StoreError::Io { path, .. }
-            | StoreError::NewerSchema { path, .. } => path.clone(),
-        };
-        let message = match &e {
-            StoreError::Sqlite { source, .. } => source.to_string(),
-            StoreError::Io { message, .. } => message.clone(),
-            other => {
-                let full = other.to_string();
-                let prefix = format!("{}: ", path.display());
-                full.strip_prefix(&prefix).unwrap_or(&full).to_owned()
-            }
-        };
-        yat_core::YatError::Io { path, message }
-    }
-}
 
 /// A conversation as listed by [`Store::list`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -126,12 +81,17 @@ pub struct ConversationSummary {
 }
 
 /// One stored message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct StoredMessage {
     /// Who wrote it.
     pub role: Role,
-    /// Its text.
+    /// Its text (the text parts joined).
     pub content: String,
+    /// Every part: text, attachments, tool calls and results, reasoning.
+    /// Left out of the JSON form when the message is just its text.
+    #[serde(skip_serializing_if = "is_one_text_part")]
+    pub parts: Content,
     /// For replies: the provider that wrote it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
@@ -148,8 +108,12 @@ pub struct StoredMessage {
     pub created_at: String,
 }
 
+fn is_one_text_part(c: &Content) -> bool {
+    matches!(&c[..], [Part::Text(_)])
+}
+
 /// A whole conversation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Conversation {
     /// Its listing data.
     #[serde(flatten)]
@@ -159,11 +123,12 @@ pub struct Conversation {
 }
 
 impl Conversation {
-    /// The messages in the form a [`yat_core::ChatRequest`] takes, to continue it.
+    /// The messages in the form a [`yat_core::ChatRequest`] takes, to
+    /// continue it: every part as it was stored, signatures included.
     pub fn to_messages(&self) -> Vec<Message> {
         self.messages
             .iter()
-            .map(|m| Message::new(m.role, m.content.clone()))
+            .map(|m| Message::new(m.role, m.parts.clone()))
             .collect()
     }
 
@@ -176,19 +141,51 @@ impl Conversation {
     }
 }
 
-/// One prompt and its reply, as [`Store::record_exchange`] stores them.
+/// What was sent and the reply to it, as [`Store::record_exchange`] stores them.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct Exchange<'a> {
     /// The model that answered.
     pub target: &'a ModelRef,
-    /// What the user asked.
-    pub prompt: &'a str,
-    /// The reply's whole text.
-    pub reply: &'a str,
+    /// The messages sent since the previous reply, in order: the prompt
+    /// (with its attachments), and tool results answering that reply's calls.
+    pub sent: &'a [Message],
+    /// Every part of the reply: reasoning, text, tool calls.
+    pub reply: &'a [Part],
     /// Token usage, if the provider reported it.
     pub usage: Option<Usage>,
     /// Why generation stopped (`FinishReason::as_str`), if known.
     pub finish: Option<&'a str>,
+}
+
+impl<'a> Exchange<'a> {
+    /// `sent`, answered by `target` with `reply`; usage and finish unknown.
+    pub fn new(target: &'a ModelRef, sent: &'a [Message], reply: &'a [Part]) -> Self {
+        Exchange {
+            target,
+            sent,
+            reply,
+            usage: None,
+            finish: None,
+        }
+    }
+    /// Sets the usage the provider reported.
+    pub fn usage(mut self, usage: Usage) -> Self {
+        self.usage = Some(usage);
+        self
+    }
+    /// Sets why generation stopped.
+    pub fn finish(mut self, finish: &'a str) -> Self {
+        self.finish = Some(finish);
+        self
+    }
+}
+
+/// Provider data stored with a reply.
+struct ReplyData<'a> {
+    target: &'a ModelRef,
+    usage: Option<Usage>,
+    finish: Option<&'a str>,
 }
 
 /// The history database.
@@ -261,17 +258,15 @@ impl Store {
         .map_err(sqlite(&path))?;
         let id = tx.last_insert_rowid();
         if let Some(system) = system.filter(|s| !s.is_empty()) {
-            tx.execute(
-                "INSERT INTO messages (conversation_id, role, content) VALUES (?1, 'system', ?2)",
-                params![id, system],
-            )
-            .map_err(sqlite(&path))?;
+            insert_message(&tx, id, Role::System, &[Part::text(system)], None)
+                .map_err(sqlite(&path))?;
         }
         tx.commit().map_err(sqlite(&path))?;
         Ok(id)
     }
 
-    /// Appends a prompt and its reply to conversation `id`, in one transaction.
+    /// Appends what was sent and the reply to conversation `id`, in one
+    /// transaction.
     pub fn record_exchange(
         &mut self,
         id: ConversationId,
@@ -279,30 +274,16 @@ impl Store {
     ) -> Result<(), StoreError> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(sqlite(&path))?;
-        tx.execute(
-            "INSERT INTO messages (conversation_id, role, content) VALUES (?1, 'user', ?2)",
-            params![id, exchange.prompt],
-        )
-        .map_err(sqlite(&path))?;
-        let (input, output) = match exchange.usage {
-            Some(u) => (Some(to_i64(u.input_tokens)), Some(to_i64(u.output_tokens))),
-            None => (None, None),
+        for m in exchange.sent {
+            insert_message(&tx, id, m.role, &m.content, None).map_err(sqlite(&path))?;
+        }
+        let data = ReplyData {
+            target: exchange.target,
+            usage: exchange.usage,
+            finish: exchange.finish,
         };
-        tx.execute(
-            "INSERT INTO messages (conversation_id, role, content, provider, model,
-                                   input_tokens, output_tokens, finish_reason)
-             VALUES (?1, 'assistant', ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                id,
-                exchange.reply,
-                exchange.target.provider,
-                exchange.target.model,
-                input,
-                output,
-                exchange.finish
-            ],
-        )
-        .map_err(sqlite(&path))?;
+        insert_message(&tx, id, Role::Assistant, exchange.reply, Some(&data))
+            .map_err(sqlite(&path))?;
         tx.execute(
             "UPDATE conversations SET updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?1",
             params![id],
@@ -312,8 +293,9 @@ impl Store {
     }
 
     /// Starts a conversation holding `messages` (as they are: system
-    /// prompts, prompts and replies without provider data) and returns its
-    /// id. For saving a session that was not recorded as it went.
+    /// prompts, prompts and replies without usage) and returns its id. For
+    /// saving a session that was not recorded as it went; replies are
+    /// marked as written by `target`.
     pub fn import(
         &mut self,
         title: &str,
@@ -329,16 +311,15 @@ impl Store {
         .map_err(sqlite(&path))?;
         let id = tx.last_insert_rowid();
         for m in messages {
-            let (provider, model) = match (m.role, target) {
-                (Role::Assistant, Some(t)) => (Some(t.provider.as_str()), Some(t.model.as_str())),
-                _ => (None, None),
+            let data = match (m.role, target) {
+                (Role::Assistant, Some(target)) => Some(ReplyData {
+                    target,
+                    usage: None,
+                    finish: None,
+                }),
+                _ => None,
             };
-            tx.execute(
-                "INSERT INTO messages (conversation_id, role, content, provider, model)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![id, m.role.as_str(), m.text(), provider, model],
-            )
-            .map_err(sqlite(&path))?;
+            insert_message(&tx, id, m.role, &m.content, data.as_ref()).map_err(sqlite(&path))?;
         }
         tx.commit().map_err(sqlite(&path))?;
         Ok(id)
@@ -377,29 +358,14 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT role, content, provider, model, input_tokens, output_tokens,
+                "SELECT role, content, parts, provider, model, input_tokens, output_tokens,
+                        cache_read_tokens, cache_write_tokens, reasoning_tokens,
                         finish_reason, created_at
                  FROM messages WHERE conversation_id = ?1 ORDER BY id",
             )
             .map_err(sqlite(&self.path))?;
         let messages = stmt
-            .query_map(params![id], |row| {
-                let role: String = row.get(0)?;
-                let input: Option<i64> = row.get(4)?;
-                let output: Option<i64> = row.get(5)?;
-                Ok(StoredMessage {
-                    role: parse_role(&role),
-                    content: row.get(1)?,
-                    provider: row.get(2)?,
-                    model: row.get(3)?,
-                    usage: match (input, output) {
-                        (None, None) => None,
-                        (i, o) => Some(Usage::new(to_u64(i.unwrap_or(0)), to_u64(o.unwrap_or(0)))),
-                    },
-                    finish_reason: row.get(6)?,
-                    created_at: row.get(7)?,
-                })
-            })
+            .query_map(params![id], message_from_row)
             .map_err(sqlite(&self.path))?
             .collect::<Result<Vec<_>, _>>()
             .map_err(sqlite(&self.path))?;
@@ -462,10 +428,71 @@ fn summary_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationSum
     })
 }
 
+fn message_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredMessage> {
+    let role: String = row.get(0)?;
+    let content: String = row.get(1)?;
+    let parts: Option<String> = row.get(2)?;
+    let parts = decode_parts(content.clone(), parts.as_deref()).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, Box::new(e))
+    })?;
+    Ok(StoredMessage {
+        role: parse_role(&role),
+        content,
+        parts,
+        provider: row.get(3)?,
+        model: row.get(4)?,
+        usage: decode_usage([
+            row.get(5)?,
+            row.get(6)?,
+            row.get(7)?,
+            row.get(8)?,
+            row.get(9)?,
+        ]),
+        finish_reason: row.get(10)?,
+        created_at: row.get(11)?,
+    })
+}
+
+/// Inserts one message; `reply` carries the answering model's data.
+fn insert_message(
+    tx: &Transaction<'_>,
+    conversation: ConversationId,
+    role: Role,
+    parts: &[Part],
+    reply: Option<&ReplyData<'_>>,
+) -> rusqlite::Result<()> {
+    let json =
+        encode_parts(parts).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    let [input, output, cache_read, cache_write, reasoning] =
+        encode_usage(reply.and_then(|r| r.usage));
+    tx.execute(
+        "INSERT INTO messages (conversation_id, role, content, parts, provider, model,
+                               input_tokens, output_tokens, cache_read_tokens,
+                               cache_write_tokens, reasoning_tokens, finish_reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![
+            conversation,
+            role.as_str(),
+            text_of(parts),
+            json,
+            reply.map(|r| r.target.provider.as_str()),
+            reply.map(|r| r.target.model.as_str()),
+            input,
+            output,
+            cache_read,
+            cache_write,
+            reasoning,
+            reply.and_then(|r| r.finish),
+        ],
+    )
+    .map(drop)
+}
+
 fn parse_role(s: &str) -> Role {
     match s {
         "system" => Role::System,
         "assistant" => Role::Assistant,
+        "tool" => Role::Tool,
         _ => Role::User,
     }
 }
@@ -482,14 +509,6 @@ fn title_of(text: &str) -> String {
         title.push('…');
     }
     title
-}
-
-fn to_i64(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
-}
-
-fn to_u64(n: i64) -> u64 {
-    u64::try_from(n).unwrap_or(0)
 }
 
 fn sqlite(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {

@@ -30,6 +30,36 @@ const MIGRATIONS: &[&str] = &[
      );
      CREATE INDEX messages_by_conversation ON messages (conversation_id, id);
      CREATE INDEX conversations_by_update ON conversations (updated_at);",
+    // 2: every part of a message (tool calls, tool results, reasoning,
+    // attachments) as JSON beside its text, the `tool` role, and usage
+    // details. SQLite cannot widen a CHECK constraint in place, so the
+    // table is rebuilt; old rows keep their text, and their `parts` stay
+    // NULL (a message that is its text). Ids are copied so the order of
+    // messages and the recency of conversations do not change.
+    "CREATE TABLE messages_v2 (
+        id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+        conversation_id    INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        role               TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant', 'tool')),
+        content            TEXT NOT NULL,
+        parts              TEXT,
+        provider           TEXT,
+        model              TEXT,
+        input_tokens       INTEGER,
+        output_tokens      INTEGER,
+        cache_read_tokens  INTEGER,
+        cache_write_tokens INTEGER,
+        reasoning_tokens   INTEGER,
+        finish_reason      TEXT,
+        created_at         TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+     );
+     INSERT INTO messages_v2 (id, conversation_id, role, content, provider, model,
+                              input_tokens, output_tokens, finish_reason, created_at)
+        SELECT id, conversation_id, role, content, provider, model,
+               input_tokens, output_tokens, finish_reason, created_at
+        FROM messages ORDER BY id;
+     DROP TABLE messages;
+     ALTER TABLE messages_v2 RENAME TO messages;
+     CREATE INDEX messages_by_conversation ON messages (conversation_id, id);",
 ];
 
 /// The newest schema version this build knows.

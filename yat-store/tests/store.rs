@@ -1,16 +1,20 @@
 //! The history database on a real file.
 
-use yat_core::{Message, ModelRef, Role, Usage};
+use yat_core::{Message, ModelRef, Part, Role, Usage};
 use yat_store::{Exchange, Store, StoreError};
 
-fn exchange<'a>(target: &'a ModelRef, prompt: &'a str, reply: &'a str) -> Exchange<'a> {
-    Exchange {
-        target,
-        prompt,
-        reply,
-        usage: Some(Usage::new(4, 2)),
-        finish: Some("stop"),
-    }
+/// Records `prompt` and the text reply `reply` with usage 4/2 and finish `stop`.
+fn record(store: &mut Store, id: i64, target: &ModelRef, prompt: &str, reply: &str) {
+    let sent = [Message::user(prompt)];
+    let reply = [Part::text(reply)];
+    store
+        .record_exchange(
+            id,
+            &Exchange::new(target, &sent, &reply)
+                .usage(Usage::new(4, 2))
+                .finish("stop"),
+        )
+        .unwrap();
 }
 
 #[test]
@@ -23,12 +27,8 @@ fn round_trip_on_disk_survives_reopening() {
         let id = store
             .create_conversation("First question\nmore", Some("Be brief."))
             .unwrap();
-        store
-            .record_exchange(id, &exchange(&target, "First question", "answer one"))
-            .unwrap();
-        store
-            .record_exchange(id, &exchange(&target, "Second", "answer two"))
-            .unwrap();
+        record(&mut store, id, &target, "First question", "answer one");
+        record(&mut store, id, &target, "Second", "answer two");
         id
     };
     let store = Store::open(&path).unwrap();
@@ -68,9 +68,7 @@ fn list_is_newest_first_and_limited_and_last_is_the_newest() {
     for i in 0..5 {
         let prompt = format!("question {i}");
         let id = store.create_conversation(&prompt, None).unwrap();
-        store
-            .record_exchange(id, &exchange(&target, &prompt, "a"))
-            .unwrap();
+        record(&mut store, id, &target, &prompt, "a");
         ids.push(id);
     }
     let listed: Vec<i64> = store.list(3).unwrap().iter().map(|s| s.id).collect();
@@ -78,9 +76,7 @@ fn list_is_newest_first_and_limited_and_last_is_the_newest() {
     assert_eq!(store.last().unwrap().unwrap().summary.id, ids[4]);
 
     // Continuing an older conversation makes it the last one.
-    store
-        .record_exchange(ids[1], &exchange(&target, "again", "b"))
-        .unwrap();
+    record(&mut store, ids[1], &target, "again", "b");
     assert_eq!(store.last().unwrap().unwrap().summary.id, ids[1]);
 }
 
@@ -97,9 +93,7 @@ fn delete_removes_messages_too() {
     let mut store = Store::open_in_memory().unwrap();
     let target = ModelRef::new("mock", "mock-echo");
     let id = store.create_conversation("x", Some("sys")).unwrap();
-    store
-        .record_exchange(id, &exchange(&target, "x", "y"))
-        .unwrap();
+    record(&mut store, id, &target, "x", "y");
     assert!(store.delete(id).unwrap());
     assert!(!store.delete(id).unwrap());
     assert!(store.conversation(id).unwrap().is_none());
@@ -164,9 +158,7 @@ fn summaries_serialize_for_json_output() {
     let mut store = Store::open_in_memory().unwrap();
     let target = ModelRef::new("mock", "mock-echo");
     let id = store.create_conversation("hi", None).unwrap();
-    store
-        .record_exchange(id, &exchange(&target, "hi", "hi"))
-        .unwrap();
+    record(&mut store, id, &target, "hi", "hi");
     let c = store.conversation(id).unwrap().unwrap();
     let v = serde_json::to_value(&c).unwrap();
     assert_eq!(v["id"], id);

@@ -5,13 +5,17 @@ use std::io::Read;
 
 use yat::preferences::Preferences;
 use yat::routing::{resolve_model, Route};
-use yat::{ChatRequest, Message, ModelRef, ProviderManager, Role};
+use yat::{
+    ChatRequest, Message, ModelRef, Part, ProviderManager, ReasoningConfig, ReasoningEffort,
+    ResponseFormat, Role, ToolSpec,
+};
 
 use crate::cli::ChatArgs;
 use crate::context::Ctx;
 use crate::failure::{CmdResult, Failure};
 use crate::history::{self, Loaded, Record, Recorder};
 use crate::render::{self, End, Mode, ReplyOptions};
+use crate::{attach, structured, tool_calls};
 
 /// Sampling parameters from the command line, applied to every request.
 #[derive(Debug, Clone, Default)]
@@ -24,6 +28,12 @@ pub struct Params {
     pub top_p: Option<f32>,
     /// `--stop`.
     pub stop: Vec<String>,
+    /// `--reasoning-effort`.
+    pub reasoning: Option<ReasoningEffort>,
+    /// `--tool`.
+    pub tools: Vec<ToolSpec>,
+    /// `--schema`.
+    pub response_format: Option<ResponseFormat>,
 }
 
 impl Params {
@@ -35,6 +45,9 @@ impl Params {
         req.max_tokens = self.max_tokens;
         req.top_p = self.top_p;
         req.stop.clone_from(&self.stop);
+        req.reasoning = self.reasoning.map(ReasoningConfig::effort);
+        req.tools.clone_from(&self.tools);
+        req.response_format.clone_from(&self.response_format);
         req
     }
 }
@@ -57,6 +70,21 @@ pub struct ChatSetup {
     pub recorder: Recorder,
     /// `--usage`.
     pub show_usage: bool,
+    /// Not `--no-reasoning`.
+    pub show_reasoning: bool,
+    /// `--attach`, sent with the next prompt.
+    pub attachments: Vec<Part>,
+}
+
+/// The prompt as a message: attachments first (several APIs read a
+/// question best after what it is about), then the text.
+pub fn prompt_message(attachments: Vec<Part>, text: &str) -> Message {
+    if attachments.is_empty() {
+        return Message::user(text);
+    }
+    let mut parts = attachments;
+    parts.push(Part::text(text));
+    Message::user(parts)
 }
 
 /// Runs `yat chat`.
@@ -83,6 +111,20 @@ pub async fn run(ctx: &Ctx, args: ChatArgs) -> CmdResult {
                 .into(),
         ));
     }
+    if prompt.is_none() && args.schema.is_some() {
+        return Err(Failure::Usage(
+            "--schema needs a prompt (as an argument or on stdin)".into(),
+        ));
+    }
+    let response_format = args
+        .schema
+        .as_deref()
+        .map(structured::response_format)
+        .transpose()?;
+    let mut tools = Vec::new();
+    for arg in &args.tools {
+        tools.extend(tool_calls::parse_specs(arg)?);
+    }
 
     let prefs = ctx.preferences()?;
     let loaded: Option<Loaded> = if args.continue_last || args.conversation.is_some() {
@@ -99,8 +141,10 @@ pub async fn run(ctx: &Ctx, args: ChatArgs) -> CmdResult {
         },
         (None, None) => resolve_model(None, &prefs, &manager.ids())?,
     };
-    // Fail on a bad --fallback before anything is sent.
-    yat::routing::candidates(&route.target, &args.fallback, &prefs)?;
+    // Fail on a bad --fallback, or an attachment no candidate can take,
+    // before anything is sent.
+    let candidates = yat::routing::candidates(&route.target, &args.fallback, &prefs)?;
+    let attachments = attach::load_all(&args.attach, &candidates)?;
     if let Some(notice) = route.notice() {
         ctx.term.note(&notice);
     }
@@ -126,14 +170,26 @@ pub async fn run(ctx: &Ctx, args: ChatArgs) -> CmdResult {
             max_tokens: args.max_tokens,
             top_p: args.top_p,
             stop: args.stop,
+            reasoning: args.reasoning_effort,
+            tools,
+            response_format,
         },
         messages,
         recorder,
         show_usage: args.usage,
+        show_reasoning: !args.no_reasoning,
+        attachments,
+    };
+    let mode = if args.json {
+        Mode::Json
+    } else if args.schema.is_some() {
+        Mode::Document
+    } else {
+        Mode::Text
     };
     match prompt {
         None => crate::session::run(ctx, setup, loaded.map(|l| l.id)).await,
-        Some(prompt) => one_shot(ctx, setup, prompt, args.json).await,
+        Some(prompt) => one_shot(ctx, setup, prompt, mode).await,
     }
 }
 
@@ -153,15 +209,22 @@ pub fn system_of(messages: &[Message]) -> Option<std::borrow::Cow<'_, str>> {
         .map(|m| m.text())
 }
 
-async fn one_shot(ctx: &Ctx, mut setup: ChatSetup, prompt: String, json: bool) -> CmdResult {
+async fn one_shot(ctx: &Ctx, mut setup: ChatSetup, prompt: String, mode: Mode) -> CmdResult {
     let candidates: Vec<ModelRef> =
         yat::routing::candidates(&setup.route.target, &setup.fallback, &setup.prefs)?;
-    setup.messages.push(Message::user(prompt.clone()));
+    let mut sent: Vec<Message> = tool_calls::answer_pending(&mut setup.messages)
+        .into_iter()
+        .collect();
+    let attachments = std::mem::take(&mut setup.attachments);
+    let user = prompt_message(attachments, &prompt);
+    setup.messages.push(user.clone());
+    sent.push(user);
     let request = setup.params.request(setup.messages.clone());
     let opts = ReplyOptions {
-        mode: if json { Mode::Json } else { Mode::Text },
-        keep_text: setup.recorder.is_recording(),
+        mode,
+        keep_reply: setup.recorder.is_recording() || mode == Mode::Document,
         show_usage: setup.show_usage,
+        show_reasoning: setup.show_reasoning,
     };
     let outcome =
         render::stream_reply(&ctx.term, &setup.manager, &candidates, &request, opts).await?;
@@ -170,11 +233,12 @@ async fn one_shot(ctx: &Ctx, mut setup: ChatSetup, prompt: String, json: bool) -
             setup.recorder.record(&Record {
                 target: &outcome.target,
                 system: system_of(&setup.messages).as_deref(),
-                prompt: &prompt,
-                reply: &outcome.text,
-                usage: outcome.usage,
-                finish: outcome.finish.as_ref().map(|f| f.reason.as_str()),
+                sent: &sent,
+                reply: &outcome.reply,
             });
+            if mode == Mode::Document {
+                structured::emit(&ctx.term, &outcome.target.provider, &outcome.reply)?;
+            }
             Ok(())
         }
         End::Interrupted => Err(Failure::Interrupted),

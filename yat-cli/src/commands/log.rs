@@ -14,7 +14,7 @@ mod imp {
     use std::io::Write;
 
     use yat::store::{Conversation, Store};
-    use yat::Role;
+    use yat::{Part, Role};
 
     use super::*;
     use crate::context::print_json;
@@ -95,9 +95,33 @@ mod imp {
         };
         let c = found.ok_or_else(missing)?;
         if json {
-            return print_json(&ctx.term, &c);
+            return print_json(&ctx.term, &without_bytes(&c)?);
         }
         write_transcript(ctx, &c)
+    }
+
+    /// The conversation's JSON with each attachment's bytes replaced by
+    /// their size: a log is for reading, and an image is megabytes of base64.
+    fn without_bytes(c: &Conversation) -> CmdResult<serde_json::Value> {
+        let mut v = serde_json::to_value(c).map_err(std::io::Error::from)?;
+        let Some(messages) = v.get_mut("messages").and_then(|m| m.as_array_mut()) else {
+            return Ok(v);
+        };
+        for (stored, m) in c.messages.iter().zip(messages) {
+            let Some(parts) = m.get_mut("parts").and_then(|p| p.as_array_mut()) else {
+                continue;
+            };
+            for (part, json) in stored.parts.iter().zip(parts) {
+                let (Part::Image(media) | Part::Document(media)) = part else {
+                    continue;
+                };
+                if let (Some(obj), Some(n)) = (json.as_object_mut(), media.len()) {
+                    obj.remove("data");
+                    obj.insert("size".into(), n.into());
+                }
+            }
+        }
+        Ok(v)
     }
 
     fn write_transcript(ctx: &Ctx, c: &Conversation) -> CmdResult {
@@ -136,7 +160,15 @@ mod imp {
             writeln!(out)?;
             writeln!(out, "{}", paint.bold(&format!("## {who}")))?;
             writeln!(out)?;
-            writeln!(out, "{}", m.content.trim_end())?;
+            crate::transcript::write_parts(&mut out, &m.parts, paint)?;
+            if let Some(u) = &m.usage {
+                if u.cache_read_tokens.is_some()
+                    || u.cache_write_tokens.is_some()
+                    || u.reasoning_tokens.is_some()
+                {
+                    writeln!(out, "{}", paint.dim(&crate::render::usage_text(u)))?;
+                }
+            }
         }
         Ok(())
     }

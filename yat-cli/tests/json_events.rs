@@ -1,0 +1,254 @@
+//! `yat chat --json`: every event of a stream is one JSON line, and the
+//! README's "Event schema" lists exactly the types the mock's models (and,
+//! for redacted reasoning, which the mock never produces, Anthropic through
+//! the fake server) put on stdout.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{Output, Sandbox};
+
+const WEATHER_TOOL: &str = r#"{"name": "get_weather", "description": "Weather in a city",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}"#;
+
+fn events(out: &Output) -> Vec<serde_json::Value> {
+    out.stdout
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value =
+                serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+            assert!(v["type"].is_string(), "no type: {l}");
+            v
+        })
+        .collect()
+}
+
+fn types(events: &[serde_json::Value]) -> Vec<String> {
+    events
+        .iter()
+        .map(|e| e["type"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The example lines of the README's "Event schema" section.
+fn documented() -> Vec<serde_json::Value> {
+    let readme = include_str!("../../README.md");
+    let start = readme
+        .find("\n## Event schema\n")
+        .expect("README has an Event schema section");
+    let section = &readme[start + 1..];
+    let end = section[3..].find("\n## ").map_or(section.len(), |i| i + 3);
+    section[..end]
+        .lines()
+        .filter(|l| l.starts_with("{\"type\":"))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("README line {l}: {e}")))
+        .collect()
+}
+
+#[test]
+fn reasoning_streams_as_deltas_then_its_signature_and_usage_counts_it() {
+    let out = Sandbox::new()
+        .run(&[
+            "chat",
+            "--json",
+            "-m",
+            "mock/mock-reasoning",
+            "-s",
+            "be brief",
+            "How many r in strawberry?",
+        ])
+        .ok();
+    let ev = events(&out);
+    let t = types(&ev);
+    let first_delta = t.iter().position(|t| t == "delta").unwrap();
+    let signature = t.iter().position(|t| t == "reasoning_signature").unwrap();
+    assert_eq!(t[0], "start");
+    assert!(
+        t[1..signature].iter().all(|t| t == "reasoning_delta"),
+        "{t:?}"
+    );
+    assert!(signature < first_delta);
+    assert!(ev[signature]["signature"]
+        .as_str()
+        .unwrap()
+        .starts_with("mock-sig-"));
+    let usage = ev.iter().find(|e| e["type"] == "usage").unwrap();
+    assert_eq!(
+        usage["reasoning_tokens"].as_u64(),
+        Some((signature - 1) as u64),
+        "one token per reasoning piece: {usage}"
+    );
+    assert_eq!(usage["cache_read_tokens"], 2, "the system prompt is cached");
+    assert!(
+        usage.get("cache_write_tokens").is_none(),
+        "not reported: absent"
+    );
+    assert_eq!(t.last().unwrap(), "finish");
+}
+
+#[test]
+fn tool_calls_stream_start_delta_end_and_finish_with_tool_calls() {
+    let out = Sandbox::new()
+        .run(&[
+            "chat",
+            "--json",
+            "-m",
+            "mock/mock-tools",
+            "--tool",
+            WEATHER_TOOL,
+            "Weather in Paris?",
+        ])
+        .ok();
+    let ev = events(&out);
+    let t = types(&ev);
+    assert_eq!(t[1], "tool_call_start");
+    assert_eq!(ev[1]["index"], 0);
+    assert_eq!(ev[1]["name"], "get_weather");
+    let end = ev.iter().find(|e| e["type"] == "tool_call_end").unwrap();
+    assert_eq!(end["call"]["id"], ev[1]["id"]);
+    assert_eq!(
+        end["call"]["arguments"],
+        serde_json::json!({"city": "mock"})
+    );
+    let pieces: String = ev
+        .iter()
+        .filter(|e| e["type"] == "tool_call_delta")
+        .map(|e| e["arguments"].as_str().unwrap())
+        .collect();
+    assert_eq!(pieces, r#"{"city":"mock"}"#);
+    assert_eq!(ev.last().unwrap()["reason"], "tool_calls");
+    assert!(
+        !out.stderr.contains("does not run tools"),
+        "JSON output is for programs: {}",
+        out.stderr
+    );
+}
+
+#[test]
+fn parallel_calls_are_numbered_in_start_order() {
+    let out = Sandbox::new()
+        .run(&[
+            "chat",
+            "--json",
+            "-m",
+            "mock/mock-parallel-tools",
+            "--tool",
+            &format!(r#"[{WEATHER_TOOL}, {{"name": "get_time"}}]"#),
+            "Weather and time?",
+        ])
+        .ok();
+    let ev = events(&out);
+    let ends: Vec<(u64, &str)> = ev
+        .iter()
+        .filter(|e| e["type"] == "tool_call_end")
+        .map(|e| {
+            (
+                e["index"].as_u64().unwrap(),
+                e["call"]["name"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(ends, vec![(0, "get_weather"), (1, "get_time")]);
+}
+
+#[cfg(feature = "anthropic")]
+#[tokio::test]
+async fn every_documented_event_type_is_produced_and_nothing_undocumented() {
+    use yat_fakeserver::{FakeServer, Response, Route};
+
+    let documented = documented();
+    let documented_types: BTreeSet<String> = documented
+        .iter()
+        .map(|e| e["type"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        documented.len(),
+        documented_types.len(),
+        "one line per type"
+    );
+
+    let sb = Sandbox::new();
+    let mut seen = BTreeSet::new();
+    let runs: &[&[&str]] = &[
+        &["-m", "mock/mock-echo", "hello"],
+        &["-m", "mock/mock-reasoning", "-s", "be brief", "Why?"],
+        &["-m", "mock/mock-tools", "--tool", WEATHER_TOOL, "Weather?"],
+        &["-m", "mock/mock-fail-mid", "x"],
+        &["-m", "mock/mock-fail-before", "x"],
+    ];
+    for args in runs {
+        let out = sb
+            .yat()
+            .args(["chat", "--json"])
+            .args(*args)
+            .output()
+            .unwrap();
+        seen.extend(types(&events(&Output::from(out))));
+    }
+
+    let server = FakeServer::start(vec![Route::new("POST", "/v1/messages")
+        .respond(Response::sse(&common::anthropic_redacted_stream()))])
+    .await
+    .unwrap();
+    let out = Output::from(
+        sb.yat()
+            .env("ANTHROPIC_API_KEY", "sk-test-0123456789")
+            .env("ANTHROPIC_BASE_URL", server.url())
+            .args([
+                "chat",
+                "--json",
+                "--no-history",
+                "-m",
+                "anthropic/claude-sonnet-4-5",
+                "Hi",
+            ])
+            .output()
+            .unwrap(),
+    )
+    .ok();
+    let ev = events(&out);
+    let redacted = ev
+        .iter()
+        .find(|e| e["type"] == "redacted_reasoning")
+        .unwrap();
+    assert_eq!(redacted["data"], "EmwKAhgBEgy3va3pzix");
+    seen.extend(types(&ev));
+
+    assert_eq!(
+        seen, documented_types,
+        "the README's Event schema and what --json prints differ"
+    );
+}
+
+#[test]
+fn readme_examples_have_the_fields_the_table_names() {
+    for e in documented() {
+        let keys: BTreeSet<&str> = e.as_object().unwrap().keys().map(String::as_str).collect();
+        let expected: &[&str] = match e["type"].as_str().unwrap() {
+            "start" => &["type", "provider", "model"],
+            "delta" | "reasoning_delta" => &["type", "text"],
+            "reasoning_signature" => &["type", "signature"],
+            "redacted_reasoning" => &["type", "data"],
+            "tool_call_start" => &["type", "index", "id", "name"],
+            "tool_call_delta" => &["type", "index", "arguments"],
+            "tool_call_end" => &["type", "index", "call"],
+            "finish" => &["type", "reason", "raw"],
+            "error" => &["type", "kind", "provider", "message"],
+            "usage" => &[
+                "type",
+                "input_tokens",
+                "output_tokens",
+                "cache_read_tokens",
+                "reasoning_tokens",
+            ],
+            other => panic!("undocumented type {other} in the examples"),
+        };
+        assert_eq!(keys, expected.iter().copied().collect(), "{e}");
+        // Each example reads back as the event yat would print.
+        if !matches!(e["type"].as_str(), Some("start" | "error")) {
+            let event: yat::ChatEvent = serde_json::from_value(e.clone()).unwrap();
+            assert_eq!(serde_json::to_value(&event).unwrap(), e);
+        }
+    }
+}
