@@ -254,13 +254,16 @@ pub async fn stream_with_fallback(
     Err(FallbackError { attempts })
 }
 
-/// Reads events until the first text or finish (kept, with anything before
-/// it) or an error (returned).
+/// Reads events until the first output (kept, with anything before it) or
+/// an error (returned). Output is any event but usage: text, reasoning, a
+/// tool call or the finish — the same rule the HTTP transport retries by,
+/// so a reasoning model's thinking streams as it comes instead of waiting
+/// for the answer.
 async fn first_output(stream: &mut ChatStream) -> Result<Vec<ChatEvent>, YatError> {
     let mut read = Vec::new();
     while let Some(item) = stream.next().await {
         let event = item?;
-        let output = matches!(event, ChatEvent::Delta { .. } | ChatEvent::Finish(_));
+        let output = !matches!(event, ChatEvent::Usage(_));
         read.push(event);
         if output {
             break;

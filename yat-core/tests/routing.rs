@@ -17,6 +17,7 @@ enum Behaviour {
     FailsInStreamBeforeText,
     FailsAfterText,
     RejectsKey,
+    ThinksThenFails,
 }
 
 struct Scripted {
@@ -57,6 +58,12 @@ impl LlmProvider for Scripted {
                 vec![Ok(ChatEvent::Usage(Default::default())), Err(server())]
             }
             Behaviour::FailsAfterText => vec![delta("partial"), Err(server())],
+            Behaviour::ThinksThenFails => vec![
+                Ok(ChatEvent::ReasoningDelta {
+                    text: "let me see".into(),
+                }),
+                Err(server()),
+            ],
             Behaviour::RejectsKey => {
                 return Err(YatError::Authentication(Failure::http(
                     self.id, 401, "bad key",
@@ -78,6 +85,7 @@ register_provider! { id: "usage", name: "Usage first", constructor: || Ok(script
 register_provider! { id: "down", name: "Down", constructor: || Ok(scripted("down", Behaviour::FailsAtStart)) }
 register_provider! { id: "late", name: "Late", constructor: || Ok(scripted("late", Behaviour::FailsInStreamBeforeText)) }
 register_provider! { id: "midway", name: "Midway", constructor: || Ok(scripted("midway", Behaviour::FailsAfterText)) }
+register_provider! { id: "thinks", name: "Thinks", constructor: || Ok(scripted("thinks", Behaviour::ThinksThenFails)) }
 register_provider! { id: "nokey", name: "No key", constructor: || Ok(scripted("nokey", Behaviour::RejectsKey)) }
 
 fn m(s: &str) -> ModelRef {
@@ -222,4 +230,23 @@ async fn editing_dotenv_reloads_only_the_provider_it_touches() {
     assert!(manager.info("answers").unwrap().status.is_ready());
     // Seen once: the same broken file is not reported again.
     assert!(watcher.reload_changed(&manager).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn reasoning_is_output_so_it_streams_at_once_and_a_later_failure_is_not_retried_elsewhere() {
+    let manager = manager().await;
+    let mut routed = stream_with_fallback(&manager, &[m("thinks/m"), m("answers/m")], &request())
+        .await
+        .unwrap();
+    // The thinking was shown: falling back now would show a second reply.
+    assert_eq!(routed.target, m("thinks/m"));
+    assert!(routed.skipped.is_empty());
+    assert!(matches!(
+        routed.stream.next().await,
+        Some(Ok(ChatEvent::ReasoningDelta { .. }))
+    ));
+    assert!(matches!(
+        routed.stream.next().await,
+        Some(Err(YatError::Server(_)))
+    ));
 }

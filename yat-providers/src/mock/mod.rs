@@ -280,12 +280,11 @@ impl LlmProvider for MockProvider {
         if let Some(reply) = rich {
             return Ok(stream_reply(reply, delay, fail_after));
         }
+        // Every text part of the last user message: attachments may come
+        // before the prompt.
+        let echoed = last_user.text();
         let text: &str = match req.model.as_str() {
-            "mock-echo" => last_user
-                .content
-                .first()
-                .and_then(yat_core::Part::as_text)
-                .unwrap_or(""),
+            "mock-echo" => &echoed,
             "mock-long" => CANNED_REPLY,
             "mock-slow" => {
                 delay = delay.or(Some(Duration::from_millis(20)));
