@@ -35,7 +35,7 @@
 //! ```
 
 use std::borrow::Cow;
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 
 use crate::types::{ChatEvent, Finish, FinishReason, ToolCall, Usage};
 use crate::YatError;
@@ -50,17 +50,25 @@ struct PendingCall {
     id: String,
     name: String,
     arguments: String,
-    /// The vendor's key for the call (OpenAI's `index`, Anthropic's block).
-    slot: Option<u64>,
     signature: Option<String>,
     ended: bool,
 }
 
 /// Puts tool calls together from whatever pieces a provider streams.
+///
+/// Lookups are by map, so a reply with many calls costs linear time, not
+/// quadratic.
 #[derive(Debug)]
 pub struct ToolCallAssembler {
     provider: String,
     calls: Vec<PendingCall>,
+    /// The latest call with each id.
+    by_id: HashMap<String, usize>,
+    /// The latest call with each vendor key (OpenAI's `index`, Anthropic's
+    /// block index).
+    by_slot: HashMap<u64, usize>,
+    /// Calls not ended yet, in start order.
+    open: usize,
 }
 
 impl ToolCallAssembler {
@@ -69,6 +77,9 @@ impl ToolCallAssembler {
         ToolCallAssembler {
             provider: provider.into(),
             calls: Vec::new(),
+            by_id: HashMap::new(),
+            by_slot: HashMap::new(),
+            open: 0,
         }
     }
 
@@ -84,17 +95,21 @@ impl ToolCallAssembler {
 
     /// Whether a call is still open (started, not ended).
     pub fn has_open(&self) -> bool {
-        self.calls.iter().any(|c| !c.ended)
+        self.open > 0
     }
 
     /// One fragment of a call: any of the vendor's key (`slot`), the call's
     /// id, its name and a piece of its arguments.
     ///
     /// The fragment belongs to the open call with the same id; without an
-    /// id, to the latest open call with the same slot; without either, to
-    /// the latest open call. Otherwise it starts a call, which needs a name.
-    /// A name repeated on a later fragment is ignored. Arguments pieces are
-    /// appended and passed on as [`ChatEvent::ToolCallDelta`].
+    /// id, to the latest call with the same slot if it is open; without
+    /// either, to the latest call if it is open. Otherwise it starts a call.
+    /// A name repeated on a later fragment is ignored; a call whose name
+    /// comes only on a later fragment takes it then (a call still nameless
+    /// at its end is a malformed response). Arguments pieces are appended
+    /// and passed on as [`ChatEvent::ToolCallDelta`]. A fragment for an id
+    /// whose call has ended, or with neither id nor name for a slot that
+    /// never started, is a malformed response.
     pub fn fragment(
         &mut self,
         slot: Option<u64>,
@@ -119,24 +134,21 @@ impl ToolCallAssembler {
     ) -> Result<(), YatError> {
         let id = id.filter(|s| !s.is_empty());
         let name = name.filter(|s| !s.is_empty());
+        let open = |i: &usize| !self.calls[*i].ended;
         let target = match id {
-            Some(id) => {
-                // Latest first: a reused id after an ended call is a new
-                // call only if no open one has it.
-                match self.calls.iter().rposition(|c| c.id == id) {
-                    Some(i) if !self.calls[i].ended => Some(i),
-                    Some(_) => {
-                        return Err(self.malformed(format!(
-                            "a fragment of tool call {id} arrived after the call ended"
-                        )))
-                    }
-                    None => None,
+            Some(id) => match self.by_id.get(id) {
+                Some(&i) if !self.calls[i].ended => Some(i),
+                Some(_) => {
+                    return Err(self.malformed(format!(
+                        "a fragment of tool call {id} arrived after the call ended"
+                    )))
                 }
-            }
-            None => self
-                .calls
-                .iter()
-                .rposition(|c| !c.ended && (slot.is_none() || c.slot == slot)),
+                None => None,
+            },
+            None => match slot {
+                Some(k) => self.by_slot.get(&k).copied().filter(open),
+                None => self.calls.len().checked_sub(1).filter(open),
+            },
         };
         let index = match target {
             Some(i) => {
@@ -149,16 +161,15 @@ impl ToolCallAssembler {
                 i
             }
             None => {
-                let Some(name) = name else {
-                    return Err(self.malformed(match (slot, id) {
-                        (_, Some(id)) => format!("tool call {id} starts without a name"),
-                        (Some(k), None) => {
+                if id.is_none() && name.is_none() {
+                    return Err(self.malformed(match slot {
+                        Some(k) => {
                             format!("a tool-call fragment for index {k} before its call started")
                         }
-                        (None, None) => "a tool-call fragment before any call started".into(),
+                        None => "a tool-call fragment before any call started".into(),
                     }));
-                };
-                self.start(slot, id, name, out)
+                }
+                self.start(slot, id, name.unwrap_or(""), out)
             }
         };
         if let Some(piece) = arguments.filter(|a| !a.is_empty()) {
@@ -188,14 +199,18 @@ impl ToolCallAssembler {
             id: id.clone(),
             name: name.to_owned(),
         });
+        self.by_id.insert(id.clone(), index);
+        if let Some(k) = slot {
+            self.by_slot.insert(k, index);
+        }
         self.calls.push(PendingCall {
             id,
             name: name.to_owned(),
             arguments: String::new(),
-            slot,
             signature: None,
             ended: false,
         });
+        self.open += 1;
         index
     }
 
@@ -218,58 +233,73 @@ impl ToolCallAssembler {
         });
         let call = &mut self.calls[index];
         call.arguments = text;
-        call.signature = signature;
         call.ended = true;
+        self.open -= 1;
         out.push_back(ChatEvent::ToolCallEnd {
             index: index as u32,
             call: ToolCall {
                 id: call.id.clone(),
                 name: call.name.clone(),
                 arguments: arguments.clone(),
-                signature: call.signature.clone(),
+                signature,
             },
         });
     }
 
-    /// Attaches a signature to the latest call (Gemini may sign a call).
-    pub fn sign_latest(&mut self, signature: String) {
-        if let Some(c) = self.calls.last_mut() {
-            c.signature = Some(signature);
-        }
-    }
-
     /// Ends every open call, in the order they started, parsing their
-    /// arguments (empty arguments are `{}`). Arguments that are not JSON end
-    /// the stream with [`YatError::InvalidToolArguments`], raw text kept.
+    /// arguments (empty arguments are `{}`).
+    ///
+    /// Every call that parses is ended and emitted, even when another does
+    /// not; then the first call whose arguments are not JSON is returned as
+    /// [`YatError::InvalidToolArguments`] (raw text kept), and one that never
+    /// got a name as a malformed response.
     pub fn end_all(&mut self, out: &mut VecDeque<ChatEvent>) -> Result<(), YatError> {
+        let mut first_error = None;
         for (index, call) in self.calls.iter_mut().enumerate() {
             if call.ended {
                 continue;
             }
             call.ended = true;
-            let raw = call.arguments.trim();
-            let arguments = if raw.is_empty() {
-                serde_json::Value::Object(Default::default())
-            } else {
-                serde_json::from_str(raw).map_err(|e| YatError::InvalidToolArguments {
+            if call.name.is_empty() {
+                first_error.get_or_insert_with(|| YatError::MalformedResponse {
                     provider: self.provider.clone(),
-                    id: call.id.clone(),
-                    name: call.name.clone(),
-                    raw: std::mem::take(&mut call.arguments),
-                    message: e.to_string(),
-                })?
+                    message: format!("tool call {} ended without a name", call.id),
+                    excerpt: String::new(),
+                });
+                continue;
+            }
+            let raw = call.arguments.trim();
+            let parsed = if raw.is_empty() {
+                Ok(serde_json::Value::Object(Default::default()))
+            } else {
+                serde_json::from_str(raw)
             };
-            out.push_back(ChatEvent::ToolCallEnd {
-                index: index as u32,
-                call: ToolCall {
-                    id: call.id.clone(),
-                    name: call.name.clone(),
-                    arguments,
-                    signature: call.signature.take(),
-                },
-            });
+            match parsed {
+                Ok(arguments) => out.push_back(ChatEvent::ToolCallEnd {
+                    index: index as u32,
+                    call: ToolCall {
+                        id: call.id.clone(),
+                        name: call.name.clone(),
+                        arguments,
+                        signature: call.signature.take(),
+                    },
+                }),
+                Err(e) => {
+                    first_error.get_or_insert_with(|| YatError::InvalidToolArguments {
+                        provider: self.provider.clone(),
+                        id: call.id.clone(),
+                        name: call.name.clone(),
+                        raw: std::mem::take(&mut call.arguments),
+                        message: e.to_string(),
+                    });
+                }
+            }
         }
-        Ok(())
+        self.open = 0;
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 
     fn malformed(&self, message: String) -> YatError {
@@ -336,9 +366,11 @@ impl ReplyState {
     }
 
     /// The stream reached its end marker: ends open tool calls, then emits
-    /// usage and the finish, last. Without a recorded finish the reason is
-    /// `tool_calls` if calls were made, else `stop`. Runs once; later calls
-    /// do nothing.
+    /// usage and the finish, last. When calls were made, a finish of `stop`
+    /// (or none) is reported as `tool_calls`, raw word kept; without calls
+    /// and without a finish it is `stop`. Runs once; later calls do nothing.
+    /// A call with arguments that are not JSON is returned as the error
+    /// after every other call has been emitted.
     pub fn complete(&mut self, out: &mut VecDeque<ChatEvent>) -> Result<(), YatError> {
         if self.completed {
             return Ok(());
@@ -348,13 +380,18 @@ impl ReplyState {
         if let Some(u) = self.usage.take() {
             out.push_back(ChatEvent::Usage(u));
         }
-        let finish = self.finish.take().unwrap_or_else(|| {
-            Finish::reason(if self.tools.is_empty() {
-                FinishReason::Stop
-            } else {
-                FinishReason::ToolCalls
-            })
-        });
+        let made_calls = !self.tools.is_empty();
+        let finish = match self.finish.take() {
+            // Some servers say `stop` after calls (Ollama-style, Gemini's
+            // STOP): the caller must still run them. The raw word is kept.
+            Some(mut f) if made_calls && f.reason == FinishReason::Stop => {
+                f.reason = FinishReason::ToolCalls;
+                f
+            }
+            Some(f) => f,
+            None if made_calls => Finish::reason(FinishReason::ToolCalls),
+            None => Finish::reason(FinishReason::Stop),
+        };
         out.push_back(ChatEvent::Finish(finish));
         Ok(())
     }
@@ -569,5 +606,78 @@ mod tests {
             .collect();
         assert_eq!(finishes, [FinishReason::ToolCalls]);
         assert!(out.contains(&ChatEvent::Usage(Usage::new(1, 7).with_reasoning(3))));
+    }
+    #[test]
+    fn a_bad_call_does_not_lose_the_good_ones_beside_it() {
+        let mut t = ToolCallAssembler::new("p");
+        let mut out = VecDeque::new();
+        t.fragment(Some(0), Some("a"), Some("f"), Some("{oops"), &mut out)
+            .unwrap();
+        t.fragment(Some(1), Some("b"), Some("g"), Some("{\"ok\":1}"), &mut out)
+            .unwrap();
+        match t.end_all(&mut out) {
+            Err(YatError::InvalidToolArguments { id, raw, .. }) => {
+                assert_eq!((id.as_str(), raw.as_str()), ("a", "{oops"))
+            }
+            other => panic!("{other:?}"),
+        }
+        let c = calls(&out);
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].id, "b");
+        assert!(!t.has_open());
+    }
+
+    #[test]
+    fn a_name_may_come_after_the_first_fragment() {
+        let mut t = ToolCallAssembler::new("p");
+        let mut out = VecDeque::new();
+        t.fragment(Some(0), Some("a"), None, Some("{"), &mut out)
+            .unwrap();
+        t.fragment(Some(0), None, Some("late"), Some("}"), &mut out)
+            .unwrap();
+        t.end_all(&mut out).unwrap();
+        assert_eq!(calls(&out)[0].name, "late");
+
+        let mut t = ToolCallAssembler::new("p");
+        t.fragment(None, Some("x"), None, Some("{}"), &mut out)
+            .unwrap();
+        assert!(matches!(
+            t.end_all(&mut out),
+            Err(YatError::MalformedResponse { .. })
+        ));
+    }
+
+    #[test]
+    fn many_calls_are_assembled_in_linear_time() {
+        let mut t = ToolCallAssembler::new("p");
+        let mut out = VecDeque::new();
+        for i in 0..20_000u64 {
+            let id = format!("c{i}");
+            t.fragment(Some(i), Some(&id), Some("f"), Some("{}"), &mut out)
+                .unwrap();
+            t.fragment(Some(i), None, None, Some(" "), &mut out)
+                .unwrap();
+        }
+        out.clear();
+        t.end_all(&mut out).unwrap();
+        assert_eq!(calls(&out).len(), 20_000);
+    }
+
+    #[test]
+    fn stop_after_calls_is_reported_as_tool_calls_with_the_raw_word_kept() {
+        let mut r = ReplyState::new("p");
+        let mut out = VecDeque::new();
+        r.tools
+            .fragment(Some(0), Some("a"), Some("f"), Some("{}"), &mut out)
+            .unwrap();
+        r.finish(Finish::new(FinishReason::Stop, "stop"));
+        r.complete(&mut out).unwrap();
+        assert_eq!(
+            out.back(),
+            Some(&ChatEvent::Finish(Finish::new(
+                FinishReason::ToolCalls,
+                "stop"
+            )))
+        );
     }
 }

@@ -324,9 +324,8 @@ async fn an_unknown_tool_gets_an_error_result_and_does_not_start() {
 
 #[tokio::test]
 async fn bad_json_arguments_get_a_correction_turn() {
-    // Three calls: the first well formed, the second's arguments not JSON;
-    // the decoder ends the first, then stops at the second, so the third
-    // never ends.
+    // Three calls, the second's arguments not JSON: the decoder ends the
+    // two good ones, then reports the bad one.
     let p = Scripted::new(vec![
         calls_reply(&[
             ("good", "get_weather", r#"{"city":"Oslo"}"#),
@@ -334,22 +333,27 @@ async fn bad_json_arguments_get_a_correction_turn() {
             ("after", "get_weather", r#"{"city":"Rome"}"#),
         ]),
         calls_reply(&[("retry", "get_weather", r#"{"city":"Paris"}"#)]),
-        text_reply("Oslo and Paris: 12°C."),
+        text_reply("Oslo, Rome and Paris: 12°C."),
     ]);
     let seen = Arc::new(Mutex::new(Vec::new()));
     let outcome = run_tools(
         on(&p),
-        ask("Oslo and Paris?"),
+        ask("Oslo, Rome and Paris?"),
         weather_toolbox(seen.clone()),
     )
     .run_to_end()
     .await
     .unwrap();
 
-    // Only well-formed calls ran: the first, then the corrected one.
+    // Every well-formed call ran, the bad one's siblings included, then the
+    // corrected one.
     assert_eq!(
         *seen.lock().unwrap(),
-        vec![json!({"city": "Oslo"}), json!({"city": "Paris"})]
+        vec![
+            json!({"city": "Oslo"}),
+            json!({"city": "Rome"}),
+            json!({"city": "Paris"})
+        ]
     );
     let second = &p.requests()[1];
     let assistant = &second.messages[1];
@@ -362,28 +366,69 @@ async fn bad_json_arguments_get_a_correction_turn() {
         calls,
         [
             ("good", &json!({"city": "Oslo"})),
+            ("after", &json!({"city": "Rome"})),
             ("bad", &json!({})),
-            ("after", &json!({}))
         ]
     );
     let results = results_of(&second.messages[2]);
     let ids: Vec<&str> = results.iter().map(|r| r.call_id.as_str()).collect();
-    assert_eq!(ids, ["good", "bad", "after"]);
-    assert!(!results[0].is_error);
-    assert!(results[1].is_error);
-    let bad = results[1].content.to_text();
+    assert_eq!(ids, ["good", "after", "bad"]);
+    assert!(!results[0].is_error && !results[1].is_error);
+    let bad = results[2].content.to_text();
+    assert!(results[2].is_error);
     assert!(
         bad.starts_with("the arguments of this call are not valid JSON (expected value"),
         "{bad}"
     );
     assert!(bad.ends_with(r#"they were: {"city": Paris}"#), "{bad}");
-    assert!(results[2].is_error);
+    assert_eq!(outcome.steps, 3);
+    assert_eq!(outcome.response.text(), "Oslo, Rome and Paris: 12°C.");
+}
+
+#[tokio::test]
+async fn calls_cut_off_by_bad_arguments_are_answered_not_run() {
+    // A provider that stops at the bad call, with another call started and
+    // never ended.
+    let invalid = YatError::InvalidToolArguments {
+        provider: "scripted".into(),
+        id: "bad".into(),
+        name: "get_weather".into(),
+        raw: "{nope".into(),
+        message: "key must be a string".into(),
+    };
+    let start = |index: u32, id: &str| {
+        Ok(ChatEvent::ToolCallStart {
+            index,
+            id: id.into(),
+            name: "get_weather".into(),
+        })
+    };
+    let p = Scripted::new(vec![
+        vec![
+            start(0, "bad"),
+            start(1, "open"),
+            Ok(ChatEvent::ToolCallDelta {
+                index: 1,
+                arguments: "{\"ci".into(),
+            }),
+            Err(invalid),
+        ],
+        text_reply("Sorry, again?"),
+    ]);
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    run_tools(on(&p), ask("Oslo?"), weather_toolbox(seen.clone()))
+        .run_to_end()
+        .await
+        .unwrap();
+    assert!(seen.lock().unwrap().is_empty(), "nothing well formed ran");
+    let results = results_of(&p.requests()[1].messages[2]);
+    let ids: Vec<&str> = results.iter().map(|r| r.call_id.as_str()).collect();
+    assert_eq!(ids, ["bad", "open"]);
+    assert!(results.iter().all(|r| r.is_error));
     assert_eq!(
-        results[2].content.to_text(),
+        results[1].content.to_text(),
         "not run: the arguments of call bad (`get_weather`) were not valid JSON and the reply ended there; call this tool again if it is still needed"
     );
-    assert_eq!(outcome.steps, 3);
-    assert_eq!(outcome.response.text(), "Oslo and Paris: 12°C.");
 }
 
 #[tokio::test]
@@ -657,5 +702,20 @@ mod typed {
             bad.starts_with("invalid arguments for tool `forecast`: invalid value: integer `-1`"),
             "{bad}"
         );
+    }
+}
+
+#[tokio::test]
+async fn run_to_end_after_the_stream_ended_with_an_error_returns_that_error() {
+    let failing = |_req: ChatRequest| async {
+        Err::<ChatStream, _>(YatError::Server(yat_core::Failure::http("p", 503, "down")))
+    };
+    let mut run = run_tools(failing, ask("Hi"), Toolbox::new());
+    while let Some(item) = run.next().await {
+        assert!(item.is_err());
+    }
+    match run.run_to_end().await {
+        Err(YatError::Server(f)) => assert_eq!(f.status, Some(503)),
+        other => panic!("{other:?}"),
     }
 }

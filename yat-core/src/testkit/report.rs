@@ -25,6 +25,7 @@ use std::fmt;
 /// # }
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Outcome {
     /// It held.
     Passed,
@@ -57,6 +58,7 @@ pub enum Outcome {
 /// # }
 /// ```
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct CheckResult {
     /// The check.
     pub name: &'static str,
@@ -86,6 +88,7 @@ pub struct CheckResult {
 /// # }
 /// ```
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct Report {
     /// In the order they ran.
     pub checks: Vec<CheckResult>,

@@ -154,7 +154,9 @@ struct Ended {
 /// What the stream keeps once the loop has ended.
 struct End {
     messages: Vec<Message>,
-    response: Option<ChatResponse>,
+    /// The final reply, or the error that ended the loop (also handed out
+    /// as the stream's last item).
+    result: Result<ChatResponse, YatError>,
     usage: Option<Usage>,
     steps: u32,
 }
@@ -192,7 +194,7 @@ impl<'a> ToolRun<'a> {
 
     /// The final reply, once the loop has ended without an error.
     pub fn response(&self) -> Option<&ChatResponse> {
-        self.end.as_ref().and_then(|e| e.response.as_ref())
+        self.end.as_ref().and_then(|e| e.result.as_ref().ok())
     }
 
     /// The conversation, once the stream has ended; see [`ToolRun::messages`].
@@ -205,7 +207,7 @@ impl<'a> ToolRun<'a> {
         let end = self.end?;
         Some(ToolOutcome {
             messages: end.messages,
-            response: end.response?,
+            response: end.result.ok()?,
             usage: end.usage,
             steps: end.steps,
         })
@@ -226,13 +228,25 @@ impl<'a> ToolRun<'a> {
     /// assert_eq!(outcome.messages.len(), 2);
     /// # Ok(()) }
     /// ```
+    ///
+    /// Called on a run already polled to its end, it returns the same
+    /// outcome or error again.
     pub async fn run_to_end(mut self) -> Result<ToolOutcome, YatError> {
         while let Some(item) = self.next().await {
             item?;
         }
-        Ok(self
-            .into_outcome()
-            .expect("a loop that ended without an error has a final reply"))
+        // The stream ends (returns `None`) only once `end` is set.
+        let Some(end) = self.end else {
+            return Err(YatError::Cancelled {
+                provider: String::new(),
+            });
+        };
+        Ok(ToolOutcome {
+            messages: end.messages,
+            response: end.result?,
+            usage: end.usage,
+            steps: end.steps,
+        })
     }
 }
 
@@ -252,13 +266,10 @@ impl Stream for ToolRun<'_> {
             return Poll::Pending;
         };
         this.driver = None;
-        let (item, response) = match ended.result {
-            Ok(response) => (None, Some(response)),
-            Err(e) => (Some(Err(e)), None),
-        };
+        let item = ended.result.as_ref().err().map(|e| Err(e.clone()));
         this.end = Some(End {
             messages: ended.messages,
-            response,
+            result: ended.result,
             usage: ended.usage,
             steps: ended.steps,
         });
@@ -400,8 +411,12 @@ impl Loop {
                         ChatEvent::ToolCallStart { index, id, name } => {
                             started.push((*index, id.clone(), name.clone(), false))
                         }
+                        // Indices count calls in start order, so a call's
+                        // entry is found by position.
                         ChatEvent::ToolCallEnd { index, .. } => {
-                            if let Some(s) = started.iter_mut().find(|s| s.0 == *index) {
+                            if let Some(s) =
+                                started.get_mut(*index as usize).filter(|s| s.0 == *index)
+                            {
                                 s.3 = true;
                             }
                         }

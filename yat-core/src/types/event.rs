@@ -72,19 +72,53 @@ impl Usage {
             .saturating_add(self.cache_read_tokens.unwrap_or(0))
             .saturating_add(self.cache_write_tokens.unwrap_or(0))
     }
-    /// Combines two reports of the same exchange: each count is the larger
-    /// (APIs that report twice report running totals), a detail known in
-    /// either is kept.
+    /// Combines two reports of the same exchange, `other` the later one.
+    ///
+    /// APIs that report twice report running totals, so each count is the
+    /// larger and a detail known in either is kept — except the split of
+    /// the prompt: a later report that says anything about the cache and
+    /// covers at least as many prompt tokens replaces the earlier
+    /// `input_tokens` and cache counts whole, since an earlier report
+    /// without cache figures counted cached tokens as input.
+    ///
+    /// ```
+    /// use yat_core::Usage;
+    /// // Anthropic: message_start has the prompt, message_delta the final output.
+    /// let u = Usage::new(25, 1).with_cache_read(100).merge(Usage::new(0, 42));
+    /// assert_eq!((u.input_tokens, u.output_tokens, u.cache_read_tokens), (25, 42, Some(100)));
+    /// // A first report without the cache, a later one with it: not 180.
+    /// let u = Usage::new(100, 1).merge(Usage::new(20, 50).with_cache_read(80));
+    /// assert_eq!(u.total_input(), 100);
+    /// // A later report repeating only the cache keeps the earlier input.
+    /// let u = Usage::new(25, 1).with_cache_read(100).merge(Usage::new(0, 42).with_cache_read(100));
+    /// assert_eq!(u.total_input(), 125);
+    /// ```
     pub fn merge(self, other: Usage) -> Usage {
         let max = |a: Option<u64>, b: Option<u64>| match (a, b) {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         };
+        let later_splits_the_prompt = (other.cache_read_tokens.is_some()
+            || other.cache_write_tokens.is_some())
+            && other.total_input() >= self.total_input();
+        let (input_tokens, cache_read_tokens, cache_write_tokens) = if later_splits_the_prompt {
+            (
+                other.input_tokens,
+                other.cache_read_tokens.or(self.cache_read_tokens),
+                other.cache_write_tokens.or(self.cache_write_tokens),
+            )
+        } else {
+            (
+                self.input_tokens.max(other.input_tokens),
+                max(self.cache_read_tokens, other.cache_read_tokens),
+                max(self.cache_write_tokens, other.cache_write_tokens),
+            )
+        };
         Usage {
-            input_tokens: self.input_tokens.max(other.input_tokens),
+            input_tokens,
             output_tokens: self.output_tokens.max(other.output_tokens),
-            cache_read_tokens: max(self.cache_read_tokens, other.cache_read_tokens),
-            cache_write_tokens: max(self.cache_write_tokens, other.cache_write_tokens),
+            cache_read_tokens,
+            cache_write_tokens,
             reasoning_tokens: max(self.reasoning_tokens, other.reasoning_tokens),
         }
     }

@@ -1,8 +1,29 @@
 //! Images and documents: where the bytes are and what they are.
 
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
 use base64::Engine as _;
 use bytes::Bytes;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::message::Part;
+use crate::YatError;
+
+/// The types yat attaches, by the extensions that name exactly one of them.
+/// [`Media::sniff`] knows the same types by their content.
+const BY_EXTENSION: &[(&str, &str)] = &[
+    ("png", "image/png"),
+    ("jpg", "image/jpeg"),
+    ("jpeg", "image/jpeg"),
+    ("gif", "image/gif"),
+    ("webp", "image/webp"),
+    ("pdf", "application/pdf"),
+];
+
+/// How many first bytes [`Media::sniff`] needs to tell every type it knows.
+const HEAD_LEN: usize = 16;
 
 /// Where an image's or a document's bytes are.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,6 +160,212 @@ impl Media {
             .iter()
             .find(|(magic, _)| bytes.starts_with(magic))
             .map(|(_, ty)| *ty)
+    }
+
+    /// The media type of a file named `path` whose first bytes are `head`:
+    /// what the content says ([`sniff`](Media::sniff)), or, only when it says
+    /// nothing, what the extension names (`.png`, `.jpg`/`.jpeg`, `.gif`,
+    /// `.webp`, `.pdf`, in any case). `None`: not a type yat attaches.
+    ///
+    /// The content wins because APIs refuse bytes whose declared type
+    /// contradicts them: a JPEG named `photo.png` is sent as a JPEG. Sixteen
+    /// bytes of head are enough; an empty head types by the extension alone
+    /// (a URL's path, say).
+    ///
+    /// ```
+    /// use yat_core::Media;
+    /// assert_eq!(Media::media_type_for("photo.png", b"\xff\xd8\xff\xe0"), Some("image/jpeg"));
+    /// assert_eq!(Media::media_type_for("scan.PDF", b"not a magic number"), Some("application/pdf"));
+    /// assert_eq!(Media::media_type_for("notes.txt", b"hello"), None);
+    /// assert_eq!(Media::media_type_for("a/b/c.webp", b""), Some("image/webp"));
+    /// ```
+    pub fn media_type_for(path: impl AsRef<Path>, head: &[u8]) -> Option<&'static str> {
+        Media::sniff(head).or_else(|| {
+            let ext = path.as_ref().extension()?.to_str()?;
+            BY_EXTENSION
+                .iter()
+                .find(|(e, _)| e.eq_ignore_ascii_case(ext))
+                .map(|(_, ty)| *ty)
+        })
+    }
+
+    /// `media_type` in its usual spelling, if it is a type yat attaches
+    /// (the ones [`sniff`](Media::sniff) knows).
+    ///
+    /// ```
+    /// use yat_core::Media;
+    /// assert_eq!(Media::supported_type("Image/PNG"), Some("image/png"));
+    /// assert_eq!(Media::supported_type("text/plain"), None);
+    /// ```
+    pub fn supported_type(media_type: &str) -> Option<&'static str> {
+        BY_EXTENSION
+            .iter()
+            .map(|(_, ty)| *ty)
+            .find(|ty| ty.eq_ignore_ascii_case(media_type))
+    }
+
+    /// The media type and size in bytes of a file, from its first bytes and
+    /// its metadata, without reading it whole: what to check against a
+    /// provider's limits ([`Capabilities::check_part_size`](crate::Capabilities::check_part_size))
+    /// before loading a large file with [`from_path`](Media::from_path).
+    ///
+    /// Fails as `from_path` does.
+    ///
+    /// ```
+    /// use yat_core::Media;
+    /// let path = std::env::temp_dir().join(format!("yat-doc-probe-{}.pdf", std::process::id()));
+    /// std::fs::write(&path, b"%PDF-1.7\n...").unwrap();
+    /// assert_eq!(Media::probe(&path).unwrap(), ("application/pdf", 12));
+    /// # std::fs::remove_file(&path).unwrap();
+    /// ```
+    pub fn probe(path: impl AsRef<Path>) -> Result<(&'static str, u64), YatError> {
+        let opened = Opened::open(path.as_ref())?;
+        Ok((opened.media_type, opened.size))
+    }
+
+    /// Reads a file into inline media: its type from its content, from its
+    /// extension only when the content says nothing
+    /// ([`media_type_for`](Media::media_type_for)); its file name kept.
+    ///
+    /// A file that cannot be read, a directory, or a file of a type yat does
+    /// not attach gives [`YatError::Io`] naming the path and what is wrong.
+    /// The whole file is read: [`probe`](Media::probe) it first when its
+    /// size matters.
+    ///
+    /// ```
+    /// use yat_core::{Media, Part, YatError};
+    /// let dir = std::env::temp_dir().join(format!("yat-doc-from-path-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).unwrap();
+    /// let path = dir.join("cat.png");
+    /// std::fs::write(&path, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
+    ///
+    /// let media = Media::from_path(&path).unwrap();
+    /// assert_eq!(media.media_type.as_deref(), Some("image/png"));
+    /// assert_eq!(media.name.as_deref(), Some("cat.png"));
+    /// assert_eq!(media.len(), Some(16));
+    /// assert!(matches!(media.into_part(), Part::Image(_)));
+    ///
+    /// std::fs::write(dir.join("notes.txt"), b"plain text").unwrap();
+    /// match Media::from_path(dir.join("notes.txt")) {
+    ///     Err(e @ YatError::Io { .. }) => assert!(e.to_string().ends_with(
+    ///         "notes.txt: unsupported attachment type: only PNG, JPEG, GIF and WebP images and PDF documents can be attached"
+    ///     )),
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// assert!(matches!(Media::from_path(dir.join("missing.png")), Err(YatError::Io { .. })));
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Media, YatError> {
+        let path = path.as_ref();
+        let Opened {
+            mut file,
+            head,
+            filled,
+            media_type,
+            size,
+        } = Opened::open(path)?;
+        let mut data = Vec::with_capacity(usize::try_from(size).unwrap_or(0).max(filled));
+        data.extend_from_slice(&head[..filled]);
+        file.read_to_end(&mut data)
+            .map_err(|e| io_error(path, format!("cannot read: {e}")))?;
+        let mut media = Media::bytes(media_type, data);
+        if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
+            media = media.with_name(name);
+        }
+        Ok(media)
+    }
+
+    /// This media as a message part: a [`Part::Document`] for a PDF, a
+    /// [`Part::Image`] otherwise (also when the type is not known, as for
+    /// a URL without an extension).
+    ///
+    /// ```
+    /// use yat_core::{Media, Part};
+    /// assert!(matches!(Media::url("https://x.test/a.pdf").with_media_type("application/pdf").into_part(), Part::Document(_)));
+    /// assert!(matches!(Media::url("https://x.test/render?id=3").into_part(), Part::Image(_)));
+    /// ```
+    pub fn into_part(self) -> Part {
+        match self.media_type.as_deref().map(Media::part_kind_for) {
+            Some("document") => Part::Document(self),
+            _ => Part::Image(self),
+        }
+    }
+
+    /// The [`Part::kind`] media of `media_type` becomes in
+    /// [`into_part`](Media::into_part): `document` for a PDF, `image`
+    /// otherwise. What [`Capabilities::check_part_size`](crate::Capabilities::check_part_size)
+    /// takes for a file known only by [`probe`](Media::probe).
+    ///
+    /// ```
+    /// use yat_core::Media;
+    /// assert_eq!(Media::part_kind_for("application/pdf"), "document");
+    /// assert_eq!(Media::part_kind_for("image/webp"), "image");
+    /// ```
+    pub fn part_kind_for(media_type: &str) -> &'static str {
+        if media_type.eq_ignore_ascii_case("application/pdf") {
+            "document"
+        } else {
+            "image"
+        }
+    }
+}
+
+/// A file opened as media: its head read and typed, its size known, the
+/// rest not read yet.
+struct Opened {
+    file: File,
+    head: [u8; HEAD_LEN],
+    filled: usize,
+    media_type: &'static str,
+    size: u64,
+}
+
+impl Opened {
+    fn open(path: &Path) -> Result<Opened, YatError> {
+        let cannot = |e: std::io::Error| io_error(path, format!("cannot read: {e}"));
+        let mut file = File::open(path).map_err(cannot)?;
+        let meta = file.metadata().map_err(cannot)?;
+        if meta.is_dir() {
+            return Err(io_error(path, "is a directory, not a file".into()));
+        }
+        let mut head = [0u8; HEAD_LEN];
+        let filled = read_head(&mut file, &mut head).map_err(cannot)?;
+        let media_type = Media::media_type_for(path, &head[..filled]).ok_or_else(|| {
+            io_error(
+                path,
+                "unsupported attachment type: only PNG, JPEG, GIF and WebP images and PDF \
+                 documents can be attached"
+                    .into(),
+            )
+        })?;
+        Ok(Opened {
+            file,
+            head,
+            filled,
+            media_type,
+            size: meta.len(),
+        })
+    }
+}
+
+/// Reads up to `buf.len()` bytes (fewer only at the end of the file).
+fn read_head(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+fn io_error(path: &Path, message: String) -> YatError {
+    YatError::Io {
+        path: path.to_owned(),
+        message,
     }
 }
 

@@ -298,12 +298,32 @@ impl Part {
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum PartRepr {
-    Text { text: String },
+    Text {
+        text: String,
+    },
     Image(Media),
     Document(Media),
     ToolCall(ToolCall),
     ToolResult(ToolResult),
     Reasoning(Reasoning),
+    /// A part type this version does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+impl TryFrom<PartRepr> for Part {
+    type Error = ();
+    fn try_from(repr: PartRepr) -> Result<Part, ()> {
+        Ok(match repr {
+            PartRepr::Text { text } => Part::Text(text),
+            PartRepr::Image(m) => Part::Image(m),
+            PartRepr::Document(m) => Part::Document(m),
+            PartRepr::ToolCall(c) => Part::ToolCall(c),
+            PartRepr::ToolResult(r) => Part::ToolResult(r),
+            PartRepr::Reasoning(r) => Part::Reasoning(r),
+            PartRepr::Unknown => return Err(()),
+        })
+    }
 }
 
 #[derive(Serialize)]
@@ -333,14 +353,8 @@ impl Serialize for Part {
 
 impl<'de> Deserialize<'de> for Part {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(match PartRepr::deserialize(d)? {
-            PartRepr::Text { text } => Part::Text(text),
-            PartRepr::Image(m) => Part::Image(m),
-            PartRepr::Document(m) => Part::Document(m),
-            PartRepr::ToolCall(c) => Part::ToolCall(c),
-            PartRepr::ToolResult(r) => Part::ToolResult(r),
-            PartRepr::Reasoning(r) => Part::Reasoning(r),
-        })
+        Part::try_from(PartRepr::deserialize(d)?)
+            .map_err(|()| serde::de::Error::custom("unknown part type"))
     }
 }
 
@@ -457,11 +471,33 @@ impl FromIterator<Part> for Content {
 
 impl IntoIterator for Content {
     type Item = Part;
-    type IntoIter = smallvec::IntoIter<[Part; 1]>;
+    type IntoIter = IntoParts;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter()
+        IntoParts(self.0.into_iter())
     }
 }
+
+/// The parts of a [`Content`], by value (its `IntoIterator`).
+#[derive(Debug)]
+pub struct IntoParts(smallvec::IntoIter<[Part; 1]>);
+
+impl Iterator for IntoParts {
+    type Item = Part;
+    fn next(&mut self) -> Option<Part> {
+        self.0.next()
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for IntoParts {
+    fn next_back(&mut self) -> Option<Part> {
+        self.0.next_back()
+    }
+}
+
+impl ExactSizeIterator for IntoParts {}
 
 impl<'a> IntoIterator for &'a Content {
     type Item = &'a Part;
@@ -480,18 +516,38 @@ impl Serialize for Content {
     }
 }
 
+/// Reads a string as one text part and an array as parts. A part of a
+/// type this version does not know (written by a newer yat) is skipped
+/// with a debug log rather than making the whole message unreadable.
 impl<'de> Deserialize<'de> for Content {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Repr {
-            Text(String),
-            Parts(Vec<Part>),
+        struct ContentVisitor;
+        impl<'de> serde::de::Visitor<'de> for ContentVisitor {
+            type Value = Content;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string or an array of parts")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Content, E> {
+                Ok(Content::from(v))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Content, E> {
+                Ok(Content::from(v))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Content, A::Error> {
+                let mut parts = SmallVec::new();
+                while let Some(repr) = seq.next_element::<PartRepr>()? {
+                    match Part::try_from(repr) {
+                        Ok(part) => parts.push(part),
+                        Err(()) => tracing::debug!("skipping a message part of an unknown type"),
+                    }
+                }
+                Ok(Content(parts))
+            }
         }
-        Ok(match Repr::deserialize(d)? {
-            Repr::Text(t) => Content::from(t),
-            Repr::Parts(p) => Content::from(p),
-        })
+        d.deserialize_any(ContentVisitor)
     }
 }
 
@@ -553,5 +609,50 @@ impl Message {
     /// The text parts joined, borrowed when there is one text part.
     pub fn text(&self) -> Cow<'_, str> {
         self.content.text()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_part_of_an_unknown_type_is_skipped_not_fatal() {
+        let c: Content = serde_json::from_str(
+            r#"[{"type":"text","text":"a"},{"type":"audio","data":"AAAA"},{"type":"text","text":"b"}]"#,
+        )
+        .unwrap();
+        assert_eq!(c.len(), 2);
+        assert_eq!(c.text(), "ab");
+        // Alone, it is an error that says what it is.
+        let e = serde_json::from_str::<Part>(r#"{"type":"audio"}"#).unwrap_err();
+        assert!(e.to_string().contains("unknown part type"), "{e}");
+    }
+
+    #[test]
+    fn a_broken_part_is_reported_as_itself() {
+        let e = serde_json::from_str::<Content>(r#"[{"type":"image","data":"%%%"}]"#).unwrap_err();
+        assert!(!e.to_string().contains("untagged"), "{e}");
+        let e = serde_json::from_str::<Content>("42").unwrap_err();
+        assert!(
+            e.to_string().contains("a string or an array of parts"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn content_round_trips_in_both_forms() {
+        for c in [
+            Content::from("hi"),
+            Content::new(),
+            Content::from(vec![
+                Part::text("look"),
+                Part::ToolCall(ToolCall::new("c1", "f", serde_json::json!({"a": 1}))),
+                Part::Reasoning(Reasoning::new("hm").with_signature("s")),
+            ]),
+        ] {
+            let json = serde_json::to_string(&c).unwrap();
+            assert_eq!(serde_json::from_str::<Content>(&json).unwrap(), c, "{json}");
+        }
     }
 }

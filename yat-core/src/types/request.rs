@@ -80,9 +80,14 @@ pub struct JsonSchema {
     pub name: String,
     /// The schema.
     pub schema: serde_json::Value,
-    /// Ask for exact adherence where the provider offers it.
-    #[serde(default)]
+    /// Ask for exact adherence where the provider offers it (the default,
+    /// as with [`JsonSchema::new`]).
+    #[serde(default = "strict_by_default")]
     pub strict: bool,
+}
+
+fn strict_by_default() -> bool {
+    true
 }
 
 impl JsonSchema {

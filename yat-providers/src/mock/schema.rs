@@ -8,9 +8,18 @@ use serde_json::{Map, Value};
 /// Deeper than this, a `$ref` cycle is assumed and `null` given.
 const MAX_DEPTH: usize = 32;
 
+/// The most values one instance may hold: a caller's schema must not make
+/// the mock allocate without bound (`minItems: 1e12`, nested `$ref`s that
+/// multiply), so past it `null` is given.
+const MAX_VALUES: usize = 10_000;
+
+/// The longest string the mock makes for `minLength`.
+const MAX_STRING: usize = 65_536;
+
 /// A small value `schema` accepts.
 pub(super) fn minimal_instance(schema: &Value) -> Value {
-    instance(schema, schema, 0)
+    let mut budget = MAX_VALUES;
+    instance(schema, schema, 0, &mut budget)
 }
 
 /// A small object `schema` accepts: tool arguments are always an object,
@@ -22,17 +31,21 @@ pub(super) fn minimal_object(schema: &Value) -> Value {
     }
 }
 
-fn instance(root: &Value, schema: &Value, depth: usize) -> Value {
+fn instance(root: &Value, schema: &Value, depth: usize, budget: &mut usize) -> Value {
     let Some(s) = schema.as_object().filter(|_| depth <= MAX_DEPTH) else {
         return Value::Null;
     };
+    if *budget == 0 {
+        return Value::Null;
+    }
+    *budget -= 1;
     if let Some(r) = s.get("$ref").and_then(Value::as_str) {
         let target = match r.strip_prefix('#') {
             Some("") => Some(root),
             Some(pointer) => root.pointer(pointer),
             None => None,
         };
-        return target.map_or(Value::Null, |t| instance(root, t, depth + 1));
+        return target.map_or(Value::Null, |t| instance(root, t, depth + 1, budget));
     }
     if let Some(c) = s.get("const") {
         return c.clone();
@@ -46,14 +59,14 @@ fn instance(root: &Value, schema: &Value, depth: usize) -> Value {
     }
     for key in ["anyOf", "oneOf"] {
         if let Some(first) = s.get(key).and_then(Value::as_array).and_then(|a| a.first()) {
-            return instance(root, first, depth + 1);
+            return instance(root, first, depth + 1, budget);
         }
     }
     if let Some(all) = s.get("allOf").and_then(Value::as_array) {
         // Each branch usually adds properties: merge the objects they give.
         let mut merged = Map::new();
         for branch in all {
-            match instance(root, branch, depth + 1) {
+            match instance(root, branch, depth + 1, budget) {
                 Value::Object(o) => merged.extend(o),
                 other if merged.is_empty() => return other,
                 _ => {}
@@ -77,8 +90,8 @@ fn instance(root: &Value, schema: &Value, depth: usize) -> Value {
         _ => None,
     };
     match ty.as_deref() {
-        Some("object") => object(root, s, depth),
-        Some("array") => array(root, s, depth),
+        Some("object") => object(root, s, depth, budget),
+        Some("array") => array(root, s, depth, budget),
         Some("string") => string(s),
         Some("integer") => integer(s),
         Some("number") => number(s),
@@ -87,31 +100,49 @@ fn instance(root: &Value, schema: &Value, depth: usize) -> Value {
     }
 }
 
-fn object(root: &Value, s: &Map<String, Value>, depth: usize) -> Value {
+fn object(root: &Value, s: &Map<String, Value>, depth: usize, budget: &mut usize) -> Value {
     let props = s.get("properties").and_then(Value::as_object);
     let required = s.get("required").and_then(Value::as_array);
     let mut out = Map::new();
     for name in required.into_iter().flatten().filter_map(Value::as_str) {
         let value = props
             .and_then(|p| p.get(name))
-            .map_or(Value::Null, |sub| instance(root, sub, depth + 1));
+            .map_or(Value::Null, |sub| instance(root, sub, depth + 1, budget));
         out.insert(name.to_owned(), value);
     }
     Value::Object(out)
 }
 
-fn array(root: &Value, s: &Map<String, Value>, depth: usize) -> Value {
-    let bound = |k: &str| s.get(k).and_then(Value::as_u64).map(|n| n as usize);
+fn array(root: &Value, s: &Map<String, Value>, depth: usize, budget: &mut usize) -> Value {
+    // Sizes past the budget are cut to it (the value is then too short for
+    // the schema, which no real tool asks of a mock).
+    let bound = |k: &str| {
+        s.get(k)
+            .and_then(Value::as_u64)
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX).min(MAX_VALUES))
+    };
     let (min, max) = (bound("minItems"), bound("maxItems"));
     let Some(items) = s.get("items").or_else(|| s.get("prefixItems")) else {
-        return Value::Array(vec![Value::Null; min.unwrap_or(0)]);
+        let n = min.unwrap_or(0).min(*budget);
+        *budget -= n;
+        return Value::Array(vec![Value::Null; n]);
     };
     if let Value::Array(tuple) = items {
-        return Value::Array(tuple.iter().map(|t| instance(root, t, depth + 1)).collect());
+        return Value::Array(
+            tuple
+                .iter()
+                .map(|t| instance(root, t, depth + 1, budget))
+                .collect(),
+        );
     }
-    // One item shows the item's shape; more only if the schema asks.
+    // One item shows the item's shape; more only if the schema asks. The
+    // copies count against the budget like the values they hold.
     let n = min.unwrap_or(0).max(1).min(max.unwrap_or(usize::MAX));
-    let item = instance(root, items, depth + 1);
+    let before = *budget;
+    let item = instance(root, items, depth + 1, budget);
+    let per_item = (before - *budget).max(1);
+    let n = n.min(1 + *budget / per_item);
+    *budget = budget.saturating_sub(per_item * n.saturating_sub(1));
     Value::Array(vec![item; n])
 }
 
@@ -128,12 +159,16 @@ fn string(s: &Map<String, Value>) -> Value {
     if let Some(v) = by_format {
         return Value::String(v.into());
     }
-    let len = |k: &str| s.get(k).and_then(Value::as_u64).map(|n| n as usize);
+    let len = |k: &str| {
+        s.get(k)
+            .and_then(Value::as_u64)
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX).min(MAX_STRING))
+    };
     let mut v: String = "mock".chars().take(len("maxLength").unwrap_or(4)).collect();
-    let min = len("minLength").unwrap_or(0);
-    while v.chars().count() < min {
-        v.push('x');
-    }
+    let short = len("minLength")
+        .unwrap_or(0)
+        .saturating_sub(v.chars().count());
+    v.push_str(&"x".repeat(short));
     Value::String(v)
 }
 
@@ -238,5 +273,23 @@ mod tests {
             minimal_object(&json!({"required": ["q"]})),
             json!({"q": null})
         );
+    }
+
+    #[test]
+    fn hostile_schemas_give_a_bounded_value_not_a_crash() {
+        let huge = serde_json::json!({"type": "array", "items": {"type": "integer"}, "minItems": 1_000_000_000_000u64});
+        let v = minimal_instance(&huge);
+        assert!(v.as_array().unwrap().len() <= MAX_VALUES);
+        let long = serde_json::json!({"type": "string", "minLength": 1_000_000_000u64});
+        assert_eq!(minimal_instance(&long).as_str().unwrap().len(), MAX_STRING);
+        // Each level multiplies: 64^32 values unless bounded.
+        let nested = serde_json::json!({
+            "$defs": {"n": {"type": "array", "minItems": 64, "items": {"$ref": "#/$defs/n"}}},
+            "$ref": "#/$defs/n"
+        });
+        fn count(v: &serde_json::Value) -> usize {
+            1 + v.as_array().map_or(0, |a| a.iter().map(count).sum())
+        }
+        assert!(count(&minimal_instance(&nested)) <= 2 * MAX_VALUES);
     }
 }
