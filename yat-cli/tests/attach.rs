@@ -1,6 +1,7 @@
 //! `yat chat -a PATH|URL`: files typed by their content, URLs passed on,
 //! and every refusal (size, type, provider) made before anything is sent,
-//! as one line with exit code 2.
+//! as one line with exit code 2. The sizes are the ones each provider
+//! states in its `Capabilities`, known without a key.
 
 mod common;
 
@@ -100,7 +101,7 @@ fn unsupported_types_missing_files_and_directories_are_usage_errors() {
             "data: URL of type text/plain: unsupported",
         ),
         ("data:image/png,raw", "data:TYPE;base64,DATA"),
-        ("missing.png", "missing.png: cannot attach"),
+        ("missing.png", "missing.png: cannot read"),
         (".", "is a directory"),
     ] {
         sb.run(&["chat", "-m", "mock/mock-vision", "-a", arg, "x"])
@@ -113,23 +114,62 @@ fn unsupported_types_missing_files_and_directories_are_usage_errors() {
     );
 }
 
+#[cfg(feature = "anthropic")]
 #[test]
 fn files_over_the_limit_are_refused_naming_it_before_anything_is_sent() {
     let sb = Sandbox::new();
-    let image = sparse(&sb, "huge.png", PNG, 20 * MB + 1);
+    let image = sparse(&sb, "huge.png", PNG, 5 * MB / 4 * 3 + 1);
     let out = sb
-        .run(&["chat", "-m", "mock/mock-vision", "-a", p(&image), "x"])
+        .run(&[
+            "chat",
+            "-m",
+            "anthropic/claude-sonnet-4-5",
+            "-a",
+            p(&image),
+            "x",
+        ])
         .code(2)
-        .one_error_line(
-            "huge.png is 20.01 MB: too large to attach; OpenAI-style takes images up to 20 MB",
-        );
+        .one_error_line("anthropic: huge.png is 3.76 MB; this provider takes images up to 3.75 MB");
     assert!(out.stdout.is_empty());
-    let pdf = sparse(&sb, "huge.pdf", PDF, 33 * MB);
-    sb.run(&["chat", "-m", "mock/mock-vision", "-a", p(&pdf), "x"])
-        .code(2)
-        .one_error_line("takes PDFs up to 32 MB");
-    // Just under the limit goes through.
-    let fits = sparse(&sb, "fits.pdf", PDF, 32 * MB);
+    let pdf = sparse(&sb, "huge.pdf", PDF, 24 * MB + 1);
+    sb.run(&[
+        "chat",
+        "-m",
+        "anthropic/claude-sonnet-4-5",
+        "-a",
+        p(&pdf),
+        "x",
+    ])
+    .code(2)
+    .one_error_line(
+        "anthropic: huge.pdf is 24.01 MB; this provider takes up to 24 MB of inline \
+             images and documents in one request",
+    );
+    // Refused by its size on disk, before it is read: reading 16 GiB
+    // whole would take far longer than this test is given, or fail.
+    let vast = sparse(&sb, "vast.pdf", PDF, 16 * 1024 * MB);
+    sb.run(&[
+        "chat",
+        "-m",
+        "anthropic/claude-sonnet-4-5",
+        "-a",
+        p(&vast),
+        "x",
+    ])
+    .code(2)
+    .one_error_line("anthropic: vast.pdf is 16384 MB");
+    assert!(
+        !sb.data_dir().join("history.sqlite").exists(),
+        "nothing was sent, nothing stored"
+    );
+}
+
+#[test]
+fn a_provider_that_states_no_limit_gets_the_file_whatever_its_size() {
+    // The mock states no size limits, like a server whose limits nobody
+    // wrote down: the CLI leaves the verdict to it.
+    let sb = Sandbox::new();
+    let big = sparse(&sb, "big.pdf", PDF, 33 * MB);
     let out = sb
         .run(&[
             "chat",
@@ -137,13 +177,13 @@ fn files_over_the_limit_are_refused_naming_it_before_anything_is_sent() {
             "-m",
             "mock/mock-vision",
             "-a",
-            p(&fits),
+            p(&big),
             "x",
         ])
         .ok();
     assert_eq!(
         out.stdout,
-        format!("Document 1: application/pdf, {} bytes.\n", 32 * MB)
+        format!("Document 1: application/pdf, {} bytes.\n", 33 * MB)
     );
 }
 
@@ -161,10 +201,43 @@ fn anthropic_counts_its_image_limit_on_base64_and_needs_no_key_to_say_so() {
         "x",
     ])
     .code(2)
-    .one_error_line(
-        "photo.png is 4 MB: too large to attach; anthropic takes images up to 3.75 MB \
-             (5 MB once base64-encoded)",
-    );
+    .one_error_line("anthropic: photo.png is 4 MB; this provider takes images up to 3.75 MB");
+}
+
+#[cfg(feature = "anthropic")]
+#[tokio::test]
+async fn an_image_at_the_limit_reaches_anthropic_as_5_mb_of_base64() {
+    use yat_fakeserver::{anthropic_stream, FakeServer, Response, Route};
+
+    let server = FakeServer::start(vec![Route::new("POST", "/v1/messages")
+        .respond(Response::sse(&anthropic_stream(&["A big cat."])))])
+    .await
+    .unwrap();
+    let sb = Sandbox::new();
+    let image = sparse(&sb, "big.png", PNG, 5 * MB / 4 * 3);
+    let out = Output::from(
+        sb.yat()
+            .env("ANTHROPIC_API_KEY", "sk-test-0123456789")
+            .env("ANTHROPIC_BASE_URL", server.url())
+            .args([
+                "chat",
+                "--no-history",
+                "-m",
+                "anthropic/claude-sonnet-4-5",
+                "-a",
+            ])
+            .arg(&image)
+            .arg("What is this?")
+            .output()
+            .unwrap(),
+    )
+    .ok();
+    assert_eq!(out.stdout, "A big cat.\n");
+    let body = server.requests()[0].json();
+    let data = body["messages"][0]["content"][0]["source"]["data"]
+        .as_str()
+        .unwrap();
+    assert_eq!(data.len() as u64, 5 * MB, "exactly Anthropic's 5 MB");
 }
 
 #[cfg(feature = "gemini")]
@@ -173,9 +246,41 @@ fn gemini_limits_the_whole_request() {
     let sb = Sandbox::new();
     let a = sparse(&sb, "a.png", PNG, 12 * MB);
     let b = sparse(&sb, "b.png", PNG, 12 * MB);
-    sb.run(&["chat", "-m", "gemini/gemini-2.5-flash", "-a", p(&a), "-a", p(&b), "x"])
-        .code(2)
-        .one_error_line("the attachments add up to 24 MB: too large for one request; gemini takes up to 20 MB in all");
+    sb.run(&[
+        "chat",
+        "-m",
+        "gemini/gemini-2.5-flash",
+        "-a",
+        p(&a),
+        "-a",
+        p(&b),
+        "x",
+    ])
+    .code(2)
+    .one_error_line(
+        "gemini: the inline images and documents add up to 24 MB; this provider takes \
+             up to 20 MB of them in one request",
+    );
+}
+
+#[cfg(feature = "cohere")]
+#[test]
+fn cohere_limits_the_image_data_of_a_request() {
+    let sb = Sandbox::new();
+    let a = sparse(&sb, "a.png", PNG, 15 * MB);
+    let b = sparse(&sb, "b.jpg", JPEG, 6 * MB);
+    sb.run(&[
+        "chat",
+        "-m",
+        "cohere/command-a-vision-07-2025",
+        "-a",
+        p(&a),
+        "-a",
+        p(&b),
+        "x",
+    ])
+    .code(2)
+    .one_error_line("cohere: the inline images and documents add up to 21 MB");
 }
 
 #[test]
@@ -193,7 +298,7 @@ fn a_fallback_model_with_a_smaller_limit_refuses_the_file_too() {
         "x",
     ])
     .code(2)
-    .one_error_line("anthropic takes images up to 3.75 MB");
+    .one_error_line("anthropic: photo.png is 4 MB; this provider takes images up to 3.75 MB");
 }
 
 #[test]

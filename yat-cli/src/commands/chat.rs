@@ -144,7 +144,7 @@ pub async fn run(ctx: &Ctx, args: ChatArgs) -> CmdResult {
     // Fail on a bad --fallback, or an attachment no candidate can take,
     // before anything is sent.
     let candidates = yat::routing::candidates(&route.target, &args.fallback, &prefs)?;
-    let attachments = attach::load_all(&args.attach, &candidates)?;
+    let attachments = attach::load_all(&manager, &args.attach, &candidates)?;
     if let Some(notice) = route.notice() {
         ctx.term.note(&notice);
     }

@@ -272,7 +272,14 @@ impl LlmProvider for Anthropic {
             .await
     }
 
+    /// Size limits from Anthropic's documentation, both counted on what is
+    /// sent, where inline media are base64 text (4 characters per 3 bytes),
+    /// so yat's limits on the media's own bytes are three quarters of them:
+    /// an image's base64 may be 5 MB (3.75 MB of image), and a whole request
+    /// 32 MB (so at most 24 MB of images and PDFs, less the text around
+    /// them, which the server still checks). PDFs have no limit of their own.
     fn capabilities(&self) -> Capabilities {
+        const MB: u64 = Capabilities::MB;
         Capabilities::default()
             .with_stop_sequences(true)
             .with_usage_details(true)
@@ -282,6 +289,8 @@ impl LlmProvider for Anthropic {
             .with_documents(true)
             .with_json_schema(true)
             .with_reasoning(true)
+            .with_max_image_bytes(5 * MB / 4 * 3)
+            .with_max_inline_bytes(32 * MB / 4 * 3)
     }
 }
 

@@ -177,6 +177,9 @@ impl LlmProvider for Cohere {
     fn capabilities(&self) -> Capabilities {
         // Images, JSON schemas and reasoning need a model that has them
         // (the listing's `features` say which); the API refuses the rest.
+        // docs.cohere.com "Image Inputs", Limitations: at most 20 images or
+        // 20 MB of image data per request, whichever comes first; no limit
+        // per image beyond that.
         Capabilities::default()
             .with_stop_sequences(true)
             .with_tools(true)
@@ -184,6 +187,7 @@ impl LlmProvider for Cohere {
             .with_images(true)
             .with_json_schema(true)
             .with_reasoning(true)
+            .with_max_inline_bytes(20 * Capabilities::MB)
     }
 }
 

@@ -235,6 +235,9 @@ impl LlmProvider for Gemini {
             .await
     }
 
+    /// Inline data (`inlineData`, which is every inline image and PDF yat
+    /// sends) is limited to 20 MB for the whole request; larger files go
+    /// through the Files API, which yat does not use.
     fn capabilities(&self) -> Capabilities {
         Capabilities::default()
             .with_stop_sequences(true)
@@ -245,6 +248,7 @@ impl LlmProvider for Gemini {
             .with_documents(true)
             .with_json_schema(true)
             .with_reasoning(true)
+            .with_max_inline_bytes(20 * Capabilities::MB)
     }
 }
 
