@@ -227,7 +227,9 @@ pub enum YatError {
     Unsupported {
         /// Provider id.
         provider: String,
-        /// What is missing (`tools`, `images`, `documents`, `json_schema`, `reasoning`, ...).
+        /// What is missing: `tools`, `parallel_tools`, `images`, `documents`,
+        /// `json_schema`, `json_object`, `reasoning`, or a size limit
+        /// (`image_size`, `document_size`, `inline_size`).
         capability: String,
         /// The detail and, when there is one, what to do instead.
         message: String,

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 
 use crate::settings::{ResolvedSettings, SettingSpec};
 use crate::stream::ChatStream;
-use crate::types::{ChatRequest, ModelInfo, Part, ResponseFormat};
+use crate::types::{ChatRequest, ModelInfo, Part, ResponseFormat, ToolChoice};
 use crate::YatError;
 
 /// An LLM provider: the seed's three duties.
@@ -107,6 +107,9 @@ pub struct Capabilities {
     pub documents: bool,
     /// [`ResponseFormat::JsonSchema`] output.
     pub json_schema: bool,
+    /// [`ResponseFormat::JsonObject`](crate::ResponseFormat::JsonObject)
+    /// output: any JSON object, no schema ("JSON mode").
+    pub json_object: bool,
     /// Reasoning requests, and reasoning sent back on later turns.
     pub reasoning: bool,
     /// The largest inline image ([`MediaSource::Bytes`](crate::MediaSource::Bytes))
@@ -162,6 +165,7 @@ impl Capabilities {
             images: false,
             documents: false,
             json_schema: false,
+            json_object: false,
             reasoning: false,
             max_image_bytes: None,
             max_document_bytes: None,
@@ -201,6 +205,7 @@ impl Capabilities {
         images => with_images,
         documents => with_documents,
         json_schema => with_json_schema,
+        json_object => with_json_object,
         reasoning => with_reasoning,
     }
 
@@ -256,6 +261,14 @@ impl Capabilities {
                 "this provider cannot hold a reply to a JSON schema",
             );
         }
+        if !self.json_object && matches!(request.response_format, Some(ResponseFormat::JsonObject))
+        {
+            return refuse(
+                "json_object",
+                "this provider has no JSON mode; ask for a JSON schema instead",
+            );
+        }
+        check_tool_choice(provider, request)?;
         if !self.reasoning && request.reasoning.is_some() {
             return refuse("reasoning", "this provider has no reasoning settings");
         }
@@ -425,6 +438,34 @@ pub fn format_size(n: u64) -> String {
         format!("{} KB", n.div_ceil(KB))
     } else {
         format!("{n} bytes")
+    }
+}
+
+/// A tool choice that cannot be met is the caller's mistake, found before
+/// anything is sent: a call required with no tools offered, or a named tool
+/// that is not among them.
+fn check_tool_choice(provider: &str, request: &ChatRequest) -> Result<(), YatError> {
+    let invalid = |message: String| {
+        Err(YatError::InvalidRequest(crate::Failure::new(
+            provider, message,
+        )))
+    };
+    match &request.tool_choice {
+        Some(ToolChoice::Required) if request.tools.is_empty() => {
+            invalid("tool_choice `required` with no tools offered".into())
+        }
+        Some(ToolChoice::Tool { name }) if !request.tools.iter().any(|t| &t.name == name) => {
+            let offered: Vec<&str> = request.tools.iter().map(|t| t.name.as_str()).collect();
+            invalid(format!(
+                "tool_choice names `{name}`, which is not among the tools offered ({})",
+                if offered.is_empty() {
+                    "none".to_owned()
+                } else {
+                    offered.join(", ")
+                }
+            ))
+        }
+        _ => Ok(()),
     }
 }
 
@@ -712,5 +753,46 @@ mod tests {
         assert_eq!(format_size(1025), "2 KB");
         assert_eq!(format_size(0), "0 bytes");
         assert_eq!(format_size(u64::MAX), "17592186044416 MB");
+    }
+
+    #[test]
+    fn a_tool_choice_that_cannot_be_met_is_refused_before_sending() {
+        let all = Capabilities::default().with_tools(true);
+        let ask = ChatRequest::new("m", vec![Message::user("hi")]);
+        let required = ask.clone().tool_choice(crate::ToolChoice::Required);
+        assert!(matches!(
+            all.check("p", &required),
+            Err(YatError::InvalidRequest(_))
+        ));
+        let tool = crate::ToolSpec::new("now", "The time", serde_json::json!({"type": "object"}));
+        let named = ask
+            .clone()
+            .tool(tool.clone())
+            .tool_choice(crate::ToolChoice::Tool { name: "nwo".into() });
+        match all.check("p", &named) {
+            Err(YatError::InvalidRequest(f)) => {
+                assert!(
+                    f.message.contains("`nwo`") && f.message.contains("(now)"),
+                    "{f}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        let fine = ask
+            .tool(tool)
+            .tool_choice(crate::ToolChoice::Tool { name: "now".into() });
+        assert!(all.check("p", &fine).is_ok());
+    }
+
+    #[test]
+    fn json_mode_is_its_own_capability() {
+        let req = ChatRequest::new("m", vec![Message::user("hi")])
+            .response_format(crate::ResponseFormat::JsonObject);
+        let schema_only = Capabilities::default().with_json_schema(true);
+        match schema_only.check("p", &req) {
+            Err(YatError::Unsupported { capability, .. }) => assert_eq!(capability, "json_object"),
+            other => panic!("{other:?}"),
+        }
+        assert!(schema_only.with_json_object(true).check("p", &req).is_ok());
     }
 }

@@ -186,6 +186,7 @@ impl LlmProvider for Cohere {
             .with_parallel_tools(true)
             .with_images(true)
             .with_json_schema(true)
+            .with_json_object(true)
             .with_reasoning(true)
             .with_max_inline_bytes(20 * Capabilities::MB)
     }

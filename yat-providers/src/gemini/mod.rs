@@ -247,6 +247,7 @@ impl LlmProvider for Gemini {
             .with_images(true)
             .with_documents(true)
             .with_json_schema(true)
+            .with_json_object(true)
             .with_reasoning(true)
             .with_max_inline_bytes(20 * Capabilities::MB)
     }

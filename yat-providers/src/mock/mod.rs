@@ -331,6 +331,7 @@ impl LlmProvider for MockProvider {
             .with_images(true)
             .with_documents(true)
             .with_json_schema(true)
+            .with_json_object(true)
             .with_reasoning(true)
     }
 }
