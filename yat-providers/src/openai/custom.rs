@@ -18,19 +18,84 @@
 //! optional. `models` is offered when the server has no `GET /models`;
 //! `max_tokens_field` (`max_tokens` | `max_completion_tokens`) and
 //! `stream_usage` (bool) tune the request like the built-in presets.
+//!
+//! `capabilities` says what the server takes beyond text: a list of names
+//! (`["tools", "images", "reasoning"]`) or an object of booleans
+//! (`{"tools": true, "images": false}`) over the names `tools`,
+//! `parallel_tools`, `images`, `documents`, `json_schema`, `reasoning` and
+//! `usage_details`. Without it an endpoint is taken to have what most
+//! current servers (vLLM, llama.cpp, Ollama, LM Studio) have: tools,
+//! images and JSON-schema output ([`DEFAULT_CLAIMS`]). `reasoning_field`
+//! (`reasoning_effort` | `reasoning`) says how a reasoning request is sent:
+//! as OpenAI's `reasoning_effort` (the default) or OpenRouter's `reasoning`
+//! object.
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::Value;
 use yat_core::config::ProviderEntry;
-use yat_core::{ProviderConfig, ProviderDef, SettingSpec};
+use yat_core::{Capabilities, ProviderConfig, ProviderDef, SettingSpec};
 
-use super::{MaxTokensField, OpenAiCompatible, Profile};
+use super::presets::base_capabilities;
+use super::{MaxTokensField, OpenAiCompatible, Profile, ReasoningField};
 use crate::http;
 
 /// The `type` value that marks a user-defined endpoint.
 pub const TYPE: &str = "openai-compatible";
+
+/// What an endpoint that declares no `capabilities` is taken to take.
+pub const DEFAULT_CLAIMS: &[&str] = &["tools", "images", "json_schema"];
+
+/// `caps` with the capability `name` set to `yes`.
+fn claim(caps: Capabilities, name: &str, yes: bool) -> Result<Capabilities, String> {
+    Ok(match name {
+        "tools" => caps.with_tools(yes),
+        "parallel_tools" => caps.with_parallel_tools(yes),
+        "images" => caps.with_images(yes),
+        "documents" => caps.with_documents(yes),
+        "json_schema" => caps.with_json_schema(yes),
+        "reasoning" => caps.with_reasoning(yes),
+        "usage_details" => caps.with_usage_details(yes),
+        other => return Err(format!("unknown capability {other:?}")),
+    })
+}
+
+/// The capabilities an entry declares, on top of what every server of the
+/// family has.
+fn capabilities(
+    id: &str,
+    entry: &ProviderEntry,
+    stream_usage: bool,
+) -> Result<Capabilities, String> {
+    let bad = |why: String| format!("provider {id:?}: \"capabilities\": {why}");
+    let mut caps = base_capabilities(stream_usage);
+    match entry.extra.get("capabilities") {
+        None | Some(Value::Null) => {
+            for name in DEFAULT_CLAIMS {
+                caps = claim(caps, name, true).map_err(bad)?;
+            }
+        }
+        Some(Value::Array(names)) => {
+            for name in names {
+                let name = name
+                    .as_str()
+                    .ok_or_else(|| bad(format!("{name} is not a capability name")))?;
+                caps = claim(caps, name, true).map_err(bad)?;
+            }
+        }
+        Some(Value::Object(flags)) => {
+            for (name, yes) in flags {
+                let yes = yes
+                    .as_bool()
+                    .ok_or_else(|| bad(format!("{name}: {yes} is not true or false")))?;
+                caps = claim(caps, name, yes).map_err(bad)?;
+            }
+        }
+        Some(other) => return Err(bad(format!("{other} is neither a list nor an object"))),
+    }
+    Ok(caps)
+}
 
 /// Setting specs hold `&'static str`; entries from a file are interned once
 /// per distinct string, so repeated reloads do not grow memory.
@@ -109,6 +174,11 @@ pub fn definition(entry: &ProviderEntry) -> Result<ProviderDef, String> {
         .get("stream_usage")
         .and_then(Value::as_bool)
         .unwrap_or(false);
+    let capabilities = capabilities(id, entry, stream_usage)?;
+    let reasoning_field = match str_field(entry, "reasoning_field") {
+        Some("reasoning") => ReasoningField::Object,
+        _ => ReasoningField::Effort,
+    };
 
     let key_spec = match key_env {
         Some(var) => {
@@ -131,6 +201,8 @@ pub fn definition(entry: &ProviderEntry) -> Result<ProviderDef, String> {
         stream_usage,
         list_models: models.is_empty(),
         static_models: models,
+        capabilities,
+        reasoning_field,
     };
     let name = entry.name.clone().unwrap_or_else(|| id.to_owned());
     Ok(ProviderDef::dynamic(
@@ -182,6 +254,42 @@ mod tests {
         assert_eq!(d.settings[0].env_vars, &["LAB_KEY"]);
         assert!(d.settings[0].required);
         assert_eq!(d.settings[1].default, Some("http://127.0.0.1:9/v1"));
+    }
+
+    fn caps_of(entry: &str) -> Result<Capabilities, String> {
+        let cfg: ProviderConfig =
+            serde_json::from_str(&format!(r#"{{"providers":[{entry}]}}"#)).unwrap();
+        let e = &cfg.providers[0];
+        capabilities(&e.id, e, false)
+    }
+
+    #[test]
+    fn capabilities_are_declared_as_a_list_or_flags_and_default_to_the_common_ones() {
+        let plain =
+            caps_of(r#"{"id":"a","type":"openai-compatible","base_url":"http://h/v1"}"#).unwrap();
+        assert!(plain.tools && plain.images && plain.json_schema);
+        assert!(!plain.reasoning && !plain.documents && !plain.parallel_tools && !plain.usage);
+        assert!(plain.stop_sequences && plain.max_tokens);
+
+        let listed = caps_of(
+            r#"{"id":"a","type":"openai-compatible","base_url":"http://h/v1","capabilities":["tools","reasoning"]}"#,
+        )
+        .unwrap();
+        assert!(listed.tools && listed.reasoning && !listed.images && !listed.json_schema);
+
+        let flags = caps_of(
+            r#"{"id":"a","type":"openai-compatible","base_url":"http://h/v1","capabilities":{"images":false,"documents":true}}"#,
+        )
+        .unwrap();
+        assert!(!flags.images && flags.documents && !flags.tools);
+
+        for bad in [r#"["telepathy"]"#, r#"{"tools":"yes"}"#, "[1]", "true"] {
+            let e = format!(
+                r#"{{"id":"a","type":"openai-compatible","base_url":"http://h/v1","capabilities":{bad}}}"#
+            );
+            let why = caps_of(&e).unwrap_err();
+            assert!(why.contains("capabilities"), "{why}");
+        }
     }
 
     #[test]

@@ -13,15 +13,26 @@
 //! usage only arrives when `stream_options.include_usage` is sent, which some
 //! servers reject, so it is a per-preset switch; OpenAI's 401 messages echo a
 //! masked key prefix, which the transport scrubs.
+//!
+//! The request is built in [`request`] (messages of parts, tools, response
+//! formats, reasoning), the stream read in [`stream`]. What each server
+//! takes beyond text is its profile's [`Capabilities`], written down per
+//! preset; what it sends back is read the same way for all of them, since
+//! servers differ in how they fragment tool calls and name reasoning, not
+//! in whether a decoder should understand them.
 
+pub(crate) mod chunk;
+mod chunk_scan;
 pub mod custom;
+pub(crate) mod models;
 pub mod presets;
+pub mod request;
 pub mod stream;
-pub mod wire;
 
 use std::sync::Arc;
 
 use reqwest::header::{HeaderName, ACCEPT, AUTHORIZATION};
+use yat_core::types::merge_extra;
 use yat_core::{
     async_trait, Capabilities, ChatRequest, ChatStream, LlmProvider, ModelInfo, ResolvedSettings,
     YatError,
@@ -29,7 +40,7 @@ use yat_core::{
 
 use crate::http::connection::{not_initialized, Connection};
 use crate::http::{join_url, parse_generic, HttpRequest};
-pub use wire::MaxTokensField;
+pub use request::{MaxTokensField, ReasoningField};
 
 /// What differs between OpenAI-compatible servers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +58,11 @@ pub struct Profile {
     pub static_models: Vec<String>,
     /// Whether `GET /models` exists.
     pub list_models: bool,
+    /// What the server takes: the manager refuses requests that need more
+    /// before they are sent.
+    pub capabilities: Capabilities,
+    /// How the server takes a reasoning request.
+    pub reasoning_field: ReasoningField,
 }
 
 /// An OpenAI-compatible provider instance.
@@ -87,13 +103,24 @@ impl OpenAiCompatible {
     /// The chat request as it goes on the wire (pure: no I/O).
     pub fn chat_request(&self, req: &ChatRequest) -> Result<HttpRequest, YatError> {
         let live = self.live()?;
-        let body = wire::ChatBody::new(
-            req,
-            self.profile.max_tokens_field,
-            self.profile.stream_usage,
-        );
-        let r = HttpRequest::post_json(join_url(&live.base_url, "chat/completions"), &body)?
-            .header(ACCEPT, "text/event-stream");
+        let body = request::ChatBody::new(req, &self.profile)?;
+        let url = join_url(&live.base_url, "chat/completions");
+        let r = match req.extra_for(&self.profile.id) {
+            // Only a request with extra fields pays for the detour through
+            // a `Value`.
+            Some(extra) => {
+                let mut value = serde_json::to_value(&body).map_err(|e| {
+                    YatError::InvalidRequest(yat_core::Failure::new(
+                        &self.profile.id,
+                        format!("cannot encode the request: {e}"),
+                    ))
+                })?;
+                merge_extra(&mut value, Some(extra));
+                HttpRequest::post_json(url, &value)?
+            }
+            None => HttpRequest::post_json(url, &body)?,
+        }
+        .header(ACCEPT, "text/event-stream");
         Ok(self.authorize(live, r))
     }
 
@@ -153,18 +180,11 @@ impl LlmProvider for OpenAiCompatible {
         // not paged, and the list is only sorted, not deduplicated, as it
         // always was.
         let req = self.authorize(live, HttpRequest::get(join_url(&live.base_url, "models")));
-        let list: wire::ModelList = live.conn.transport.json(&req).await?;
+        let list: models::ModelList = live.conn.transport.json(&req).await?;
         let mut models: Vec<ModelInfo> = list
             .data
             .into_iter()
-            .map(|m| {
-                let mut info = ModelInfo::new(&self.profile.id, m.id);
-                if let Some(n) = m.name {
-                    info.display_name = n;
-                }
-                info.context_length = m.context_length;
-                info
-            })
+            .map(|m| m.into_info(&self.profile.id))
             .collect();
         if models.is_empty() {
             models = statics();
@@ -184,8 +204,6 @@ impl LlmProvider for OpenAiCompatible {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities::default()
-            .with_usage(self.profile.stream_usage)
-            .with_stop_sequences(true)
+        self.profile.capabilities
     }
 }

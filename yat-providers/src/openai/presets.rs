@@ -6,8 +6,17 @@
 //! the vendor's own variable name), plus the shared HTTP timeouts. Adding a
 //! vendor is one more entry in the table at the bottom of this file and a
 //! feature in `Cargo.toml`.
+//!
+//! What each vendor takes beyond text (`claims`) is written from its own
+//! documentation, cited next to the entry; the manager refuses a request
+//! that needs something not claimed before it is sent. Every server's
+//! stream is read the same way whatever it claims: tool-call fragments,
+//! `reasoning_content`/`reasoning` deltas and usage details are decoded
+//! whenever they appear.
 
-use super::{MaxTokensField, Profile};
+use yat_core::Capabilities;
+
+use super::{MaxTokensField, Profile, ReasoningField};
 
 /// One vendor's data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +33,20 @@ pub struct Preset {
     pub max_tokens_field: MaxTokensField,
     /// Whether `stream_options.include_usage` is accepted.
     pub stream_usage: bool,
+    /// What the server takes.
+    pub capabilities: Capabilities,
+    /// How it takes a reasoning request.
+    pub reasoning_field: ReasoningField,
+}
+
+/// What every server of the family has: usage when asked for it, unknown
+/// models rejected, `max_tokens` and stop sequences honoured.
+pub const fn base_capabilities(stream_usage: bool) -> Capabilities {
+    Capabilities::none()
+        .with_usage(stream_usage)
+        .with_rejects_unknown_models(true)
+        .with_max_tokens(true)
+        .with_stop_sequences(true)
 }
 
 impl Preset {
@@ -36,6 +59,8 @@ impl Preset {
             stream_usage: self.stream_usage,
             static_models: Vec::new(),
             list_models: true,
+            capabilities: self.capabilities,
+            reasoning_field: self.reasoning_field,
         }
     }
 }
@@ -48,6 +73,8 @@ macro_rules! presets {
             key: $key:ident,
             max_tokens: $mt:ident,
             stream_usage: $usage:literal,
+            claims: [$($claim:ident),* $(,)?],
+            $(reasoning_field: $rf:ident,)?
             description: $desc:literal
             $(, extra_settings: [$($extra:expr),* $(,)?])?
             $(,)?
@@ -65,7 +92,7 @@ macro_rules! presets {
             pub mod $module {
                 use super::Preset;
                 use crate::http;
-                use crate::openai::{MaxTokensField, OpenAiCompatible};
+                use crate::openai::{MaxTokensField, OpenAiCompatible, ReasoningField};
                 use yat_core::SettingSpec;
 
                 /// This preset's data.
@@ -76,6 +103,12 @@ macro_rules! presets {
                     key_required: presets!(@required $key),
                     max_tokens_field: MaxTokensField::$mt,
                     stream_usage: $usage,
+                    capabilities: {
+                        let c = super::base_capabilities($usage);
+                        $(let c = presets!(@claim c, $claim);)*
+                        c
+                    },
+                    reasoning_field: presets!(@reasoning $($rf)?),
                 };
 
                 /// The settings it reads.
@@ -99,6 +132,15 @@ macro_rules! presets {
             }
         )*
     };
+    (@claim $c:ident, tools) => { $c.with_tools(true) };
+    (@claim $c:ident, parallel_tools) => { $c.with_parallel_tools(true) };
+    (@claim $c:ident, images) => { $c.with_images(true) };
+    (@claim $c:ident, documents) => { $c.with_documents(true) };
+    (@claim $c:ident, json_schema) => { $c.with_json_schema(true) };
+    (@claim $c:ident, reasoning) => { $c.with_reasoning(true) };
+    (@claim $c:ident, usage_details) => { $c.with_usage_details(true) };
+    (@reasoning) => { ReasoningField::Effort };
+    (@reasoning $rf:ident) => { ReasoningField::$rf };
     (@required required) => { true };
     (@required optional) => { false };
     (@key required) => { SettingSpec::secret("api_key", "API key", &[]).required() };
@@ -112,6 +154,9 @@ presets! {
         key: required,
         max_tokens: MaxCompletionTokens,
         stream_usage: true,
+        // Chat Completions reference: tools, parallel_tool_calls, image_url and file parts,
+        // json_schema response format, reasoning_effort, cached and reasoning token details.
+        claims: [tools, parallel_tools, images, documents, json_schema, reasoning, usage_details],
         description: "OpenAI Chat Completions",
         extra_settings: [
             SettingSpec::text("organization", "Organization", &["OPENAI_ORG_ID"]),
@@ -124,6 +169,10 @@ presets! {
         key: required,
         max_tokens: MaxTokens,
         stream_usage: true,
+        // api-docs.deepseek.com: function calling, thinking mode with reasoning_effort
+        // (low/high; medium maps to high), reasoning_content streamed, prompt_cache_hit_tokens;
+        // no image input, JSON output as json_object only.
+        claims: [tools, reasoning, usage_details],
         description: "DeepSeek's OpenAI-compatible API",
     }
     "groq" => groq {
@@ -132,6 +181,9 @@ presets! {
         key: required,
         max_tokens: MaxTokens,
         stream_usage: true,
+        // console.groq.com/docs: tool use with parallel_tool_calls, vision models take
+        // image_url, structured outputs (json_schema), reasoning_effort and a `reasoning` delta.
+        claims: [tools, parallel_tools, images, json_schema, reasoning],
         description: "Groq's OpenAI-compatible API",
     }
     "mistral" => mistral {
@@ -140,6 +192,9 @@ presets! {
         key: required,
         max_tokens: MaxTokens,
         stream_usage: false,
+        // docs.mistral.ai: function calling with parallel_tool_calls, vision (image_url),
+        // custom structured outputs (json_schema); documents go through its own OCR API.
+        claims: [tools, parallel_tools, images, json_schema],
         description: "Mistral La Plateforme (sends usage unasked)",
     }
     "openrouter" => openrouter {
@@ -148,6 +203,10 @@ presets! {
         key: required,
         max_tokens: MaxTokens,
         stream_usage: true,
+        // openrouter.ai/docs: tool calling, images and PDFs as `file` parts, structured
+        // outputs, the unified `reasoning` parameter and `delta.reasoning`, usage details.
+        claims: [tools, parallel_tools, images, documents, json_schema, reasoning, usage_details],
+        reasoning_field: Object,
         description: "OpenRouter: many vendors' models, ids like anthropic/claude-3.5-sonnet",
     }
     "together" => together {
@@ -156,6 +215,8 @@ presets! {
         key: required,
         max_tokens: MaxTokens,
         stream_usage: false,
+        // docs.together.ai: function calling, vision models, JSON schema mode.
+        claims: [tools, parallel_tools, images, json_schema],
         description: "Together AI's OpenAI-compatible API (sends usage unasked)",
     }
     "xai" => xai {
@@ -164,6 +225,9 @@ presets! {
         key: required,
         max_tokens: MaxTokens,
         stream_usage: true,
+        // docs.x.ai: function calling, image understanding, structured outputs,
+        // reasoning_effort for its mini reasoning models, reasoning_content, token details.
+        claims: [tools, parallel_tools, images, json_schema, reasoning, usage_details],
         description: "xAI Grok models",
     }
     "fireworks" => fireworks {
@@ -172,6 +236,8 @@ presets! {
         key: required,
         max_tokens: MaxTokens,
         stream_usage: false,
+        // docs.fireworks.ai: function calling, vision models, JSON schema response format.
+        claims: [tools, images, json_schema],
         description: "Fireworks AI's OpenAI-compatible API (sends usage unasked)",
     }
     "ollama" => ollama {
@@ -180,6 +246,9 @@ presets! {
         key: optional,
         max_tokens: MaxTokens,
         stream_usage: true,
+        // docs.ollama.com/api/openai-compatibility: tools, vision (image content),
+        // response_format, reasoning_effort; a `reasoning` delta from thinking models.
+        claims: [tools, images, json_schema, reasoning],
         description: "A local Ollama server (no key)",
     }
     "lmstudio" => lmstudio {
@@ -188,6 +257,8 @@ presets! {
         key: optional,
         max_tokens: MaxTokens,
         stream_usage: false,
+        // lmstudio.ai/docs: tool use, image input for VLMs, structured output (json_schema).
+        claims: [tools, images, json_schema],
         description: "A local LM Studio server (no key)",
     }
     "vllm" => vllm {
@@ -196,6 +267,9 @@ presets! {
         key: optional,
         max_tokens: MaxTokens,
         stream_usage: true,
+        // docs.vllm.ai: tool calling (with --enable-auto-tool-choice), multimodal
+        // image_url input, structured outputs; reasoning_content with a reasoning parser.
+        claims: [tools, parallel_tools, images, json_schema],
         description: "A vLLM server (key only if started with --api-key)",
     }
     "llamacpp" => llamacpp {
@@ -204,6 +278,9 @@ presets! {
         key: optional,
         max_tokens: MaxTokens,
         stream_usage: false,
+        // llama.cpp tools/server README: tool calls (--jinja), multimodal image_url
+        // (with an mmproj), response_format json_schema; reasoning_content from thinking models.
+        claims: [tools, images, json_schema],
         description: "A local llama.cpp server (no key)",
     }
 }

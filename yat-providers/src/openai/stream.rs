@@ -1,16 +1,20 @@
 //! Chat Completions stream → chat events.
 //!
 //! Each SSE event is one `data:` line holding a `chat.completion.chunk`;
-//! the stream ends with `data: [DONE]`. The finish reason arrives in the
-//! last choice chunk and usage (when asked for, or when a compatible server
-//! volunteers it) in a chunk after it, so both are held and emitted at
-//! `[DONE]`: usage, then the finish, which is always last.
+//! the stream ends with `data: [DONE]`. Text and reasoning pass straight
+//! through. Tool calls arrive as fragments in `delta.tool_calls[]`, put
+//! together by the shared [`ReplyState`] (keyed by the vendor's `index`
+//! and the call's `id`, whichever a server sends). The finish reason
+//! arrives in the last choice chunk and usage (when asked for, or when a
+//! compatible server volunteers it) in a chunk after it, so calls are
+//! ended, and usage and the finish emitted, at `[DONE]`.
 
 use std::collections::VecDeque;
 
-use yat_core::{ChatEvent, Finish, FinishReason, Usage, YatError};
+use yat_core::assemble::ReplyState;
+use yat_core::{ChatEvent, Finish, FinishReason, YatError};
 
-use super::wire::{parse_chunk, Chunk};
+use super::chunk::{parse_chunk, Chunk};
 use crate::http::{classify, parse_generic, SseEvent, Step, StreamDecoder};
 
 /// Maps `finish_reason` to the normalised reason.
@@ -26,11 +30,9 @@ pub fn finish_reason(raw: &str) -> FinishReason {
 
 /// The decoder of one stream.
 pub struct ChunkDecoder {
-    provider: String,
-    finish: Option<Finish>,
-    usage: Option<Usage>,
+    reply: ReplyState,
     /// The bytes every chunk of this stream starts with, up to the first
-    /// field the decoder reads (see `wire::parse_chunk`).
+    /// field the decoder reads (see `chunk::parse_chunk`).
     prefix: Vec<u8>,
 }
 
@@ -38,22 +40,28 @@ impl ChunkDecoder {
     /// A decoder for `provider`'s stream.
     pub fn new(provider: &str) -> Self {
         ChunkDecoder {
-            provider: provider.to_owned(),
-            finish: None,
-            usage: None,
+            reply: ReplyState::new(provider),
             prefix: Vec::new(),
         }
     }
 
-    fn complete(&mut self, out: &mut VecDeque<ChatEvent>) {
-        if let Some(u) = self.usage.take() {
-            out.push_back(ChatEvent::Usage(u));
-        }
-        let finish = self
-            .finish
-            .take()
-            .unwrap_or(Finish::reason(FinishReason::Stop));
-        out.push_back(ChatEvent::Finish(finish));
+    fn error_chunk(&self, data: &str) -> YatError {
+        // The SDKs treat a chunk with a top-level `error` as a failure
+        // with the HTTP error body's shape.
+        let body = parse_generic(data.as_bytes());
+        let status = body
+            .codes
+            .iter()
+            .find_map(|c| c.parse::<u16>().ok())
+            .filter(|s| (400..600).contains(s))
+            .unwrap_or(500);
+        classify(
+            self.reply.provider(),
+            status,
+            &Default::default(),
+            data.as_bytes(),
+            body,
+        )
     }
 }
 
@@ -65,50 +73,80 @@ impl StreamDecoder for ChunkDecoder {
     ) -> Result<Step, YatError> {
         let data = event.data;
         if data == "[DONE]" {
-            self.complete(out);
+            self.reply.complete(out)?;
             return Ok(Step::Done);
         }
-        let chunk: Chunk = parse_chunk(data, Some(&mut self.prefix)).map_err(|e| {
-            YatError::malformed(
-                &self.provider,
-                format!("invalid chunk: {e}"),
-                data.as_bytes(),
-            )
+        let mut chunk: Chunk = parse_chunk(data, Some(&mut self.prefix)).map_err(|e| {
+            self.reply
+                .malformed(format!("invalid chunk: {e}"), data.as_bytes())
         })?;
         if chunk.error.is_some() {
-            // The SDKs treat a chunk with a top-level `error` as a failure
-            // with the HTTP error body's shape.
-            let body = parse_generic(data.as_bytes());
-            let status = body
-                .codes
-                .iter()
-                .find_map(|c| c.parse::<u16>().ok())
-                .filter(|s| (400..600).contains(s))
-                .unwrap_or(500);
-            return Err(classify(
-                &self.provider,
-                status,
-                &Default::default(),
-                data.as_bytes(),
-                body,
-            ));
+            return Err(self.error_chunk(data));
         }
         if let Some(u) = chunk.usage {
-            self.usage = Some(Usage::new(u.prompt_tokens, u.completion_tokens));
+            self.reply.usage(u.to_usage());
         }
-        if let Some(choice) = chunk.choices.0 {
-            if let Some(delta) = choice.delta {
-                for text in [delta.content, delta.refusal].into_iter().flatten() {
-                    if !text.is_empty() {
-                        out.push_back(ChatEvent::Delta {
-                            text: text.into_string(),
-                        });
-                    }
+        // Taken apart in place: a chunk is large enough that moving it
+        // shows in the time per token.
+        let Some(choice) = chunk.choices.0.as_mut() else {
+            return Ok(Step::Continue);
+        };
+        if let Some(delta) = choice.delta.as_mut() {
+            if let Some(text) = delta.reasoning_text() {
+                out.push_back(ChatEvent::ReasoningDelta {
+                    text: text.into_string(),
+                });
+            }
+            for text in [delta.content.take(), delta.refusal.take()]
+                .into_iter()
+                .flatten()
+            {
+                if !text.is_empty() {
+                    out.push_back(ChatEvent::Delta {
+                        text: text.into_string(),
+                    });
                 }
             }
-            if let Some(raw) = choice.finish_reason {
-                self.finish = Some(Finish::new(finish_reason(&raw), raw.into_string()));
+            // The legacy `function_call` some servers send alongside is
+            // not read: yat never asks for `functions`, and those servers
+            // send the same call in `tool_calls`.
+            if let Some(calls) = delta.tool_calls.take() {
+                let tools = &mut self.reply.tools;
+                let mut failed = None;
+                let complete = calls.each(|call| {
+                    let (name, arguments) = match call.function {
+                        Some(f) => (f.name, f.arguments.map(|a| a.0)),
+                        None => (None, None),
+                    };
+                    // The piece moves into its event: an unescaped one is
+                    // not copied again.
+                    match tools.fragment_cow(
+                        call.index,
+                        call.id.as_deref(),
+                        name.as_deref(),
+                        arguments,
+                        out,
+                    ) {
+                        Ok(()) => true,
+                        Err(e) => {
+                            failed = Some(e);
+                            false
+                        }
+                    }
+                });
+                if let Some(e) = failed {
+                    return Err(e);
+                }
+                if !complete {
+                    return Err(self
+                        .reply
+                        .malformed("unreadable tool-call fragments", data.as_bytes()));
+                }
             }
+        }
+        if let Some(raw) = choice.finish_reason.take() {
+            self.reply
+                .finish(Finish::new(finish_reason(&raw), raw.into_string()));
         }
         Ok(Step::Continue)
     }
@@ -116,14 +154,6 @@ impl StreamDecoder for ChunkDecoder {
     fn end_of_body(&mut self, out: &mut VecDeque<ChatEvent>) -> Result<(), YatError> {
         // Some compatible servers close after the finish chunk without
         // `[DONE]`; the reply is complete then. Without a finish it is cut.
-        if self.finish.is_some() {
-            self.complete(out);
-            return Ok(());
-        }
-        Err(YatError::Network {
-            provider: self.provider.clone(),
-            message: "the stream ended before the reply was complete (no finish_reason, no [DONE])"
-                .into(),
-        })
+        self.reply.cut(out, "no finish_reason, no [DONE]")
     }
 }
