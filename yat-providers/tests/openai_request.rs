@@ -309,7 +309,10 @@ async fn openai_claims_the_whole_contract() {
             .with_images(true)
             .with_documents(true)
             .with_json_schema(true)
+            .with_json_object(true)
             .with_reasoning(true)
+            .with_max_image_bytes(20 * Capabilities::MB)
+            .with_max_document_bytes(32 * Capabilities::MB)
     );
 }
 

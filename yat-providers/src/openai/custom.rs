@@ -22,10 +22,10 @@
 //! `capabilities` says what the server takes beyond text: a list of names
 //! (`["tools", "images", "reasoning"]`) or an object of booleans
 //! (`{"tools": true, "images": false}`) over the names `tools`,
-//! `parallel_tools`, `images`, `documents`, `json_schema`, `reasoning` and
+//! `parallel_tools`, `images`, `documents`, `json_schema`, `json_object`, `reasoning` and
 //! `usage_details`. Without it an endpoint is taken to have what most
 //! current servers (vLLM, llama.cpp, Ollama, LM Studio) have: tools,
-//! images and JSON-schema output ([`DEFAULT_CLAIMS`]). `reasoning_field`
+//! images, JSON-schema output and JSON mode ([`DEFAULT_CLAIMS`]). `reasoning_field`
 //! (`reasoning_effort` | `reasoning`) says how a reasoning request is sent:
 //! as OpenAI's `reasoning_effort` (the default) or OpenRouter's `reasoning`
 //! object.
@@ -45,7 +45,7 @@ use crate::http;
 pub const TYPE: &str = "openai-compatible";
 
 /// What an endpoint that declares no `capabilities` is taken to take.
-pub const DEFAULT_CLAIMS: &[&str] = &["tools", "images", "json_schema"];
+pub const DEFAULT_CLAIMS: &[&str] = &["tools", "images", "json_schema", "json_object"];
 
 /// `caps` with the capability `name` set to `yes`.
 fn claim(caps: Capabilities, name: &str, yes: bool) -> Result<Capabilities, String> {
@@ -55,6 +55,7 @@ fn claim(caps: Capabilities, name: &str, yes: bool) -> Result<Capabilities, Stri
         "images" => caps.with_images(yes),
         "documents" => caps.with_documents(yes),
         "json_schema" => caps.with_json_schema(yes),
+        "json_object" => caps.with_json_object(yes),
         "reasoning" => caps.with_reasoning(yes),
         "usage_details" => caps.with_usage_details(yes),
         other => return Err(format!("unknown capability {other:?}")),

@@ -74,6 +74,7 @@ macro_rules! presets {
             max_tokens: $mt:ident,
             stream_usage: $usage:literal,
             claims: [$($claim:ident),* $(,)?],
+            $(max_bytes: { image: $img:expr, document: $doc:expr },)?
             $(reasoning_field: $rf:ident,)?
             description: $desc:literal
             $(, extra_settings: [$($extra:expr),* $(,)?])?
@@ -106,6 +107,9 @@ macro_rules! presets {
                     capabilities: {
                         let c = super::base_capabilities($usage);
                         $(let c = presets!(@claim c, $claim);)*
+                        $(let c = c
+                            .with_max_image_bytes($img * yat_core::Capabilities::MB)
+                            .with_max_document_bytes($doc * yat_core::Capabilities::MB);)?
                         c
                     },
                     reasoning_field: presets!(@reasoning $($rf)?),
@@ -137,6 +141,7 @@ macro_rules! presets {
     (@claim $c:ident, images) => { $c.with_images(true) };
     (@claim $c:ident, documents) => { $c.with_documents(true) };
     (@claim $c:ident, json_schema) => { $c.with_json_schema(true) };
+    (@claim $c:ident, json_object) => { $c.with_json_object(true) };
     (@claim $c:ident, reasoning) => { $c.with_reasoning(true) };
     (@claim $c:ident, usage_details) => { $c.with_usage_details(true) };
     (@reasoning) => { ReasoningField::Effort };
@@ -156,7 +161,10 @@ presets! {
         stream_usage: true,
         // Chat Completions reference: tools, parallel_tool_calls, image_url and file parts,
         // json_schema response format, reasoning_effort, cached and reasoning token details.
-        claims: [tools, parallel_tools, images, documents, json_schema, reasoning, usage_details],
+        claims: [tools, parallel_tools, images, documents, json_schema, reasoning, usage_details, json_object],
+        // Images up to 20 MB each, PDF files up to 32 MB (the vision and
+        // file-input guides).
+        max_bytes: { image: 20, document: 32 },
         description: "OpenAI Chat Completions",
         extra_settings: [
             SettingSpec::text("organization", "Organization", &["OPENAI_ORG_ID"]),
@@ -172,7 +180,7 @@ presets! {
         // api-docs.deepseek.com: function calling, thinking mode with reasoning_effort
         // (low/high; medium maps to high), reasoning_content streamed, prompt_cache_hit_tokens;
         // no image input, JSON output as json_object only.
-        claims: [tools, reasoning, usage_details],
+        claims: [tools, reasoning, usage_details, json_object],
         description: "DeepSeek's OpenAI-compatible API",
     }
     "groq" => groq {
@@ -183,7 +191,7 @@ presets! {
         stream_usage: true,
         // console.groq.com/docs: tool use with parallel_tool_calls, vision models take
         // image_url, structured outputs (json_schema), reasoning_effort and a `reasoning` delta.
-        claims: [tools, parallel_tools, images, json_schema, reasoning],
+        claims: [tools, parallel_tools, images, json_schema, reasoning, json_object],
         description: "Groq's OpenAI-compatible API",
     }
     "mistral" => mistral {
@@ -194,7 +202,7 @@ presets! {
         stream_usage: false,
         // docs.mistral.ai: function calling with parallel_tool_calls, vision (image_url),
         // custom structured outputs (json_schema); documents go through its own OCR API.
-        claims: [tools, parallel_tools, images, json_schema],
+        claims: [tools, parallel_tools, images, json_schema, json_object],
         description: "Mistral La Plateforme (sends usage unasked)",
     }
     "openrouter" => openrouter {
@@ -205,7 +213,7 @@ presets! {
         stream_usage: true,
         // openrouter.ai/docs: tool calling, images and PDFs as `file` parts, structured
         // outputs, the unified `reasoning` parameter and `delta.reasoning`, usage details.
-        claims: [tools, parallel_tools, images, documents, json_schema, reasoning, usage_details],
+        claims: [tools, parallel_tools, images, documents, json_schema, reasoning, usage_details, json_object],
         reasoning_field: Object,
         description: "OpenRouter: many vendors' models, ids like anthropic/claude-3.5-sonnet",
     }
@@ -216,7 +224,7 @@ presets! {
         max_tokens: MaxTokens,
         stream_usage: false,
         // docs.together.ai: function calling, vision models, JSON schema mode.
-        claims: [tools, parallel_tools, images, json_schema],
+        claims: [tools, parallel_tools, images, json_schema, json_object],
         description: "Together AI's OpenAI-compatible API (sends usage unasked)",
     }
     "xai" => xai {
@@ -227,7 +235,7 @@ presets! {
         stream_usage: true,
         // docs.x.ai: function calling, image understanding, structured outputs,
         // reasoning_effort for its mini reasoning models, reasoning_content, token details.
-        claims: [tools, parallel_tools, images, json_schema, reasoning, usage_details],
+        claims: [tools, parallel_tools, images, json_schema, reasoning, usage_details, json_object],
         description: "xAI Grok models",
     }
     "fireworks" => fireworks {
@@ -237,7 +245,7 @@ presets! {
         max_tokens: MaxTokens,
         stream_usage: false,
         // docs.fireworks.ai: function calling, vision models, JSON schema response format.
-        claims: [tools, images, json_schema],
+        claims: [tools, images, json_schema, json_object],
         description: "Fireworks AI's OpenAI-compatible API (sends usage unasked)",
     }
     "ollama" => ollama {
@@ -248,7 +256,7 @@ presets! {
         stream_usage: true,
         // docs.ollama.com/api/openai-compatibility: tools, vision (image content),
         // response_format, reasoning_effort; a `reasoning` delta from thinking models.
-        claims: [tools, images, json_schema, reasoning],
+        claims: [tools, images, json_schema, reasoning, json_object],
         description: "A local Ollama server (no key)",
     }
     "lmstudio" => lmstudio {
@@ -269,7 +277,7 @@ presets! {
         stream_usage: true,
         // docs.vllm.ai: tool calling (with --enable-auto-tool-choice), multimodal
         // image_url input, structured outputs; reasoning_content with a reasoning parser.
-        claims: [tools, parallel_tools, images, json_schema],
+        claims: [tools, parallel_tools, images, json_schema, json_object],
         description: "A vLLM server (key only if started with --api-key)",
     }
     "llamacpp" => llamacpp {
@@ -280,7 +288,7 @@ presets! {
         stream_usage: false,
         // llama.cpp tools/server README: tool calls (--jinja), multimodal image_url
         // (with an mmproj), response_format json_schema; reasoning_content from thinking models.
-        claims: [tools, images, json_schema],
+        claims: [tools, images, json_schema, json_object],
         description: "A local llama.cpp server (no key)",
     }
 }
