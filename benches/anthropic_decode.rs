@@ -4,7 +4,11 @@
 //! time per event of `AnthropicDecoder::decode` (the event-name dispatch,
 //! the JSON parse, the delta's one allocation, and dropping the event) for
 //! the event the Messages API sends per token, named by its `event:` line
-//! as on the wire, and the same through the SSE decoder from raw bytes.
+//! as on the wire; the same from raw bytes through the transport's decode
+//! loop (`DecodeDriver`: the SSE decoder, then the event decoder); and,
+//! through that loop, one `tool_use` block whose 2 KiB of arguments arrive
+//! in 200 `input_json_delta` events (time per fragment, the block's start
+//! and stop and the message's events included).
 
 // `criterion_group!` defines a public function that cannot carry a doc comment.
 #![allow(missing_docs)]
@@ -15,10 +19,25 @@ use std::hint::black_box;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use yat::ChatEvent;
 use yat_providers::anthropic::stream::AnthropicDecoder;
-use yat_providers::http::{SseDecoder, SseEvent, StreamDecoder};
+use yat_providers::http::{DecodeDriver, SseEvent, StreamDecoder};
+
+#[path = "support/tool_args.rs"]
+mod tool_args;
 
 const DELTA: &str =
     r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"tok "}}"#;
+
+/// What comes before the first delta: the message and its text block.
+const HEAD: [(&str, &str); 2] = [
+    (
+        "message_start",
+        r#"{"type":"message_start","message":{"id":"msg_01Yat","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":9,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":1}}}"#,
+    ),
+    (
+        "content_block_start",
+        r#"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#,
+    ),
+];
 
 fn drain(out: &mut VecDeque<ChatEvent>) -> usize {
     let mut n = 0;
@@ -35,6 +54,16 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     let mut dec = AnthropicDecoder::new("anthropic");
     let mut out = VecDeque::with_capacity(8);
+    for (event, data) in HEAD {
+        let ev = SseEvent {
+            event,
+            data,
+            id: None,
+            retry: None,
+        };
+        dec.decode(&ev, &mut out).expect("valid event");
+    }
+    drain(&mut out);
     let ev = SseEvent {
         event: "content_block_delta",
         data: DELTA,
@@ -51,6 +80,9 @@ fn bench(c: &mut Criterion) {
     });
 
     let mut wire = Vec::new();
+    for (event, data) in HEAD {
+        wire.extend_from_slice(format!("event: {event}\ndata: {data}\n\n").as_bytes());
+    }
     for _ in 0..10_000 {
         wire.extend_from_slice(b"event: content_block_delta\ndata: ");
         wire.extend_from_slice(DELTA.as_bytes());
@@ -59,21 +91,84 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Elements(10_000));
     group.bench_function("with_sse/10k", |b| {
         b.iter(|| {
-            let mut sse = SseDecoder::new();
-            let mut dec = AnthropicDecoder::new("anthropic");
+            let mut driver =
+                DecodeDriver::new("anthropic", Box::new(AnthropicDecoder::new("anthropic")));
             let mut n = 0usize;
             for piece in black_box(&wire).chunks(16 * 1024) {
-                sse.feed(piece);
-                while let Some(ev) = sse.next_event() {
-                    dec.decode(&ev.expect("valid SSE"), &mut out)
-                        .expect("valid event");
-                    n += drain(&mut out);
+                driver.feed(piece);
+                while let Some(ev) = driver.next_event() {
+                    if let ChatEvent::Delta { text } = ev.expect("valid event") {
+                        n += text.len();
+                    }
                 }
             }
             n
         })
     });
+
+    let args = tool_args::arguments();
+    let wire = tool_use_wire(&args);
+    let mut driver = DecodeDriver::new("anthropic", Box::new(AnthropicDecoder::new("anthropic")));
+    driver.feed(&wire);
+    driver.end();
+    let events: Vec<ChatEvent> = std::iter::from_fn(|| driver.next_event())
+        .map(|ev| ev.expect("valid tool-use stream"))
+        .collect();
+    tool_args::assert_one_call(&events, "toolu_01Yat", &args);
+    group.throughput(Throughput::Elements(tool_args::FRAGMENTS as u64));
+    group.bench_function("tool_call_with_sse/2KiB_in_200", |b| {
+        b.iter(|| {
+            let mut driver =
+                DecodeDriver::new("anthropic", Box::new(AnthropicDecoder::new("anthropic")));
+            driver.feed(black_box(&wire));
+            driver.end();
+            tool_args::drain(&mut driver)
+        })
+    });
     group.finish();
+}
+
+/// A reply that is one `tool_use` block of `write_file` with `args`, from
+/// `message_start` to `message_stop`: the block's start, an empty first
+/// `input_json_delta` (as the API sends), one event per fragment, the
+/// block's stop, the `message_delta` with `stop_reason: "tool_use"`.
+fn tool_use_wire(args: &str) -> Vec<u8> {
+    let mut wire = String::new();
+    let mut event = |name: &str, data: &str| {
+        wire.push_str("event: ");
+        wire.push_str(name);
+        wire.push_str("\ndata: ");
+        wire.push_str(data);
+        wire.push_str("\n\n");
+    };
+    event(
+        "message_start",
+        r#"{"type":"message_start","message":{"id":"msg_01Yat","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":60,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":1}}}"#,
+    );
+    event(
+        "content_block_start",
+        r#"{"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"toolu_01Yat","name":"write_file","input":{}}}"#,
+    );
+    let delta = |piece: &str| {
+        let piece = serde_json::to_string(piece).expect("a string");
+        format!(
+            r#"{{"type":"content_block_delta","index":0,"delta":{{"type":"input_json_delta","partial_json":{piece}}}}}"#
+        )
+    };
+    event("content_block_delta", &delta(""));
+    for piece in tool_args::fragments(args) {
+        event("content_block_delta", &delta(piece));
+    }
+    event(
+        "content_block_stop",
+        r#"{"type":"content_block_stop","index":0}"#,
+    );
+    event(
+        "message_delta",
+        r#"{"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":null},"usage":{"output_tokens":200}}"#,
+    );
+    event("message_stop", r#"{"type":"message_stop"}"#);
+    wire.into_bytes()
 }
 
 criterion_group!(benches, bench);

@@ -12,8 +12,13 @@
 //! * `plain_new_prefix`: `plain`, but every chunk with another `id`, so the
 //!   decoder can never resume after the prefix the previous chunk shared
 //!   (what a server that varies its chunks' heads costs);
-//! * `with_sse`: the raw `data:` line through the SSE decoder first, fed in
-//!   16 KiB pieces as a transport would (the whole per-event library cost).
+//! * `with_sse`: the raw `data:` line through the transport's decode loop
+//!   (`DecodeDriver`: the SSE decoder, then the chunk decoder), fed in
+//!   16 KiB pieces as a transport would (the whole per-event library cost);
+//! * `tool_call_with_sse`: one tool call whose 2 KiB of arguments arrive in
+//!   200 `tool_calls` fragments, through the same loop: the time per
+//!   fragment, the start, the end (which parses the arguments) and the
+//!   finish included.
 
 // `criterion_group!` defines a public function that cannot carry a doc comment.
 #![allow(missing_docs)]
@@ -23,8 +28,11 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use yat::ChatEvent;
-use yat_providers::http::{SseDecoder, SseEvent, StreamDecoder};
+use yat_providers::http::{DecodeDriver, SseEvent, StreamDecoder};
 use yat_providers::openai::stream::ChunkDecoder;
+
+#[path = "support/tool_args.rs"]
+mod tool_args;
 
 const PLAIN: &str = r#"{"id":"chatcmpl-yat0001","object":"chat.completion.chunk","created":1764000000,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_yat0001","choices":[{"index":0,"delta":{"content":"tok "},"logprobs":null,"finish_reason":null}],"usage":null}"#;
 
@@ -85,27 +93,76 @@ fn bench(c: &mut Criterion) {
     }
     group.throughput(Throughput::Elements(10_000));
     group.bench_function("with_sse/10k", |b| {
-        let mut out = VecDeque::with_capacity(8);
         b.iter(|| {
-            let mut sse = SseDecoder::new();
-            let mut dec = ChunkDecoder::new("openai");
+            let mut driver = DecodeDriver::new("openai", Box::new(ChunkDecoder::new("openai")));
             let mut n = 0usize;
             for piece in black_box(&wire).chunks(16 * 1024) {
-                sse.feed(piece);
-                while let Some(ev) = sse.next_event() {
-                    let ev = ev.expect("valid SSE");
-                    dec.decode(&ev, &mut out).expect("valid chunk");
-                    while let Some(ev) = out.pop_front() {
-                        if let ChatEvent::Delta { text } = ev {
-                            n += text.len();
-                        }
+                driver.feed(piece);
+                while let Some(ev) = driver.next_event() {
+                    if let ChatEvent::Delta { text } = ev.expect("valid chunk") {
+                        n += text.len();
                     }
                 }
             }
             n
         })
     });
+
+    let args = tool_args::arguments();
+    let wire = tool_call_wire(&args);
+    let mut driver = DecodeDriver::new("openai", Box::new(ChunkDecoder::new("openai")));
+    driver.feed(&wire);
+    driver.end();
+    let events: Vec<ChatEvent> = std::iter::from_fn(|| driver.next_event())
+        .map(|ev| ev.expect("valid tool-call stream"))
+        .collect();
+    tool_args::assert_one_call(&events, "call_yat0001", &args);
+    group.throughput(Throughput::Elements(tool_args::FRAGMENTS as u64));
+    group.bench_function("tool_call_with_sse/2KiB_in_200", |b| {
+        b.iter(|| {
+            let mut driver = DecodeDriver::new("openai", Box::new(ChunkDecoder::new("openai")));
+            driver.feed(black_box(&wire));
+            driver.end();
+            tool_args::drain(&mut driver)
+        })
+    });
     group.finish();
+}
+
+/// A reply that is one call of `write_file` with `args`: the chunk that
+/// starts it (id, name, empty arguments), one chunk per fragment, the
+/// finish, usage and `[DONE]`, in the same chunk envelope as the text
+/// benches.
+fn tool_call_wire(args: &str) -> Vec<u8> {
+    let head = r#"{"id":"chatcmpl-yat0001","object":"chat.completion.chunk","created":1764000000,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_yat0001","choices":[{"index":0,"delta":"#;
+    let tail = r#","logprobs":null,"finish_reason":null}],"usage":null}"#;
+    let mut wire = Vec::new();
+    let mut chunk = |delta: String| {
+        wire.extend_from_slice(b"data: ");
+        wire.extend_from_slice(head.as_bytes());
+        wire.extend_from_slice(delta.as_bytes());
+        wire.extend_from_slice(tail.as_bytes());
+        wire.extend_from_slice(b"\n\n");
+    };
+    chunk(
+        r#"{"role":"assistant","content":null,"tool_calls":[{"index":0,"id":"call_yat0001","type":"function","function":{"name":"write_file","arguments":""}}]}"#
+            .to_owned(),
+    );
+    for piece in tool_args::fragments(args) {
+        let piece = serde_json::to_string(piece).expect("a string");
+        chunk(format!(
+            r#"{{"tool_calls":[{{"index":0,"function":{{"arguments":{piece}}}}}]}}"#
+        ));
+    }
+    wire.extend_from_slice(
+        br#"data: {"id":"chatcmpl-yat0001","object":"chat.completion.chunk","created":1764000000,"model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"tool_calls"}],"usage":null}"#,
+    );
+    wire.extend_from_slice(b"\n\n");
+    wire.extend_from_slice(
+        br#"data: {"id":"chatcmpl-yat0001","object":"chat.completion.chunk","created":1764000000,"model":"gpt-4o-mini-2024-07-18","choices":[],"usage":{"prompt_tokens":60,"completion_tokens":200,"total_tokens":260}}"#,
+    );
+    wire.extend_from_slice(b"\n\ndata: [DONE]\n\n");
+    wire
 }
 
 criterion_group!(benches, bench);

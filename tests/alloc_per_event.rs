@@ -1,11 +1,17 @@
-//! No allocation per event beyond the text delta itself.
+//! No allocation per event beyond what the event itself holds.
 //!
-//! A stream of chunks is pushed through the SSE decoder and a provider's
-//! decoder, in the pieces a transport would feed, with a counting global
-//! allocator installed. Once the buffers have grown to their working size,
-//! each text delta costs exactly one allocation, of exactly the delta's
-//! length (the `String` in `ChatEvent::Delta`), and nothing else allocates
-//! per event: not the SSE framing, not the JSON, not the event queue.
+//! A stream of chunks is pushed through the transport's decode loop
+//! (`DecodeDriver`: the SSE decoder, then a provider's decoder), in the
+//! pieces a transport would feed, with a counting global allocator
+//! installed. Once the buffers have grown to their working size, each text
+//! delta costs exactly one allocation, of exactly the delta's length (the
+//! `String` in `ChatEvent::Delta`), and nothing else allocates per event:
+//! not the SSE framing, not the JSON, not the event queue. A tool-call
+//! fragment likewise costs one allocation (the `String` in
+//! `ChatEvent::ToolCallDelta`): the cost grows linearly with the fragments,
+//! plus the doubling of the one buffer the call's arguments collect in. A
+//! text message (`Message::user("hi")`) is one allocation: its one part is
+//! held inline.
 //!
 //! A buffer may still grow once in the measured stretch, the first time an
 //! event straddles a feed in a way the warm-up did not meet (the SSE
@@ -15,11 +21,11 @@
 #![cfg(feature = "openai")]
 
 use std::alloc::System;
-use std::collections::VecDeque;
+use std::hint::black_box;
 
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
-use yat::ChatEvent;
-use yat_providers::http::{SseDecoder, StreamDecoder};
+use yat::{ChatEvent, Message};
+use yat_providers::http::{DecodeDriver, StreamDecoder};
 
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
@@ -30,6 +36,17 @@ struct Counted {
     allocations: usize,
     reallocations: usize,
     bytes: usize,
+}
+
+/// What a measured stretch produced.
+#[derive(Debug, Default)]
+struct Seen {
+    /// Text deltas and their bytes.
+    deltas: usize,
+    delta_bytes: usize,
+    /// Tool-call argument fragments and their bytes.
+    fragments: usize,
+    fragment_bytes: usize,
 }
 
 /// Allocations allowed beyond one per delta in a measured stretch: buffer
@@ -54,49 +71,55 @@ fn assert_per_delta(got: &Counted, deltas: usize, delta_bytes: Option<usize>, wh
     }
 }
 
-/// Feeds `wire` in `piece`-byte pieces: first `warm` bytes unmeasured, then
-/// the rest measured. Returns the counts and (deltas, delta bytes) of the
-/// measured part.
+/// Feeds `wire` through a driver of `decoder` in `piece`-byte pieces,
+/// pulling every event after each piece: `wire[..warm]` unmeasured, then
+/// `wire[warm..stop]` measured, then the rest unmeasured (so that the
+/// stream completes). Returns the counts and what the measured part
+/// produced.
 fn measure(
-    decoder: &mut dyn StreamDecoder,
+    decoder: impl StreamDecoder,
     wire: &[u8],
-    warm: usize,
+    (warm, stop): (usize, usize),
     piece: usize,
-) -> (Counted, usize, usize) {
-    let mut sse = SseDecoder::new();
-    let mut out: VecDeque<ChatEvent> = VecDeque::with_capacity(8);
-    let mut deltas = 0usize;
-    let mut delta_bytes = 0usize;
-    let (head, tail) = wire.split_at(warm);
-    let mut run = |bytes: &[u8], deltas: &mut usize, delta_bytes: &mut usize| {
+) -> (Counted, Seen) {
+    let mut driver = DecodeDriver::new("test", Box::new(decoder));
+    let mut run = |bytes: &[u8], seen: &mut Seen| {
         for chunk in bytes.chunks(piece) {
-            sse.feed(chunk);
-            while let Some(ev) = sse.next_event() {
-                let ev = ev.expect("valid SSE");
-                decoder.decode(&ev, &mut out).expect("valid event");
-                while let Some(ev) = out.pop_front() {
-                    if let ChatEvent::Delta { text } = ev {
-                        *deltas += 1;
-                        *delta_bytes += text.len();
+            driver.feed(chunk);
+            while let Some(ev) = driver.next_event() {
+                match ev.expect("valid stream") {
+                    ChatEvent::Delta { text } => {
+                        seen.deltas += 1;
+                        seen.delta_bytes += text.len();
                     }
+                    ChatEvent::ToolCallDelta { arguments, .. } => {
+                        seen.fragments += 1;
+                        seen.fragment_bytes += arguments.len();
+                    }
+                    _ => {}
                 }
             }
         }
     };
-    let (mut d0, mut b0) = (0, 0);
-    run(head, &mut d0, &mut b0);
+    run(&wire[..warm], &mut Seen::default());
+    let mut seen = Seen::default();
     let region = Region::new(GLOBAL);
-    run(tail, &mut deltas, &mut delta_bytes);
+    run(&wire[warm..stop], &mut seen);
     let change = region.change();
+    run(&wire[stop..], &mut Seen::default());
     (
         Counted {
             allocations: change.allocations,
             reallocations: change.reallocations,
             bytes: change.bytes_allocated,
         },
-        deltas,
-        delta_bytes,
+        seen,
     )
+}
+
+/// The stretch of a text stream measured: all but the first sixth.
+fn after_a_sixth(wire: &[u8]) -> (usize, usize) {
+    (wire.len() / 6, wire.len())
 }
 
 fn openai_wire(n: usize, token: &str) -> Vec<u8> {
@@ -115,9 +138,20 @@ fn openai_wire(n: usize, token: &str) -> Vec<u8> {
     wire
 }
 
+/// `n` text deltas after the message's start and its text block's start.
 #[cfg(feature = "anthropic")]
 fn anthropic_wire(n: usize) -> Vec<u8> {
     let mut wire = Vec::new();
+    wire.extend_from_slice(
+        concat!(
+            "event: message_start\r\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\",\
+             \"role\":\"assistant\",\"model\":\"claude-sonnet-4-5\",\"content\":[],\"stop_reason\":null,\
+             \"stop_sequence\":null,\"usage\":{\"input_tokens\":9,\"output_tokens\":1}}}\r\n\r\n",
+            "event: content_block_start\r\ndata: {\"type\":\"content_block_start\",\"index\":0,\
+             \"content_block\":{\"type\":\"text\",\"text\":\"\"}}\r\n\r\n",
+        )
+        .as_bytes(),
+    );
     for i in 0..n {
         wire.extend_from_slice(
             format!(
@@ -130,56 +164,230 @@ fn anthropic_wire(n: usize) -> Vec<u8> {
     wire
 }
 
+/// A stream that is one call of `write_file`, its `args` in `n`
+/// fragments: OpenAI `tool_calls` chunks (the first with id and name), the
+/// finish and `[DONE]`.
+fn openai_tool_wire(args: &str, n: usize) -> Vec<u8> {
+    let mut wire = Vec::new();
+    let mut chunk = |delta: &str, finish: &str| {
+        wire.extend_from_slice(
+            format!(
+                "data: {{\"id\":\"chatcmpl-yat0001\",\"object\":\"chat.completion.chunk\",\"created\":1764000000,\
+                 \"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[{{\"index\":0,\"delta\":{delta},\
+                 \"logprobs\":null,\"finish_reason\":{finish}}}],\"usage\":null}}\n\n"
+            )
+            .as_bytes(),
+        );
+    };
+    chunk(
+        r#"{"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"write_file","arguments":""}}]}"#,
+        "null",
+    );
+    for piece in pieces(args, n) {
+        let piece = serde_json::to_string(piece).unwrap();
+        chunk(
+            &format!(r#"{{"tool_calls":[{{"index":0,"function":{{"arguments":{piece}}}}}]}}"#),
+            "null",
+        );
+    }
+    chunk("{}", "\"tool_calls\"");
+    wire.extend_from_slice(b"data: [DONE]\n\n");
+    wire
+}
+
+/// The same call as an Anthropic `tool_use` block of `input_json_delta`s.
+#[cfg(feature = "anthropic")]
+fn anthropic_tool_wire(args: &str, n: usize) -> Vec<u8> {
+    let mut wire = String::new();
+    let mut event = |name: &str, data: &str| {
+        wire.push_str(&format!("event: {name}\r\ndata: {data}\r\n\r\n"));
+    };
+    event(
+        "message_start",
+        r#"{"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":9,"output_tokens":1}}}"#,
+    );
+    event(
+        "content_block_start",
+        r#"{"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"toolu_1","name":"write_file","input":{}}}"#,
+    );
+    for piece in pieces(args, n) {
+        let piece = serde_json::to_string(piece).unwrap();
+        event(
+            "content_block_delta",
+            &format!(
+                r#"{{"type":"content_block_delta","index":0,"delta":{{"type":"input_json_delta","partial_json":{piece}}}}}"#
+            ),
+        );
+    }
+    event(
+        "content_block_stop",
+        r#"{"type":"content_block_stop","index":0}"#,
+    );
+    event(
+        "message_delta",
+        r#"{"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":null},"usage":{"output_tokens":9}}"#,
+    );
+    event("message_stop", r#"{"type":"message_stop"}"#);
+    wire.into_bytes()
+}
+
+/// `args` cut into `n` pieces of (nearly) equal length.
+fn pieces(args: &str, n: usize) -> impl Iterator<Item = &str> {
+    let len = args.len();
+    (0..n).map(move |i| &args[i * len / n..(i + 1) * len / n])
+}
+
+/// Arguments of `n` ten-byte fragments: plain letters, or (`escaped`) code
+/// whose quotes, backslashes and newlines are escaped on the wire.
+fn tool_args(n: usize, escaped: bool) -> String {
+    let unit = if escaped {
+        "say(\"hi\")\n"
+    } else {
+        "abcdefghij"
+    };
+    let per_unit = serde_json::to_string(unit).unwrap().len() - 2;
+    let content = unit.repeat((10 * n).div_ceil(per_unit));
+    serde_json::json!({ "c": content }).to_string()
+}
+
+/// The measured stretch of a tool-call stream: from a sixth to five sixths,
+/// so the call's start and end (which parses the arguments) stay outside.
+fn middle(wire: &[u8]) -> (usize, usize) {
+    (wire.len() / 6, wire.len() * 5 / 6)
+}
+
+/// One allocation per fragment (the `String` of its `ToolCallDelta`),
+/// give or take [`SLACK`], plus the doubling of the buffer the call's
+/// arguments collect in (`before` bytes at the start of the stretch): at
+/// most one reallocation per doubling. The cost is linear in the fragments,
+/// escaped or not: like the text of a delta, a fragment is unescaped into
+/// its one allocation.
+/// Returns what is wrong, so that every case is measured before the test
+/// fails.
+fn per_fragment(got: &Counted, seen: &Seen, before: usize, what: &str) -> Option<String> {
+    let doublings =
+        (usize::BITS - ((before + seen.fragment_bytes) / before.max(1)).leading_zeros()) as usize;
+    assert!(seen.fragments >= 8_000, "{what}: {seen:?}");
+    let within = got
+        .allocations
+        .checked_sub(seen.fragments)
+        .is_some_and(|extra| extra <= SLACK)
+        && got.reallocations <= doublings + SLACK;
+    (!within).then(|| {
+        format!(
+            "{what}: {got:?} for {} fragments (the arguments buffer doubles {doublings} times at most)",
+            seen.fragments
+        )
+    })
+}
+
 // One test function: the allocator's counters are global, so nothing else
 // may run while a stretch is measured.
 #[test]
-fn one_allocation_per_text_delta_and_nothing_else() {
+fn one_allocation_per_text_delta_or_tool_fragment_and_nothing_else() {
     use yat_providers::openai::stream::ChunkDecoder;
+
+    // A text message holds its one part inline: the text is the only
+    // allocation.
+    let region = Region::new(GLOBAL);
+    let message = black_box(Message::user(black_box("hi")));
+    let change = region.change();
+    drop(message);
+    assert_eq!(
+        (
+            change.allocations,
+            change.reallocations,
+            change.bytes_allocated
+        ),
+        (1, 0, 2),
+        "Message::user(\"hi\")"
+    );
 
     for piece in [16 * 1024, 1500, 97] {
         // Plain text: one allocation of exactly the text per delta.
         let wire = openai_wire(12_000, "\"tok \"");
-        let (got, deltas, delta_bytes) = measure(
-            &mut ChunkDecoder::new("openai"),
+        let (got, seen) = measure(
+            ChunkDecoder::new("openai"),
             &wire,
-            wire.len() / 6,
+            after_a_sixth(&wire),
             piece,
         );
-        assert!(deltas >= 9_000, "{deltas}");
+        assert!(seen.deltas >= 9_000, "{seen:?}");
         assert_per_delta(
             &got,
-            deltas,
-            Some(delta_bytes),
+            seen.deltas,
+            Some(seen.delta_bytes),
             &format!("OpenAI chunks fed in {piece}-byte pieces"),
         );
 
         // Text with escapes is unescaped into its one allocation.
         let wire = openai_wire(6_000, r#""line\n\"q\" \u00e9""#);
-        let (got, deltas, _) = measure(
-            &mut ChunkDecoder::new("openai"),
+        let (got, seen) = measure(
+            ChunkDecoder::new("openai"),
             &wire,
-            wire.len() / 6,
+            after_a_sixth(&wire),
             piece,
         );
         assert_per_delta(
             &got,
-            deltas,
+            seen.deltas,
             None,
             &format!("escaped OpenAI chunks fed in {piece}-byte pieces"),
         );
+    }
+
+    // Tool calls: 12,000 fragments of ten bytes, plain and escaped.
+    let mut over = Vec::new();
+    for escaped in [false, true] {
+        let args = tool_args(12_000, escaped);
+        let wire = openai_tool_wire(&args, 12_000);
+        let (got, seen) = measure(ChunkDecoder::new("openai"), &wire, middle(&wire), 16 * 1024);
+        over.extend(per_fragment(
+            &got,
+            &seen,
+            args.len() / 6,
+            &format!("OpenAI tool-call fragments (escaped: {escaped})"),
+        ));
     }
 
     #[cfg(feature = "anthropic")]
     {
         use yat_providers::anthropic::stream::AnthropicDecoder;
         let wire = anthropic_wire(12_000);
-        let (got, deltas, delta_bytes) = measure(
-            &mut AnthropicDecoder::new("anthropic"),
+        let (got, seen) = measure(
+            AnthropicDecoder::new("anthropic"),
             &wire,
-            wire.len() / 6,
+            after_a_sixth(&wire),
             16 * 1024,
         );
-        assert!(deltas >= 9_000, "{deltas}");
-        assert_per_delta(&got, deltas, Some(delta_bytes), "Anthropic events");
+        assert!(seen.deltas >= 9_000, "{seen:?}");
+        assert_per_delta(
+            &got,
+            seen.deltas,
+            Some(seen.delta_bytes),
+            "Anthropic events",
+        );
+
+        for escaped in [false, true] {
+            let args = tool_args(12_000, escaped);
+            let wire = anthropic_tool_wire(&args, 12_000);
+            let (got, seen) = measure(
+                AnthropicDecoder::new("anthropic"),
+                &wire,
+                middle(&wire),
+                16 * 1024,
+            );
+            over.extend(per_fragment(
+                &got,
+                &seen,
+                args.len() / 6,
+                &format!("Anthropic input_json_delta fragments (escaped: {escaped})"),
+            ));
+        }
     }
+    assert!(
+        over.is_empty(),
+        "more than one allocation per fragment:\n{}",
+        over.join("\n")
+    );
 }

@@ -4,9 +4,11 @@
 The seeds are small realistic wire transcripts in the shapes the providers'
 own tests and yat-fakeserver's generators use (OpenAI chat.completion.chunk
 lines ending in [DONE], Anthropic named events from message_start to
-message_stop, Gemini GenerateContentResponse chunks, Cohere v2 events),
-error bodies of each vendor, provider_config.json files and .env files,
-each behind the few control bytes its target reads (see the targets' docs).
+message_stop, Gemini GenerateContentResponse chunks, Cohere v2 events), with
+text, tool calls and reasoning; every recorded transcript in
+yat-providers/tests/fixtures/<format>/; error bodies of each vendor,
+provider_config.json files and .env files; each behind the few control bytes
+its target reads (see the targets' docs).
 
 Run it from anywhere: python3 fuzz/seeds/make_seeds.py
 """
@@ -16,6 +18,7 @@ import os
 import struct
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+FIXTURES = os.path.join(os.path.dirname(os.path.dirname(HERE)), "yat-providers", "tests", "fixtures")
 
 
 def j(v):
@@ -51,6 +54,94 @@ def openai_events(pieces, finish="stop", usage=True):
     if usage:
         ev.append(dict(OPENAI_HEAD, choices=[], usage={"prompt_tokens": 9, "completion_tokens": len(pieces), "total_tokens": 9 + len(pieces)}))
     return [(None, j(e)) for e in ev] + [(None, "[DONE]")]
+
+
+def openai_tool_events():
+    """Reasoning, then two calls whose fragments interleave, the finish and
+    usage with cache and reasoning details."""
+    def chunk(delta, finish=None):
+        return dict(OPENAI_HEAD, choices=[{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}], usage=None)
+
+    def call(i, piece, first=None):
+        entry = {"index": i, "function": {"arguments": piece}}
+        if first:
+            entry["id"] = first[0]
+            entry["type"] = "function"
+            entry["function"]["name"] = first[1]
+        return chunk({"tool_calls": [entry]})
+
+    ev = [
+        chunk({"role": "assistant", "content": None, "reasoning_content": "The user wants"}),
+        chunk({"reasoning_content": " the weather."}),
+        call(0, "", ("call_paris", "get_weather")),
+        call(0, '{"ci'),
+        call(1, '{"city"', ("call_oslo", "get_weather")),
+        call(0, 'ty": "Paris"}'),
+        call(1, ': "Oslo", "unit": "\u00b0C"}'),
+        chunk({}, "tool_calls"),
+        dict(OPENAI_HEAD, choices=[], usage={"prompt_tokens": 120, "completion_tokens": 40, "total_tokens": 160,
+                                             "prompt_tokens_details": {"cached_tokens": 100},
+                                             "completion_tokens_details": {"reasoning_tokens": 12}}),
+    ]
+    return [(None, j(e)) for e in ev] + [(None, "[DONE]")]
+
+
+def anthropic_tool_events():
+    """A thinking block with its signature, text, a tool_use block whose
+    input streams in pieces, and a redacted thinking block."""
+    def delta(i, d):
+        return ("content_block_delta", {"type": "content_block_delta", "index": i, "delta": d})
+
+    ev = [
+        ("message_start", {"type": "message_start", "message": {"id": "msg_01Yat", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5-20250929", "content": [], "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 30, "cache_creation_input_tokens": 5, "cache_read_input_tokens": 100, "output_tokens": 1}}}),
+        ("content_block_start", {"type": "content_block_start", "index": 0, "content_block": {"type": "thinking", "thinking": "", "signature": ""}}),
+        delta(0, {"type": "thinking_delta", "thinking": "The user wants the time."}),
+        delta(0, {"type": "signature_delta", "signature": "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxDYW5kaWRhdGU="}),
+        ("content_block_stop", {"type": "content_block_stop", "index": 0}),
+        ("content_block_start", {"type": "content_block_start", "index": 1, "content_block": {"type": "redacted_thinking", "data": "EmwKAhgBEgy3va3pzix/LafPsn4aDFIT"}}),
+        ("content_block_stop", {"type": "content_block_stop", "index": 1}),
+        ("content_block_start", {"type": "content_block_start", "index": 2, "content_block": {"type": "text", "text": ""}}),
+        delta(2, {"type": "text_delta", "text": "Let me check."}),
+        ("content_block_stop", {"type": "content_block_stop", "index": 2}),
+        ("content_block_start", {"type": "content_block_start", "index": 3, "content_block": {"type": "tool_use", "id": "toolu_01Yat", "name": "get_time", "input": {}}}),
+        delta(3, {"type": "input_json_delta", "partial_json": ""}),
+        delta(3, {"type": "input_json_delta", "partial_json": "{\"timez"}),
+        delta(3, {"type": "input_json_delta", "partial_json": "one\": \"Europe/Paris\"}"}),
+        ("content_block_stop", {"type": "content_block_stop", "index": 3}),
+        ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "tool_use", "stop_sequence": None}, "usage": {"output_tokens": 61}}),
+        ("message_stop", {"type": "message_stop"}),
+    ]
+    return [(n, j(d)) for n, d in ev]
+
+
+def parse_sse(text):
+    """The (name, data) events of an SSE body, for the framed layout."""
+    events = []
+    for block in text.replace("\r\n", "\n").replace("\r", "\n").split("\n\n"):
+        name, data = None, []
+        for line in block.split("\n"):
+            field, _, value = line.partition(":")
+            value = value[1:] if value.startswith(" ") else value
+            if field == "event":
+                name = value
+            elif field == "data":
+                data.append(value)
+        if data:
+            events.append((name, "\n".join(data)))
+    return events
+
+
+def fixtures(fmt):
+    """(name, body bytes) of every recorded transcript of `fmt`, sorted."""
+    d = os.path.join(FIXTURES, fmt)
+    if not os.path.isdir(d):
+        return []
+    out = []
+    for name in sorted(os.listdir(d)):
+        if name.endswith(".sse"):
+            with open(os.path.join(d, name), "rb") as f:
+                out.append((name[:-4], f.read()))
+    return out
 
 
 def anthropic_events(pieces, stop="end_turn"):
@@ -145,13 +236,17 @@ JSON_TOKENS = ["{", "}", "[", "]", ":", ",", "\"", "null", "true", "false", "0",
 FIELDS = {
     "openai": ["choices", "delta", "content", "refusal", "role", "finish_reason", "usage",
                "prompt_tokens", "completion_tokens", "error", "message", "code", "[DONE]",
-               "stop", "length", "tool_calls"],
+               "stop", "length", "tool_calls", "function", "arguments", "name", "id", "index",
+               "type", "function_call", "reasoning_content", "reasoning", "prompt_tokens_details",
+               "cached_tokens", "completion_tokens_details", "reasoning_tokens"],
     "anthropic": ["type", "message_start", "content_block_start", "content_block_delta",
                   "content_block_stop", "message_delta", "message_stop", "ping", "error",
                   "text_delta", "thinking_delta", "text", "index", "delta", "content_block",
                   "stop_reason", "usage", "input_tokens", "output_tokens",
                   "cache_creation_input_tokens", "cache_read_input_tokens",
-                  "overloaded_error", "rate_limit_error", "end_turn", "max_tokens"],
+                  "overloaded_error", "rate_limit_error", "end_turn", "max_tokens", "tool_use",
+                  "id", "name", "input", "input_json_delta", "partial_json", "thinking",
+                  "signature_delta", "signature", "redacted_thinking", "data"],
     "gemini": ["candidates", "content", "parts", "text", "thought", "finishReason",
                "finishMessage", "usageMetadata", "promptTokenCount", "candidatesTokenCount",
                "thoughtsTokenCount", "toolUsePromptTokenCount", "promptFeedback",
@@ -159,11 +254,16 @@ FIELDS = {
                "type.googleapis.com/google.rpc.RetryInfo", "retryDelay",
                "type.googleapis.com/google.rpc.QuotaFailure", "violations", "quotaId", "PerDay",
                "type.googleapis.com/google.rpc.ErrorInfo", "reason", "API_KEY_INVALID",
-               "RESOURCE_EXHAUSTED", "PERMISSION_DENIED", "STOP", "SAFETY", "MAX_TOKENS", "s"],
+               "RESOURCE_EXHAUSTED", "PERMISSION_DENIED", "STOP", "SAFETY", "MAX_TOKENS", "s",
+               "functionCall", "name", "args", "id", "thoughtSignature", "cachedContentTokenCount",
+               "MALFORMED_FUNCTION_CALL"],
     "cohere": ["type", "message-start", "content-start", "content-delta", "content-end",
                "message-end", "error", "delta", "message", "content", "text", "thinking",
                "finish_reason", "COMPLETE", "ERROR", "TIMEOUT", "MAX_TOKENS", "usage",
-               "billed_units", "tokens", "input_tokens", "output_tokens", "[DONE]"],
+               "billed_units", "tokens", "input_tokens", "output_tokens", "[DONE]",
+               "tool-plan-delta", "tool-call-start", "tool-call-delta", "tool-call-end",
+               "tool_plan", "tool_calls", "function", "name", "arguments", "id", "index",
+               "TOOL_CALL", "citation-start", "citation-end"],
 }
 SSE_TOKENS = ["data:", "data: ", "event:", "event: ", "id:", "id: ", "retry:", "retry: ", ":",
               "\n", "\r", "\r\n", "\n\n", "\r\n\r\n", "\ufeff", "\xc3", "\xf0\x9f", "\x00"]
@@ -235,8 +335,8 @@ def main():
 
     # stream_*: raw mode (odd byte 0) and framed mode (even byte 0).
     gens = {
-        "openai": [openai_events(PIECES), openai_events(["x"], finish="length", usage=False), openai_events([], finish="tool_calls")],
-        "anthropic": [anthropic_events(PIECES), anthropic_events(["x"], stop="max_tokens")],
+        "openai": [openai_events(PIECES), openai_events(["x"], finish="length", usage=False), openai_events([], finish="tool_calls"), openai_tool_events()],
+        "anthropic": [anthropic_events(PIECES), anthropic_events(["x"], stop="max_tokens"), anthropic_tool_events()],
         "gemini": [gemini_events(PIECES), gemini_events(["x"], finish="SAFETY")],
         "cohere": [cohere_events(PIECES), cohere_events(["x"], finish="MAX_TOKENS")],
     }
@@ -256,6 +356,12 @@ def main():
             write(t, f"raw_cut_{i}", bytes([1]) + cuts + body)
             framed = b"\x1e".join((n or "").encode() + b"\x1f" + d.encode() for n, d in events)
             write(t, f"framed_{i}", bytes([0]) + framed)
+        # What real servers sent (tool calls, reasoning, usage details).
+        for stem, body in fixtures(name):
+            write(t, f"recorded_{stem}", bytes([1, 0]) + body)
+            events = parse_sse(body.decode("utf-8", "replace"))
+            framed = b"\x1e".join((n or "").encode() + b"\x1f" + d.encode() for n, d in events)
+            write(t, f"recorded_framed_{stem}", bytes([0]) + framed)
 
     # The shape of the stream_cohere failure: a broken tail after message-end.
     tail = sse(cohere_events(PIECES)[:-1]).encode() + b"data: [DONE]\ndata: \xff\xff\n\n"

@@ -1,6 +1,7 @@
 //! Shared pieces of the fuzz targets: reading the control header of an
-//! input, driving the SSE decoder the way the transport does, and the
-//! invariants every provider stream decoder must keep.
+//! input, running stream decoders through the transport's own loop
+//! (`yat_providers::http::DecodeDriver`), and the invariants every provider
+//! stream decoder must keep.
 //!
 //! Input layouts are plain bytes rather than `arbitrary` encodings so that a
 //! seed is a recorded wire transcript with a few control bytes in front
@@ -9,7 +10,7 @@
 use std::collections::VecDeque;
 
 use yat_core::{ChatEvent, YatError};
-use yat_providers::http::{SseDecoder, SseError, SseEvent, Step, StreamDecoder};
+use yat_providers::http::{DecodeDriver, Ending, SseDecoder, SseError, SseEvent, StreamDecoder};
 
 /// A cursor over the control bytes at the front of an input. Reading past
 /// the end yields zeros, so every input is valid.
@@ -182,58 +183,46 @@ fn failed(e: &YatError) -> Outcome {
     Outcome::Failed(format!("{e:?}"))
 }
 
-/// What the transport makes of an SSE-level error.
-fn sse_failed(e: SseError) -> Outcome {
-    Outcome::Failed(format!("broken event stream: {e}"))
-}
-
-/// Runs the SSE decoder and a provider decoder over `pieces` exactly as the
-/// transport's `LiveStream::fill` does: pull every buffered event after each
-/// piece, stop at `Done` or the first error, call `finish` once at the end
-/// of the body, then `end_of_body`.
-pub fn pipeline<D: StreamDecoder>(mut dec: D, pieces: &[&[u8]]) -> (Vec<ChatEvent>, Outcome) {
+/// Runs a provider decoder over `pieces` through the transport's loop
+/// (`DecodeDriver`, each piece one network read), pulling every event after
+/// each piece: the events the caller of the stream sees, and how it ended.
+pub fn pipeline<D: StreamDecoder>(dec: D, pieces: &[&[u8]]) -> (Vec<ChatEvent>, Outcome) {
     let total: usize = pieces.iter().map(|p| p.len()).sum();
-    let mut sse = SseDecoder::new();
-    let mut out = VecDeque::new();
-    let mut n = 0;
+    let mut driver = DecodeDriver::new("fuzz", Box::new(dec));
+    let mut events = Vec::new();
+    let mut pull = |driver: &mut DecodeDriver| -> Result<(), Outcome> {
+        while let Some(item) = driver.next_event() {
+            events.push(item.map_err(|e| failed(&e))?);
+            guard(events.len(), total);
+        }
+        Ok(())
+    };
     for piece in pieces {
-        sse.feed(piece);
-        while let Some(ev) = sse.next_event() {
-            n += 1;
-            guard(n, total);
-            let ev = match ev {
-                Ok(ev) => ev,
-                Err(e) => return (out.into(), sse_failed(e)),
-            };
-            match dec.decode(&ev, &mut out) {
-                Ok(Step::Continue) => {}
-                Ok(Step::Done) => return (out.into(), Outcome::Done),
-                Err(e) => return (out.into(), failed(&e)),
-            }
+        driver.feed_bytes(piece.to_vec().into());
+        if let Err(outcome) = pull(&mut driver) {
+            return (events, outcome);
         }
     }
-    if let Some(last) = sse.finish() {
-        let ev = match last {
-            Ok(ev) => ev,
-            Err(e) => return (out.into(), sse_failed(e)),
-        };
-        match dec.decode(&ev, &mut out) {
-            Ok(Step::Continue) => {}
-            Ok(Step::Done) => return (out.into(), Outcome::Done),
-            Err(e) => return (out.into(), failed(&e)),
-        }
+    driver.end();
+    if let Err(outcome) = pull(&mut driver) {
+        return (events, outcome);
     }
-    match dec.end_of_body(&mut out) {
-        Ok(()) => (out.into(), Outcome::Eof),
-        Err(e) => (out.into(), failed(&e)),
-    }
+    let outcome = match driver.ending() {
+        Some(Ending::Marker) => Outcome::Done,
+        Some(Ending::EndOfBody) => Outcome::Eof,
+        other => panic!("the driver neither ended nor failed: {other:?}"),
+    };
+    (events, outcome)
 }
 
-/// The contract of a chat stream (`yat_core::ChatEvent`): "any number of
-/// `Delta`s, at most one `Usage`, and exactly one `Finish`, last". A reply
-/// that ended well ends with its one finish; a reply that failed carries no
-/// finish at all, since the caller would see the finish followed by an
-/// error: partial or spoiled output must never look complete.
+/// The contract of a chat stream (`yat_core::ChatEvent`): any number of
+/// content events, at most one `Usage`, and exactly one `Finish`, last.
+/// Tool calls are numbered 0, 1, ... in the order they start; a call's
+/// deltas and its one end come after its start, and every call has ended
+/// before the finish. A reply that ended well ends with its one finish; a
+/// reply that failed carries no finish at all, since the caller would see
+/// the finish followed by an error: partial or spoiled output must never
+/// look complete.
 pub fn check_events(events: &[ChatEvent], outcome: &Outcome) {
     let finishes = events
         .iter()
@@ -259,6 +248,57 @@ pub fn check_events(events: &[ChatEvent], outcome: &Outcome) {
         }
     }
     assert!(usages <= 1, "at most one usage: {events:?}");
+    check_tool_calls(events, outcome);
+}
+
+/// The tool-call part of [`check_events`].
+fn check_tool_calls(events: &[ChatEvent], outcome: &Outcome) {
+    // Per call, in start order: whether it has ended.
+    let mut ended: Vec<bool> = Vec::new();
+    let open = |ended: &[bool], index: u32| -> bool {
+        usize::try_from(index)
+            .ok()
+            .and_then(|i| ended.get(i))
+            .is_some_and(|done| !done)
+    };
+    for ev in events {
+        match ev {
+            ChatEvent::ToolCallStart { index, .. } => {
+                assert_eq!(
+                    usize::try_from(*index).ok(),
+                    Some(ended.len()),
+                    "calls are numbered in start order: {events:?}"
+                );
+                ended.push(false);
+            }
+            ChatEvent::ToolCallDelta { index, .. } => {
+                assert!(
+                    open(&ended, *index),
+                    "a delta of a call not open: {events:?}"
+                );
+            }
+            ChatEvent::ToolCallEnd { index, .. } => {
+                assert!(
+                    open(&ended, *index),
+                    "an end of a call not open: {events:?}"
+                );
+                ended[*index as usize] = true;
+            }
+            ChatEvent::Finish(_) => {
+                assert!(
+                    ended.iter().all(|&done| done),
+                    "a call still open at the finish: {events:?}"
+                );
+            }
+            _ => {}
+        }
+    }
+    if matches!(outcome, Outcome::Done | Outcome::Eof) {
+        assert!(
+            ended.iter().all(|&done| done),
+            "a complete reply left a call open: {events:?}"
+        );
+    }
 }
 
 /// Parses the framed-events layout: events separated by 0x1E; in each, the
@@ -278,17 +318,48 @@ pub fn framed_events(bytes: &[u8]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The framed events as an SSE body, with `id` and `retry` fields on each:
+/// what a server would send. Line ends inside a data field become `\n`
+/// (SSE has no way to send a bare CR in data), and a name loses its line
+/// ends.
+pub fn framed_to_sse(events: &[(String, String)], id: Option<&str>, retry: Option<u64>) -> Vec<u8> {
+    let mut body = String::new();
+    for (name, data) in events {
+        let name: String = name.chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
+        if !name.is_empty() {
+            body.push_str("event: ");
+            body.push_str(&name);
+            body.push('\n');
+        }
+        if let Some(id) = id {
+            body.push_str("id: ");
+            body.push_str(id);
+            body.push('\n');
+        }
+        if let Some(retry) = retry {
+            body.push_str(&format!("retry: {retry}\n"));
+        }
+        for line in data.split("\r\n").flat_map(|l| l.split(['\r', '\n'])) {
+            body.push_str("data: ");
+            body.push_str(line);
+            body.push('\n');
+        }
+        body.push('\n');
+    }
+    body.into_bytes()
+}
+
 /// One stream-decoder fuzz input. Byte 0 picks the layout:
 ///
-/// - even: framed events (see [`framed_events`]), each handed to the decoder
-///   as an `SseEvent`, with the event id and retry also taken from byte 0.
-///   The transport's view (stop at `Done` or the first error) is checked
-///   against the contract; then the remaining events and `end_of_body` are
-///   still fed, since a decoder must not panic whatever it is called with.
-/// - odd: cut points (see [`read_cuts`]) and a raw SSE body, decoded by the
-///   SSE decoder and the provider decoder together: in one piece, at the cut
-///   points and byte by byte, which must all give the same chat events and
-///   the same ending.
+/// - even: framed events (see [`framed_events`]), with the event id and
+///   retry also taken from byte 0, sent as an SSE body
+///   ([`framed_to_sse`]) through the transport's loop and checked against
+///   the contract; then every event is handed to a fresh decoder directly,
+///   past any end marker or error, and `end_of_body` twice, since a decoder
+///   must not panic whatever it is called with.
+/// - odd: cut points (see [`read_cuts`]) and a raw SSE body, decoded
+///   through the transport's loop in one piece, at the cut points and byte
+///   by byte, which must all give the same chat events and the same ending.
 pub fn fuzz_stream<D: StreamDecoder>(data: &[u8], make: impl Fn() -> D) {
     let mut r = Reader::new(data);
     let mode = r.u8();
@@ -296,12 +367,10 @@ pub fn fuzz_stream<D: StreamDecoder>(data: &[u8], make: impl Fn() -> D) {
         let events = framed_events(r.rest());
         let id = (mode & 2 != 0).then_some("evt-1");
         let retry = (mode & 4 != 0).then_some(3000);
-        // What the transport's caller sees: up to `Done` or the first
-        // error, then `end_of_body`.
-        let (events_seen, outcome) = transport_view(&events, id, retry, &make);
-        check_events(&events_seen, &outcome);
-        // The transport stops there, but a decoder must not panic whatever
-        // it is called with: every event, then `end_of_body` twice.
+        let body = framed_to_sse(&events, id, retry);
+        let (seen, outcome) = pipeline(make(), &[&body]);
+        check_events(&seen, &outcome);
+        // Deliberately not the transport's loop: past `Done` and errors.
         let mut dec = make();
         let mut out = VecDeque::new();
         for (name, body) in &events {
@@ -328,34 +397,5 @@ pub fn fuzz_stream<D: StreamDecoder>(data: &[u8], make: impl Fn() -> D) {
             let bytes: Vec<&[u8]> = body.chunks(1).collect();
             assert_eq!(pipeline(make(), &bytes), whole, "byte by byte");
         }
-    }
-}
-
-/// Framed events decoded as the transport would: up to `Done` or the first
-/// error, then `end_of_body`.
-fn transport_view<D: StreamDecoder>(
-    events: &[(String, String)],
-    id: Option<&str>,
-    retry: Option<u64>,
-    make: &impl Fn() -> D,
-) -> (Vec<ChatEvent>, Outcome) {
-    let mut dec = make();
-    let mut out = VecDeque::new();
-    for (name, body) in events {
-        let ev = SseEvent {
-            event: name,
-            data: body,
-            id,
-            retry,
-        };
-        match dec.decode(&ev, &mut out) {
-            Ok(Step::Continue) => {}
-            Ok(Step::Done) => return (out.into(), Outcome::Done),
-            Err(e) => return (out.into(), failed(&e)),
-        }
-    }
-    match dec.end_of_body(&mut out) {
-        Ok(()) => (out.into(), Outcome::Eof),
-        Err(e) => (out.into(), failed(&e)),
     }
 }

@@ -974,7 +974,8 @@ mod anthropic {
                 text: "Hello".into(),
             },
             ChatEvent::Delta { text: "!".into() },
-            ChatEvent::Usage(Usage::new(9, 2)),
+            // The transcript reports no cache use: zero, not unknown.
+            ChatEvent::Usage(Usage::new(9, 2).with_cache_read(0).with_cache_write(0)),
             ChatEvent::Finish(Finish::new(FinishReason::Stop, "end_turn")),
         ]
     }

@@ -1,16 +1,18 @@
 //! Property: decoding a stream gives the same chat events however the
-//! network cuts its bytes. The SSE decoder and a provider's decoder are run
-//! together, exactly as the transport runs them, over wire-exact transcripts
-//! (yat-fakeserver's generators) with random text, line ends and cut points;
-//! the events must equal both a one-piece decode and what the text says.
+//! network cuts its bytes. Transcripts go through the transport's own loop
+//! (`DecodeDriver`, fed as the live stream feeds it) over wire-exact
+//! transcripts (yat-fakeserver's generators) with random text, line ends
+//! and cut points; the events must equal both a one-piece decode and what
+//! the text says. Every recorded transcript in `tests/fixtures/` must
+//! decode the same however it is cut, too.
 #![cfg(all(feature = "openai", feature = "anthropic"))]
 
-use std::collections::VecDeque;
+use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use yat_core::{ChatEvent, Finish, FinishReason, Usage};
 use yat_providers::anthropic::stream::AnthropicDecoder;
-use yat_providers::http::{SseDecoder, Step, StreamDecoder};
+use yat_providers::http::{DecodeDriver, Ending, StreamDecoder};
 use yat_providers::openai::stream::ChunkDecoder;
 
 /// How a decode ended.
@@ -21,41 +23,82 @@ enum End {
     Failed(String),
 }
 
-/// The transport's loop (`LiveStream::fill`): pull every event after each
-/// piece, stop at `Done` or an error, `finish` once at the end of the body,
-/// then `end_of_body`.
-fn run(mut dec: impl StreamDecoder, pieces: &[&[u8]]) -> (Vec<ChatEvent>, End) {
-    let mut sse = SseDecoder::new();
-    let mut out = VecDeque::new();
-    for piece in pieces {
-        sse.feed(piece);
-        while let Some(ev) = sse.next_event() {
-            let ev = match ev {
-                Ok(ev) => ev,
-                Err(e) => return (out.into(), End::Failed(e.to_string())),
-            };
-            match dec.decode(&ev, &mut out) {
-                Ok(Step::Continue) => {}
-                Ok(Step::Done) => return (out.into(), End::Done),
-                Err(e) => return (out.into(), End::Failed(e.to_string())),
+/// The events of `pieces` through the driver, each piece fed as one
+/// network read, and how the decode ended.
+fn run(dec: Box<dyn StreamDecoder>, pieces: &[&[u8]]) -> (Vec<ChatEvent>, End) {
+    let mut driver = DecodeDriver::new("test", dec);
+    let mut events = Vec::new();
+    let mut pull = |driver: &mut DecodeDriver| -> Option<End> {
+        while let Some(item) = driver.next_event() {
+            match item {
+                Ok(ev) => events.push(ev),
+                Err(e) => return Some(End::Failed(e.to_string())),
             }
         }
-    }
-    if let Some(last) = sse.finish() {
-        let ev = match last {
-            Ok(ev) => ev,
-            Err(e) => return (out.into(), End::Failed(e.to_string())),
-        };
-        match dec.decode(&ev, &mut out) {
-            Ok(Step::Continue) => {}
-            Ok(Step::Done) => return (out.into(), End::Done),
-            Err(e) => return (out.into(), End::Failed(e.to_string())),
+        None
+    };
+    for piece in pieces {
+        driver.feed_bytes(piece.to_vec().into());
+        if let Some(failed) = pull(&mut driver) {
+            return (events, failed);
         }
     }
-    match dec.end_of_body(&mut out) {
-        Ok(()) => (out.into(), End::Eof),
-        Err(e) => (out.into(), End::Failed(e.to_string())),
+    driver.end();
+    if let Some(failed) = pull(&mut driver) {
+        return (events, failed);
     }
+    let end = match driver.ending() {
+        Some(Ending::Marker) => End::Done,
+        Some(Ending::EndOfBody) => End::Eof,
+        other => panic!("the decode did not end: {other:?}"),
+    };
+    (events, end)
+}
+
+fn openai_decoder() -> Box<dyn StreamDecoder> {
+    Box::new(ChunkDecoder::new("openai"))
+}
+
+fn anthropic_decoder() -> Box<dyn StreamDecoder> {
+    Box::new(AnthropicDecoder::new("anthropic"))
+}
+
+/// A decoder for one wire format.
+type Make = fn() -> Box<dyn StreamDecoder>;
+
+/// Every recorded transcript (`tests/fixtures/<format>/*.sse`) of the wire
+/// formats built in, with a decoder of its format, read once.
+fn transcripts() -> &'static [(String, Make, Vec<u8>)] {
+    static ALL: OnceLock<Vec<(String, Make, Vec<u8>)>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        #[allow(unused_mut)]
+        let mut formats: Vec<(&str, Make)> =
+            vec![("openai", openai_decoder), ("anthropic", anthropic_decoder)];
+        #[cfg(feature = "gemini-wire")]
+        formats.push(("gemini", || {
+            Box::new(yat_providers::gemini::stream::GeminiDecoder::new("gemini"))
+        }));
+        #[cfg(feature = "cohere")]
+        formats.push(("cohere", || {
+            Box::new(yat_providers::cohere::stream::CohereDecoder::new("cohere"))
+        }));
+        let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let mut all = Vec::new();
+        for (format, make) in formats {
+            let Ok(dir) = std::fs::read_dir(fixtures.join(format)) else {
+                continue;
+            };
+            for entry in dir {
+                let path = entry.unwrap().path();
+                if path.extension().is_some_and(|e| e == "sse") {
+                    let bytes = std::fs::read(&path).unwrap();
+                    all.push((path.display().to_string(), make, bytes));
+                }
+            }
+        }
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        all
+    })
 }
 
 /// `bytes` cut at `points` (each taken modulo `len + 1`).
@@ -73,20 +116,35 @@ fn cut<'a>(bytes: &'a [u8], points: &[usize]) -> Vec<&'a [u8]> {
 }
 
 /// The events a transcript of `pieces` stands for: one delta per non-empty
-/// piece, then usage (9 input tokens, one output token per piece), then the
-/// finish.
-fn expected(pieces: &[String], raw_finish: &str) -> Vec<ChatEvent> {
+/// piece, then `usage`, then the finish.
+fn expected(pieces: &[String], usage: Usage, raw_finish: &str) -> Vec<ChatEvent> {
     let mut events: Vec<ChatEvent> = pieces
         .iter()
         .filter(|p| !p.is_empty())
         .map(|p| ChatEvent::Delta { text: p.clone() })
         .collect();
-    events.push(ChatEvent::Usage(Usage::new(9, pieces.len() as u64)));
+    events.push(ChatEvent::Usage(usage));
     events.push(ChatEvent::Finish(Finish::new(
         FinishReason::Stop,
         raw_finish,
     )));
     events
+}
+
+/// The usage of the OpenAI transcript: 9 input tokens, one output token
+/// per piece.
+fn openai_usage(pieces: &[String]) -> Usage {
+    Usage::new(9, pieces.len() as u64)
+}
+
+/// The usage of the Anthropic transcript: `message_start` reports 9 input
+/// tokens, no cache use (reported, so `Some(0)`) and one output token;
+/// `message_delta` one output token per piece. The counts are running
+/// totals, so the larger stands.
+fn anthropic_usage(pieces: &[String]) -> Usage {
+    Usage::new(9, pieces.len().max(1) as u64)
+        .with_cache_read(0)
+        .with_cache_write(0)
 }
 
 /// Text deltas as models send them: any Unicode (escaped as JSON by the
@@ -123,11 +181,11 @@ proptest! {
         let refs: Vec<&str> = pieces.iter().map(String::as_str).collect();
         let body = with_line_ends(&yat_fakeserver::openai_stream(&refs), eol);
         let bytes = body.as_bytes();
-        let whole = run(ChunkDecoder::new("openai"), &[bytes]);
-        prop_assert_eq!(&whole, &(expected(&pieces, "stop"), End::Done));
-        prop_assert_eq!(run(ChunkDecoder::new("openai"), &cut(bytes, &points)), whole.clone());
+        let whole = run(openai_decoder(), &[bytes]);
+        prop_assert_eq!(&whole, &(expected(&pieces, openai_usage(&pieces), "stop"), End::Done));
+        prop_assert_eq!(run(openai_decoder(), &cut(bytes, &points)), whole.clone());
         let singles: Vec<&[u8]> = bytes.chunks(1).collect();
-        prop_assert_eq!(run(ChunkDecoder::new("openai"), &singles), whole);
+        prop_assert_eq!(run(openai_decoder(), &singles), whole);
     }
 
     #[test]
@@ -139,11 +197,11 @@ proptest! {
         let refs: Vec<&str> = pieces.iter().map(String::as_str).collect();
         let body = with_line_ends(&yat_fakeserver::anthropic_stream(&refs), eol);
         let bytes = body.as_bytes();
-        let whole = run(AnthropicDecoder::new("anthropic"), &[bytes]);
-        prop_assert_eq!(&whole, &(expected(&pieces, "end_turn"), End::Done));
-        prop_assert_eq!(run(AnthropicDecoder::new("anthropic"), &cut(bytes, &points)), whole.clone());
+        let whole = run(anthropic_decoder(), &[bytes]);
+        prop_assert_eq!(&whole, &(expected(&pieces, anthropic_usage(&pieces), "end_turn"), End::Done));
+        prop_assert_eq!(run(anthropic_decoder(), &cut(bytes, &points)), whole.clone());
         let singles: Vec<&[u8]> = bytes.chunks(1).collect();
-        prop_assert_eq!(run(AnthropicDecoder::new("anthropic"), &singles), whole);
+        prop_assert_eq!(run(anthropic_decoder(), &singles), whole);
     }
 
     /// Cut short anywhere before its end is known, a transcript is never
@@ -174,11 +232,28 @@ proptest! {
         let bytes = &body.as_bytes()[..at.index(end)];
         let pieces: Vec<&[u8]> = bytes.chunks(size).collect();
         let (events, how) = if anthropic {
-            run(AnthropicDecoder::new("anthropic"), &pieces)
+            run(anthropic_decoder(), &pieces)
         } else {
-            run(ChunkDecoder::new("openai"), &pieces)
+            run(openai_decoder(), &pieces)
         };
         prop_assert!(matches!(how, End::Failed(_)), "{:?} {:?}", how, events);
         prop_assert!(!events.iter().any(|e| matches!(e, ChatEvent::Finish(_))), "{:?}", events);
+    }
+
+    /// A recorded transcript (tool calls, reasoning, usage details: what
+    /// real servers sent) gives the same events and the same ending in one
+    /// piece, cut anywhere, and byte by byte.
+    #[test]
+    fn recorded_transcripts_decode_the_same_however_cut(
+        which in any::<prop::sample::Index>(),
+        points in prop::collection::vec(any::<usize>(), 0..24),
+    ) {
+        let all = transcripts();
+        prop_assume!(!all.is_empty());
+        let (name, make, bytes) = &all[which.index(all.len())];
+        let whole = run(make(), &[bytes]);
+        prop_assert_eq!(&run(make(), &cut(bytes, &points)), &whole, "{}", name);
+        let singles: Vec<&[u8]> = bytes.chunks(1).collect();
+        prop_assert_eq!(&run(make(), &singles), &whole, "{}", name);
     }
 }

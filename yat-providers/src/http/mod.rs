@@ -5,24 +5,34 @@
 //! A provider supplies only translators (rust-genai's shape): a function
 //! from [`ChatRequest`](yat_core::ChatRequest) to [`HttpRequest`], a
 //! [`StreamDecoder`] from SSE events to chat events, and an [`ErrorParser`]
-//! for its error body. Everything else lives here, once.
+//! for its error body. Everything else lives here, once; a decoder's tests
+//! run it through the same [`DecodeDriver`] (or [`decode_all`]) as a live
+//! reply.
 
 pub mod connection;
+pub mod driver;
 pub mod error_map;
 // The fast path of the OpenAI decoder; other decoders may use it too.
 #[cfg_attr(not(feature = "openai-wire"), allow(dead_code))]
 pub(crate) mod json_scan;
 pub mod json_text;
+mod live;
+pub mod options;
 pub mod pagination;
+pub mod redact;
+pub mod request;
 pub mod retry;
 pub mod sse;
 pub mod transport;
 
+pub use driver::{decode_all, DecodeDriver, Ending, Step, StreamDecoder};
 pub use error_map::{classify, parse_generic, ErrorBody};
 pub use json_text::JsonText;
+pub use options::HttpOptions;
+pub use request::HttpRequest;
 pub use retry::RetryPolicy;
 pub use sse::{SseDecoder, SseError, SseEvent};
-pub use transport::{ErrorParser, HttpOptions, HttpRequest, Step, StreamDecoder, Transport};
+pub use transport::{ErrorParser, Transport};
 
 use yat_core::{SettingKind, SettingSpec};
 
