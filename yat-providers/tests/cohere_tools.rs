@@ -5,7 +5,6 @@
 
 mod support;
 
-use futures::StreamExt;
 use serde_json::json;
 use yat_core::{
     ChatEvent, ChatRequest, ChatStreamExt, Finish, FinishReason, LlmProvider, Message, ToolCall,
@@ -73,26 +72,6 @@ fn tool_call_finish() -> Vec<ChatEvent> {
         ChatEvent::Usage(Usage::new(913, 83)),
         ChatEvent::Finish(Finish::new(FinishReason::ToolCalls, "TOOL_CALL")),
     ]
-}
-
-/// The events up to the first error, and the error.
-async fn events_until_error(p: &Cohere, req: &ChatRequest) -> (Vec<ChatEvent>, YatError) {
-    // An error in the stream's first event comes from `stream_chat` itself.
-    let mut s = match p.stream_chat(req).await {
-        Ok(s) => s,
-        Err(e) => return (Vec::new(), e),
-    };
-    let mut out = Vec::new();
-    while let Some(ev) = s.next().await {
-        match ev {
-            Ok(ev) => out.push(ev),
-            Err(e) => {
-                assert!(s.next().await.is_none(), "events after the error");
-                return (out, e);
-            }
-        }
-    }
-    panic!("the stream ended without an error: {out:?}");
 }
 
 #[tokio::test]
@@ -351,7 +330,8 @@ async fn malformed_arguments_are_a_typed_error_with_the_raw_text() {
         let body = one_call(&["{\"location\": ", "\"Mad"], end_event);
         let server = support::serve_post(CHAT_PATH, Response::sse(&body)).await;
         let p = provider(&server).await;
-        let (events, e) = events_until_error(&p, &request(vec![Message::user("Weather?")])).await;
+        let (events, e) =
+            support::events_until_error(&p, &request(vec![Message::user("Weather?")])).await;
         assert_eq!(
             events,
             vec![
@@ -426,7 +406,8 @@ async fn a_call_delta_before_any_start_is_a_typed_error() {
     );
     let server = support::serve_post(CHAT_PATH, Response::sse(body)).await;
     let p = provider(&server).await;
-    let (events, e) = events_until_error(&p, &request(vec![Message::user("Weather?")])).await;
+    let (events, e) =
+        support::events_until_error(&p, &request(vec![Message::user("Weather?")])).await;
     assert!(events.is_empty(), "{events:?}");
     support::assert_error(&e, "malformed_response", "before its call started");
     assert_eq!(e.provider(), Some("cohere"));
@@ -460,7 +441,8 @@ async fn a_stream_cut_inside_a_call_is_a_network_error_not_a_call() {
         &[("max_retries", "0")],
     )
     .await;
-    let (events, e) = events_until_error(&p, &request(vec![Message::user("Weather?")])).await;
+    let (events, e) =
+        support::events_until_error(&p, &request(vec![Message::user("Weather?")])).await;
     assert!(!events
         .iter()
         .any(|e| matches!(e, ChatEvent::ToolCallEnd { .. } | ChatEvent::Finish(_))));

@@ -453,3 +453,32 @@ async fn a_finish_without_done_still_ends_the_calls() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_malformed_call_does_not_hide_the_good_call_beside_it() {
+    let body = transcript(&[
+        chunk(
+            r#"{"tool_calls":[{"index":0,"id":"call_ok","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Oslo\"}"}},{"index":1,"id":"call_bad","type":"function","function":{"name":"get_weather","arguments":"{\"city\": Par"}}]}"#,
+            None,
+        ),
+        chunk("{}", Some("tool_calls")),
+    ]);
+    let server = support::serve_post(CHAT_PATH, Response::sse(&body)).await;
+    let p = provider(&server).await;
+    let (events, e) = support::events_until_error(&p, &request()).await;
+    assert_eq!(
+        ended_calls(&events),
+        [ToolCall::new(
+            "call_ok",
+            "get_weather",
+            serde_json::json!({"city": "Oslo"})
+        )]
+    );
+    assert!(!events.iter().any(|e| matches!(e, ChatEvent::Finish(_))));
+    match e {
+        YatError::InvalidToolArguments { id, raw, .. } => {
+            assert_eq!((id.as_str(), raw.as_str()), ("call_bad", "{\"city\": Par"))
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -96,7 +96,9 @@ pub(crate) enum Pump {
 /// - when the body ends first, the last event is dispatched even without its
 ///   blank line, then [`StreamDecoder::end_of_body`] runs;
 /// - an error (of the SSE framing or of the decoder) is the last item: the
-///   events the failing call had queued are dropped and nothing follows.
+///   events the failing call had queued come first (the well-formed tool
+///   calls beside a malformed one), and nothing follows. No decoder queues a
+///   finish before an error, so a failed stream never looks complete.
 ///
 /// `None` from `next_event` means "feed more" while [`ending`](Self::ending)
 /// is `None`, and "over" after.
@@ -146,6 +148,10 @@ pub struct DecodeDriver {
     /// it has been decoded.
     unfed: Bytes,
     state: State,
+    /// The error that ended the decode, held until the events the same
+    /// decode step queued before it (the well-formed tool calls beside a
+    /// malformed one) have been pulled.
+    error: Option<YatError>,
 }
 
 impl std::fmt::Debug for DecodeDriver {
@@ -178,6 +184,7 @@ impl DecodeDriver {
             out: VecDeque::with_capacity(8),
             unfed: Bytes::new(),
             state: State::Reading,
+            error: None,
         }
     }
 
@@ -232,6 +239,7 @@ impl DecodeDriver {
     pub fn fail(&mut self) {
         self.state = State::Over(Ending::Failed);
         self.out.clear();
+        self.error = None;
     }
 
     /// How the decode ended, once it has. Events may still be queued after
@@ -267,10 +275,16 @@ impl DecodeDriver {
     }
 
     /// Decodes until the decoder queues something, the decode ends, or more
-    /// input is needed, leaving the events queued. An error ends the decode
-    /// and drops what is queued.
+    /// input is needed, leaving the events queued. An error ends the decode;
+    /// what the failing step queued before it is handed out first, then the
+    /// error (or, pumped again before they are pulled, the error at once and
+    /// the queue dropped: a retry starts over).
     #[inline]
     pub(crate) fn pump(&mut self) -> Result<Pump, YatError> {
+        if let Some(e) = self.error.take() {
+            self.out.clear();
+            return Err(e);
+        }
         // Nearly every event is already buffered, mid-body: decoding it here
         // rather than through `fill` saves about 45 instructions per event
         // (callgrind, OpenAI chunks), a third of the loop's own cost.
@@ -283,19 +297,24 @@ impl DecodeDriver {
                         self.state = State::Over(Ending::Marker);
                         return Ok(Pump::Progress);
                     }
-                    Err(e) => return Err(self.failed(e)),
+                    Err(e) => return self.failed(e),
                 }
             }
         }
-        self.fill().map_err(|e| self.failed(e))
+        self.fill().or_else(|e| self.failed(e))
     }
 
-    /// Ends the decode with `e`, dropping what is queued.
+    /// Ends the decode with `e`: at once when nothing is queued, else after
+    /// the queued events.
     #[cold]
-    fn failed(&mut self, e: YatError) -> YatError {
+    fn failed(&mut self, e: YatError) -> Result<Pump, YatError> {
         self.state = State::Over(Ending::Failed);
-        self.out.clear();
-        e
+        if self.out.is_empty() {
+            Err(e)
+        } else {
+            self.error = Some(e);
+            Ok(Pump::Progress)
+        }
     }
 
     fn fill(&mut self) -> Result<Pump, YatError> {
@@ -466,7 +485,17 @@ mod tests {
     fn events_do_not_depend_on_how_the_body_is_cut() {
         let body = b"data: a\r\n\r\ndata: two\n\n: comment\n\ndata: b\rdata: c\r\r".as_slice();
         let whole = all(false, &[body]);
-        assert_eq!(whole, ["a", "t1", "t2", "b\nc", "error malformed_response"]);
+        assert_eq!(
+            whole,
+            [
+                "a",
+                "t1",
+                "t2",
+                "b\nc",
+                "spoiled",
+                "error malformed_response"
+            ]
+        );
         let bytewise: Vec<&[u8]> = body.chunks(1).collect();
         assert_eq!(all(false, &bytewise), whole);
         for at in 0..=body.len() {
@@ -493,11 +522,17 @@ mod tests {
     }
 
     #[test]
-    fn an_error_is_the_last_item_and_drops_what_its_call_queued() {
+    fn an_error_is_the_last_item_after_what_its_call_queued() {
+        // What the failing call queued first is handed out (the good tool
+        // calls beside a malformed one), then the error, then nothing.
         let body = b"data: a\n\ndata: bad\n\ndata: b\n\n".as_slice();
-        assert_eq!(all(true, &[body]), ["a", "error malformed_response"]);
+        assert_eq!(
+            all(true, &[body]),
+            ["a", "spoiled", "error malformed_response"]
+        );
         let mut d = DecodeDriver::new("toy", Box::new(Toy { cut_ok: true }));
         d.feed(body);
+        assert!(d.next_event().unwrap().is_ok());
         assert!(d.next_event().unwrap().is_ok());
         assert!(d.next_event().unwrap().is_err());
         assert_eq!(d.ending(), Some(Ending::Failed));
@@ -510,8 +545,8 @@ mod tests {
         assert_eq!(all(true, &[b"data: a\n\ndata: b"]), ["a", "b", "eof"]);
         assert_eq!(
             all(false, &[b"data: a\n\ndata: b"]),
-            ["a", "b", "error malformed_response"],
-            "an error of end_of_body drops only what end_of_body queued"
+            ["a", "b", "spoiled", "error malformed_response"],
+            "what end_of_body queued comes before its error"
         );
         let mut d = DecodeDriver::new("toy", Box::new(Toy { cut_ok: true }));
         d.feed(b"data: a\n\n");

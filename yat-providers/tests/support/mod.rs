@@ -155,3 +155,27 @@ pub async fn assert_hangs_up(server: &FakeServer, failure: &str) {
         "{failure}"
     );
 }
+
+/// The events a reply streams before its error, and the error (one that
+/// comes before the first event is returned by `stream_chat` itself).
+/// Nothing may follow the error.
+pub async fn events_until_error<P: LlmProvider>(
+    p: &P,
+    req: &ChatRequest,
+) -> (Vec<ChatEvent>, YatError) {
+    let mut s = match p.stream_chat(req).await {
+        Ok(s) => s,
+        Err(e) => return (Vec::new(), e),
+    };
+    let mut out = Vec::new();
+    while let Some(ev) = s.next().await {
+        match ev {
+            Ok(ev) => out.push(ev),
+            Err(e) => {
+                assert!(s.next().await.is_none(), "events after the error");
+                return (out, e);
+            }
+        }
+    }
+    panic!("the stream ended without an error: {out:?}");
+}
