@@ -253,7 +253,10 @@ pub enum YatError {
     },
     /// A reply could not be read as the structured output asked for. The
     /// raw text is kept whole.
-    #[error("{}the reply does not match the requested structure: {message}", provider_prefix(provider))]
+    #[error(
+        "{}the reply does not match the requested structure: {message}",
+        provider_prefix(provider)
+    )]
     InvalidStructuredOutput {
         /// Provider id.
         provider: String,
