@@ -311,7 +311,7 @@ impl StreamDecoder for AnthropicDecoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::SseDecoder;
+    use crate::http::{DecodeDriver, Ending};
     use proptest::prelude::*;
     use yat_core::{ToolCall, Usage};
 
@@ -369,36 +369,35 @@ mod tests {
         Failed(String),
     }
 
-    /// Feeds `pieces` through the SSE decoder and the Anthropic decoder, as
-    /// the transport does, and then ends the body.
+    /// Feeds `pieces` to a [`DecodeDriver`] running the Anthropic decoder,
+    /// the loop the transport runs, and then ends the body.
     fn run_pieces(pieces: &[&[u8]]) -> (Vec<ChatEvent>, End, Option<YatError>) {
-        let mut sse = SseDecoder::new();
-        let mut dec = AnthropicDecoder::new("anthropic");
-        let mut out = VecDeque::new();
-        let fail = |out: VecDeque<ChatEvent>, e: YatError| {
-            (out.into(), End::Failed(e.kind().into()), Some(e))
-        };
-        for piece in pieces {
-            sse.feed(piece);
-            while let Some(ev) = sse.next_event() {
-                match dec.decode(&ev.unwrap(), &mut out) {
-                    Err(e) => return fail(out, e),
-                    Ok(Step::Done) => return (out.into(), End::Done, None),
-                    Ok(Step::Continue) => {}
+        let decoder = AnthropicDecoder::new("anthropic");
+        let mut driver = DecodeDriver::new("anthropic", Box::new(decoder));
+        let mut events = Vec::new();
+        let mut error: Option<YatError> = None;
+        let mut pull = |driver: &mut DecodeDriver| {
+            while let Some(item) = driver.next_event() {
+                assert!(error.is_none(), "{item:?} after the error {error:?}");
+                match item {
+                    Ok(ev) => events.push(ev),
+                    Err(e) => error = Some(e),
                 }
             }
+        };
+        for piece in pieces {
+            driver.feed(piece);
+            pull(&mut driver);
         }
-        if let Some(last) = sse.finish() {
-            match dec.decode(&last.unwrap(), &mut out) {
-                Err(e) => return fail(out, e),
-                Ok(Step::Done) => return (out.into(), End::Done, None),
-                Ok(Step::Continue) => {}
-            }
-        }
-        match dec.end_of_body(&mut out) {
-            Err(e) => fail(out, e),
-            Ok(()) => (out.into(), End::Eof, None),
-        }
+        driver.end();
+        pull(&mut driver);
+        let end = match (driver.ending(), &error) {
+            (Some(Ending::Marker), None) => End::Done,
+            (Some(Ending::EndOfBody), None) => End::Eof,
+            (Some(Ending::Failed), Some(e)) => End::Failed(e.kind().into()),
+            other => panic!("the driver ended as {other:?}"),
+        };
+        (events, end, error)
     }
 
     fn run(bytes: &[u8], size: usize) -> (Vec<ChatEvent>, End, Option<YatError>) {

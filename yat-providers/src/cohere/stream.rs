@@ -262,7 +262,7 @@ impl StreamDecoder for CohereDecoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::SseDecoder;
+    use crate::http::{DecodeDriver, Ending};
     use yat_core::Usage;
 
     /// The documented transcript (shared/wire-formats.md §4), byte for byte.
@@ -276,48 +276,35 @@ mod tests {
         Failed(String),
     }
 
-    /// What the transport makes of an SSE-level error (invalid UTF-8, as a
-    /// cut inside a character leaves at the end of the body).
-    fn broken(out: VecDeque<ChatEvent>) -> (Vec<ChatEvent>, End, Option<YatError>) {
-        (out.into(), End::Failed("malformed_response".into()), None)
-    }
-
-    /// Feeds `pieces` through the SSE decoder and the Cohere decoder, as the
-    /// transport does, up to the end marker or the end of the body.
+    /// Feeds `pieces` to a [`DecodeDriver`] running the Cohere decoder, the
+    /// loop the transport runs, and then ends the body.
     fn run_pieces(pieces: &[&[u8]]) -> (Vec<ChatEvent>, End, Option<YatError>) {
-        let mut sse = SseDecoder::new();
-        let mut dec = CohereDecoder::new("cohere");
-        let mut out = VecDeque::new();
-        let fail = |out: VecDeque<ChatEvent>, e: YatError| {
-            (out.into(), End::Failed(e.kind().into()), Some(e))
-        };
-        for piece in pieces {
-            sse.feed(piece);
-            while let Some(ev) = sse.next_event() {
-                let Ok(ev) = ev else {
-                    return broken(out);
-                };
-                match dec.decode(&ev, &mut out) {
-                    Err(e) => return fail(out, e),
-                    Ok(Step::Done) => return (out.into(), End::Done, None),
-                    Ok(Step::Continue) => {}
+        let decoder = CohereDecoder::new("cohere");
+        let mut driver = DecodeDriver::new("cohere", Box::new(decoder));
+        let mut events = Vec::new();
+        let mut error: Option<YatError> = None;
+        let mut pull = |driver: &mut DecodeDriver| {
+            while let Some(item) = driver.next_event() {
+                assert!(error.is_none(), "{item:?} after the error {error:?}");
+                match item {
+                    Ok(ev) => events.push(ev),
+                    Err(e) => error = Some(e),
                 }
             }
+        };
+        for piece in pieces {
+            driver.feed(piece);
+            pull(&mut driver);
         }
-        if let Some(last) = sse.finish() {
-            let Ok(last) = last else {
-                return broken(out);
-            };
-            match dec.decode(&last, &mut out) {
-                Err(e) => return fail(out, e),
-                Ok(Step::Done) => return (out.into(), End::Done, None),
-                Ok(Step::Continue) => {}
-            }
-        }
-        match dec.end_of_body(&mut out) {
-            Err(e) => fail(out, e),
-            Ok(()) => (out.into(), End::Eof, None),
-        }
+        driver.end();
+        pull(&mut driver);
+        let end = match (driver.ending(), &error) {
+            (Some(Ending::Marker), None) => End::Done,
+            (Some(Ending::EndOfBody), None) => End::Eof,
+            (Some(Ending::Failed), Some(e)) => End::Failed(e.kind().into()),
+            other => panic!("the driver ended as {other:?}"),
+        };
+        (events, end, error)
     }
 
     /// [`run_pieces`] with pieces of `size` bytes.

@@ -1,7 +1,7 @@
 //! The decoder against byte-exact transcripts, cut every way.
 
 use super::*;
-use crate::http::SseDecoder;
+use crate::http::{DecodeDriver, Ending};
 use proptest::prelude::*;
 
 /// The documented transcript (shared/wire-formats.md §3), byte for byte.
@@ -30,41 +30,36 @@ fn thinking_events() -> Vec<ChatEvent> {
     ]
 }
 
-/// What the transport makes of an SSE-level error (invalid UTF-8, as a
-/// cut inside a character leaves at the end of the body).
-fn broken(e: crate::http::SseError) -> YatError {
-    YatError::malformed("gemini", format!("broken event stream: {e}"), b"")
-}
-
-/// Feeds `pieces` through the SSE decoder and the Gemini decoder, as the
-/// transport does, and then ends the body.
+/// Feeds `pieces` to a [`DecodeDriver`] running the Gemini decoder, the
+/// loop the transport runs, and then ends the body: the events, and the
+/// error that ended them if one did.
 fn run_pieces(pieces: &[&[u8]]) -> (Vec<ChatEvent>, Option<YatError>) {
-    let mut sse = SseDecoder::new();
-    let mut dec = GeminiDecoder::new("gemini");
-    let mut out = VecDeque::new();
-    for piece in pieces {
-        sse.feed(piece);
-        while let Some(ev) = sse.next_event() {
-            let ev = match ev {
-                Ok(ev) => ev,
-                Err(e) => return (out.into(), Some(broken(e))),
-            };
-            if let Err(e) = dec.decode(&ev, &mut out) {
-                return (out.into(), Some(e));
+    let decoder = GeminiDecoder::new("gemini");
+    let mut driver = DecodeDriver::new("gemini", Box::new(decoder));
+    let mut events = Vec::new();
+    let mut error: Option<YatError> = None;
+    let mut pull = |driver: &mut DecodeDriver| {
+        while let Some(item) = driver.next_event() {
+            assert!(error.is_none(), "{item:?} after the error {error:?}");
+            match item {
+                Ok(ev) => events.push(ev),
+                Err(e) => error = Some(e),
             }
         }
+    };
+    for piece in pieces {
+        driver.feed(piece);
+        pull(&mut driver);
     }
-    if let Some(last) = sse.finish() {
-        let last = match last {
-            Ok(ev) => ev,
-            Err(e) => return (out.into(), Some(broken(e))),
-        };
-        if let Err(e) = dec.decode(&last, &mut out) {
-            return (out.into(), Some(e));
-        }
+    driver.end();
+    pull(&mut driver);
+    // Gemini's stream has no end marker: a reply ends with its body.
+    let ending = driver.ending();
+    match &error {
+        None => assert_eq!(ending, Some(Ending::EndOfBody)),
+        Some(_) => assert_eq!(ending, Some(Ending::Failed)),
     }
-    let end = dec.end_of_body(&mut out).err();
-    (out.into(), end)
+    (events, error)
 }
 
 /// [`run_pieces`] with pieces of `size` bytes.
