@@ -262,7 +262,8 @@ impl StreamDecoder for CohereDecoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::{DecodeDriver, Ending};
+    use crate::http::driver::decode_pieces;
+    use crate::http::Ending;
     use yat_core::Usage;
 
     /// The documented transcript (shared/wire-formats.md §4), byte for byte.
@@ -279,32 +280,14 @@ mod tests {
     /// Feeds `pieces` to a [`DecodeDriver`] running the Cohere decoder, the
     /// loop the transport runs, and then ends the body.
     fn run_pieces(pieces: &[&[u8]]) -> (Vec<ChatEvent>, End, Option<YatError>) {
-        let decoder = CohereDecoder::new("cohere");
-        let mut driver = DecodeDriver::new("cohere", Box::new(decoder));
-        let mut events = Vec::new();
-        let mut error: Option<YatError> = None;
-        let mut pull = |driver: &mut DecodeDriver| {
-            while let Some(item) = driver.next_event() {
-                assert!(error.is_none(), "{item:?} after the error {error:?}");
-                match item {
-                    Ok(ev) => events.push(ev),
-                    Err(e) => error = Some(e),
-                }
-            }
+        let d = decode_pieces("cohere", CohereDecoder::new("cohere"), pieces);
+        let end = match (d.ending, &d.error) {
+            (Ending::Marker, _) => End::Done,
+            (Ending::EndOfBody, _) => End::Eof,
+            (_, Some(e)) => End::Failed(e.kind().into()),
+            (Ending::Failed, None) => unreachable!("decode_pieces checks this"),
         };
-        for piece in pieces {
-            driver.feed(piece);
-            pull(&mut driver);
-        }
-        driver.end();
-        pull(&mut driver);
-        let end = match (driver.ending(), &error) {
-            (Some(Ending::Marker), None) => End::Done,
-            (Some(Ending::EndOfBody), None) => End::Eof,
-            (Some(Ending::Failed), Some(e)) => End::Failed(e.kind().into()),
-            other => panic!("the driver ended as {other:?}"),
-        };
-        (events, end, error)
+        (d.events, end, d.error)
     }
 
     /// [`run_pieces`] with pieces of `size` bytes.

@@ -415,6 +415,57 @@ pub fn decode_all(
     all
 }
 
+/// A whole body decoded as the transport decodes it, for decoder unit
+/// tests: the events, how the decode ended, and the error if it failed.
+#[cfg(test)]
+pub(crate) struct Decoded {
+    pub events: Vec<ChatEvent>,
+    pub ending: Ending,
+    pub error: Option<YatError>,
+}
+
+/// Runs `decoder` over `pieces` (fed one by one, then the end of the body)
+/// and checks the driver's promises on the way: nothing after an error, and
+/// an ending that agrees with the error.
+#[cfg(test)]
+pub(crate) fn decode_pieces(
+    provider: &str,
+    decoder: impl StreamDecoder,
+    pieces: &[&[u8]],
+) -> Decoded {
+    let mut driver = DecodeDriver::new(provider, Box::new(decoder));
+    let mut events = Vec::new();
+    let mut error: Option<YatError> = None;
+    let mut pull = |driver: &mut DecodeDriver| {
+        while let Some(item) = driver.next_event() {
+            assert!(error.is_none(), "{item:?} after the error {error:?}");
+            match item {
+                Ok(ev) => events.push(ev),
+                Err(e) => error = Some(e),
+            }
+        }
+    };
+    for piece in pieces {
+        driver.feed(piece);
+        pull(&mut driver);
+    }
+    driver.end();
+    pull(&mut driver);
+    let ending = driver
+        .ending()
+        .expect("a decode is over once its body ended");
+    assert_eq!(
+        ending == Ending::Failed,
+        error.is_some(),
+        "ended as {ending:?} with {error:?}"
+    );
+    Decoded {
+        events,
+        ending,
+        error,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

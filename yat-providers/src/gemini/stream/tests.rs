@@ -1,7 +1,8 @@
 //! The decoder against byte-exact transcripts, cut every way.
 
 use super::*;
-use crate::http::{DecodeDriver, Ending};
+use crate::http::driver::decode_pieces;
+use crate::http::Ending;
 use proptest::prelude::*;
 
 /// The documented transcript (shared/wire-formats.md §3), byte for byte.
@@ -34,32 +35,10 @@ fn thinking_events() -> Vec<ChatEvent> {
 /// loop the transport runs, and then ends the body: the events, and the
 /// error that ended them if one did.
 fn run_pieces(pieces: &[&[u8]]) -> (Vec<ChatEvent>, Option<YatError>) {
-    let decoder = GeminiDecoder::new("gemini");
-    let mut driver = DecodeDriver::new("gemini", Box::new(decoder));
-    let mut events = Vec::new();
-    let mut error: Option<YatError> = None;
-    let mut pull = |driver: &mut DecodeDriver| {
-        while let Some(item) = driver.next_event() {
-            assert!(error.is_none(), "{item:?} after the error {error:?}");
-            match item {
-                Ok(ev) => events.push(ev),
-                Err(e) => error = Some(e),
-            }
-        }
-    };
-    for piece in pieces {
-        driver.feed(piece);
-        pull(&mut driver);
-    }
-    driver.end();
-    pull(&mut driver);
+    let d = decode_pieces("gemini", GeminiDecoder::new("gemini"), pieces);
     // Gemini's stream has no end marker: a reply ends with its body.
-    let ending = driver.ending();
-    match &error {
-        None => assert_eq!(ending, Some(Ending::EndOfBody)),
-        Some(_) => assert_eq!(ending, Some(Ending::Failed)),
-    }
-    (events, error)
+    assert_ne!(d.ending, Ending::Marker);
+    (d.events, d.error)
 }
 
 /// [`run_pieces`] with pieces of `size` bytes.
