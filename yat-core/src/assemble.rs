@@ -237,12 +237,12 @@ impl ToolCallAssembler {
         self.open -= 1;
         out.push_back(ChatEvent::ToolCallEnd {
             index: index as u32,
-            call: ToolCall {
+            call: Box::new(ToolCall {
                 id: call.id.clone(),
                 name: call.name.clone(),
                 arguments: arguments.clone(),
                 signature,
-            },
+            }),
         });
     }
 
@@ -277,12 +277,12 @@ impl ToolCallAssembler {
             match parsed {
                 Ok(arguments) => out.push_back(ChatEvent::ToolCallEnd {
                     index: index as u32,
-                    call: ToolCall {
+                    call: Box::new(ToolCall {
                         id: call.id.clone(),
                         name: call.name.clone(),
                         arguments,
                         signature: call.signature.take(),
-                    },
+                    }),
                 }),
                 Err(e) => {
                     first_error.get_or_insert_with(|| YatError::InvalidToolArguments {
@@ -426,7 +426,7 @@ mod tests {
     fn calls(out: &VecDeque<ChatEvent>) -> Vec<ToolCall> {
         out.iter()
             .filter_map(|e| match e {
-                ChatEvent::ToolCallEnd { call, .. } => Some(call.clone()),
+                ChatEvent::ToolCallEnd { call, .. } => Some((**call).clone()),
                 _ => None,
             })
             .collect()

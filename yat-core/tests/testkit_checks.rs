@@ -107,7 +107,7 @@ impl Scripted {
                 let arguments = serde_json::from_str(args).unwrap();
                 events.push(ChatEvent::ToolCallEnd {
                     index,
-                    call: ToolCall::new(*id, *name, arguments),
+                    call: Box::new(ToolCall::new(*id, *name, arguments)),
                 });
             }
         }

@@ -91,7 +91,7 @@ fn piece(index: u32, arguments: &str) -> ChatEvent {
 fn end(index: u32, id: &str, name: &str, arguments: serde_json::Value) -> ChatEvent {
     ChatEvent::ToolCallEnd {
         index,
-        call: ToolCall::new(id, name, arguments),
+        call: Box::new(ToolCall::new(id, name, arguments)),
     }
 }
 

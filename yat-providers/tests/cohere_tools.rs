@@ -62,7 +62,11 @@ fn call_events(index: u32, id: &str, city_pieces: &[&str], city: &str) -> Vec<Ch
     }));
     events.push(ChatEvent::ToolCallEnd {
         index,
-        call: ToolCall::new(id, "get_weather", json!({ "location": city })),
+        call: Box::new(ToolCall::new(
+            id,
+            "get_weather",
+            json!({ "location": city }),
+        )),
     });
     events
 }
@@ -272,11 +276,11 @@ async fn a_reasoning_models_thinking_is_reasoning_and_goes_back_as_the_plan() {
         },
         ChatEvent::ToolCallEnd {
             index: 0,
-            call: ToolCall::new(
+            call: Box::new(ToolCall::new(
                 "get_weather_sfnmhqhb8g2p",
                 "get_weather",
                 json!({"location": "Toronto"}),
-            ),
+            )),
         },
         ChatEvent::Usage(Usage::new(1320, 61)),
         ChatEvent::Finish(Finish::new(FinishReason::ToolCalls, "TOOL_CALL")),

@@ -82,7 +82,10 @@ fn args(index: u32, arguments: &str) -> ChatEvent {
 }
 
 fn end(index: u32, call: ToolCall) -> ChatEvent {
-    ChatEvent::ToolCallEnd { index, call }
+    ChatEvent::ToolCallEnd {
+        index,
+        call: Box::new(call),
+    }
 }
 
 fn delta(text: &str) -> ChatEvent {

@@ -74,7 +74,7 @@ fn piece(index: u32, arguments: &str) -> ChatEvent {
 fn end(index: u32, id: &str, name: &str, arguments: serde_json::Value) -> ChatEvent {
     ChatEvent::ToolCallEnd {
         index,
-        call: ToolCall::new(id, name, arguments),
+        call: Box::new(ToolCall::new(id, name, arguments)),
     }
 }
 
@@ -86,7 +86,7 @@ fn ended_calls(events: &[ChatEvent]) -> Vec<ToolCall> {
     events
         .iter()
         .filter_map(|e| match e {
-            ChatEvent::ToolCallEnd { call, .. } => Some(call.clone()),
+            ChatEvent::ToolCallEnd { call, .. } => Some((**call).clone()),
             _ => None,
         })
         .collect()

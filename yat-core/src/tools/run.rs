@@ -85,7 +85,7 @@ pub const DEFAULT_MAX_STEPS: u32 = 10;
 ///             vec![ChatEvent::Delta { text: format!("It is {time}.") }, ChatEvent::Finish(Finish::reason(FinishReason::Stop))]
 ///         }
 ///         _ => vec![
-///             ChatEvent::ToolCallEnd { index: 0, call: ToolCall::new("call_1", "now", json!({})) },
+///             ChatEvent::ToolCallEnd { index: 0, call: Box::new(ToolCall::new("call_1", "now", json!({}))) },
 ///             ChatEvent::Finish(Finish::reason(FinishReason::ToolCalls)),
 ///         ],
 ///     };

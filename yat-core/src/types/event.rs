@@ -248,7 +248,7 @@ impl Finish {
 ///     ChatEvent::ReasoningSignature { signature: "sig".into() },
 ///     ChatEvent::ToolCallStart { index: 0, id: "call_1".into(), name: "now".into() },
 ///     ChatEvent::ToolCallDelta { index: 0, arguments: "{}".into() },
-///     ChatEvent::ToolCallEnd { index: 0, call: ToolCall::new("call_1", "now", serde_json::json!({})) },
+///     ChatEvent::ToolCallEnd { index: 0, call: Box::new(ToolCall::new("call_1", "now", serde_json::json!({}))) },
 ///     ChatEvent::Usage(Usage::new(3, 2)),
 ///     ChatEvent::Finish(Finish::new(FinishReason::ToolCalls, "tool_calls")),
 /// ];
@@ -303,8 +303,11 @@ pub enum ChatEvent {
     ToolCallEnd {
         /// Which call.
         index: u32,
-        /// The whole call, arguments parsed.
-        call: ToolCall,
+        /// The whole call, arguments parsed. Boxed: a call is far larger
+        /// than the other events, and every event of a stream (text deltas
+        /// above all) is moved several times on its way to the caller, so
+        /// the enum is kept small enough for those moves to stay inline.
+        call: Box<ToolCall>,
     },
     /// Token counts.
     Usage(Usage),
@@ -420,7 +423,7 @@ impl ResponseBuilder {
             ChatEvent::RedactedReasoning { data } => {
                 parts.push(Part::Reasoning(Reasoning::redacted(data)))
             }
-            ChatEvent::ToolCallEnd { call, .. } => parts.push(Part::ToolCall(call)),
+            ChatEvent::ToolCallEnd { call, .. } => parts.push(Part::ToolCall(*call)),
             ChatEvent::ToolCallStart { .. } | ChatEvent::ToolCallDelta { .. } => {}
             ChatEvent::Usage(u) => {
                 self.response.usage = Some(match self.response.usage {

@@ -446,11 +446,11 @@ mod tests {
             },
             ChatEvent::ToolCallEnd {
                 index: 0,
-                call: ToolCall::new(
+                call: Box::new(ToolCall::new(
                     id,
                     "get_weather",
                     serde_json::json!({"location": "San Francisco, CA"}),
-                ),
+                )),
             },
             ChatEvent::Usage(
                 Usage::new(2679, 89)
