@@ -26,6 +26,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod assemble;
+pub mod capabilities;
 pub mod config;
 pub mod error;
 pub mod manager;

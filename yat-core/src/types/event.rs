@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::message::{Content, Message, Part, Reasoning, Role, ToolCall};
+use super::content::Content;
+use super::message::{Message, Part, Reasoning, Role, ToolCall};
 
 /// Token counts for one exchange.
 ///

@@ -1,6 +1,7 @@
 //! The data that flows between a caller and a provider: messages of parts,
 //! requests, stream events, models and usage.
 
+mod content;
 mod event;
 mod media;
 mod message;
@@ -8,9 +9,10 @@ mod request;
 
 use serde::{Deserialize, Serialize};
 
+pub use content::{Content, IntoParts};
 pub use event::{ChatEvent, ChatResponse, Finish, FinishReason, ResponseBuilder, Usage};
 pub use media::{Media, MediaSource};
-pub use message::{Content, Message, Part, Reasoning, Role, ToolCall, ToolOutput, ToolResult};
+pub use message::{Message, Part, Reasoning, Role, ToolCall, ToolOutput, ToolResult};
 pub use request::{
     merge_extra, ChatRequest, JsonSchema, ReasoningConfig, ReasoningEffort, ResponseFormat,
     ToolChoice, ToolSpec,

@@ -389,7 +389,7 @@ impl ChatRequest {
             acc
         }))
     }
-    /// Whether any message holds a part of the given kind (see [`Part::kind`]).
+    /// Whether any message holds a part of the given kind (see [`Part::kind`](crate::Part::kind)).
     pub fn has_part(&self, kind: &str) -> bool {
         self.messages
             .iter()
