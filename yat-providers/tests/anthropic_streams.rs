@@ -6,6 +6,7 @@
 #![cfg(feature = "anthropic")]
 
 mod support;
+use support::{end, piece, start};
 
 use futures::StreamExt;
 use serde_json::json;
@@ -71,28 +72,6 @@ fn response_of(events: &[ChatEvent]) -> ChatResponse {
         b.push(e.clone());
     }
     b.finish()
-}
-
-fn start(index: u32, id: &str, name: &str) -> ChatEvent {
-    ChatEvent::ToolCallStart {
-        index,
-        id: id.into(),
-        name: name.into(),
-    }
-}
-
-fn piece(index: u32, arguments: &str) -> ChatEvent {
-    ChatEvent::ToolCallDelta {
-        index,
-        arguments: arguments.into(),
-    }
-}
-
-fn end(index: u32, id: &str, name: &str, arguments: serde_json::Value) -> ChatEvent {
-    ChatEvent::ToolCallEnd {
-        index,
-        call: Box::new(ToolCall::new(id, name, arguments)),
-    }
 }
 
 fn thought(text: &str) -> ChatEvent {

@@ -4,6 +4,7 @@
 #![cfg(feature = "openai")]
 
 mod support;
+use support::{end, ended_calls, piece, start};
 
 use yat_core::{
     ChatEvent, ChatRequest, ChatStreamExt, Finish, FinishReason, LlmProvider, Message, ToolCall,
@@ -56,40 +57,8 @@ async fn events_of(body: &str, split: Split) -> Result<Vec<ChatEvent>, YatError>
     support::events(&p, &request()).await
 }
 
-fn start(index: u32, id: &str, name: &str) -> ChatEvent {
-    ChatEvent::ToolCallStart {
-        index,
-        id: id.into(),
-        name: name.into(),
-    }
-}
-
-fn piece(index: u32, arguments: &str) -> ChatEvent {
-    ChatEvent::ToolCallDelta {
-        index,
-        arguments: arguments.into(),
-    }
-}
-
-fn end(index: u32, id: &str, name: &str, arguments: serde_json::Value) -> ChatEvent {
-    ChatEvent::ToolCallEnd {
-        index,
-        call: Box::new(ToolCall::new(id, name, arguments)),
-    }
-}
-
 fn finish_tool_calls() -> ChatEvent {
     ChatEvent::Finish(Finish::new(FinishReason::ToolCalls, "tool_calls"))
-}
-
-fn ended_calls(events: &[ChatEvent]) -> Vec<ToolCall> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            ChatEvent::ToolCallEnd { call, .. } => Some((**call).clone()),
-            _ => None,
-        })
-        .collect()
 }
 
 #[tokio::test]

@@ -179,3 +179,39 @@ pub async fn events_until_error<P: LlmProvider>(
     }
     panic!("the stream ended without an error: {out:?}");
 }
+
+/// `ToolCallStart` for call `index`.
+pub fn start(index: u32, id: &str, name: &str) -> ChatEvent {
+    ChatEvent::ToolCallStart {
+        index,
+        id: id.into(),
+        name: name.into(),
+    }
+}
+
+/// `ToolCallDelta`: a piece of call `index`'s arguments.
+pub fn piece(index: u32, arguments: &str) -> ChatEvent {
+    ChatEvent::ToolCallDelta {
+        index,
+        arguments: arguments.into(),
+    }
+}
+
+/// `ToolCallEnd` for call `index` with parsed `arguments`.
+pub fn end(index: u32, id: &str, name: &str, arguments: serde_json::Value) -> ChatEvent {
+    ChatEvent::ToolCallEnd {
+        index,
+        call: Box::new(yat_core::ToolCall::new(id, name, arguments)),
+    }
+}
+
+/// The calls of the `ToolCallEnd` events among `events`, in order.
+pub fn ended_calls(events: &[ChatEvent]) -> Vec<yat_core::ToolCall> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            ChatEvent::ToolCallEnd { call, .. } => Some((**call).clone()),
+            _ => None,
+        })
+        .collect()
+}
