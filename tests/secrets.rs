@@ -216,14 +216,12 @@ async fn settings_config_and_sources_never_print_the_key() {
     )
     .unwrap();
     assert_debug_clean("ProviderConfig", &config);
-    let sources = SettingsSources {
-        env: BTreeMap::from([("OPENAI_API_KEY".to_owned(), KEY.to_owned())]),
-        dotenv: vec![(
+    let sources = SettingsSources::new(config)
+        .with_env([("OPENAI_API_KEY".to_owned(), KEY.to_owned())])
+        .with_dotenv(
             PathBuf::from("/x/.env"),
             BTreeMap::from([("ANTHROPIC_API_KEY".to_owned(), KEY.to_owned())]),
-        )],
-        config,
-    };
+        );
     assert_debug_clean("SettingsSources", &sources);
     let resolved = sources.resolve(
         "openai",

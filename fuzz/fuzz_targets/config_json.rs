@@ -70,10 +70,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
 
-    let sources = SettingsSources {
-        config: config.clone(),
-        ..Default::default()
-    };
+    let sources = SettingsSources::new(config.clone());
     for entry in config.providers.iter().take(8) {
         let _ = config.is_enabled(&entry.id);
         let r = sources.resolve(&entry.id, SPECS);

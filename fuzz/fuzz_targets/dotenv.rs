@@ -1,5 +1,5 @@
-//! `.env` files: reading arbitrary bytes with `read_dotenv` (dotenvy), and
-//! `set_dotenv_var` (what `yat keys set` does) on files that read.
+//! `.env` files through `KeyFile`: reading arbitrary bytes (dotenvy), and
+//! `KeyFile::set` (what `yat keys set` does) on files that read.
 //!
 //! Input: the file's bytes, optionally followed by a NUL byte and the value
 //! to set; the variable set is `K` or `OPENAI_API_KEY` (the first byte's
@@ -7,16 +7,29 @@
 //!
 //! Checked: no panic; on a file that reads, setting a variable leaves a file
 //! that reads, with that variable's value (as sanitised) and every other
-//! variable unchanged; unsetting it again removes it and nothing else. Files
+//! variable unchanged (values compared as `KeyFile::get` gives them:
+//! trimmed like every key); unsetting it again removes it and nothing else. Files
 //! that use `$` substitution are only checked for panics: substitution
 //! makes their values depend on each other. (A value set may hold `$`.)
 #![no_main]
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use yat_core::config::{read_dotenv, set_dotenv_var, unset_dotenv_var};
+use yat_core::config::KeyFile;
+use yat_core::YatError;
+
+/// Every variable of the file with its value.
+fn read_all(keys: &KeyFile) -> Result<BTreeMap<String, String>, YatError> {
+    let mut out = BTreeMap::new();
+    for var in keys.list()? {
+        let value = keys.get(&var)?.expect("a listed variable has a value");
+        out.insert(var, value.expose().to_owned());
+    }
+    Ok(out)
+}
 
 fn dir() -> &'static PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
@@ -48,15 +61,16 @@ fuzz_target!(|data: &[u8]| {
     };
     let path = dir().join(".env");
     std::fs::write(&path, file).unwrap();
-    let before = read_dotenv(&path);
+    let keys = KeyFile::new(&path);
+    let before = read_all(&keys);
     if let Err(e) = &before {
         let _ = e.to_string();
     }
     if let (Ok(before), Some(value)) = (before, value) {
         let checked = !file.contains(&b'$');
-        match set_dotenv_var(&path, var, &value) {
+        match keys.set(var, &value) {
             Ok(()) => {
-                let after = read_dotenv(&path);
+                let after = read_all(&keys);
                 if checked {
                     let after = after.expect("the file yat wrote must read back");
                     let want = yat_core::secret::sanitize(&value);
@@ -79,8 +93,8 @@ fuzz_target!(|data: &[u8]| {
                 let _ = e.to_string();
             }
         }
-        if unset_dotenv_var(&path, var).is_ok() && checked {
-            let after = read_dotenv(&path).expect("the file yat wrote must read back");
+        if keys.unset(var).is_ok() && checked {
+            let after = read_all(&keys).expect("the file yat wrote must read back");
             assert!(!after.contains_key(var), "{var} is still set");
             let mut others = before.clone();
             others.remove(var);

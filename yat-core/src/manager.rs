@@ -125,7 +125,7 @@ impl ProviderDef {
 /// use yat_core::settings::MissingSetting;
 /// use yat_core::ProviderStatus;
 /// let status = ProviderStatus::NeedsConfiguration {
-///     missing: vec![MissingSetting { key: "api_key".into(), label: "API key".into(), env_var: "ACME_API_KEY".into() }],
+///     missing: vec![MissingSetting::new("api_key", "API key", "ACME_API_KEY")],
 /// };
 /// assert!(!status.is_ready());
 /// assert_eq!(status.label(), "needs configuration");

@@ -51,6 +51,7 @@ pub const HISTORY_KEY: &str = "history";
 
 /// A user's preferences, read from and written to `provider_config.json`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Preferences {
     /// The model used when none is named.
     pub default_model: Option<ModelRef>,

@@ -55,6 +55,17 @@ pub fn sanitize(value: &str) -> &str {
     }
 }
 
+/// Whether a setting named `key` is a credential, for values that come
+/// without a declared kind: `api_key`, `*_key`, `*_token`, `*secret*`,
+/// `*password*` are; `max_tokens` and other counts are not.
+pub(crate) fn is_credential_name(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    key.ends_with("key")
+        || key.ends_with("token")
+        || key.contains("secret")
+        || key.contains("password")
+}
+
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Secret([redacted])")
@@ -84,6 +95,22 @@ mod tests {
         assert!(!format!("{s:?}").contains("planted"));
         assert!(!format!("{s:#?}").contains("planted"));
         assert!(!serde_json::to_string(&s).unwrap().contains("planted"));
+    }
+
+    #[test]
+    fn credential_names_are_told_from_counts() {
+        for key in [
+            "api_key",
+            "API_KEY",
+            "auth_token",
+            "client_secret",
+            "db_password",
+        ] {
+            assert!(is_credential_name(key), "{key}");
+        }
+        for key in ["max_tokens", "base_url", "timeout", "keys_file"] {
+            assert!(!is_credential_name(key), "{key}");
+        }
     }
 
     #[test]

@@ -24,7 +24,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-use crate::config::{read_dotenv, ProviderConfig};
+use crate::config::ProviderConfig;
 use crate::manager::ProviderManager;
 use crate::settings::{ResolvedSettings, SettingsSources};
 use crate::YatError;
@@ -40,6 +40,7 @@ fn stamp(path: &PathBuf) -> Stamp {
 
 /// What [`ConfigWatcher::reload_changed`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Reloaded {
     /// The files that changed since the last check.
     pub files: Vec<PathBuf>,
@@ -105,21 +106,7 @@ impl ConfigWatcher {
         let Some(location) = manager.location() else {
             return Ok(Reloaded::default());
         };
-        let new_config = ProviderConfig::load(&location.config_file)?;
-        let mut dotenv = Vec::new();
-        for path in &location.dotenv_files {
-            let vars = read_dotenv(path)?;
-            if !vars.is_empty() {
-                dotenv.push((path.clone(), vars));
-            }
-        }
-        let sources = SettingsSources {
-            env: std::env::vars_os()
-                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-                .collect(),
-            dotenv,
-            config: new_config,
-        };
+        let sources = SettingsSources::read(location)?;
         let old_config = manager.config();
         let statuses = manager.statuses();
 

@@ -66,15 +66,16 @@ fn setting() -> impl Strategy<Value = SettingEntry> {
         ]),
     )
         .prop_map(
-            |(key, label, kind, required, env_var, default, value, extra)| SettingEntry {
-                key,
-                label,
-                kind,
-                required,
-                env_var,
-                default,
-                value,
-                extra,
+            |(key, label, kind, required, env_var, default, value, extra)| {
+                let mut s = SettingEntry::new(key);
+                s.label = label;
+                s.kind = kind;
+                s.required = required;
+                s.env_var = env_var;
+                s.default = default;
+                s.value = value;
+                s.extra = extra;
+                s
             },
         )
 }
@@ -87,18 +88,22 @@ fn entry() -> impl Strategy<Value = ProviderEntry> {
         prop::collection::vec(setting(), 0..4),
         extra(&["id", "name", "enabled", "settings"]),
     )
-        .prop_map(|(id, name, enabled, settings, extra)| ProviderEntry {
-            id,
-            name,
-            enabled,
-            settings,
-            extra,
+        .prop_map(|(id, name, enabled, settings, extra)| {
+            let mut e = ProviderEntry::new(id);
+            e.name = name;
+            e.enabled = enabled;
+            e.settings = settings;
+            e.extra = extra;
+            e
         })
 }
 
 fn config() -> impl Strategy<Value = ProviderConfig> {
-    (prop::collection::vec(entry(), 0..4), extra(&["providers"]))
-        .prop_map(|(providers, extra)| ProviderConfig { providers, extra })
+    (prop::collection::vec(entry(), 0..4), extra(&["providers"])).prop_map(|(providers, extra)| {
+        let mut c = ProviderConfig::new(providers);
+        c.extra = extra;
+        c
+    })
 }
 
 proptest! {

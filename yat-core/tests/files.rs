@@ -3,7 +3,9 @@
 //! sees a partial file, no save fails), a leftover temporary file of an
 //! earlier crashed save cannot weaken the mode of the file or redirect the
 //! write, and a process killed in the middle of saving leaves either the old
-//! file or the new one, never a mix.
+//! file or the new one, never a mix. The `.env` keys are stored in
+//! ([`KeyFile`]): replaced whole and private, every value read back exactly,
+//! every line it does not own kept, nothing written when nothing changes.
 //!
 //! The CLI's side (mode 0600 of `.env` and the config, a malformed config
 //! never overwritten by any command, a save cut by the file-size limit) is in
@@ -14,8 +16,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use yat_core::config::write_atomic;
-use yat_core::ProviderConfig;
+use yat_core::config::KeyFile;
+use yat_core::settings::SettingsSources;
+use yat_core::{ConfigLocation, ProviderConfig};
 
 /// A config whose size grows with `n`, so that writing it takes a while.
 fn config(n: usize, fill: usize) -> ProviderConfig {
@@ -149,19 +152,144 @@ fn a_leftover_temporary_file_cannot_weaken_or_redirect_a_save() {
     assert!(ProviderConfig::load(&path).is_ok());
 }
 
+#[cfg(unix)]
 #[test]
-fn write_atomic_replaces_whole_files_only() {
+fn a_key_file_is_replaced_whole_and_private_never_written_in_place() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(".env");
-    write_atomic(&path, b"A=1\n", true).unwrap();
-    write_atomic(&path, b"A=2\nB=3\n", true).unwrap();
-    assert_eq!(std::fs::read(&path).unwrap(), b"A=2\nB=3\n");
-    // A path whose directory cannot be made fails cleanly, naming it.
-    let blocked = dir.path().join("file-not-dir");
-    std::fs::write(&blocked, "").unwrap();
-    let e = write_atomic(&blocked.join("x.json"), b"{}", true).unwrap_err();
-    assert!(e.to_string().contains("file-not-dir"), "{e}");
+    std::fs::write(&path, "OTHER=1\n").unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    // A second name for the old file: a write in place would show through it.
+    let old = dir.path().join("old-env");
+    std::fs::hard_link(&path, &old).unwrap();
+    let inode = std::fs::metadata(&path).unwrap().ino();
+
+    let keys = KeyFile::new(&path);
+    keys.set("ACME_API_KEY", "sk-new").unwrap();
+    assert_eq!(std::fs::read_to_string(&old).unwrap(), "OTHER=1\n");
+    assert_ne!(std::fs::metadata(&path).unwrap().ino(), inode);
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&path), 0o600, "a readable key file stays readable");
+    assert_eq!(
+        keys.get("ACME_API_KEY").unwrap().unwrap().expose(),
+        "sk-new"
+    );
     assert!(temp_files(dir.path()).is_empty());
+
+    // A new file, in a directory that does not exist yet, is private too.
+    let fresh = KeyFile::new(dir.path().join("sub/dir/.env"));
+    fresh.set("K", "v").unwrap();
+    assert_eq!(mode(fresh.path()), 0o600);
+}
+
+#[test]
+fn key_file_values_with_spaces_quotes_hashes_and_line_breaks_read_back_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let location = ConfigLocation::for_file(dir.path().join("provider_config.json"), dir.path());
+    let keys = location.keys();
+    std::fs::write(keys.path(), "OTHER=1\n").unwrap();
+    // (value set, value read): surrounding whitespace and one pair of
+    // quotes are trimmed, as for every key yat reads; the rest is kept.
+    let cases = [
+        ("two words", "two words"),
+        ("he said \"hi\"", "he said \"hi\""),
+        ("it's", "it's"),
+        ("'single quoted'", "single quoted"),
+        ("abc#def", "abc#def"),
+        ("x # not a comment", "x # not a comment"),
+        ("#leading", "#leading"),
+        ("line 1\nline 2", "line 1\nline 2"),
+        ("$HOME and ${PATH}", "$HOME and ${PATH}"),
+        ("back\\slash", "back\\slash"),
+        ("  padded  ", "padded"),
+    ];
+    for (set, read) in cases {
+        keys.set("ACME_API_KEY", set).unwrap();
+        let got = keys.get("ACME_API_KEY").unwrap().unwrap();
+        assert_eq!(got.expose(), read, "set {set:?}");
+        // What settings resolution reads is the same value.
+        let sources = SettingsSources::read(&location).unwrap();
+        assert_eq!(sources.dotenv[0].1["ACME_API_KEY"], read, "set {set:?}");
+        assert_eq!(sources.dotenv[0].1["OTHER"], "1");
+        assert_eq!(keys.list().unwrap(), ["ACME_API_KEY", "OTHER"]);
+    }
+}
+
+#[test]
+fn a_key_file_keeps_every_line_it_does_not_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(".env");
+    let original = "# my keys, by hand\n\nexport OPENAI_API_KEY=sk-mine\nPEM=\"-----BEGIN-----\nACME_API_KEY=inside a value\n-----END-----\"\n  # indented comment\nSINGLE='a b'\n";
+    std::fs::write(&path, original).unwrap();
+    let keys = KeyFile::new(&path);
+    keys.set("ACME_API_KEY", "sk-1").unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with(original), "{text}");
+    assert_eq!(keys.get("SINGLE").unwrap().unwrap().expose(), "a b");
+    assert_eq!(
+        keys.get("OPENAI_API_KEY").unwrap().unwrap().expose(),
+        "sk-mine"
+    );
+    keys.set("ACME_API_KEY", "sk-2").unwrap();
+    assert_eq!(keys.get("ACME_API_KEY").unwrap().unwrap().expose(), "sk-2");
+    assert!(keys.unset("ACME_API_KEY").unwrap());
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), original);
+}
+
+#[test]
+fn unsetting_a_key_that_is_not_there_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let absent = KeyFile::new(dir.path().join(".env"));
+    assert!(!absent.unset("ACME_API_KEY").unwrap());
+    assert!(!absent.path().exists(), "unset created the file");
+    assert_eq!(absent.get("ACME_API_KEY").unwrap(), None);
+    assert!(absent.list().unwrap().is_empty());
+
+    let path = dir.path().join("other.env");
+    std::fs::write(&path, "# mine\nOTHER=1").unwrap();
+    let before = std::fs::metadata(&path).unwrap();
+    let keys = KeyFile::new(&path);
+    assert!(!keys.unset("ACME_API_KEY").unwrap());
+    let after = std::fs::metadata(&path).unwrap();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "# mine\nOTHER=1");
+    assert_eq!(before.modified().unwrap(), after.modified().unwrap());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        assert_eq!(before.ino(), after.ino(), "the file was rewritten");
+    }
+}
+
+#[test]
+fn a_key_file_refuses_bad_names_and_unreadable_files_without_quoting_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(".env");
+    let keys = KeyFile::new(&path);
+    for bad in ["", "HAS SPACE", "A=B", "K\n", "ключ"] {
+        let e = keys.set(bad, "sk-planted-1").unwrap_err().to_string();
+        assert!(!e.contains("planted"), "{e}");
+        assert!(e.contains(".env"), "{e}");
+        assert!(keys.unset(bad).is_err(), "{bad:?}");
+    }
+    assert!(!path.exists(), "a refused set wrote the file");
+
+    let broken = "GOOD=1\nsk-planted-2 not a line\n";
+    std::fs::write(&path, broken).unwrap();
+    let e = keys
+        .set("ACME_API_KEY", "sk-planted-3")
+        .unwrap_err()
+        .to_string();
+    assert!(!e.contains("planted"), "{e}");
+    let e = keys.get("GOOD").unwrap_err().to_string();
+    assert!(!e.contains("planted"), "{e}");
+    assert!(keys.unset("GOOD").is_err());
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        broken,
+        "a file that does not parse was rewritten"
+    );
+    assert!(!format!("{keys:?}").contains("planted"));
 }
 
 /// The saving half of the crash test below: saves generation after

@@ -480,14 +480,11 @@ async fn the_google_alias_reads_google_api_key_first() {
     .await
     .unwrap();
     let base = format!("{}/v1beta", server.url());
-    let sources = SettingsSources {
-        env: BTreeMap::from([
-            ("GOOGLE_API_KEY".to_owned(), "google-key".to_owned()),
-            ("GEMINI_API_KEY".to_owned(), "gemini-key".to_owned()),
-            ("GEMINI_BASE_URL".to_owned(), base),
-        ]),
-        ..Default::default()
-    };
+    let sources = SettingsSources::default().with_env(BTreeMap::from([
+        ("GOOGLE_API_KEY".to_owned(), "google-key".to_owned()),
+        ("GEMINI_API_KEY".to_owned(), "gemini-key".to_owned()),
+        ("GEMINI_BASE_URL".to_owned(), base),
+    ]));
     for (id, specs, key) in [
         ("google", GOOGLE_SETTINGS, "google-key"),
         ("gemini", SETTINGS, "gemini-key"),
@@ -513,10 +510,10 @@ async fn the_google_alias_reads_google_api_key_first() {
         );
     }
     // With only the other app's variable set, each still finds a key.
-    let only_gemini = SettingsSources {
-        env: BTreeMap::from([("GEMINI_API_KEY".to_owned(), "gemini-key".to_owned())]),
-        ..Default::default()
-    };
+    let only_gemini = SettingsSources::default().with_env(BTreeMap::from([(
+        "GEMINI_API_KEY".to_owned(),
+        "gemini-key".to_owned(),
+    )]));
     assert_eq!(
         only_gemini
             .resolve("google", GOOGLE_SETTINGS)

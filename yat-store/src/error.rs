@@ -1,6 +1,6 @@
 //! What can go wrong while storing or reading history.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// What can go wrong while storing or reading history.
 #[derive(Debug, thiserror::Error)]
@@ -52,5 +52,21 @@ impl From<StoreError> for yat_core::YatError {
             }
         };
         yat_core::YatError::Io { path, message }
+    }
+}
+
+/// A SQLite failure on the database at `path`.
+pub(crate) fn sqlite(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+    move |source| StoreError::Sqlite {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// An I/O failure on `path`.
+pub(crate) fn io(path: &Path, e: &std::io::Error) -> StoreError {
+    StoreError::Io {
+        path: path.to_owned(),
+        message: e.to_string(),
     }
 }

@@ -10,7 +10,7 @@ use std::io::Write;
 use serde_json::{json, Value};
 use yat::preferences::{Preferences, DEFAULT_MODEL_KEY, FALLBACKS_KEY, HISTORY_KEY};
 use yat::routing::resolve_model;
-use yat::settings::{implicit_env_var, SettingSource};
+use yat::settings::SettingSource;
 use yat::{ProviderConfig, ProviderManager, SettingKind, SettingSpec};
 
 use crate::cli::ConfigAction;
@@ -77,14 +77,6 @@ fn spec_of(manager: &ProviderManager, provider: &str, key: &str) -> CmdResult<Se
                 )
             })
         })
-}
-
-/// The variable a secret is stored under: the provider's first declared one.
-fn secret_var(provider: &str, spec: &SettingSpec) -> String {
-    spec.env_vars
-        .first()
-        .map(|v| (*v).to_owned())
-        .unwrap_or_else(|| implicit_env_var(provider, spec.key))
 }
 
 fn validate(provider: &str, spec: &SettingSpec, value: &str) -> CmdResult<String> {
@@ -176,15 +168,15 @@ async fn set(ctx: &Ctx, key: &str, value: &str) -> CmdResult {
             let spec = spec_of(&manager, &provider, &key)?;
             let value = validate(&provider, &spec, value)?;
             if spec.kind == SettingKind::Secret {
-                let var = secret_var(&provider, &spec);
-                let keys_file = location.keys_file();
-                yat::config::set_dotenv_var(&keys_file, &var, &value)?;
+                let var = spec.primary_env_var(&provider);
+                let keys = location.keys();
+                keys.set(&var, &value)?;
                 // A plaintext copy in the JSON (from an older setup) would be
                 // shadowed anyway; remove it so the key lives in one place.
                 remove_config_value(path, &provider, &key)?;
                 ctx.term.done(&format!(
                     "{provider}.{key} stored in {} as {var} (mode 0600; secrets stay out of provider_config.json)",
-                    keys_file.display()
+                    keys.path().display()
                 ));
             } else {
                 let mut config = ProviderConfig::load(path)?;
@@ -287,10 +279,8 @@ async fn unset(ctx: &Ctx, key: &str) -> CmdResult {
             let spec = spec_of(&manager, &provider, &key)?;
             let mut removed = remove_config_value(path, &provider, &key)?;
             if spec.kind == SettingKind::Secret {
-                let keys_file = location.keys_file();
-                let var = secret_var(&provider, &spec);
-                if yat::config::read_dotenv(&keys_file)?.contains_key(&var) {
-                    yat::config::unset_dotenv_var(&keys_file, &var)?;
+                let var = spec.primary_env_var(&provider);
+                if location.keys().unset(&var)? {
                     removed = true;
                 }
             }

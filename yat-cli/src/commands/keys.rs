@@ -4,7 +4,7 @@
 use std::io::Read;
 
 use serde_json::json;
-use yat::settings::{implicit_env_var, SettingSource};
+use yat::settings::SettingSource;
 use yat::{ProviderInfo, ProviderManager, SettingKind, SettingSpec};
 
 use crate::cli::KeysAction;
@@ -34,13 +34,6 @@ fn key_spec(info: &ProviderInfo) -> Option<SettingSpec> {
         .copied()
 }
 
-fn key_var(info: &ProviderInfo, spec: &SettingSpec) -> String {
-    spec.env_vars
-        .first()
-        .map(|v| (*v).to_owned())
-        .unwrap_or_else(|| implicit_env_var(&info.id, spec.key))
-}
-
 fn spec_for(manager: &ProviderManager, provider: &str) -> CmdResult<(ProviderInfo, SettingSpec)> {
     let info = manager.info(provider)?;
     match key_spec(&info) {
@@ -52,7 +45,7 @@ fn spec_for(manager: &ProviderManager, provider: &str) -> CmdResult<(ProviderInf
 async fn set(ctx: &Ctx, provider: &str) -> CmdResult {
     let manager = ctx.manager().await?;
     let (info, spec) = spec_for(&manager, provider)?;
-    let var = key_var(&info, &spec);
+    let var = spec.primary_env_var(&info.id);
     let key = if ctx.term.stdin_tty {
         rpassword::prompt_password(format!("{} for {} ({var}): ", spec.label, info.name))
             .map_err(|e| Failure::Runtime(format!("cannot read the key: {e}")))?
@@ -72,10 +65,12 @@ async fn set(ctx: &Ctx, provider: &str) -> CmdResult {
             "the key contains whitespace; pass the key alone".into(),
         ));
     }
-    let file = ctx.location().keys_file();
-    yat::config::set_dotenv_var(&file, &var, key)?;
-    ctx.term
-        .done(&format!("{var} stored in {} (mode 0600)", file.display()));
+    let keys = ctx.location().keys();
+    keys.set(&var, key)?;
+    ctx.term.done(&format!(
+        "{var} stored in {} (mode 0600)",
+        keys.path().display()
+    ));
     let status = manager.reload(provider).await?;
     if let Ok(r) = manager.resolved_settings(provider) {
         if let Some(SettingSource::Env { var }) = r.resolved(spec.key).map(|r| &r.source) {
@@ -96,17 +91,16 @@ async fn set(ctx: &Ctx, provider: &str) -> CmdResult {
 async fn remove(ctx: &Ctx, provider: &str) -> CmdResult {
     let manager = ctx.manager().await?;
     let (info, spec) = spec_for(&manager, provider)?;
-    let var = key_var(&info, &spec);
-    let file = ctx.location().keys_file();
-    if !yat::config::read_dotenv(&file)?.contains_key(&var) {
+    let var = spec.primary_env_var(&info.id);
+    let keys = ctx.location().keys();
+    if !keys.unset(&var)? {
         return Err(Failure::Runtime(format!(
             "no {var} in {} (keys from the environment or other .env files are not yat's to remove)",
-            file.display()
+            keys.path().display()
         )));
     }
-    yat::config::unset_dotenv_var(&file, &var)?;
     ctx.term
-        .done(&format!("{var} removed from {}", file.display()));
+        .done(&format!("{var} removed from {}", keys.path().display()));
     Ok(())
 }
 
@@ -121,7 +115,7 @@ async fn list(ctx: &Ctx, json: bool) -> CmdResult {
         let source = resolved.resolved(spec.key).map(|r| r.source.clone());
         rows.push((
             info.id.clone(),
-            key_var(&info, &spec),
+            spec.primary_env_var(&info.id),
             spec.required,
             source,
         ));

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use serde_json::{json, Value};
-use yat::{ProviderConfig, ProviderInfo, ProviderStatus, SettingKind};
+use yat::{ProviderConfig, ProviderInfo, ProviderStatus};
 
 use crate::cli::{ProvidersAction, ProvidersListArgs};
 use crate::context::{print_json, Ctx};
@@ -152,14 +152,7 @@ async fn info(ctx: &Ctx, id: &str, json: bool) -> CmdResult {
             None if spec.required => (paint.yellow("(missing)"), String::new()),
             None => ("-".to_owned(), String::new()),
         };
-        let kind = match spec.kind {
-            SettingKind::Secret => "secret",
-            SettingKind::Text => "text",
-            SettingKind::Url => "url",
-            SettingKind::Integer => "integer",
-            SettingKind::Float => "float",
-            SettingKind::Bool => "bool",
-        };
+        let kind = spec.kind.as_str();
         let kind = if spec.required {
             format!("{kind}, required")
         } else {

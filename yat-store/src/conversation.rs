@@ -1,0 +1,92 @@
+//! What a stored conversation reads back as: its listing, its messages.
+
+use serde::Serialize;
+use yat_core::{Content, Message, ModelRef, Part, Role, Usage};
+
+use crate::ConversationId;
+
+/// A conversation as listed by [`Store::list`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ConversationSummary {
+    /// Its id.
+    pub id: ConversationId,
+    /// A short title (the start of the first prompt).
+    pub title: String,
+    /// The provider that answered last, if any answered.
+    pub provider: Option<String>,
+    /// The model that answered last.
+    pub model: Option<String>,
+    /// When it started (UTC, RFC 3339).
+    pub created_at: String,
+    /// When its last message was stored (UTC, RFC 3339).
+    pub updated_at: String,
+    /// How many messages it holds (system prompt included).
+    pub message_count: u64,
+    /// Total tokens read over all exchanges.
+    pub input_tokens: u64,
+    /// Total tokens generated over all exchanges.
+    pub output_tokens: u64,
+}
+
+/// One stored message.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct StoredMessage {
+    /// Who wrote it.
+    pub role: Role,
+    /// Its text (the text parts joined).
+    pub content: String,
+    /// Every part: text, attachments, tool calls and results, reasoning.
+    /// Left out of the JSON form when the message is just its text.
+    #[serde(skip_serializing_if = "is_one_text_part")]
+    pub parts: Content,
+    /// For replies: the provider that wrote it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    /// For replies: the model that wrote it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// For replies: the token usage the provider reported.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
+    /// For replies: why generation stopped (`stop`, `length`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finish_reason: Option<String>,
+    /// When it was stored (UTC, RFC 3339).
+    pub created_at: String,
+}
+
+fn is_one_text_part(c: &Content) -> bool {
+    matches!(&c[..], [Part::Text(_)])
+}
+
+/// A whole conversation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct Conversation {
+    /// Its listing data.
+    #[serde(flatten)]
+    pub summary: ConversationSummary,
+    /// Every message, oldest first.
+    pub messages: Vec<StoredMessage>,
+}
+
+impl Conversation {
+    /// The messages in the form a [`yat_core::ChatRequest`] takes, to
+    /// continue it: every part as it was stored, signatures included.
+    pub fn to_messages(&self) -> Vec<Message> {
+        self.messages
+            .iter()
+            .map(|m| Message::new(m.role, m.parts.clone()))
+            .collect()
+    }
+
+    /// The model that wrote the last reply.
+    pub fn model(&self) -> Option<ModelRef> {
+        self.messages
+            .iter()
+            .rev()
+            .find_map(|m| Some(ModelRef::new(m.provider.clone()?, m.model.clone()?)))
+    }
+}

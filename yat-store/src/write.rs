@@ -1,0 +1,172 @@
+//! Writing history: starting conversations, appending exchanges, importing
+//! whole sessions, deleting. Each call is one transaction.
+
+use rusqlite::{params, Transaction};
+use yat_core::{Message, ModelRef, Part, Role, Usage};
+
+use crate::error::sqlite;
+use crate::message_row::{encode_parts, encode_usage, text_of};
+use crate::{ConversationId, Exchange, Store, StoreError};
+
+/// Provider data stored with a reply.
+struct ReplyData<'a> {
+    target: &'a ModelRef,
+    usage: Option<Usage>,
+    finish: Option<&'a str>,
+}
+
+impl Store {
+    /// Starts a conversation; `system`, when given, is stored as its first message.
+    pub fn create_conversation(
+        &mut self,
+        title: &str,
+        system: Option<&str>,
+    ) -> Result<ConversationId, StoreError> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(sqlite(&path))?;
+        tx.execute(
+            "INSERT INTO conversations (title) VALUES (?1)",
+            params![title_of(title)],
+        )
+        .map_err(sqlite(&path))?;
+        let id = tx.last_insert_rowid();
+        if let Some(system) = system.filter(|s| !s.is_empty()) {
+            insert_message(&tx, id, Role::System, &[Part::text(system)], None)
+                .map_err(sqlite(&path))?;
+        }
+        tx.commit().map_err(sqlite(&path))?;
+        Ok(id)
+    }
+
+    /// Appends what was sent and the reply to conversation `id`, in one
+    /// transaction.
+    pub fn record_exchange(
+        &mut self,
+        id: ConversationId,
+        exchange: &Exchange<'_>,
+    ) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(sqlite(&path))?;
+        for m in exchange.sent {
+            insert_message(&tx, id, m.role, &m.content, None).map_err(sqlite(&path))?;
+        }
+        let data = ReplyData {
+            target: exchange.target,
+            usage: exchange.usage,
+            finish: exchange.finish,
+        };
+        insert_message(&tx, id, Role::Assistant, exchange.reply, Some(&data))
+            .map_err(sqlite(&path))?;
+        tx.execute(
+            "UPDATE conversations SET updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?1",
+            params![id],
+        )
+        .map_err(sqlite(&path))?;
+        tx.commit().map_err(sqlite(&path))
+    }
+
+    /// Starts a conversation holding `messages` (as they are: system
+    /// prompts, prompts and replies without usage) and returns its id. For
+    /// saving a session that was not recorded as it went; replies are
+    /// marked as written by `target`.
+    pub fn import(
+        &mut self,
+        title: &str,
+        messages: &[Message],
+        target: Option<&ModelRef>,
+    ) -> Result<ConversationId, StoreError> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(sqlite(&path))?;
+        tx.execute(
+            "INSERT INTO conversations (title) VALUES (?1)",
+            params![title_of(title)],
+        )
+        .map_err(sqlite(&path))?;
+        let id = tx.last_insert_rowid();
+        for m in messages {
+            let data = match (m.role, target) {
+                (Role::Assistant, Some(target)) => Some(ReplyData {
+                    target,
+                    usage: None,
+                    finish: None,
+                }),
+                _ => None,
+            };
+            insert_message(&tx, id, m.role, &m.content, data.as_ref()).map_err(sqlite(&path))?;
+        }
+        tx.commit().map_err(sqlite(&path))?;
+        Ok(id)
+    }
+
+    /// Deletes conversation `id` and its messages; `false` when there was none.
+    pub fn delete(&mut self, id: ConversationId) -> Result<bool, StoreError> {
+        let n = self
+            .conn
+            .execute("DELETE FROM conversations WHERE id = ?1", params![id])
+            .map_err(sqlite(&self.path))?;
+        Ok(n > 0)
+    }
+}
+
+/// Inserts one message; `reply` carries the answering model's data.
+fn insert_message(
+    tx: &Transaction<'_>,
+    conversation: ConversationId,
+    role: Role,
+    parts: &[Part],
+    reply: Option<&ReplyData<'_>>,
+) -> rusqlite::Result<()> {
+    let json =
+        encode_parts(parts).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    let [input, output, cache_read, cache_write, reasoning] =
+        encode_usage(reply.and_then(|r| r.usage));
+    tx.execute(
+        "INSERT INTO messages (conversation_id, role, content, parts, provider, model,
+                               input_tokens, output_tokens, cache_read_tokens,
+                               cache_write_tokens, reasoning_tokens, finish_reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![
+            conversation,
+            role.as_str(),
+            text_of(parts),
+            json,
+            reply.map(|r| r.target.provider.as_str()),
+            reply.map(|r| r.target.model.as_str()),
+            input,
+            output,
+            cache_read,
+            cache_write,
+            reasoning,
+            reply.and_then(|r| r.finish),
+        ],
+    )
+    .map(drop)
+}
+
+/// The first line of `text`, at most 60 characters, for a listing.
+fn title_of(text: &str) -> String {
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    let mut title: String = line.chars().take(60).collect();
+    if line.chars().count() > 60 {
+        title.push('…');
+    }
+    title
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_are_the_first_non_empty_line_cut_at_60_chars() {
+        assert_eq!(title_of("\n  hello there \nsecond"), "hello there");
+        let long = "é".repeat(70);
+        let t = title_of(&long);
+        assert_eq!(t.chars().count(), 61);
+        assert!(t.ends_with('…'));
+    }
+}
