@@ -5,7 +5,7 @@ use yat_core::{Content, Message, ModelRef, Part, Role, Usage};
 
 use crate::ConversationId;
 
-/// A conversation as listed by [`Store::list`].
+/// A conversation as listed by [`Store::list`](crate::Store::list).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct ConversationSummary {

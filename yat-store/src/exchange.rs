@@ -2,7 +2,7 @@
 
 use yat_core::{Message, ModelRef, Part, Usage};
 
-/// What was sent and the reply to it, as [`Store::record_exchange`] stores them.
+/// What was sent and the reply to it, as [`Store::record_exchange`](crate::Store::record_exchange) stores them.
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub struct Exchange<'a> {

@@ -6,7 +6,7 @@
 //! is [`KeyFile`](super::KeyFile).
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::atomic::{io_error, write_atomic};
 use crate::YatError;
@@ -19,6 +19,22 @@ pub(crate) fn read_dotenv(path: &Path) -> Result<BTreeMap<String, String>, YatEr
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
         Err(e) => Err(io_error(path, &e)),
     }
+}
+
+/// A `.env` file and its variables.
+pub(crate) type DotenvFile = (PathBuf, BTreeMap<String, String>);
+
+/// The `.env` files among `paths` that hold variables, each with them, in
+/// the order given (their precedence).
+pub(crate) fn read_dotenv_files(paths: &[PathBuf]) -> Result<Vec<DotenvFile>, YatError> {
+    let mut out = Vec::new();
+    for path in paths {
+        let vars = read_dotenv(path)?;
+        if !vars.is_empty() {
+            out.push((path.clone(), vars));
+        }
+    }
+    Ok(out)
 }
 
 /// The variables of a `.env` file's bytes; `path` is for errors.

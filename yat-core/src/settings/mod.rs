@@ -5,10 +5,13 @@
 //! `.env` files, `provider_config.json`, and the declared default. The first
 //! source that has a non-empty value wins.
 //!
-//! - [`spec`](SettingSpec): the declaration, and the variables it is read from;
-//! - [`SettingsSources::resolve`]: the resolution;
-//! - [`ResolvedSettings`]: its outcome, per provider, with typed getters;
-//! - [`SettingValue`] and [`SettingSource`]: one value and its origin.
+//! - [`SettingSpec`] and [`SettingKind`]: the declaration, and the variables
+//!   it is read from ([`implicit_env_var`], [`SettingSpec::primary_env_var`]);
+//! - [`SettingsSources`]: what is read, and [`SettingsSources::resolve`];
+//! - [`ResolvedSettings`]: the outcome, per provider, with typed getters,
+//!   and the [`MissingSetting`]s;
+//! - [`SettingValue`], [`SettingSource`], [`ResolvedValue`]: one value and
+//!   its origin.
 
 mod resolve;
 mod resolved;
@@ -18,4 +21,4 @@ mod value;
 pub use resolve::SettingsSources;
 pub use resolved::{MissingSetting, ResolvedSettings};
 pub use spec::{implicit_env_var, SettingKind, SettingSpec};
-pub use value::{mask, ResolvedValue, SettingSource, SettingValue};
+pub use value::{ResolvedValue, SettingSource, SettingValue};

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use super::resolved::{MissingSetting, ResolvedSettings};
 use super::spec::{implicit_env_var, SettingKind, SettingSpec};
 use super::value::{ResolvedValue, SettingSource, SettingValue};
-use crate::config::{read_dotenv, ConfigLocation, ProviderConfig};
+use crate::config::{read_dotenv_files, ConfigLocation, ProviderConfig};
 use crate::secret::{sanitize, Secret};
 use crate::YatError;
 
@@ -85,12 +85,7 @@ impl SettingsSources {
     pub fn read(location: &ConfigLocation) -> Result<Self, YatError> {
         let mut sources = SettingsSources::new(ProviderConfig::load(&location.config_file)?)
             .with_env(process_env());
-        for path in &location.dotenv_files {
-            let vars = read_dotenv(path)?;
-            if !vars.is_empty() {
-                sources = sources.with_dotenv(path.clone(), vars);
-            }
-        }
+        sources.dotenv = read_dotenv_files(&location.dotenv_files)?;
         Ok(sources)
     }
 

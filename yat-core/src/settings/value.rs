@@ -82,10 +82,13 @@ impl SettingValue {
             SettingValue::Plain(s) => s,
         }
     }
-    /// The value for display: secrets masked, everything else as is.
+    /// The value for display: a secret as `********` (nothing when it is
+    /// empty), never any of its characters, not even its length; everything
+    /// else as is.
     pub fn display(&self) -> String {
         match self {
-            SettingValue::Secret(s) => mask(s.expose()),
+            SettingValue::Secret(s) if s.is_empty() => String::new(),
+            SettingValue::Secret(_) => "********".to_owned(),
             SettingValue::Plain(s) => s.clone(),
         }
     }
@@ -97,21 +100,6 @@ impl std::fmt::Debug for SettingValue {
             SettingValue::Secret(s) => s.fmt(f),
             SettingValue::Plain(p) => p.fmt(f),
         }
-    }
-}
-
-/// A masked form of a secret that shows only that one is set and its length
-/// class, never any of its characters.
-///
-/// ```
-/// assert_eq!(yat_core::settings::mask("sk-123"), "********");
-/// assert_eq!(yat_core::settings::mask(""), "");
-/// ```
-pub fn mask(secret: &str) -> String {
-    if secret.is_empty() {
-        String::new()
-    } else {
-        "********".to_owned()
     }
 }
 
@@ -138,5 +126,19 @@ impl ResolvedValue {
     /// `value`, from `source`.
     pub fn new(value: SettingValue, source: SettingSource) -> Self {
         ResolvedValue { value, source }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_displays_as_set_or_empty_and_nothing_more() {
+        let shown = |v: &str| SettingValue::Secret(Secret::new(v)).display();
+        assert_eq!(shown("sk-123"), "********");
+        assert_eq!(shown("a-much-longer-key-than-that"), "********");
+        assert_eq!(shown(""), "");
+        assert_eq!(SettingValue::Plain("eu".into()).display(), "eu");
     }
 }
