@@ -43,7 +43,12 @@ fn discovered_ids_equal_enabled_features() {
 fn every_registration_names_its_crate() {
     for reg in yat::registry::discover().registrations() {
         assert_eq!(reg.crate_name(), "yat-providers", "{}", reg.id());
-        assert_eq!(reg.crate_version(), env!("CARGO_PKG_VERSION"), "{}", reg.id());
+        assert_eq!(
+            reg.crate_version(),
+            env!("CARGO_PKG_VERSION"),
+            "{}",
+            reg.id()
+        );
         assert!(
             !reg.name().is_empty() && !reg.description().is_empty(),
             "{}",

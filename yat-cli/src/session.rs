@@ -283,10 +283,9 @@ async fn hot_reload(ctx: &Ctx, watcher: &mut ConfigWatcher, setup: &mut ChatSetu
             }
             match candidates(&setup.route.target, &setup.fallback, &setup.prefs) {
                 Ok(c) => setup.candidates = c,
-                Err(e) => ctx.term.warn(&format!(
-                    "{}; keeping the previous models",
-                    describe(&e)
-                )),
+                Err(e) => ctx
+                    .term
+                    .warn(&format!("{}; keeping the previous models", describe(&e))),
             }
         }
         Err(e) => ctx

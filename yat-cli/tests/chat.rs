@@ -346,7 +346,11 @@ fn a_failure_before_the_first_output_is_retried_before_falling_back() {
         .filter(|l| l.contains("failed before any output; retrying"))
         .count();
     assert_eq!(retries, 1, "{}", out.stderr);
-    assert!(out.stderr.contains("answered by mock/mock-echo"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("answered by mock/mock-echo"),
+        "{}",
+        out.stderr
+    );
 }
 
 /// The configuration file is read once per `yat chat`. The file is a FIFO
@@ -397,7 +401,10 @@ fn one_chat_reads_the_configuration_file_once() {
             )
         };
         std::thread::spawn(move || loop {
-            let mut f = std::fs::OpenOptions::new().write(true).open(&config).unwrap();
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&config)
+                .unwrap();
             if done.load(Ordering::SeqCst) {
                 return;
             }
@@ -430,6 +437,10 @@ fn one_chat_reads_the_configuration_file_once() {
     let out = out.ok();
     // The default model came from the file: it was read, and parsed.
     assert_eq!(out.stdout, "read once\n");
-    assert!(!out.stderr.contains("using mock/mock-echo"), "{}", out.stderr);
+    assert!(
+        !out.stderr.contains("using mock/mock-echo"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(served.load(Ordering::SeqCst), 1, "{}", out.stderr);
 }

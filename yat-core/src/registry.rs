@@ -164,7 +164,11 @@ pub fn from_registrations(mut regs: Vec<&'static ProviderRegistration>) -> Disco
             duplicates.push(YatError::DuplicateProvider {
                 id: regs[i].id().to_owned(),
                 first: format!("{}@{}", regs[i].crate_name(), regs[i].crate_version()),
-                second: format!("{}@{}", regs[i + 1].crate_name(), regs[i + 1].crate_version()),
+                second: format!(
+                    "{}@{}",
+                    regs[i + 1].crate_name(),
+                    regs[i + 1].crate_version()
+                ),
             });
         }
         i = j;
@@ -188,7 +192,9 @@ mod tests {
     }
 
     fn reg(id: &'static str, krate: &'static str) -> &'static ProviderRegistration {
-        Box::leak(Box::new(ProviderRegistration::__new(id, id, ctor, krate, "1.0.0")))
+        Box::leak(Box::new(ProviderRegistration::__new(
+            id, id, ctor, krate, "1.0.0",
+        )))
     }
 
     #[test]

@@ -222,7 +222,10 @@ mod tests {
 
     #[test]
     fn none_never_retries() {
-        assert_eq!(RetryPolicy::none().delay(0, &server(), Duration::ZERO), None);
+        assert_eq!(
+            RetryPolicy::none().delay(0, &server(), Duration::ZERO),
+            None
+        );
     }
 
     #[test]

@@ -99,32 +99,39 @@ scripted!("r-backoff", BACKOFF, |n| match n {
     1 | 2 => Step::Refuse(unavailable("r-backoff", n)),
     _ => Step::Answer(vec![text("ok")]),
 });
-scripted!("r-invalid", INVALID, |_| Step::Refuse(YatError::InvalidRequest(
-    Failure::http("r-invalid", 400, "bad field")
-)));
-scripted!("r-cancel", CANCEL, |_| Step::Refuse(YatError::RateLimited {
-    failure: Failure::http("r-cancel", 429, "slow down"),
-    retry_after: Some(Duration::from_secs(10)),
-}));
+scripted!("r-invalid", INVALID, |_| Step::Refuse(
+    YatError::InvalidRequest(Failure::http("r-invalid", 400, "bad field"))
+));
+scripted!("r-cancel", CANCEL, |_| Step::Refuse(
+    YatError::RateLimited {
+        failure: Failure::http("r-cancel", 429, "slow down"),
+        retry_after: Some(Duration::from_secs(10)),
+    }
+));
 scripted!("r-always-down", ALWAYS_DOWN, |n| Step::Refuse(unavailable(
     "r-always-down",
     n
 )));
-scripted!("r-setting", SETTING, |n| Step::Refuse(unavailable("r-setting", n)));
+scripted!("r-setting", SETTING, |n| Step::Refuse(unavailable(
+    "r-setting",
+    n
+)));
 scripted!("r-bad-setting", BAD_SETTING, |_| Step::Answer(vec![]));
-scripted!("r-nokey", NOKEY, |_| Step::Refuse(YatError::Authentication(
-    Failure::http("r-nokey", 401, "invalid api key")
-)));
-scripted!("r-quota", QUOTA, |_| Step::Refuse(YatError::QuotaExhausted(
-    Failure::http("r-quota", 429, "insufficient_quota")
-)));
-scripted!("r-malformed", MALFORMED, |_| Step::Refuse(YatError::InvalidRequest(
-    Failure::http("r-malformed", 400, "messages: required")
-)));
-scripted!("r-answers", ANSWERS, |_| Step::Answer(vec![text("from the fallback")]));
-scripted!("r-silent", SILENT, |_| Step::Answer(vec![ChatEvent::Usage(Usage::new(
-    3, 0
-))]));
+scripted!("r-nokey", NOKEY, |_| Step::Refuse(
+    YatError::Authentication(Failure::http("r-nokey", 401, "invalid api key"))
+));
+scripted!("r-quota", QUOTA, |_| Step::Refuse(
+    YatError::QuotaExhausted(Failure::http("r-quota", 429, "insufficient_quota"))
+));
+scripted!("r-malformed", MALFORMED, |_| Step::Refuse(
+    YatError::InvalidRequest(Failure::http("r-malformed", 400, "messages: required"))
+));
+scripted!("r-answers", ANSWERS, |_| Step::Answer(vec![text(
+    "from the fallback"
+)]));
+scripted!("r-silent", SILENT, |_| Step::Answer(vec![
+    ChatEvent::Usage(Usage::new(3, 0))
+]));
 
 async fn manager_with(policy: RetryPolicy, env: &[(&str, &str)]) -> ProviderManager {
     let env: BTreeMap<String, String> = env
@@ -187,7 +194,10 @@ async fn a_failure_after_the_first_output_is_neither_retried_nor_falls_back() {
         .unwrap();
     assert_eq!(routed.target, m("r-midway/m"));
     assert!(routed.skipped.is_empty());
-    assert_eq!(routed.stream.next().await.unwrap().unwrap(), text("partial"));
+    assert_eq!(
+        routed.stream.next().await.unwrap().unwrap(),
+        text("partial")
+    );
     let e = routed.stream.next().await.unwrap().unwrap_err();
     assert!(e.to_string().contains("down on attempt 1"), "{e}");
     assert!(routed.stream.next().await.is_none());
@@ -235,7 +245,11 @@ async fn without_retry_after_the_backoff_grows_with_jitter_within_its_bounds() {
 async fn errors_that_are_not_retryable_are_returned_at_once() {
     let manager = manager_with(RetryPolicy::default(), &[]).await;
     let start = tokio::time::Instant::now();
-    let e = manager.stream_chat("r-invalid", &req()).await.err().unwrap();
+    let e = manager
+        .stream_chat("r-invalid", &req())
+        .await
+        .err()
+        .unwrap();
     assert_eq!(e.kind(), "invalid_request");
     assert_eq!(INVALID.load(Ordering::SeqCst), 1);
     assert_eq!(start.elapsed(), Duration::ZERO);
@@ -252,19 +266,19 @@ async fn dropping_the_chat_during_the_backoff_stops_the_retries() {
     assert!(r.is_err(), "still waiting when dropped");
     assert_eq!(CANCEL.load(Ordering::SeqCst), 2);
     tokio::time::sleep(Duration::from_secs(120)).await;
-    assert_eq!(CANCEL.load(Ordering::SeqCst), 2, "no attempt after the drop");
+    assert_eq!(
+        CANCEL.load(Ordering::SeqCst),
+        2,
+        "no attempt after the drop"
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn retries_come_first_then_the_fallback() {
     let manager = manager_with(RetryPolicy::new(2), &[]).await;
-    let routed = stream_with_fallback(
-        &manager,
-        &[m("r-always-down/m"), m("r-answers/m")],
-        &req(),
-    )
-    .await
-    .unwrap();
+    let routed = stream_with_fallback(&manager, &[m("r-always-down/m"), m("r-answers/m")], &req())
+        .await
+        .unwrap();
     assert_eq!(ALWAYS_DOWN.load(Ordering::SeqCst), 3);
     assert_eq!(routed.target, m("r-answers/m"));
     assert_eq!(routed.skipped.len(), 1);
@@ -278,7 +292,11 @@ async fn retries_come_first_then_the_fallback() {
 async fn the_max_retries_setting_of_a_provider_overrides_the_policy() {
     // The provider declares no such setting: every provider has it anyway.
     let manager = manager_with(RetryPolicy::new(4), &[("R_SETTING_MAX_RETRIES", "1")]).await;
-    let e = manager.stream_chat("r-setting", &req()).await.err().unwrap();
+    let e = manager
+        .stream_chat("r-setting", &req())
+        .await
+        .err()
+        .unwrap();
     assert!(e.to_string().contains("down on attempt 2"), "{e}");
     assert_eq!(SETTING.load(Ordering::SeqCst), 2);
 
@@ -318,7 +336,11 @@ async fn a_failure_of_the_first_provider_alone_moves_to_the_next_candidate() {
         .unwrap();
     assert_eq!(routed.target, m("r-answers/m"));
     assert_eq!(routed.skipped[0].error.kind(), "quota_exhausted");
-    assert_eq!(QUOTA.load(Ordering::SeqCst), 1, "not retryable: one attempt");
+    assert_eq!(
+        QUOTA.load(Ordering::SeqCst),
+        1,
+        "not retryable: one attempt"
+    );
 
     // A malformed request would fail the same way anywhere: stop.
     let e = stream_with_fallback(&manager, &[m("r-malformed/m"), m("r-answers/m")], &req())
@@ -348,5 +370,9 @@ async fn a_rejected_key_follows_the_fallback_rule_and_is_never_retried() {
             assert_eq!(e.error().kind(), "authentication");
         }
     }
-    assert_eq!(NOKEY.load(Ordering::SeqCst), 1, "a rejected key is not retried");
+    assert_eq!(
+        NOKEY.load(Ordering::SeqCst),
+        1,
+        "a rejected key is not retried"
+    );
 }

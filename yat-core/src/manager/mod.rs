@@ -130,7 +130,9 @@ impl ProviderManager {
     /// The models of `id`. An error or a panic marks the provider failed.
     pub async fn list_models(&self, id: &str) -> Result<Vec<ModelInfo>, YatError> {
         let live = self.live(id)?;
-        let result = AssertUnwindSafe(live.provider.list_models()).catch_unwind().await;
+        let result = AssertUnwindSafe(live.provider.list_models())
+            .catch_unwind()
+            .await;
         let result = match result {
             Ok(r) => r,
             Err(payload) => Err(YatError::ProviderPanicked {
