@@ -54,7 +54,7 @@ fn bench(c: &mut Criterion) {
         .registrations()
         .iter()
         .copied()
-        .filter(|r| r.id.starts_with("bench"))
+        .filter(|r| r.id().starts_with("bench"))
         .collect();
     assert_eq!(
         ours.len(),

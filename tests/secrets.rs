@@ -514,8 +514,9 @@ mod panics {
             let e = m.list_models("leaky").await.unwrap_err();
             assert_clean("list_models panic", &format!("{e} {e:?}"));
             let m = manager("no").await;
-            let mut s = m.stream_chat("leaky", &request("m")).await.unwrap();
-            let e = s.next().await.unwrap().unwrap_err();
+            // The stream panics before any output: the manager reads to the
+            // first output, so the panic is the chat's error.
+            let e = m.stream_chat("leaky", &request("m")).await.err().unwrap();
             assert!(matches!(e, YatError::ProviderPanicked { .. }), "{e:?}");
             assert_clean("mid-stream panic", &format!("{e} {e:?}"));
             assert_debug_clean("failed status", &m.info("leaky").unwrap());

@@ -63,9 +63,13 @@ fn capabilities(manager: &ProviderManager, id: &str) -> Option<Capabilities> {
     let registration = yat::registry::discover().find(id)?;
     // Provider code runs here outside the manager, which would otherwise
     // catch a panic: keep the promise that a provider cannot bring yat down.
-    std::panic::catch_unwind(|| (registration.constructor)().ok().map(|p| p.capabilities()))
-        .ok()
-        .flatten()
+    std::panic::catch_unwind(|| {
+        (registration.constructor())()
+            .ok()
+            .map(|p| p.capabilities())
+    })
+    .ok()
+    .flatten()
 }
 
 /// One attachment: an `http(s)` URL, a `data:` URL or a file.

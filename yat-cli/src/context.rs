@@ -31,9 +31,24 @@ impl Ctx {
         Ok(yat::manager_with_config(self.config.as_deref()).await?)
     }
 
-    /// The user's preferences from provider_config.json.
+    /// The user's preferences from provider_config.json (a read of the
+    /// file of its own; [`Ctx::manager_and_preferences`] reads it once for
+    /// both).
     pub fn preferences(&self) -> CmdResult<Preferences> {
         Ok(Preferences::load(&self.location().config_file)?)
+    }
+
+    /// The manager and the user's preferences from one read of
+    /// provider_config.json: the preferences are taken from the
+    /// configuration the manager was built from.
+    pub async fn manager_and_preferences(&self) -> CmdResult<(ProviderManager, Preferences)> {
+        let manager = self.manager().await?;
+        let path = match manager.location() {
+            Some(l) => l.config_file.clone(),
+            None => self.location().config_file,
+        };
+        let prefs = Preferences::from_config(&manager.config(), &path)?;
+        Ok((manager, prefs))
     }
 
     /// Checks that `id` is a provider this build has, listing them if not.

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use rustyline::error::ReadlineError;
 use rustyline::history::FileHistory;
 use rustyline::{Config, Editor};
-use yat::routing::resolve_model;
+use yat::routing::{candidates, resolve_model};
 use yat::watch::ConfigWatcher;
 use yat::{Message, Role};
 
@@ -96,14 +96,6 @@ pub async fn run(ctx: &Ctx, mut setup: ChatSetup, continued: Option<i64>) -> Cmd
 /// One prompt and its reply. A failed or interrupted reply leaves the
 /// conversation as it was before the prompt; only output errors end the session.
 async fn turn(ctx: &Ctx, setup: &mut ChatSetup, line: &str) -> CmdResult {
-    let candidates =
-        match yat::routing::candidates(&setup.route.target, &setup.fallback, &setup.prefs) {
-            Ok(c) => c,
-            Err(e) => {
-                ctx.term.error(&describe(&e));
-                return Ok(());
-            }
-        };
     let before = setup.messages.len();
     let mut sent: Vec<Message> = tool_calls::answer_pending(&mut setup.messages)
         .into_iter()
@@ -121,7 +113,7 @@ async fn turn(ctx: &Ctx, setup: &mut ChatSetup, line: &str) -> CmdResult {
         show_reasoning: setup.show_reasoning,
     };
     let outcome =
-        render::stream_reply(&ctx.term, &setup.manager, &candidates, &request, opts).await?;
+        render::stream_reply(&ctx.term, &setup.manager, &setup.candidates, &request, opts).await?;
     match outcome.end {
         End::Complete => {
             setup.recorder.record(&Record {
@@ -158,20 +150,24 @@ async fn slash(ctx: &Ctx, setup: &mut ChatSetup, command: &str) -> Next {
             if arg.is_empty() {
                 crate::term::eprint_line(&setup.route.target.to_string());
             } else {
-                match resolve_model(Some(arg), &setup.prefs, &setup.manager.ids()) {
-                    Ok(route) => match setup.manager.info(&route.target.provider) {
-                        Ok(_) => {
-                            crate::commands::models::check_model_exists(
-                                ctx,
-                                &setup.manager,
-                                &route.target,
-                            )
-                            .await;
-                            ctx.term.done(&format!("model: {}", route.target));
-                            setup.route = route;
-                        }
-                        Err(e) => ctx.term.error(&describe(&e)),
-                    },
+                let switched = resolve_model(Some(arg), &setup.prefs, &setup.manager.ids())
+                    .and_then(|route| {
+                        setup.manager.info(&route.target.provider)?;
+                        let c = candidates(&route.target, &setup.fallback, &setup.prefs)?;
+                        Ok((route, c))
+                    });
+                match switched {
+                    Ok((route, c)) => {
+                        crate::commands::models::check_model_exists(
+                            ctx,
+                            &setup.manager,
+                            &route.target,
+                        )
+                        .await;
+                        ctx.term.done(&format!("model: {}", route.target));
+                        setup.route = route;
+                        setup.candidates = c;
+                    }
                     Err(e) => ctx.term.error(&describe(&e)),
                 }
             }
@@ -279,9 +275,17 @@ async fn hot_reload(ctx: &Ctx, watcher: &mut ConfigWatcher, setup: &mut ChatSetu
                     }
                 }
             }
+            // A change may be to the preferences only (aliases, fallbacks),
+            // which no provider reload reads: read them from the file.
             match ctx.preferences() {
                 Ok(p) => setup.prefs = p,
                 Err(e) => ctx.term.warn(&e.message().unwrap_or_default()),
+            }
+            match candidates(&setup.route.target, &setup.fallback, &setup.prefs) {
+                Ok(c) => setup.candidates = c,
+                Err(e) => ctx
+                    .term
+                    .warn(&format!("{}; keeping the previous models", describe(&e))),
             }
         }
         Err(e) => ctx

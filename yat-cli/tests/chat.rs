@@ -4,6 +4,19 @@ mod common;
 
 use common::{no_panic, Output, Sandbox};
 
+/// `yat ARGS...` with the mock's retries before the first output turned
+/// off: these tests are about what happens after them (fallbacks, the
+/// error shown), and the mock's rate limit asks for a 2 s wait.
+fn run_without_retries(sb: &Sandbox, args: &[&str]) -> Output {
+    Output::from(
+        sb.yat()
+            .args(args)
+            .env("MOCK_MAX_RETRIES", "0")
+            .output()
+            .unwrap(),
+    )
+}
+
 fn json_lines(stdout: &str) -> Vec<serde_json::Value> {
     stdout
         .lines()
@@ -167,10 +180,10 @@ fn a_failure_mid_stream_keeps_the_text_and_exits_1() {
 #[test]
 fn provider_errors_are_one_line_with_exit_1() {
     let sb = Sandbox::new();
-    sb.run(&["chat", "-m", "mock/mock-fail-before", "x"])
+    run_without_retries(&sb, &["chat", "-m", "mock/mock-fail-before", "x"])
         .code(1)
         .one_error_line("mock: server error");
-    sb.run(&["chat", "-m", "mock/mock-rate-limited", "x"])
+    run_without_retries(&sb, &["chat", "-m", "mock/mock-rate-limited", "x"])
         .code(1)
         .one_error_line("--fallback");
     sb.run(&["chat", "-m", "mock/no-such-model", "x"])
@@ -202,8 +215,9 @@ fn usage_mistakes_exit_2() {
 
 #[test]
 fn fallback_tries_in_order_and_says_who_answered() {
-    let out = Sandbox::new()
-        .run(&[
+    let out = run_without_retries(
+        &Sandbox::new(),
+        &[
             "chat",
             "-m",
             "mock/mock-fail-before",
@@ -214,8 +228,9 @@ fn fallback_tries_in_order_and_says_who_answered() {
             "--fallback",
             "mock/mock-long",
             "fell back",
-        ])
-        .ok();
+        ],
+    )
+    .ok();
     assert_eq!(out.stdout, "fell back\n");
     let warnings: Vec<&str> = out
         .stderr
@@ -242,15 +257,17 @@ fn configured_fallbacks_follow_the_flag_ones() {
         "mock/mock-fail-before,mock/mock-echo",
     ])
     .ok();
-    let out = sb
-        .run(&[
+    let out = run_without_retries(
+        &sb,
+        &[
             "chat",
             "-m",
             "mock/mock-rate-limited",
             "--json",
             "configured",
-        ])
-        .ok();
+        ],
+    )
+    .ok();
     let events = json_lines(&out.stdout);
     assert_eq!(events[0]["model"], "mock-echo");
     assert!(out.stderr.contains("answered by mock/mock-echo"));
@@ -274,16 +291,18 @@ fn no_fallback_once_output_has_started() {
 
 #[test]
 fn all_fallbacks_failing_reports_each_and_the_last_error() {
-    let out = Sandbox::new()
-        .run(&[
+    let out = run_without_retries(
+        &Sandbox::new(),
+        &[
             "chat",
             "-m",
             "mock/mock-fail-before",
             "--fallback",
             "mock/mock-rate-limited",
             "x",
-        ])
-        .code(1);
+        ],
+    )
+    .code(1);
     assert!(out
         .stderr
         .contains("warning: mock/mock-fail-before failed before answering"));
@@ -297,4 +316,131 @@ fn verbose_logging_goes_to_stderr_only() {
         .ok();
     assert_eq!(out.stdout, "quiet stdout\n");
     no_panic(&out.stderr);
+}
+
+#[test]
+fn a_failure_before_the_first_output_is_retried_before_falling_back() {
+    // `mock-fail-before` fails every time: with one retry allowed it is
+    // tried twice (the debug log says so), then the fallback answers.
+    let out = Output::from(
+        Sandbox::new()
+            .yat()
+            .args([
+                "-vv",
+                "chat",
+                "-m",
+                "mock/mock-fail-before",
+                "--fallback",
+                "mock/mock-echo",
+                "retried",
+            ])
+            .env("MOCK_MAX_RETRIES", "1")
+            .output()
+            .unwrap(),
+    )
+    .ok();
+    assert_eq!(out.stdout, "retried\n");
+    let retries = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains("failed before any output; retrying"))
+        .count();
+    assert_eq!(retries, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("answered by mock/mock-echo"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// The configuration file is read once per `yat chat`. The file is a FIFO
+/// that a thread serves afresh for each open of yat's, counting them: a
+/// writer's open waits for a reader, and the next one is made only once
+/// yat has closed the file again (seen in `/proc/PID/fd`), so each open is
+/// served whole and on its own. (With the second read `yat chat` used to
+/// make, `Preferences::load` after the manager's, it counts 2.)
+#[cfg(target_os = "linux")]
+#[test]
+fn one_chat_reads_the_configuration_file_once() {
+    use std::io::{Read, Write};
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    let sb = Sandbox::new();
+    let config = sb.config_file();
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&config)
+        .status()
+        .unwrap();
+    assert!(made.success());
+
+    let mut cmd = std::process::Command::new(common::yat_bin());
+    cmd.env_clear()
+        .current_dir(sb.work_dir())
+        .envs(sb.env())
+        .args(["chat", "read once"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    let fds = std::path::PathBuf::from(format!("/proc/{}/fd", child.id()));
+
+    let served = Arc::new(AtomicUsize::new(0));
+    let done = Arc::new(AtomicBool::new(false));
+    let server = {
+        let (config, served, done) = (config.clone(), served.clone(), done.clone());
+        let config_path = config.clone();
+        // Whether yat has the file open; `None` once it has exited.
+        let held = move || -> Option<bool> {
+            let entries = std::fs::read_dir(&fds).ok()?;
+            Some(
+                entries
+                    .flatten()
+                    .any(|e| std::fs::read_link(e.path()).is_ok_and(|t| t == config_path)),
+            )
+        };
+        std::thread::spawn(move || loop {
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&config)
+                .unwrap();
+            if done.load(Ordering::SeqCst) {
+                return;
+            }
+            served.fetch_add(1, Ordering::SeqCst);
+            // The reader's open returns now that a writer is here; wait
+            // until it has, so that its close below can be seen.
+            while held() == Some(false) {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            // A reader that stops early is still counted; its error is yat's.
+            let _ = f.write_all(
+                br#"{"default_model": "mock/mock-echo", "fallbacks": ["mock/mock-long"]}"#,
+            );
+            drop(f);
+            while held() == Some(true) {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        })
+    };
+    let out = Output::from(child.wait_with_output().unwrap());
+    // Release the server: this open is the test's own, not yat's.
+    done.store(true, Ordering::SeqCst);
+    let mut rest = String::new();
+    std::fs::File::open(&config)
+        .unwrap()
+        .read_to_string(&mut rest)
+        .unwrap();
+    server.join().unwrap();
+
+    let out = out.ok();
+    // The default model came from the file: it was read, and parsed.
+    assert_eq!(out.stdout, "read once\n");
+    assert!(
+        !out.stderr.contains("using mock/mock-echo"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(served.load(Ordering::SeqCst), 1, "{}", out.stderr);
 }

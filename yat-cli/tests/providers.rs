@@ -14,7 +14,7 @@ fn list_shows_mock_ready_in_a_table() {
 }
 
 #[test]
-fn verbose_list_names_crate_and_core_versions() {
+fn verbose_list_names_crate_versions_and_the_plugin_api() {
     let out = Sandbox::new().run(&["providers", "--verbose"]).ok();
     let v = env!("CARGO_PKG_VERSION");
     assert!(

@@ -34,6 +34,7 @@ pub mod paths;
 pub mod preferences;
 pub mod provider;
 pub mod registry;
+pub mod retry;
 pub mod routing;
 pub mod secret;
 pub mod settings;
@@ -51,6 +52,7 @@ pub use config::{ConfigLocation, ProviderConfig};
 pub use error::{Failure, TimeoutPhase, YatError};
 pub use manager::{ProviderDef, ProviderInfo, ProviderManager, ProviderStatus};
 pub use provider::{Capabilities, Constructor, LlmProvider, ProviderRegistration};
+pub use retry::RetryPolicy;
 /// The schemars crate this one derives schemas with (the `schemars`
 /// feature), for `#[derive(JsonSchema)]` without a dependency of your own:
 /// `#[schemars(crate = "yat_core::schemars")]`.
@@ -68,12 +70,20 @@ pub use types::{
     ToolResult, ToolSpec, Usage,
 };
 
-/// The version of yat-core a crate was compiled against. `register_provider!`
-/// records it in every registration.
+/// The version of this yat-core: the plugin API's version. A program links
+/// one yat-core per semver-incompatible version, each with its own registry,
+/// so every provider a program discovers was built against this one.
 pub const CORE_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 #[doc(hidden)]
 pub mod __private {
+    /// The optional fields of `register_provider!`, by name: a misspelt
+    /// one fails to resolve here, pointing at the caller's code.
+    #[allow(non_upper_case_globals)]
+    pub mod optional_fields {
+        pub const settings: () = ();
+        pub const description: () = ();
+    }
     pub use inventory;
     #[cfg(feature = "linkme")]
     pub use linkme;

@@ -66,41 +66,63 @@ pub type Constructor = fn() -> Result<Box<dyn LlmProvider>, YatError>;
 
 /// Static data a provider crate registers with [`register_provider!`](crate::register_provider).
 ///
-/// Build one only through the macro: it records the registering crate's name
-/// and version and the yat-core version it was compiled against, which is how
-/// `yat providers --verbose` can tell a plugin author which API they built for.
+/// Only the macro builds one: the fields are private, so the registering
+/// crate's name and version are always the ones cargo compiled it as. A
+/// program reads registrations through discovery and these accessors.
 ///
 /// ```
 /// // Registrations are read, not built: discovery hands out every linked one.
 /// for reg in yat_core::registry::discover().registrations() {
-///     println!("{} ({}) from {}@{}, built against yat-core {}",
-///         reg.id, reg.name, reg.crate_name, reg.crate_version, reg.core_version);
-///     for setting in reg.settings {
+///     println!("{} ({}) from {}@{}", reg.id(), reg.name(), reg.crate_name(), reg.crate_version());
+///     for setting in reg.settings() {
 ///         println!("  {} ({:?})", setting.key, setting.kind);
 ///     }
 /// }
 /// ```
 #[derive(Debug)]
 pub struct ProviderRegistration {
-    /// Stable lowercase id (`openai`).
-    pub id: &'static str,
-    /// Display name (`OpenAI`).
-    pub name: &'static str,
-    /// One line on what it is.
-    pub description: &'static str,
-    /// The settings it reads.
-    pub settings: &'static [SettingSpec],
-    /// Builds an instance.
-    pub constructor: Constructor,
-    /// The registering crate's name.
-    pub crate_name: &'static str,
-    /// The registering crate's version.
-    pub crate_version: &'static str,
-    /// The yat-core version the registering crate was compiled against.
-    pub core_version: &'static str,
+    id: &'static str,
+    name: &'static str,
+    description: &'static str,
+    settings: &'static [SettingSpec],
+    constructor: Constructor,
+    crate_name: &'static str,
+    crate_version: &'static str,
 }
 
 impl ProviderRegistration {
+    /// Stable lowercase id (`openai`).
+    pub const fn id(&self) -> &'static str {
+        self.id
+    }
+    /// Display name (`OpenAI`).
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+    /// One line on what it is (empty when the registration gives none).
+    pub const fn description(&self) -> &'static str {
+        self.description
+    }
+    /// The settings it reads.
+    pub const fn settings(&self) -> &'static [SettingSpec] {
+        self.settings
+    }
+    /// Builds a fresh, uninitialized instance.
+    pub const fn constructor(&self) -> Constructor {
+        self.constructor
+    }
+    /// The registering crate's name.
+    pub const fn crate_name(&self) -> &'static str {
+        self.crate_name
+    }
+    /// The registering crate's version.
+    pub const fn crate_version(&self) -> &'static str {
+        self.crate_version
+    }
+
+    // The items below are what `register_provider!` expands to; they are
+    // not part of the API (hidden, and named so that no one types them).
+
     #[doc(hidden)]
     pub const fn __new(
         id: &'static str,
@@ -108,7 +130,6 @@ impl ProviderRegistration {
         constructor: Constructor,
         crate_name: &'static str,
         crate_version: &'static str,
-        core_version: &'static str,
     ) -> Self {
         ProviderRegistration {
             id,
@@ -118,16 +139,15 @@ impl ProviderRegistration {
             constructor,
             crate_name,
             crate_version,
-            core_version,
         }
     }
-    /// Sets the settings (for use inside `register_provider!`).
-    pub const fn settings(mut self, settings: &'static [SettingSpec]) -> Self {
+    #[doc(hidden)]
+    pub const fn __with_settings(mut self, settings: &'static [SettingSpec]) -> Self {
         self.settings = settings;
         self
     }
-    /// Sets the description (for use inside `register_provider!`).
-    pub const fn description(mut self, description: &'static str) -> Self {
+    #[doc(hidden)]
+    pub const fn __with_description(mut self, description: &'static str) -> Self {
         self.description = description;
         self
     }
@@ -136,8 +156,8 @@ impl ProviderRegistration {
 /// Registers a provider so every program that links the crate discovers it.
 ///
 /// `id`, `name` and `constructor` come first, in that order; `settings` and
-/// `description` may follow. The macro fills in the crate's name and version
-/// and the yat-core version, so they cannot be typed wrong.
+/// `description` may follow. The macro fills in the crate's name and version,
+/// so they cannot be typed wrong.
 ///
 /// ```
 /// use yat_core::{register_provider, SettingSpec};
@@ -161,8 +181,8 @@ impl ProviderRegistration {
 ///
 /// # fn main() {
 /// let reg = yat_core::registry::discover().find("acme").unwrap();
-/// assert_eq!(reg.name, "Acme AI");
-/// assert_eq!(reg.core_version, yat_core::CORE_VERSION);
+/// assert_eq!(reg.name(), "Acme AI");
+/// assert_eq!(reg.description(), "Acme's hosted models");
 /// # }
 /// ```
 #[macro_export]
@@ -174,15 +194,16 @@ macro_rules! register_provider {
         $(, $field:ident : $value:expr)* $(,)?
     ) => {
         $crate::__submit_registration! {
-            $crate::ProviderRegistration::__new(
-                $id,
-                $name,
-                $ctor,
-                ::core::env!("CARGO_PKG_NAME"),
-                ::core::env!("CARGO_PKG_VERSION"),
-                $crate::CORE_VERSION,
+            $crate::__registration_fields!(
+                $crate::ProviderRegistration::__new(
+                    $id,
+                    $name,
+                    $ctor,
+                    ::core::env!("CARGO_PKG_NAME"),
+                    ::core::env!("CARGO_PKG_VERSION"),
+                );
+                $( $field : $value, )*
             )
-            $( .$field($value) )*
         }
     };
     ($($other:tt)*) => {
@@ -191,4 +212,24 @@ macro_rules! register_provider {
              in that order, optionally followed by `settings: ...` and `description: \"...\"`"
         );
     };
+}
+
+/// Applies `register_provider!`'s optional fields, one at a time.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __registration_fields {
+    ($reg:expr;) => { $reg };
+    ($reg:expr; settings : $value:expr, $($rest:tt)*) => {
+        $crate::__registration_fields!($reg.__with_settings($value); $($rest)*)
+    };
+    ($reg:expr; description : $value:expr, $($rest:tt)*) => {
+        $crate::__registration_fields!($reg.__with_description($value); $($rest)*)
+    };
+    // Any other name: looked up among the optional fields' names, so the
+    // compiler's error points at the misspelt field in the caller's code
+    // and suggests the name it resembles.
+    ($reg:expr; $field:ident : $value:expr, $($rest:tt)*) => {{
+        let _: () = $crate::__private::optional_fields::$field;
+        $crate::__registration_fields!($reg; $($rest)*)
+    }};
 }

@@ -72,7 +72,7 @@ fn all() -> impl Iterator<Item = &'static ProviderRegistration> {
 /// let ids = found.ids();
 /// assert!(ids.windows(2).all(|w| w[0] < w[1])); // sorted, unique
 /// for id in ids {
-///     assert_eq!(found.find(id).unwrap().id, id);
+///     assert_eq!(found.find(id).unwrap().id(), id);
 /// }
 /// ```
 #[derive(Debug, Clone)]
@@ -95,13 +95,22 @@ impl Discovery {
     /// The registration for `id`.
     pub fn find(&self, id: &str) -> Option<&'static ProviderRegistration> {
         self.registrations
-            .binary_search_by(|r| r.id.cmp(id))
+            .binary_search_by(|r| r.id().cmp(id))
             .ok()
             .map(|i| self.registrations[i])
     }
+    /// Whether some linked crate registered `id`, usable or not (an id
+    /// registered twice is linked, and unusable).
+    pub fn is_linked(&self, id: &str) -> bool {
+        self.find(id).is_some()
+            || self
+                .duplicates
+                .iter()
+                .any(|e| matches!(e, YatError::DuplicateProvider { id: d, .. } if d == id))
+    }
     /// The ids, sorted.
     pub fn ids(&self) -> Vec<&'static str> {
-        self.registrations.iter().map(|r| r.id).collect()
+        self.registrations.iter().map(|r| r.id()).collect()
     }
     /// The registrations, or the first duplicate-id error.
     pub fn into_result(self) -> Result<Vec<&'static ProviderRegistration>, YatError> {
@@ -117,7 +126,7 @@ impl Discovery {
 /// ```
 /// let found = yat_core::registry::discover();
 /// for reg in found.registrations() {
-///     println!("{} ({} {})", reg.id, reg.crate_name, reg.crate_version);
+///     println!("{} ({} {})", reg.id(), reg.crate_name(), reg.crate_version());
 /// }
 /// ```
 pub fn discover() -> Discovery {
@@ -135,27 +144,31 @@ pub fn discover() -> Discovery {
 /// // The same registration twice is a duplicate, not a silent pick.
 /// if let Some(first) = all.first() {
 ///     let twice = from_registrations(vec![first, first]);
-///     assert!(twice.find(first.id).is_none());
+///     assert!(twice.find(first.id()).is_none());
 ///     assert_eq!(twice.duplicates().len(), 1);
 /// }
 /// ```
 pub fn from_registrations(mut regs: Vec<&'static ProviderRegistration>) -> Discovery {
-    regs.sort_unstable_by(|a, b| a.id.cmp(b.id).then(a.crate_name.cmp(b.crate_name)));
+    regs.sort_unstable_by(|a, b| a.id().cmp(b.id()).then(a.crate_name().cmp(b.crate_name())));
     let mut duplicates = Vec::new();
     let mut out: Vec<&'static ProviderRegistration> = Vec::with_capacity(regs.len());
     let mut i = 0;
     while i < regs.len() {
         let mut j = i + 1;
-        while j < regs.len() && regs[j].id == regs[i].id {
+        while j < regs.len() && regs[j].id() == regs[i].id() {
             j += 1;
         }
         if j - i == 1 {
             out.push(regs[i]);
         } else {
             duplicates.push(YatError::DuplicateProvider {
-                id: regs[i].id.to_owned(),
-                first: format!("{}@{}", regs[i].crate_name, regs[i].crate_version),
-                second: format!("{}@{}", regs[i + 1].crate_name, regs[i + 1].crate_version),
+                id: regs[i].id().to_owned(),
+                first: format!("{}@{}", regs[i].crate_name(), regs[i].crate_version()),
+                second: format!(
+                    "{}@{}",
+                    regs[i + 1].crate_name(),
+                    regs[i + 1].crate_version()
+                ),
             });
         }
         i = j;
@@ -180,7 +193,7 @@ mod tests {
 
     fn reg(id: &'static str, krate: &'static str) -> &'static ProviderRegistration {
         Box::leak(Box::new(ProviderRegistration::__new(
-            id, id, ctor, krate, "1.0.0", "0.1.0",
+            id, id, ctor, krate, "1.0.0",
         )))
     }
 
@@ -201,5 +214,6 @@ mod tests {
         );
         assert!(d.find("dup").is_none());
         assert!(d.clone().into_result().is_err());
+        assert!(d.is_linked("dup") && d.is_linked("zeta") && !d.is_linked("omega"));
     }
 }

@@ -22,12 +22,10 @@
 //! # Ok(()) }
 //! ```
 
-use futures::stream::{self, StreamExt};
-
 use crate::manager::ProviderManager;
 use crate::preferences::Preferences;
 use crate::stream::ChatStream;
-use crate::types::{ChatEvent, ChatRequest, ModelRef};
+use crate::types::{ChatRequest, ModelRef};
 use crate::YatError;
 
 /// The model used when nothing else names one: the offline mock, which
@@ -36,6 +34,7 @@ pub const BUILTIN_MODEL: &str = "mock/mock-echo";
 
 /// How a model was chosen.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ModelSource {
     /// Named as `PROVIDER/MODEL`.
     Explicit,
@@ -49,6 +48,7 @@ pub enum ModelSource {
 
 /// A resolved model and how it was chosen.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Route {
     /// The model.
     pub target: ModelRef,
@@ -57,6 +57,12 @@ pub struct Route {
 }
 
 impl Route {
+    /// `target`, chosen by `source` (for a model that comes from elsewhere,
+    /// like a stored conversation's).
+    pub fn new(target: ModelRef, source: ModelSource) -> Self {
+        Route { target, source }
+    }
+
     /// What to tell the user about the choice, when it was not theirs: the
     /// built-in mock is used only because nothing is configured.
     pub fn notice(&self) -> Option<String> {
@@ -139,6 +145,7 @@ pub fn candidates(
 
 /// One candidate that failed before producing output.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Attempt {
     /// The model tried.
     pub target: ModelRef,
@@ -147,10 +154,11 @@ pub struct Attempt {
 }
 
 /// A stream that started answering, from [`stream_with_fallback`].
+#[non_exhaustive]
 pub struct Routed {
     /// The model that answered.
     pub target: ModelRef,
-    /// Its reply. Events already read to decide are replayed first.
+    /// Its reply, from its first event.
     pub stream: ChatStream,
     /// The candidates before it that failed, in order.
     pub skipped: Vec<Attempt>,
@@ -167,6 +175,7 @@ impl std::fmt::Debug for Routed {
 
 /// No candidate answered.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct FallbackError {
     /// Every candidate tried, in order, with its error. The last one's error
     /// is the one that ended the attempt (it did not allow a fallback, or
@@ -207,12 +216,13 @@ impl From<FallbackError> for YatError {
 
 /// Starts a chat on the first of `candidates` that begins to answer.
 ///
-/// A candidate is abandoned for the next one only while nothing has been
-/// produced: when starting the stream fails, or the stream fails before its
-/// first text or finish event, and the error allows it
-/// ([`YatError::allows_fallback`]: unavailable, rate limited, overloaded,
-/// server error, timeout, network). Once text has arrived the stream is the
-/// caller's, errors included, so output is never duplicated or mixed.
+/// Each candidate goes through [`ProviderManager::chat`], which retries what
+/// failed before the first output (the one policy of [`crate::retry`]). A
+/// candidate is abandoned for the next one only when that still fails and
+/// its error [allows a fallback](YatError::allows_fallback); output is never
+/// duplicated or mixed, since nothing of a failed candidate reached the
+/// caller. Once a candidate has answered, its stream is the caller's,
+/// errors included.
 pub async fn stream_with_fallback(
     manager: &ProviderManager,
     candidates: &[ModelRef],
@@ -220,26 +230,17 @@ pub async fn stream_with_fallback(
 ) -> Result<Routed, FallbackError> {
     let mut attempts: Vec<Attempt> = Vec::new();
     for (i, target) in candidates.iter().enumerate() {
-        let is_last = i + 1 == candidates.len();
         let error = match manager.chat(target, request.clone()).await {
-            Ok(mut stream) => match first_output(&mut stream).await {
-                Ok(read) => {
-                    let stream: ChatStream = if read.is_empty() {
-                        stream
-                    } else {
-                        Box::pin(stream::iter(read.into_iter().map(Ok)).chain(stream))
-                    };
-                    return Ok(Routed {
-                        target: target.clone(),
-                        stream,
-                        skipped: attempts,
-                    });
-                }
-                Err(e) => e,
-            },
+            Ok(stream) => {
+                return Ok(Routed {
+                    target: target.clone(),
+                    stream,
+                    skipped: attempts,
+                })
+            }
             Err(e) => e,
         };
-        let stop = is_last || !error.allows_fallback();
+        let stop = i + 1 == candidates.len() || !error.allows_fallback();
         if !stop {
             tracing::info!(model = %target, error = %error, "failed before answering; trying the next model");
         }
@@ -252,24 +253,6 @@ pub async fn stream_with_fallback(
         }
     }
     Err(FallbackError { attempts })
-}
-
-/// Reads events until the first output (kept, with anything before it) or
-/// an error (returned). Output is any event but usage: text, reasoning, a
-/// tool call or the finish — the same rule the HTTP transport retries by,
-/// so a reasoning model's thinking streams as it comes instead of waiting
-/// for the answer.
-async fn first_output(stream: &mut ChatStream) -> Result<Vec<ChatEvent>, YatError> {
-    let mut read = Vec::new();
-    while let Some(item) = stream.next().await {
-        let event = item?;
-        let output = !matches!(event, ChatEvent::Usage(_));
-        read.push(event);
-        if output {
-            break;
-        }
-    }
-    Ok(read)
 }
 
 #[cfg(test)]

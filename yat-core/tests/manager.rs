@@ -301,12 +301,47 @@ async fn unknown_provider_lists_what_is_compiled_in() {
 }
 
 #[tokio::test]
-async fn registration_records_crate_and_core_version() {
+async fn registration_records_the_registering_crate() {
     let m = manager(&[], ProviderConfig::default()).await;
     let info = m.info("t-good").unwrap();
     assert_eq!(info.crate_name, "yat-core");
-    assert_eq!(info.core_version, yat_core::CORE_VERSION);
+    assert_eq!(info.crate_version, env!("CARGO_PKG_VERSION"));
     assert!(!info.user_defined);
+}
+
+#[tokio::test]
+async fn a_required_provider_that_is_not_linked_fails_the_build_naming_it() {
+    let e = ProviderManager::builder()
+        .env(BTreeMap::new())
+        .config(ProviderConfig::default())
+        .require("t-good")
+        .require_all(["t-needs-key", "zeta", "omega"])
+        .build()
+        .await
+        .unwrap_err();
+    match &e {
+        YatError::UnknownProvider { id, available } => {
+            assert_eq!(id, "zeta", "the first missing one, in the order required");
+            assert!(available.iter().any(|a| a == "t-good"), "{available:?}");
+        }
+        other => panic!("expected unknown_provider, got {other:?}"),
+    }
+    assert!(e.to_string().contains("\"zeta\""), "{e}");
+
+    // Every required id linked (a duplicated one is linked, if unusable):
+    // the build goes on and reports each provider's status as usual.
+    let m = ProviderManager::builder()
+        .env(BTreeMap::new())
+        .config(ProviderConfig::default())
+        .require_all(["t-good", "t-needs-key", "t-dup"])
+        .build()
+        .await
+        .unwrap();
+    assert!(status(&m, "t-good").is_ready());
+    assert!(matches!(
+        status(&m, "t-needs-key"),
+        ProviderStatus::NeedsConfiguration { .. }
+    ));
 }
 
 #[tokio::test]

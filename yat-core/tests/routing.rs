@@ -1,4 +1,8 @@
 //! Fallback routing and hot reload against test-only providers.
+//!
+//! A failure before the first output is retried by the manager before the
+//! router moves on; the tests that fail that way run on tokio's paused
+//! clock, so the backoff takes no wall time.
 
 use futures::StreamExt;
 use yat_core::routing::stream_with_fallback;
@@ -16,7 +20,7 @@ enum Behaviour {
     FailsAtStart,
     FailsInStreamBeforeText,
     FailsAfterText,
-    RejectsKey,
+    RejectsRequest,
     ThinksThenFails,
 }
 
@@ -64,9 +68,11 @@ impl LlmProvider for Scripted {
                 }),
                 Err(server()),
             ],
-            Behaviour::RejectsKey => {
-                return Err(YatError::Authentication(Failure::http(
-                    self.id, 401, "bad key",
+            Behaviour::RejectsRequest => {
+                return Err(YatError::InvalidRequest(Failure::http(
+                    self.id,
+                    400,
+                    "messages: required",
                 )))
             }
         };
@@ -86,7 +92,7 @@ register_provider! { id: "down", name: "Down", constructor: || Ok(scripted("down
 register_provider! { id: "late", name: "Late", constructor: || Ok(scripted("late", Behaviour::FailsInStreamBeforeText)) }
 register_provider! { id: "midway", name: "Midway", constructor: || Ok(scripted("midway", Behaviour::FailsAfterText)) }
 register_provider! { id: "thinks", name: "Thinks", constructor: || Ok(scripted("thinks", Behaviour::ThinksThenFails)) }
-register_provider! { id: "nokey", name: "No key", constructor: || Ok(scripted("nokey", Behaviour::RejectsKey)) }
+register_provider! { id: "malformed", name: "Rejects the request", constructor: || Ok(scripted("malformed", Behaviour::RejectsRequest)) }
 
 fn m(s: &str) -> ModelRef {
     s.parse().unwrap()
@@ -104,7 +110,7 @@ async fn manager() -> ProviderManager {
         .unwrap()
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn failure_before_output_falls_through_to_the_next_candidate_in_order() {
     let manager = manager().await;
     let routed = stream_with_fallback(
@@ -127,7 +133,7 @@ async fn failure_before_output_falls_through_to_the_next_candidate_in_order() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn events_read_before_the_first_text_are_replayed() {
     let manager = manager().await;
     // `late` sends usage, then fails: its usage must not leak into the next
@@ -160,14 +166,15 @@ async fn failure_after_text_belongs_to_the_caller_and_is_not_retried_elsewhere()
 #[tokio::test]
 async fn an_error_that_does_not_allow_fallback_stops_at_once() {
     let manager = manager().await;
-    let e = stream_with_fallback(&manager, &[m("nokey/m"), m("answers/m")], &request())
+    // A malformed request would be malformed for the next model too.
+    let e = stream_with_fallback(&manager, &[m("malformed/m"), m("answers/m")], &request())
         .await
         .unwrap_err();
     assert_eq!(e.attempts.len(), 1);
-    assert_eq!(e.error().kind(), "authentication");
+    assert_eq!(e.error().kind(), "invalid_request");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn when_all_fail_every_attempt_is_reported_and_the_last_error_wins() {
     let manager = manager().await;
     let e = stream_with_fallback(

@@ -579,13 +579,13 @@ async fn both_ids_are_registered_by_the_same_code_with_their_own_settings() {
         let reg = found
             .find(id)
             .unwrap_or_else(|| panic!("{id} is not registered"));
-        assert_eq!(reg.settings, specs, "{id}");
+        assert_eq!(reg.settings(), specs, "{id}");
         let server = serve(Response::json(
             404,
             r#"{"error":{"code":404,"message":"not found","status":"NOT_FOUND"}}"#,
         ))
         .await;
-        let mut p = (reg.constructor)().unwrap();
+        let mut p = (reg.constructor())().unwrap();
         let base = format!("{}/v1beta", server.url());
         p.initialize(&ResolvedSettings::from_pairs(
             id,

@@ -4,7 +4,7 @@
 use std::io::Read;
 
 use yat::preferences::Preferences;
-use yat::routing::{resolve_model, Route};
+use yat::routing::{candidates, resolve_model, ModelSource, Route};
 use yat::{
     ChatRequest, Message, ModelRef, Part, ProviderManager, ReasoningConfig, ReasoningEffort,
     ResponseFormat, Role, ToolSpec,
@@ -62,6 +62,9 @@ pub struct ChatSetup {
     pub route: Route,
     /// `--fallback` models (aliases or PROVIDER/MODEL).
     pub fallback: Vec<String>,
+    /// The models to try, in order: the route's, then the fallbacks.
+    /// Computed when the route or the preferences change, not per prompt.
+    pub candidates: Vec<ModelRef>,
     /// Sampling parameters.
     pub params: Params,
     /// The conversation so far (system prompt first, if any).
@@ -126,24 +129,21 @@ pub async fn run(ctx: &Ctx, args: ChatArgs) -> CmdResult {
         tools.extend(tool_calls::parse_specs(arg)?);
     }
 
-    let prefs = ctx.preferences()?;
     let loaded: Option<Loaded> = if args.continue_last || args.conversation.is_some() {
         Some(history::load(args.conversation)?)
     } else {
         None
     };
-    let manager = ctx.manager().await?;
+    // The one read of the configuration for this run.
+    let (manager, prefs) = ctx.manager_and_preferences().await?;
     let route = match (&args.model, loaded.as_ref().and_then(|l| l.model.clone())) {
         (Some(m), _) => resolve_model(Some(m), &prefs, &manager.ids())?,
-        (None, Some(target)) => Route {
-            target,
-            source: yat::routing::ModelSource::Explicit,
-        },
+        (None, Some(target)) => Route::new(target, ModelSource::Explicit),
         (None, None) => resolve_model(None, &prefs, &manager.ids())?,
     };
     // Fail on a bad --fallback, or an attachment no candidate can take,
     // before anything is sent.
-    let candidates = yat::routing::candidates(&route.target, &args.fallback, &prefs)?;
+    let candidates = candidates(&route.target, &args.fallback, &prefs)?;
     let attachments = attach::load_all(&manager, &args.attach, &candidates)?;
     if let Some(notice) = route.notice() {
         ctx.term.note(&notice);
@@ -165,6 +165,7 @@ pub async fn run(ctx: &Ctx, args: ChatArgs) -> CmdResult {
         prefs,
         route,
         fallback: args.fallback,
+        candidates,
         params: Params {
             temperature: args.temperature,
             max_tokens: args.max_tokens,
@@ -210,8 +211,6 @@ pub fn system_of(messages: &[Message]) -> Option<std::borrow::Cow<'_, str>> {
 }
 
 async fn one_shot(ctx: &Ctx, mut setup: ChatSetup, prompt: String, mode: Mode) -> CmdResult {
-    let candidates: Vec<ModelRef> =
-        yat::routing::candidates(&setup.route.target, &setup.fallback, &setup.prefs)?;
     let mut sent: Vec<Message> = tool_calls::answer_pending(&mut setup.messages)
         .into_iter()
         .collect();
@@ -227,7 +226,7 @@ async fn one_shot(ctx: &Ctx, mut setup: ChatSetup, prompt: String, mode: Mode) -
         show_reasoning: setup.show_reasoning,
     };
     let outcome =
-        render::stream_reply(&ctx.term, &setup.manager, &candidates, &request, opts).await?;
+        render::stream_reply(&ctx.term, &setup.manager, &setup.candidates, &request, opts).await?;
     match outcome.end {
         End::Complete => {
             setup.recorder.record(&Record {

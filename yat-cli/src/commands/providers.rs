@@ -60,7 +60,7 @@ async fn run_list(ctx: &Ctx, args: &ProvidersListArgs) -> CmdResult {
         )?;
     }
     let mut table = if args.verbose {
-        Table::new(&["ID", "NAME", "STATUS", "CRATE", "BUILT FOR", "REASON"])
+        Table::new(&["ID", "NAME", "STATUS", "CRATE", "REASON"])
     } else {
         Table::new(&["ID", "NAME", "STATUS", "REASON"])
     };
@@ -75,7 +75,6 @@ async fn run_list(ctx: &Ctx, args: &ProvidersListArgs) -> CmdResult {
                 "{} {}",
                 info.crate_name, info.crate_version
             )));
-            row.push(Cell::plain(format!("yat-core {}", info.core_version)));
         }
         row.push(Cell::plain(
             info.status.reason(&info.id).unwrap_or_default(),
@@ -121,15 +120,6 @@ async fn info(ctx: &Ctx, id: &str, json: bool) -> CmdResult {
     t.row(vec![
         "crate".into(),
         format!("{} {}", info.crate_name, info.crate_version).into(),
-    ]);
-    t.row(vec![
-        "built for".into(),
-        format!(
-            "yat-core {} (this yat: {})",
-            info.core_version,
-            yat::CORE_VERSION
-        )
-        .into(),
     ]);
     if info.user_defined {
         t.row(vec!["defined in".into(), "provider_config.json".into()]);

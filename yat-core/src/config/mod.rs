@@ -26,4 +26,4 @@ pub use file::{ProviderConfig, CONFIG_FILE_NAME};
 pub use keys::KeyFile;
 pub use location::{platform_config_dir, ConfigLocation};
 
-pub(crate) use dotenv::{read_dotenv, read_dotenv_files};
+pub(crate) use dotenv::read_dotenv_files;
