@@ -337,10 +337,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], private: bool) -> Result<(), YatE
 }
 
 pub(crate) fn io_error(path: &Path, e: &std::io::Error) -> YatError {
-    YatError::Io {
-        path: path.to_owned(),
-        message: e.to_string(),
-    }
+    YatError::io(path, e.to_string())
 }
 
 /// Where configuration lives for one run: the config file and the `.env`

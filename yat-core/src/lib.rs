@@ -37,6 +37,7 @@ pub mod registry;
 pub mod routing;
 pub mod secret;
 pub mod settings;
+pub mod status;
 pub mod stream;
 pub mod structured;
 #[cfg(feature = "testkit")]
@@ -59,6 +60,7 @@ pub use provider::{Capabilities, Constructor, LlmProvider, ProviderRegistration}
 pub use schemars;
 pub use secret::Secret;
 pub use settings::{ResolvedSettings, SettingKind, SettingSpec};
+pub use status::Remedy;
 pub use stream::{ChatStream, ChatStreamExt};
 pub use tools::{run_tools, ToolLoopEvent, ToolOutcome, ToolRun, Toolbox};
 pub use types::{

@@ -304,6 +304,8 @@ pub struct MissingSetting {
     pub label: String,
     /// The environment variable to set (the first declared one, or the implicit one).
     pub env_var: String,
+    /// The kind of value: a secret is best not typed on a command line.
+    pub kind: SettingKind,
 }
 
 /// The settings of one provider after resolution.
@@ -528,6 +530,7 @@ impl SettingsSources {
                     key: spec.key.to_owned(),
                     label: spec.label.to_owned(),
                     env_var: vars.into_iter().next().unwrap_or_default(),
+                    kind: spec.kind,
                 }),
                 None => {}
             }

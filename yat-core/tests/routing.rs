@@ -17,6 +17,7 @@ enum Behaviour {
     FailsInStreamBeforeText,
     FailsAfterText,
     RejectsKey,
+    RejectsRequest,
     ThinksThenFails,
 }
 
@@ -69,6 +70,11 @@ impl LlmProvider for Scripted {
                     self.id, 401, "bad key",
                 )))
             }
+            Behaviour::RejectsRequest => {
+                return Err(YatError::InvalidRequest(Failure::http(
+                    self.id, 400, "bad field",
+                )))
+            }
         };
         Ok(Box::pin(futures::stream::iter(items)))
     }
@@ -87,6 +93,7 @@ register_provider! { id: "late", name: "Late", constructor: || Ok(scripted("late
 register_provider! { id: "midway", name: "Midway", constructor: || Ok(scripted("midway", Behaviour::FailsAfterText)) }
 register_provider! { id: "thinks", name: "Thinks", constructor: || Ok(scripted("thinks", Behaviour::ThinksThenFails)) }
 register_provider! { id: "nokey", name: "No key", constructor: || Ok(scripted("nokey", Behaviour::RejectsKey)) }
+register_provider! { id: "badreq", name: "Bad request", constructor: || Ok(scripted("badreq", Behaviour::RejectsRequest)) }
 
 fn m(s: &str) -> ModelRef {
     s.parse().unwrap()
@@ -160,11 +167,22 @@ async fn failure_after_text_belongs_to_the_caller_and_is_not_retried_elsewhere()
 #[tokio::test]
 async fn an_error_that_does_not_allow_fallback_stops_at_once() {
     let manager = manager().await;
-    let e = stream_with_fallback(&manager, &[m("nokey/m"), m("answers/m")], &request())
+    let e = stream_with_fallback(&manager, &[m("badreq/m"), m("answers/m")], &request())
         .await
         .unwrap_err();
     assert_eq!(e.attempts.len(), 1);
-    assert_eq!(e.error().kind(), "authentication");
+    assert_eq!(e.error().kind(), "invalid_request");
+}
+
+#[tokio::test]
+async fn a_rejected_key_says_nothing_about_the_next_provider() {
+    let manager = manager().await;
+    let routed = stream_with_fallback(&manager, &[m("nokey/m"), m("answers/m")], &request())
+        .await
+        .unwrap();
+    assert_eq!(routed.target, m("answers/m"));
+    assert_eq!(routed.skipped.len(), 1);
+    assert_eq!(routed.skipped[0].error.kind(), "authentication");
 }
 
 #[tokio::test]
