@@ -237,7 +237,12 @@ mod tests {
 
     #[test]
     fn the_request_id_reaches_the_user() {
-        let e = YatError::Server(ProviderFailure::http("zeta", 500, "oops").with_request_id("req_9"));
-        assert!(describe(&e).ends_with("(request id req_9)"), "{}", describe(&e));
+        let e =
+            YatError::Server(ProviderFailure::http("zeta", 500, "oops").with_request_id("req_9"));
+        assert!(
+            describe(&e).ends_with("(request id req_9)"),
+            "{}",
+            describe(&e)
+        );
     }
 }

@@ -233,7 +233,10 @@ async fn missing_required_setting_names_the_variable_and_the_fix_as_data() {
     ));
     let reason = info.status.reason().unwrap();
     assert!(reason.contains("T_NEEDS_KEY_API_KEY"), "{reason}");
-    assert!(!reason.contains("yat "), "the library names no command: {reason}");
+    assert!(
+        !reason.contains("yat "),
+        "the library names no command: {reason}"
+    );
     match info.remedies().as_slice() {
         [Remedy::Set { provider, setting }] => {
             assert_eq!(provider, "t-needs-key");

@@ -72,7 +72,9 @@ impl LlmProvider for Scripted {
             }
             Behaviour::RejectsRequest => {
                 return Err(YatError::InvalidRequest(Failure::http(
-                    self.id, 400, "bad field",
+                    self.id,
+                    400,
+                    "bad field",
                 )))
             }
         };

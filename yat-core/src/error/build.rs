@@ -73,8 +73,9 @@ impl YatError {
 
 /// The first `max_chars` characters of `bytes`, lossily decoded, with `…` when cut.
 ///
-/// Not part of the API (use [`YatError::malformed`]): public only for the
-/// bundled crates' error mapping, and may go.
+/// Not part of the API (use [`YatError::malformed`] or
+/// [`Failure::unreadable_body`](super::Failure::unreadable_body)): public
+/// only until the bundled crates' error mapping uses those, and will go.
 #[doc(hidden)]
 pub fn excerpt(bytes: &[u8], max_chars: usize) -> String {
     let head = &bytes[..bytes.len().min(max_chars * 4)];
@@ -85,4 +86,3 @@ pub fn excerpt(bytes: &[u8], max_chars: usize) -> String {
     }
     out
 }
-

@@ -43,6 +43,27 @@ impl Failure {
             ..Failure::new(provider, message)
         }
     }
+    /// A failure whose body could not be read as the API's error shape (a
+    /// proxy's HTML page, a truncated body): the message is a short excerpt
+    /// of what came back, or says there was none.
+    ///
+    /// ```
+    /// use yat_core::Failure;
+    /// let f = Failure::unreadable_body("acme", 502, b"<html>Bad Gateway</html>");
+    /// assert_eq!(f.to_string(), "(HTTP 502) unexpected error body: <html>Bad Gateway</html>");
+    /// assert_eq!(Failure::unreadable_body("acme", 500, b"").message, "no error body");
+    /// ```
+    pub fn unreadable_body(provider: impl Into<String>, status: u16, body: &[u8]) -> Self {
+        let message = if body.iter().all(u8::is_ascii_whitespace) {
+            "no error body".to_owned()
+        } else {
+            format!(
+                "unexpected error body: {}",
+                super::build::excerpt(body, 200).trim()
+            )
+        };
+        Failure::http(provider, status, message)
+    }
     /// The same failure, with the vendor's id for the request. A blank id
     /// is ignored.
     pub fn with_request_id(mut self, id: impl Into<String>) -> Self {

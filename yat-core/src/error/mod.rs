@@ -338,11 +338,7 @@ impl YatError {
             | InvalidToolArguments { provider, .. }
             | InvalidStructuredOutput { provider, .. } => Some(provider),
             UnknownProvider { id, .. } | DuplicateProvider { id, .. } => Some(id),
-            NoModel
-            | InvalidModelRef { .. }
-            | Config { .. }
-            | Io { .. }
-            | StepLimit { .. } => None,
+            NoModel | InvalidModelRef { .. } | Config { .. } | Io { .. } | StepLimit { .. } => None,
         }
     }
 

@@ -257,7 +257,11 @@ fn every_variant() -> Vec<(YatError, bool, bool)> {
         ),
         (YatError::StepLimit { steps: 3 }, false, false),
         (YatError::NoModel, false, false),
-        (YatError::InvalidModelRef { input: "x".into() }, false, false),
+        (
+            YatError::InvalidModelRef { input: "x".into() },
+            false,
+            false,
+        ),
         (
             YatError::InvalidSetting {
                 provider: p(),

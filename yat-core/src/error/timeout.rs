@@ -1,4 +1,4 @@
-//! Which wait ran out.
+//! The waits a request can run out of.
 
 /// Which wait ran out.
 ///
@@ -9,6 +9,7 @@
 /// assert_eq!(e.to_string(), "acme: timed out waiting for the first byte (after 30s)");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TimeoutPhase {
     /// Establishing the connection.
     Connect,
