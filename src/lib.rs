@@ -110,7 +110,7 @@ pub use yat_store as store;
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), yat::YatError> {
 /// let manager = yat::manager().await?;
 /// for info in manager.statuses() {
-///     let why = info.status.reason(&info.id).unwrap_or_default();
+///     let why = info.status.reason().unwrap_or_default();
 ///     println!("{:<12} {:<20} {why}", info.id, info.status.label());
 /// }
 /// # Ok(()) }

@@ -2,6 +2,8 @@
 
 use yat::YatError;
 
+use crate::remedy;
+
 /// Exit code of a provider or runtime error.
 pub const EXIT_FAILURE: i32 = 1;
 /// Exit code of a usage error (clap's and ours).
@@ -78,7 +80,8 @@ impl Failure {
 pub fn is_usage_error(e: &YatError) -> bool {
     matches!(
         e,
-        YatError::InvalidModelRef { .. }
+        YatError::NoModel
+            | YatError::InvalidModelRef { .. }
             | YatError::UnknownProvider { .. }
             | YatError::Unsupported { .. }
     )
@@ -94,14 +97,19 @@ fn flag_for(capability: &str) -> Option<&'static str> {
     })
 }
 
-/// A YatError as a user should read it: the cause, and the fix where one helps.
+/// A YatError as a user should read it: the cause (with what caused it,
+/// when the library kept that), and the fix where one helps.
 pub fn describe(e: &YatError) -> String {
+    with_causes(e, explain(e))
+}
+
+fn explain(e: &YatError) -> String {
     match e {
-        YatError::InvalidModelRef { input } if input.is_empty() => {
-            "no model given and no default set: pass -m PROVIDER/MODEL or run \
-             `yat models default PROVIDER/MODEL`"
-                .to_owned()
-        }
+        YatError::NoModel => remedy::no_model().to_owned(),
+        YatError::NotReady { provider, status } => format!(
+            "{provider}: unavailable: {}",
+            remedy::status_reason(provider, status).unwrap_or_else(|| status.to_string())
+        ),
         YatError::InvalidModelRef { input } => format!(
             "{input:?} is neither PROVIDER/MODEL (for example mock/mock-echo) nor an alias \
              (see `yat alias list`)"
@@ -121,6 +129,21 @@ pub fn describe(e: &YatError) -> String {
         }
         _ => e.to_string(),
     }
+}
+
+/// `text`, then each cause in `e`'s source chain that it does not already
+/// say, as `text: cause: cause`.
+fn with_causes(e: &YatError, mut text: String) -> String {
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        let said = c.to_string();
+        if !said.is_empty() && !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        cause = c.source();
+    }
+    text
 }
 
 /// Collapses a message onto one line.
@@ -169,5 +192,57 @@ mod tests {
         .unwrap();
         assert!(!m.contains('\n'));
         assert!(m.contains("yat keys set openai"), "{m}");
+    }
+
+    #[test]
+    fn no_model_is_a_usage_error_that_says_how_to_name_one() {
+        let f = Failure::Yat(YatError::NoModel);
+        assert_eq!(f.exit_code(), EXIT_USAGE);
+        let m = f.message().unwrap();
+        assert!(m.starts_with("no model given"), "{m}");
+        assert!(m.contains("-m PROVIDER/MODEL"), "{m}");
+        assert!(m.contains("`yat models default PROVIDER/MODEL`"), "{m}");
+    }
+
+    #[test]
+    fn a_provider_that_is_not_ready_gets_the_cli_command_that_fixes_it() {
+        let e = YatError::NotReady {
+            provider: "zeta".into(),
+            status: yat::ProviderStatus::Disabled,
+        };
+        let f = Failure::Yat(e);
+        assert_eq!(f.exit_code(), EXIT_FAILURE);
+        assert_eq!(
+            f.message().unwrap(),
+            "zeta: unavailable: disabled in the configuration: run `yat providers enable zeta`"
+        );
+    }
+
+    #[test]
+    fn causes_are_appended_once() {
+        let reset = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset by peer");
+        let e = YatError::network("zeta", "connection lost").with_source(reset);
+        assert_eq!(
+            describe(&e),
+            "zeta: network error: connection lost: reset by peer"
+        );
+        // A cause the message already quotes is not repeated.
+        let reset = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset by peer");
+        let e = YatError::network("zeta", "connection lost: reset by peer").with_source(reset);
+        assert_eq!(
+            describe(&e),
+            "zeta: network error: connection lost: reset by peer"
+        );
+    }
+
+    #[test]
+    fn the_request_id_reaches_the_user() {
+        let e =
+            YatError::Server(ProviderFailure::http("zeta", 500, "oops").with_request_id("req_9"));
+        assert!(
+            describe(&e).ends_with("(request id req_9)"),
+            "{}",
+            describe(&e)
+        );
     }
 }

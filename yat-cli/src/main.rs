@@ -12,6 +12,7 @@ mod context;
 mod failure;
 mod history;
 mod json_arg;
+mod remedy;
 mod render;
 mod reply_view;
 mod session;

@@ -268,7 +268,7 @@ async fn hot_reload(ctx: &Ctx, watcher: &mut ConfigWatcher, setup: &mut ChatSetu
                 ));
                 for id in &r.providers {
                     if let Ok(info) = setup.manager.info(id) {
-                        if let Some(reason) = info.status.reason(id) {
+                        if let Some(reason) = crate::remedy::status_reason(id, &info.status) {
                             ctx.term
                                 .warn(&format!("{id} is {}: {reason}", info.status.label()));
                         }

@@ -214,6 +214,21 @@ fn usage_mistakes_exit_2() {
 }
 
 #[test]
+fn a_blank_model_is_no_model_and_a_usage_error() {
+    let sb = Sandbox::new();
+    for blank in ["", "  "] {
+        let out = sb.run(&["chat", "-m", blank, "x"]).code(2).one_error_line(
+            "error: no model given: pass -m PROVIDER/MODEL, or set a default with \
+             `yat models default PROVIDER/MODEL`",
+        );
+        assert_eq!(out.stdout, "");
+    }
+    sb.run(&["chat", "-m", "mock/mock-echo", "--fallback", " ", "x"])
+        .code(2)
+        .one_error_line("no model given");
+}
+
+#[test]
 fn fallback_tries_in_order_and_says_who_answered() {
     let out = run_without_retries(
         &Sandbox::new(),

@@ -326,6 +326,9 @@ mod with_a_secret_setting {
         let sb = Sandbox::new();
         sb.run(&["chat", "-m", "openai/gpt-4o-mini", "hi"])
             .code(1)
-            .one_error_line("OPENAI_API_KEY is not set: run `yat keys set openai` or export it");
+            .one_error_line(
+                "openai: unavailable: API key (OPENAI_API_KEY) is not set: \
+                 run `yat keys set openai` or export OPENAI_API_KEY",
+            );
     }
 }

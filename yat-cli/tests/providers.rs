@@ -41,7 +41,49 @@ fn json_list_has_status_and_reason() {
         .unwrap();
     assert_eq!(mock["status"]["state"], "ready");
     assert_eq!(mock["reason"], serde_json::Value::Null);
+    assert_eq!(mock["remedies"], serde_json::json!([]));
     assert_eq!(mock["crate_name"], "yat-providers");
+}
+
+#[test]
+fn json_gives_the_remedies_as_data_and_the_reason_in_cli_words() {
+    let sb = Sandbox::new();
+    sb.run(&["providers", "disable", "mock"]).ok();
+    let out = sb.run(&["providers", "--json"]).ok();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let by_id = |id: &str| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    let mock = by_id("mock");
+    assert_eq!(mock["status"], serde_json::json!({"state": "disabled"}));
+    assert_eq!(
+        mock["remedies"],
+        serde_json::json!([{"remedy": "enable", "provider": "mock"}])
+    );
+    assert_eq!(
+        mock["reason"],
+        "disabled in the configuration: run `yat providers enable mock`"
+    );
+
+    // The sandbox has no keys: a keyed provider names what is missing.
+    let openai = by_id("openai");
+    assert_eq!(openai["status"]["state"], "needs_configuration");
+    let setting = serde_json::json!({"key": "api_key", "label": "API key",
+        "env_var": "OPENAI_API_KEY", "kind": "secret"});
+    assert_eq!(openai["status"]["missing"], serde_json::json!([setting]));
+    assert_eq!(
+        openai["remedies"],
+        serde_json::json!([{"remedy": "set", "provider": "openai", "setting": setting}])
+    );
+    assert_eq!(
+        openai["reason"],
+        "API key (OPENAI_API_KEY) is not set: run `yat keys set openai` or export OPENAI_API_KEY"
+    );
 }
 
 #[test]

@@ -407,10 +407,10 @@ impl ReplyState {
         if self.finish.is_some() {
             return self.complete(out);
         }
-        Err(YatError::Network {
-            provider: self.provider.clone(),
-            message: format!("the stream ended before the reply was complete ({missing})"),
-        })
+        Err(YatError::network(
+            &*self.provider,
+            format!("the stream ended before the reply was complete ({missing})"),
+        ))
     }
 
     /// A malformed-response error for this provider with an excerpt of `data`.

@@ -38,6 +38,7 @@ pub mod retry;
 pub mod routing;
 pub mod secret;
 pub mod settings;
+pub mod status;
 pub mod stream;
 pub mod structured;
 #[cfg(feature = "testkit")]
@@ -61,6 +62,7 @@ pub use retry::RetryPolicy;
 pub use schemars;
 pub use secret::Secret;
 pub use settings::{ResolvedSettings, SettingKind, SettingSpec};
+pub use status::Remedy;
 pub use stream::{ChatStream, ChatStreamExt};
 pub use tools::{run_tools, ToolLoopEvent, ToolOutcome, ToolRun, Toolbox};
 pub use types::{

@@ -62,19 +62,6 @@ impl Route {
     pub fn new(target: ModelRef, source: ModelSource) -> Self {
         Route { target, source }
     }
-
-    /// What to tell the user about the choice, when it was not theirs: the
-    /// built-in mock is used only because nothing is configured.
-    pub fn notice(&self) -> Option<String> {
-        match self.source {
-            ModelSource::Builtin => Some(format!(
-                "no model given and no default set: using {} (offline mock); \
-                 pass -m PROVIDER/MODEL or run `yat models default PROVIDER/MODEL`",
-                self.target
-            )),
-            _ => None,
-        }
-    }
 }
 
 /// Resolves what a user typed into a model.
@@ -82,13 +69,18 @@ impl Route {
 /// `input` is an alias or `PROVIDER/MODEL` (aliases win, so an alias can
 /// never be shadowed by a provider id). Without `input`: the default model,
 /// else [`BUILTIN_MODEL`] when the mock is among `linked` (the ids of the
-/// linked providers). Errors are [`YatError::InvalidModelRef`]: a usage
-/// mistake, not a provider failure.
+/// linked providers). Errors are usage mistakes, not provider failures:
+/// [`YatError::NoModel`] when nothing names a model (or `input` is blank),
+/// [`YatError::InvalidModelRef`] when `input` is neither an alias nor
+/// `PROVIDER/MODEL`.
 pub fn resolve_model(
     input: Option<&str>,
     prefs: &Preferences,
     linked: &[String],
 ) -> Result<Route, YatError> {
+    if input.is_some_and(|i| i.trim().is_empty()) {
+        return Err(YatError::NoModel);
+    }
     if let Some(input) = input.map(str::trim) {
         if let Some(target) = prefs.aliases.get(input) {
             return Ok(Route {
@@ -114,9 +106,7 @@ pub fn resolve_model(
             source: ModelSource::Builtin,
         })
     } else {
-        Err(YatError::InvalidModelRef {
-            input: String::new(),
-        })
+        Err(YatError::NoModel)
     }
 }
 
@@ -184,13 +174,12 @@ pub struct FallbackError {
 }
 
 impl FallbackError {
-    /// The error that ended the attempt.
+    /// The error that ended the attempt: [`YatError::NoModel`] when there
+    /// was no candidate to try.
     pub fn error(&self) -> YatError {
         match self.attempts.last() {
             Some(a) => a.error.clone(),
-            None => YatError::InvalidModelRef {
-                input: String::new(),
-            },
+            None => YatError::NoModel,
         }
     }
 }
@@ -270,7 +259,6 @@ mod tests {
         let r = resolve_model(Some("fast"), &prefs(), &[]).unwrap();
         assert_eq!(r.target, ModelRef::new("groq", "llama"));
         assert_eq!(r.source, ModelSource::Alias("fast".into()));
-        assert!(r.notice().is_none());
         let r = resolve_model(Some("a/b/c"), &prefs(), &[]).unwrap();
         assert_eq!(r.target, ModelRef::new("a", "b/c"));
         assert_eq!(r.source, ModelSource::Explicit);
@@ -279,16 +267,19 @@ mod tests {
     }
 
     #[test]
-    fn no_input_uses_default_then_builtin_mock_with_a_notice() {
+    fn no_input_uses_default_then_builtin_mock() {
         let mut p = prefs();
         let mock = vec!["mock".to_owned()];
         let r = resolve_model(None, &p, &mock).unwrap();
         assert_eq!(r.target.to_string(), BUILTIN_MODEL);
         assert_eq!(r.source, ModelSource::Builtin);
-        assert!(r.notice().unwrap().contains("yat models default"));
         assert!(
-            resolve_model(None, &p, &[]).is_err(),
+            matches!(resolve_model(None, &p, &[]), Err(YatError::NoModel)),
             "no mock linked, nothing to use"
+        );
+        assert!(
+            matches!(resolve_model(Some("  "), &p, &mock), Err(YatError::NoModel)),
+            "a blank name names nothing"
         );
         p.default_model = Some(ModelRef::new("x", "y"));
         let r = resolve_model(None, &p, &mock).unwrap();
@@ -309,5 +300,12 @@ mod tests {
         let c: Vec<String> = c.iter().map(ToString::to_string).collect();
         assert_eq!(c, vec!["a/1", "groq/llama", "b/2", "c/3"]);
         assert!(candidates(&ModelRef::new("a", "1"), &["bad".into()], &p).is_err());
+    }
+
+    #[test]
+    fn no_attempt_at_all_is_no_model() {
+        let e = FallbackError { attempts: vec![] };
+        assert!(matches!(e.error(), YatError::NoModel));
+        assert_eq!(YatError::from(e).kind(), "no_model");
     }
 }

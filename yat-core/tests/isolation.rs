@@ -298,7 +298,7 @@ async fn streams_already_running_survive_a_sibling_stream_panic() {
             .await
             .err()
             .unwrap();
-        assert!(matches!(e, YatError::Unavailable { .. }), "{e}");
+        assert!(matches!(e, YatError::NotReady { .. }), "{e}");
         // A reload brings it back.
         assert_eq!(
             m.reload("i-panic-request").await.unwrap(),
@@ -342,7 +342,7 @@ async fn panics_in_spawned_tasks_become_error_events_not_aborts() {
                 assert!(
                     matches!(
                         e,
-                        YatError::ProviderPanicked { .. } | YatError::Unavailable { .. }
+                        YatError::ProviderPanicked { .. } | YatError::NotReady { .. }
                     ),
                     "{e:?}"
                 );

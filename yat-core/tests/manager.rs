@@ -8,8 +8,8 @@ use std::time::Duration;
 use futures::StreamExt;
 use yat_core::{
     async_trait, register_provider, ChatEvent, ChatRequest, ChatStream, ChatStreamExt, LlmProvider,
-    Message, ModelInfo, ProviderConfig, ProviderManager, ProviderStatus, ResolvedSettings,
-    SettingSpec, YatError,
+    Message, ModelInfo, ProviderConfig, ProviderManager, ProviderStatus, Remedy, ResolvedSettings,
+    SettingKind, SettingSpec, YatError,
 };
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -56,10 +56,7 @@ impl LlmProvider for TestProvider {
     async fn list_models(&self) -> Result<Vec<ModelInfo>, YatError> {
         match self.fault {
             Fault::PanicList => panic!("boom in list_models"),
-            Fault::ErrList => Err(YatError::Network {
-                provider: self.id.into(),
-                message: "list says no".into(),
-            }),
+            Fault::ErrList => Err(YatError::network(self.id, "list says no")),
             _ => Ok(vec![ModelInfo::new(self.id, "m")]),
         }
     }
@@ -148,7 +145,7 @@ async fn failures_in_construction_and_init_stay_inside_their_provider() {
             other => panic!("{id}: {other:?}"),
         }
         let e = m.stream_chat(id, &req()).await.err().unwrap();
-        assert!(matches!(e, YatError::Unavailable { .. }), "{id}: {e}");
+        assert!(matches!(e, YatError::NotReady { .. }), "{id}: {e}");
     }
     assert_eq!(status(&m, "t-good"), ProviderStatus::Ready);
     let r = m
@@ -227,16 +224,36 @@ async fn duplicate_ids_are_reported_naming_both_registrations() {
 }
 
 #[tokio::test]
-async fn missing_required_setting_names_the_variable_and_the_fix() {
+async fn missing_required_setting_names_the_variable_and_the_fix_as_data() {
     let m = manager(&[], ProviderConfig::default()).await;
     let info = m.info("t-needs-key").unwrap();
     assert!(matches!(
         info.status,
         ProviderStatus::NeedsConfiguration { .. }
     ));
-    let reason = info.status.reason("t-needs-key").unwrap();
+    let reason = info.status.reason().unwrap();
     assert!(reason.contains("T_NEEDS_KEY_API_KEY"), "{reason}");
-    assert!(reason.contains("yat keys set t-needs-key"), "{reason}");
+    assert!(
+        !reason.contains("yat "),
+        "the library names no command: {reason}"
+    );
+    match info.remedies().as_slice() {
+        [Remedy::Set { provider, setting }] => {
+            assert_eq!(provider, "t-needs-key");
+            assert_eq!(setting.key, "api_key");
+            assert_eq!(setting.env_var, "T_NEEDS_KEY_API_KEY");
+            assert_eq!(setting.kind, SettingKind::Secret);
+        }
+        other => panic!("{other:?}"),
+    }
+    // A chat on it fails with the same status, so a front end can word the fix.
+    match m.stream_chat("t-needs-key", &req()).await.err().unwrap() {
+        YatError::NotReady { provider, status } => {
+            assert_eq!(provider, "t-needs-key");
+            assert_eq!(status, info.status);
+        }
+        other => panic!("{other:?}"),
+    }
 
     let m = manager(&[("T_NEEDS_KEY_API_KEY", "k")], ProviderConfig::default()).await;
     assert_eq!(status(&m, "t-needs-key"), ProviderStatus::Ready);
@@ -281,7 +298,13 @@ async fn enable_disable_at_runtime_and_from_config() {
     let m = manager(&[], cfg).await;
     assert_eq!(status(&m, "t-good"), ProviderStatus::Disabled);
     let e = m.stream_chat("t-good", &req()).await.err().unwrap();
-    assert!(e.to_string().contains("yat providers enable t-good"), "{e}");
+    assert_eq!(e.to_string(), "t-good: unavailable: disabled");
+    assert_eq!(
+        e.remedies(),
+        vec![Remedy::Enable {
+            provider: "t-good".into()
+        }]
+    );
     assert_eq!(
         m.set_enabled("t-good", true).await.unwrap(),
         ProviderStatus::Ready

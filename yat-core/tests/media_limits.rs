@@ -22,7 +22,9 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
 
 fn io_message(result: Result<impl std::fmt::Debug, YatError>, path: &Path) -> String {
     match result {
-        Err(YatError::Io { path: p, message }) => {
+        Err(YatError::Io {
+            path: p, message, ..
+        }) => {
             assert_eq!(p, path);
             message
         }

@@ -20,6 +20,7 @@ enum Behaviour {
     FailsAtStart,
     FailsInStreamBeforeText,
     FailsAfterText,
+    RejectsKey,
     RejectsRequest,
     ThinksThenFails,
 }
@@ -68,11 +69,16 @@ impl LlmProvider for Scripted {
                 }),
                 Err(server()),
             ],
+            Behaviour::RejectsKey => {
+                return Err(YatError::Authentication(Failure::http(
+                    self.id, 401, "bad key",
+                )))
+            }
             Behaviour::RejectsRequest => {
                 return Err(YatError::InvalidRequest(Failure::http(
                     self.id,
                     400,
-                    "messages: required",
+                    "bad field",
                 )))
             }
         };
@@ -92,7 +98,8 @@ register_provider! { id: "down", name: "Down", constructor: || Ok(scripted("down
 register_provider! { id: "late", name: "Late", constructor: || Ok(scripted("late", Behaviour::FailsInStreamBeforeText)) }
 register_provider! { id: "midway", name: "Midway", constructor: || Ok(scripted("midway", Behaviour::FailsAfterText)) }
 register_provider! { id: "thinks", name: "Thinks", constructor: || Ok(scripted("thinks", Behaviour::ThinksThenFails)) }
-register_provider! { id: "malformed", name: "Rejects the request", constructor: || Ok(scripted("malformed", Behaviour::RejectsRequest)) }
+register_provider! { id: "nokey", name: "No key", constructor: || Ok(scripted("nokey", Behaviour::RejectsKey)) }
+register_provider! { id: "badreq", name: "Bad request", constructor: || Ok(scripted("badreq", Behaviour::RejectsRequest)) }
 
 fn m(s: &str) -> ModelRef {
     s.parse().unwrap()
@@ -166,12 +173,22 @@ async fn failure_after_text_belongs_to_the_caller_and_is_not_retried_elsewhere()
 #[tokio::test]
 async fn an_error_that_does_not_allow_fallback_stops_at_once() {
     let manager = manager().await;
-    // A malformed request would be malformed for the next model too.
-    let e = stream_with_fallback(&manager, &[m("malformed/m"), m("answers/m")], &request())
+    let e = stream_with_fallback(&manager, &[m("badreq/m"), m("answers/m")], &request())
         .await
         .unwrap_err();
     assert_eq!(e.attempts.len(), 1);
     assert_eq!(e.error().kind(), "invalid_request");
+}
+
+#[tokio::test]
+async fn a_rejected_key_says_nothing_about_the_next_provider() {
+    let manager = manager().await;
+    let routed = stream_with_fallback(&manager, &[m("nokey/m"), m("answers/m")], &request())
+        .await
+        .unwrap();
+    assert_eq!(routed.target, m("answers/m"));
+    assert_eq!(routed.skipped.len(), 1);
+    assert_eq!(routed.skipped[0].error.kind(), "authentication");
 }
 
 #[tokio::test(start_paused = true)]

@@ -179,12 +179,7 @@ async fn a_bad_fence_reports_the_fenced_json_error() {
 
 #[tokio::test]
 async fn errors_starting_the_chat_pass_through() {
-    let start = |_req: ChatRequest| async {
-        Err::<ChatStream, _>(YatError::Network {
-            provider: "p".into(),
-            message: "down".into(),
-        })
-    };
+    let start = |_req: ChatRequest| async { Err::<ChatStream, _>(YatError::network("p", "down")) };
     let got: Result<City, _> = structured_with_schema(start, ask(), city_schema()).await;
     assert!(matches!(got, Err(YatError::Network { .. })));
 }

@@ -54,10 +54,7 @@ impl LlmProvider for Scripted {
             .lock()
             .unwrap()
             .pop_front()
-            .ok_or_else(|| YatError::Network {
-                provider: "scripted".into(),
-                message: "no more scripted replies".into(),
-            })
+            .ok_or_else(|| YatError::network("scripted", "no more scripted replies"))
     }
 }
 
@@ -583,10 +580,7 @@ async fn a_stream_error_ends_the_loop_and_keeps_the_conversation() {
         calls_reply(&[("c1", "get_weather", r#"{"city":"Oslo"}"#)]),
         vec![
             Ok(ChatEvent::Delta { text: "Par".into() }),
-            Err(YatError::Network {
-                provider: "scripted".into(),
-                message: "connection reset".into(),
-            }),
+            Err(YatError::network("scripted", "connection reset")),
         ],
     ]);
     let mut run = run_tools(on(&p), ask("Oslo?"), weather_toolbox(Default::default()));

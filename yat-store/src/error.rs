@@ -51,7 +51,7 @@ impl From<StoreError> for yat_core::YatError {
                 full.strip_prefix(&prefix).unwrap_or(&full).to_owned()
             }
         };
-        yat_core::YatError::Io { path, message }
+        yat_core::YatError::io(path, message)
     }
 }
 

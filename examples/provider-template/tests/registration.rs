@@ -70,7 +70,7 @@ async fn a_bad_setting_fails_this_provider_with_the_reason() {
         .await
         .unwrap();
     let status = manager.info("template").unwrap().status;
-    let reason = status.reason("template").unwrap();
+    let reason = status.reason().unwrap();
     assert!(
         reason.contains("timeout_secs") && reason.contains("soon"),
         "{reason}"

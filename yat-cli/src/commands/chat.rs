@@ -145,7 +145,7 @@ pub async fn run(ctx: &Ctx, args: ChatArgs) -> CmdResult {
     // before anything is sent.
     let candidates = candidates(&route.target, &args.fallback, &prefs)?;
     let attachments = attach::load_all(&manager, &args.attach, &candidates)?;
-    if let Some(notice) = route.notice() {
+    if let Some(notice) = crate::remedy::route_notice(&route) {
         ctx.term.note(&notice);
     }
 

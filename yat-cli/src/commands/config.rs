@@ -212,7 +212,7 @@ async fn report_effect(
             _ => {}
         }
     }
-    if let Some(reason) = status.reason(provider) {
+    if let Some(reason) = crate::remedy::status_reason(provider, &status) {
         if !matches!(status, yat::ProviderStatus::Disabled) {
             ctx.term
                 .warn(&format!("{provider} is {}: {reason}", status.label()));

@@ -79,7 +79,7 @@ async fn set(ctx: &Ctx, provider: &str) -> CmdResult {
             ));
         }
     }
-    match status.reason(provider) {
+    match crate::remedy::status_reason(provider, &status) {
         None => ctx.term.done(&format!("{provider} is ready")),
         Some(reason) => ctx
             .term

@@ -160,7 +160,7 @@ pub async fn check_model_exists(ctx: &Ctx, manager: &yat::ProviderManager, targe
             ctx.term.warn(&format!(
                 "{} is not ready: {}",
                 target.provider,
-                info.status.reason(&target.provider).unwrap_or_default()
+                crate::remedy::status_reason(&target.provider, &info.status).unwrap_or_default()
             ));
         }
         return;

@@ -8,6 +8,7 @@ use yat::{ProviderConfig, ProviderInfo, ProviderStatus};
 use crate::cli::{ProvidersAction, ProvidersListArgs};
 use crate::context::{print_json, Ctx};
 use crate::failure::CmdResult;
+use crate::remedy::status_reason;
 use crate::table::{Cell, Table};
 use crate::term::Paint;
 
@@ -31,15 +32,23 @@ pub fn status_cell(status: &ProviderStatus, paint: Paint) -> Cell {
             Cell::styled("! needs configuration", |t| paint.yellow(t))
         }
         ProviderStatus::Disabled => Cell::styled("- disabled", |t| paint.dim(t)),
+        other => Cell::plain(other.label()),
     }
 }
 
+/// The library's data, plus the reason worded with the CLI's commands and
+/// the remedies as data for a program that words its own.
 fn info_json(info: &ProviderInfo) -> Value {
     let mut v = serde_json::to_value(info).unwrap_or(Value::Null);
     if let Value::Object(map) = &mut v {
-        map.insert("reason".into(), json!(info.status.reason(&info.id)));
+        map.insert("reason".into(), json!(reason(info)));
+        map.insert("remedies".into(), json!(info.remedies()));
     }
     v
+}
+
+fn reason(info: &ProviderInfo) -> Option<String> {
+    status_reason(&info.id, &info.status)
 }
 
 async fn run_list(ctx: &Ctx, args: &ProvidersListArgs) -> CmdResult {
@@ -76,9 +85,7 @@ async fn run_list(ctx: &Ctx, args: &ProvidersListArgs) -> CmdResult {
                 info.crate_name, info.crate_version
             )));
         }
-        row.push(Cell::plain(
-            info.status.reason(&info.id).unwrap_or_default(),
-        ));
+        row.push(Cell::plain(reason(info).unwrap_or_default()));
         table.row(row);
     }
     table.write(&mut out, paint)?;
@@ -114,7 +121,7 @@ async fn info(ctx: &Ctx, id: &str, json: bool) -> CmdResult {
     writeln!(out)?;
     let mut t = Table::new(&["", ""]);
     t.row(vec!["status".into(), status_cell(&info.status, paint)]);
-    if let Some(reason) = info.status.reason(&info.id) {
+    if let Some(reason) = reason(&info) {
         t.row(vec!["reason".into(), reason.into()]);
     }
     t.row(vec![
@@ -183,7 +190,7 @@ async fn set_enabled(ctx: &Ctx, id: &str, enabled: bool) -> CmdResult {
         config.save(&path)?;
     }
     let status = manager.reload(id).await?;
-    let line = match (enabled, status.reason(id)) {
+    let line = match (enabled, status_reason(id, &status)) {
         (false, _) => format!("{id} disabled"),
         (true, None) => format!("{id} enabled: {}", status.label()),
         (true, Some(reason)) => format!("{id} enabled, but {}: {reason}", status.label()),

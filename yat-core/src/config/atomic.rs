@@ -62,10 +62,7 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), YatError> {
 
 /// An I/O failure on `path`, as the library reports it.
 pub(crate) fn io_error(path: &Path, e: &std::io::Error) -> YatError {
-    YatError::Io {
-        path: path.to_owned(),
-        message: e.to_string(),
-    }
+    YatError::io(path, e.to_string())
 }
 
 #[cfg(test)]

@@ -31,11 +31,10 @@ mod def;
 mod guarded_stream;
 mod reload;
 mod slots;
-mod status;
 
+pub use crate::status::{ProviderInfo, ProviderStatus};
 pub use builder::ManagerBuilder;
 pub use def::{DynamicConstructor, DynamicSource, ProviderDef};
-pub use status::{ProviderInfo, ProviderStatus};
 
 use slots::{info_of, unknown, Inner};
 

@@ -10,11 +10,11 @@ use futures::FutureExt;
 
 use super::def::ProviderDef;
 use super::slots::{new_slot, unknown, Built};
-use super::status::ProviderStatus;
 use super::{panic_message, ProviderManager};
 use crate::config::{read_dotenv_files, ProviderConfig};
 use crate::retry::{RetryPolicy, MAX_RETRIES};
 use crate::settings::{ResolvedSettings, SettingsSources};
+use crate::status::ProviderStatus;
 use crate::YatError;
 
 impl ProviderManager {

@@ -9,13 +9,13 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
 use super::def::ProviderDef;
-use super::status::{ProviderInfo, ProviderStatus};
 use super::{DynamicSource, ProviderManager};
 use crate::config::{ConfigLocation, ProviderConfig};
 use crate::provider::LlmProvider;
 use crate::registry::Discovery;
 use crate::retry::RetryPolicy;
 use crate::settings::SettingsSources;
+use crate::status::{ProviderInfo, ProviderStatus};
 use crate::YatError;
 
 pub(super) struct Slot {
@@ -69,11 +69,14 @@ impl ProviderManager {
                 generation: slot.generation,
                 retry: slot.retry,
             }),
-            (_, status) => Err(YatError::Unavailable {
+            (_, status) => Err(YatError::NotReady {
                 provider: id.to_owned(),
-                reason: status
-                    .reason(id)
-                    .unwrap_or_else(|| "not initialized".into()),
+                status: match status {
+                    ProviderStatus::Ready => ProviderStatus::Failed {
+                        reason: "not initialized".into(),
+                    },
+                    other => other.clone(),
+                },
             }),
         }
     }
@@ -140,10 +143,6 @@ pub(super) fn info_of(slot: &Slot) -> ProviderInfo {
         description: d.description.clone(),
         crate_name: d.crate_name.clone(),
         crate_version: d.crate_version.clone(),
-        // Every registration in a program shares the one linked yat-core
-        // (each yat-core version has a registry of its own), so this is
-        // the same for all; `ProviderInfo::core_version` is on its way out.
-        core_version: crate::CORE_VERSION.to_owned(),
         user_defined: d.user_defined,
         settings: d.settings.clone(),
         status: slot.status.clone(),

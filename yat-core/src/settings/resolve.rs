@@ -147,11 +147,14 @@ impl SettingsSources {
                     out.values
                         .insert(spec.key.to_owned(), ResolvedValue::new(value, source));
                 }
-                None if spec.required => out.missing.push(MissingSetting::new(
-                    spec.key,
-                    spec.label,
-                    vars.into_iter().next().unwrap_or_default(),
-                )),
+                None if spec.required => out.missing.push(
+                    MissingSetting::new(
+                        spec.key,
+                        spec.label,
+                        vars.into_iter().next().unwrap_or_default(),
+                    )
+                    .with_kind(spec.kind),
+                ),
                 None => {}
             }
         }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::spec::SettingKind;
 use super::value::{ResolvedValue, SettingSource, SettingValue};
 use crate::secret::{is_credential_name, sanitize, Secret};
 use crate::YatError;
@@ -29,10 +30,14 @@ pub struct MissingSetting {
     pub label: String,
     /// The environment variable to set (the first declared one, or the implicit one).
     pub env_var: String,
+    /// The kind of value: a secret is best not typed on a command line.
+    pub kind: SettingKind,
 }
 
 impl MissingSetting {
-    /// The setting `key` (shown as `label`), which `env_var` would supply.
+    /// The setting `key` (shown as `label`), which `env_var` would supply;
+    /// a [`SettingKind::Text`] value unless [`with_kind`](Self::with_kind)
+    /// says otherwise.
     ///
     /// ```
     /// use yat_core::settings::MissingSetting;
@@ -48,7 +53,14 @@ impl MissingSetting {
             key: key.into(),
             label: label.into(),
             env_var: env_var.into(),
+            kind: SettingKind::Text,
         }
+    }
+
+    /// The kind of value the setting takes.
+    pub fn with_kind(mut self, kind: SettingKind) -> Self {
+        self.kind = kind;
+        self
     }
 }
 

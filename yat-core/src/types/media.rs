@@ -363,10 +363,7 @@ fn read_head(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
 }
 
 fn io_error(path: &Path, message: String) -> YatError {
-    YatError::Io {
-        path: path.to_owned(),
-        message,
-    }
+    YatError::io(path, message)
 }
 
 /// The serialized form: `url` or base64 `data`, plus `media_type` and `name`.

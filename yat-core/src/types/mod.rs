@@ -154,6 +154,7 @@ impl ModelCapabilities {
 /// assert_eq!(r.provider, "openrouter");
 /// assert_eq!(r.model, "anthropic/claude-3.5-sonnet");
 /// assert!("no-slash".parse::<ModelRef>().is_err());
+/// assert!(matches!("".parse::<ModelRef>(), Err(yat_core::YatError::NoModel)));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ModelRef {
@@ -179,11 +180,15 @@ impl std::fmt::Display for ModelRef {
     }
 }
 
+/// A blank string names no model ([`YatError::NoModel`](crate::YatError::NoModel));
+/// anything else that is not `PROVIDER/MODEL` is
+/// [`YatError::InvalidModelRef`](crate::YatError::InvalidModelRef).
 impl std::str::FromStr for ModelRef {
     type Err = crate::YatError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.split_once('/') {
             Some((p, m)) if !p.is_empty() && !m.is_empty() => Ok(ModelRef::new(p, m)),
+            _ if s.trim().is_empty() => Err(crate::YatError::NoModel),
             _ => Err(crate::YatError::InvalidModelRef {
                 input: s.to_owned(),
             }),

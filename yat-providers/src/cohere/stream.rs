@@ -84,10 +84,10 @@ impl CohereDecoder {
     fn malformed(&self, what: &str, e: serde_json::Error, data: &str) -> YatError {
         if e.is_eof() {
             // The JSON stops short: the body ended inside this event.
-            return YatError::Network {
-                provider: self.provider().to_owned(),
-                message: format!("the stream ended inside a {what} event (cut short)"),
-            };
+            return YatError::network(
+                self.provider(),
+                format!("the stream ended inside a {what} event (cut short)"),
+            );
         }
         self.reply
             .malformed(format!("invalid {what} event: {e}"), data.as_bytes())

@@ -94,13 +94,13 @@ impl LiveStream {
                 self.driver.feed_bytes(bytes);
             }
             Poll::Ready(Some(Err(e))) => {
-                return Poll::Ready(Err(YatError::Network {
-                    provider: self.provider.to_string(),
-                    message: format!(
+                return Poll::Ready(Err(YatError::network(
+                    &*self.provider,
+                    format!(
                         "connection lost mid-stream: {}",
                         source_chain(&e.without_url())
                     ),
-                }))
+                )))
             }
             Poll::Ready(None) => {
                 self.waiting = false;

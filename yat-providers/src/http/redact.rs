@@ -63,10 +63,20 @@ pub(crate) fn redact_error(e: YatError, secret: &Secret) -> YatError {
             failure: f(failure),
             retry_after,
         },
-        Network { provider, message } => Network {
+        // The cause is the transport's own error (never a response body),
+        // so it holds no key and is kept as is.
+        Network {
             provider,
-            message: r(message),
-        },
+            message,
+            source,
+            ..
+        } => {
+            let e = YatError::network(provider, r(message));
+            match source {
+                Some(cause) => e.with_source(cause),
+                None => e,
+            }
+        }
         MalformedResponse {
             provider,
             message,

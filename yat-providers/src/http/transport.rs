@@ -100,10 +100,7 @@ impl Transport {
     }
 
     fn network(&self, message: String) -> YatError {
-        YatError::Network {
-            provider: self.provider.to_string(),
-            message,
-        }
+        YatError::network(&*self.provider, message)
     }
 
     fn timeout(&self, phase: TimeoutPhase, after: Duration) -> YatError {

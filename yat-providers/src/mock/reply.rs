@@ -159,10 +159,10 @@ pub(super) fn stream_reply(
     let mut events: Vec<Result<ChatEvent, YatError>> = Vec::with_capacity(reply.events.len() + 2);
     for (i, event) in reply.events.into_iter().enumerate() {
         if fail_after == Some(i) {
-            events.push(Err(YatError::Network {
-                provider: ID.into(),
-                message: format!("injected failure after {i} chunks"),
-            }));
+            events.push(Err(YatError::network(
+                ID,
+                format!("injected failure after {i} chunks"),
+            )));
             break;
         }
         events.push(Ok(event));

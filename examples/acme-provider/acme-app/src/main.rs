@@ -39,7 +39,7 @@ async fn run() -> Result<(), yat_core::YatError> {
                 yat_core::registry::BACKEND
             );
             for info in manager.statuses() {
-                let reason = info.status.reason(&info.id).unwrap_or_default();
+                let reason = info.status.reason().unwrap_or_default();
                 println!(
                     "{:<6} {:<20} {:<20} {}@{} (yat-core {}) {}",
                     info.id,

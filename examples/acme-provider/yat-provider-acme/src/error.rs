@@ -82,10 +82,7 @@ pub fn from_transport(e: &reqwest::Error, timeout: Duration) -> YatError {
             message.push_str(&s.to_string());
             source = s.source();
         }
-        YatError::Network {
-            provider: ID.into(),
-            message,
-        }
+        YatError::network(ID, message)
     }
 }
 

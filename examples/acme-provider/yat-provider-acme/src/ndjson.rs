@@ -57,10 +57,10 @@ impl Decoder {
         }
         if !self.done {
             self.done = true;
-            out.push_back(Err(YatError::Network {
-                provider: ID.into(),
-                message: "the connection closed before the reply finished".into(),
-            }));
+            out.push_back(Err(YatError::network(
+                ID,
+                "the connection closed before the reply finished",
+            )));
         }
     }
 

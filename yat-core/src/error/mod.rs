@@ -5,93 +5,36 @@
 //! `Authorization` header: providers build these from response bodies, which
 //! do not echo credentials, and the [`Secret`](crate::Secret) type cannot be
 //! formatted into a message.
+//!
+//! Nothing in here names a command of any program either: an error carries
+//! what a fix needs as data (the provider, the setting, the variable, the
+//! provider's [`ProviderStatus`]) and a front end words the fix.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
-/// What a provider said went wrong: who, the HTTP status if any, and its words.
-///
-/// ```
-/// use yat_core::{Failure, YatError};
-/// let f = Failure::http("acme", 401, "invalid key");
-/// assert_eq!(f.to_string(), "(HTTP 401) invalid key");
-/// let e = YatError::Authentication(f);
-/// assert_eq!(e.to_string(), "acme: authentication failed (HTTP 401) invalid key");
-/// assert_eq!(e.status(), Some(401));
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Failure {
-    /// Provider id (`openai`, `mock`, ...).
-    pub provider: String,
-    /// HTTP status, for HTTP providers.
-    pub status: Option<u16>,
-    /// The provider's message (or ours, when the provider sent none).
-    pub message: String,
-}
+use crate::status::ProviderStatus;
 
-impl Failure {
-    /// A failure without an HTTP status.
-    pub fn new(provider: impl Into<String>, message: impl Into<String>) -> Self {
-        Failure {
-            provider: provider.into(),
-            status: None,
-            message: message.into(),
-        }
-    }
-    /// A failure that came with an HTTP status.
-    pub fn http(provider: impl Into<String>, status: u16, message: impl Into<String>) -> Self {
-        Failure {
-            provider: provider.into(),
-            status: Some(status),
-            message: message.into(),
-        }
-    }
-}
+mod build;
+mod failure;
+mod timeout;
 
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.status {
-            Some(s) => write!(f, "(HTTP {s}) {}", self.message),
-            None => f.write_str(&self.message),
-        }
-    }
-}
+#[doc(hidden)]
+pub use build::excerpt;
+pub use failure::Failure;
+pub use timeout::TimeoutPhase;
 
-/// Which wait ran out.
-///
-/// ```
-/// use std::time::Duration;
-/// use yat_core::{TimeoutPhase, YatError};
-/// let e = YatError::Timeout { provider: "acme".into(), phase: TimeoutPhase::FirstByte, after: Duration::from_secs(30) };
-/// assert_eq!(e.to_string(), "acme: timed out waiting for the first byte (after 30s)");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TimeoutPhase {
-    /// Establishing the connection.
-    Connect,
-    /// Waiting for the response to start.
-    FirstByte,
-    /// Waiting between two pieces of a stream.
-    Idle,
-    /// The whole request, including retries.
-    Total,
-}
-
-impl std::fmt::Display for TimeoutPhase {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            TimeoutPhase::Connect => "connecting",
-            TimeoutPhase::FirstByte => "waiting for the first byte",
-            TimeoutPhase::Idle => "waiting for the next event",
-            TimeoutPhase::Total => "for the whole request",
-        })
-    }
-}
+/// The error underneath a [`YatError`] (an I/O or a connection error),
+/// shared so that `YatError` stays `Clone`. Reached with
+/// [`std::error::Error::source`].
+pub type Cause = Arc<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Every error yat returns.
 ///
-/// Match on the variant to decide what to do; [`YatError::is_retryable`] and
-/// [`YatError::retry_after`] answer the common question for you.
+/// Match on the variant to decide what to do; [`YatError::is_retryable`],
+/// [`YatError::allows_fallback`] and [`YatError::retry_after`] answer the
+/// common questions for you.
 ///
 /// ```
 /// use yat_core::{Failure, YatError};
@@ -163,13 +106,18 @@ pub enum YatError {
         /// The configured limit.
         after: Duration,
     },
-    /// The connection failed or broke.
+    /// The connection failed or broke. Build it with [`YatError::network`]
+    /// (and [`YatError::with_source`]).
     #[error("{provider}: network error: {message}")]
+    #[non_exhaustive]
     Network {
         /// Provider id.
         provider: String,
         /// What happened.
         message: String,
+        /// The transport's own error, when there is one.
+        #[source]
+        source: Option<Cause>,
     },
     /// The provider sent something that does not follow its API.
     #[error("{provider}: malformed response: {message} (received: {excerpt:?})")]
@@ -187,13 +135,32 @@ pub enum YatError {
         /// Provider id.
         provider: String,
     },
-    /// The provider cannot be used: not configured, disabled, or failed to start.
+    /// The provider says it cannot be used (not initialized, a client it
+    /// could not build, ...). The manager reports a provider it holds but
+    /// that is not ready as [`YatError::NotReady`].
     #[error("{provider}: unavailable: {reason}")]
     Unavailable {
         /// Provider id.
         provider: String,
-        /// Why, with the fix when there is one.
+        /// Why.
         reason: String,
+    },
+    /// The manager has this provider but it is not ready: disabled, missing
+    /// a setting, or failed to start. The status carries what a fix needs
+    /// ([`ProviderStatus::remedies`]).
+    ///
+    /// ```
+    /// use yat_core::{ProviderStatus, Remedy, YatError};
+    /// let e = YatError::NotReady { provider: "acme".into(), status: ProviderStatus::Disabled };
+    /// assert_eq!(e.to_string(), "acme: unavailable: disabled");
+    /// assert_eq!(e.remedies(), vec![Remedy::Enable { provider: "acme".into() }]);
+    /// ```
+    #[error("{provider}: unavailable: {status}")]
+    NotReady {
+        /// Provider id.
+        provider: String,
+        /// Where it stands (never [`ProviderStatus::Ready`]).
+        status: ProviderStatus,
     },
     /// A provider panicked; the host caught it.
     #[error("{provider}: provider panicked: {message}")]
@@ -271,6 +238,10 @@ pub enum YatError {
         /// Steps taken.
         steps: u32,
     },
+    /// No model was named and none is configured to fall back on (no
+    /// default model, no built-in one linked), or the name given was blank.
+    #[error("no model given")]
+    NoModel,
     /// A model reference is not `PROVIDER/MODEL`.
     #[error(
         "invalid model reference {input:?}: expected PROVIDER/MODEL (for example mock/mock-echo)"
@@ -301,13 +272,18 @@ pub enum YatError {
         /// What is wrong.
         message: String,
     },
-    /// A file could not be read or written.
+    /// A file could not be read or written. Build it with [`YatError::io`]
+    /// (and [`YatError::with_source`]).
     #[error("{}: {message}", path.display())]
+    #[non_exhaustive]
     Io {
         /// The file.
         path: PathBuf,
-        /// The OS error.
+        /// What went wrong.
         message: String,
+        /// The OS error, when there is one.
+        #[source]
+        source: Option<Cause>,
     },
 }
 
@@ -355,13 +331,14 @@ impl YatError {
             | MalformedResponse { provider, .. }
             | Cancelled { provider }
             | Unavailable { provider, .. }
+            | NotReady { provider, .. }
             | ProviderPanicked { provider, .. }
             | InvalidSetting { provider, .. }
             | Unsupported { provider, .. }
             | InvalidToolArguments { provider, .. }
             | InvalidStructuredOutput { provider, .. } => Some(provider),
             UnknownProvider { id, .. } | DuplicateProvider { id, .. } => Some(id),
-            InvalidModelRef { .. } | Config { .. } | Io { .. } | StepLimit { .. } => None,
+            NoModel | InvalidModelRef { .. } | Config { .. } | Io { .. } | StepLimit { .. } => None,
         }
     }
 
@@ -400,17 +377,69 @@ impl YatError {
         )
     }
 
-    /// Whether trying another provider makes sense (a fallback): everything
-    /// retryable, plus a provider that is unavailable or panicked.
+    /// Whether the failure belongs to the provider, so that another one
+    /// (a fallback) may well succeed where it failed: a rejected key, a
+    /// missing model, an exhausted quota, a rate limit, an outage, a
+    /// timeout, a broken connection, a provider that is not ready or
+    /// panicked, a reply that does not follow its own API.
+    ///
+    /// Not when the request itself is at fault and would fail everywhere
+    /// (malformed, too long for the context, blocked content, a capability
+    /// it needs, tool arguments or a structure the model got wrong), nor
+    /// for the caller's own doing (cancelled, an unknown provider or a bad
+    /// model name, configuration files).
+    ///
+    /// ```
+    /// use yat_core::{Failure, YatError};
+    /// assert!(YatError::Authentication(Failure::http("acme", 401, "bad key")).allows_fallback());
+    /// assert!(!YatError::InvalidRequest(Failure::http("acme", 400, "bad field")).allows_fallback());
+    /// ```
     pub fn allows_fallback(&self) -> bool {
-        self.is_retryable()
-            || matches!(
-                self,
-                YatError::Unavailable { .. }
-                    | YatError::ProviderPanicked { .. }
-                    | YatError::QuotaExhausted(_)
-                    | YatError::Unsupported { .. }
-            )
+        use YatError::*;
+        match self {
+            Authentication(_)
+            | Permission(_)
+            | ModelNotFound(_)
+            | RateLimited { .. }
+            | QuotaExhausted(_)
+            | Server(_)
+            | Overloaded { .. }
+            | Timeout { .. }
+            | Network { .. }
+            | MalformedResponse { .. }
+            | Unavailable { .. }
+            | NotReady { .. }
+            | ProviderPanicked { .. }
+            | DuplicateProvider { .. } => true,
+            ContextLengthExceeded(_)
+            | InvalidRequest(_)
+            | ContentBlocked(_)
+            | Unsupported { .. }
+            | InvalidToolArguments { .. }
+            | InvalidStructuredOutput { .. }
+            | Cancelled { .. }
+            | UnknownProvider { .. }
+            | NoModel
+            | InvalidModelRef { .. }
+            | InvalidSetting { .. }
+            | Config { .. }
+            | Io { .. }
+            | StepLimit { .. } => false,
+        }
+    }
+
+    /// The vendor's id for the failed request, when it sent one.
+    pub fn request_id(&self) -> Option<&str> {
+        self.failure().and_then(|f| f.request_id.as_deref())
+    }
+
+    /// What would make the provider usable, for a [`YatError::NotReady`];
+    /// empty for every other error.
+    pub fn remedies(&self) -> Vec<crate::Remedy> {
+        match self {
+            YatError::NotReady { provider, status } => status.remedies(provider),
+            _ => Vec::new(),
+        }
     }
 
     /// How long the provider asked to wait before retrying.
@@ -441,9 +470,11 @@ impl YatError {
             MalformedResponse { .. } => "malformed_response",
             Cancelled { .. } => "cancelled",
             Unavailable { .. } => "unavailable",
+            NotReady { .. } => "not_ready",
             ProviderPanicked { .. } => "provider_panicked",
             UnknownProvider { .. } => "unknown_provider",
             DuplicateProvider { .. } => "duplicate_provider",
+            NoModel => "no_model",
             InvalidModelRef { .. } => "invalid_model_ref",
             InvalidSetting { .. } => "invalid_setting",
             Config { .. } => "config",
@@ -454,87 +485,7 @@ impl YatError {
             StepLimit { .. } => "step_limit",
         }
     }
-
-    /// Builds a [`YatError::MalformedResponse`] with at most 200 characters
-    /// of `received`, cut on a character boundary.
-    pub fn malformed(
-        provider: impl Into<String>,
-        message: impl Into<String>,
-        received: &[u8],
-    ) -> Self {
-        YatError::MalformedResponse {
-            provider: provider.into(),
-            message: message.into(),
-            excerpt: excerpt(received, 200),
-        }
-    }
-}
-
-/// The first `max_chars` characters of `bytes`, lossily decoded, with `…` when cut.
-///
-/// ```
-/// use yat_core::error::excerpt;
-/// assert_eq!(excerpt(b"short", 10), "short");
-/// assert_eq!(excerpt("ééé".as_bytes(), 2), "éé…");
-/// ```
-pub fn excerpt(bytes: &[u8], max_chars: usize) -> String {
-    let head = &bytes[..bytes.len().min(max_chars * 4)];
-    let text = String::from_utf8_lossy(head);
-    let mut out: String = text.chars().take(max_chars).collect();
-    if out.len() < bytes.len() {
-        out.push('…');
-    }
-    out
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn display_names_provider_status_and_message() {
-        let e = YatError::Authentication(Failure::http("openai", 401, "Incorrect API key"));
-        assert_eq!(
-            e.to_string(),
-            "openai: authentication failed (HTTP 401) Incorrect API key"
-        );
-        let e = YatError::RateLimited {
-            failure: Failure::http("anthropic", 429, "slow down"),
-            retry_after: Some(Duration::from_secs(3)),
-        };
-        assert_eq!(
-            e.to_string(),
-            "anthropic: rate limited (HTTP 429) slow down (retry after 3.0s)"
-        );
-        assert!(e.is_retryable());
-        assert_eq!(e.retry_after(), Some(Duration::from_secs(3)));
-        assert_eq!(e.provider(), Some("anthropic"));
-    }
-
-    #[test]
-    fn config_error_shows_position() {
-        let e = YatError::Config {
-            path: "/x/provider_config.json".into(),
-            line: Some(3),
-            column: Some(7),
-            message: "expected `,`".into(),
-        };
-        assert_eq!(e.to_string(), "/x/provider_config.json:3:7: expected `,`");
-    }
-
-    #[test]
-    fn excerpt_cuts_on_char_boundary() {
-        let s = "é".repeat(300);
-        let e = excerpt(s.as_bytes(), 10);
-        assert_eq!(e.chars().count(), 11);
-        assert!(e.ends_with('…'));
-        assert_eq!(excerpt(b"short", 10), "short");
-    }
-
-    #[test]
-    fn quota_is_not_retryable_but_allows_fallback() {
-        let e = YatError::QuotaExhausted(Failure::http("openai", 429, "insufficient_quota"));
-        assert!(!e.is_retryable());
-        assert!(e.allows_fallback());
-    }
-}
+mod tests;
