@@ -1,6 +1,6 @@
 //! Shared pieces of the fuzz targets: reading the control header of an
 //! input, running stream decoders through the transport's own loop
-//! (`yat_providers::http::DecodeDriver`), and the invariants every provider
+//! (`yat_http::DecodeDriver`), and the invariants every provider
 //! stream decoder must keep.
 //!
 //! Input layouts are plain bytes rather than `arbitrary` encodings so that a
@@ -10,7 +10,7 @@
 use std::collections::VecDeque;
 
 use yat_core::{ChatEvent, YatError};
-use yat_providers::http::{DecodeDriver, Ending, SseDecoder, SseError, SseEvent, StreamDecoder};
+use yat_http::{DecodeDriver, Ending, SseDecoder, SseError, SseEvent, StreamDecoder};
 
 /// A cursor over the control bytes at the front of an input. Reading past
 /// the end yields zeros, so every input is valid.
@@ -374,12 +374,13 @@ pub fn fuzz_stream<D: StreamDecoder>(data: &[u8], make: impl Fn() -> D) {
         let mut dec = make();
         let mut out = VecDeque::new();
         for (name, body) in &events {
-            let ev = SseEvent {
-                event: name,
-                data: body,
-                id,
-                retry,
-            };
+            let mut ev = SseEvent::new(name, body);
+            if let Some(id) = id {
+                ev = ev.with_id(id);
+            }
+            if let Some(ms) = retry {
+                ev = ev.with_retry(ms);
+            }
             if let Err(e) = dec.decode(&ev, &mut out) {
                 let _ = e.to_string();
             }

@@ -41,7 +41,7 @@ use yat_core::{ChatEvent, Failure, Finish, FinishReason, YatError};
 
 use super::error::parse_error;
 use super::wire::{ContentDelta, EventType, MessageEnd, ToolCallEvent, ToolPlanDelta};
-use crate::http::{classify, ErrorBody, JsonText, SseEvent, Step, StreamDecoder};
+use yat_http::{classify, ErrorBody, JsonText, SseEvent, Step, StreamDecoder};
 
 /// What is missing when the stream ends early.
 const NO_END: &str = "no message-end";
@@ -169,10 +169,7 @@ impl CohereDecoder {
                     .error
                     .map(JsonText::into_string)
                     .unwrap_or_else(|| "the model reported an error (finish_reason ERROR)".into());
-                let body = ErrorBody {
-                    message: Some(message),
-                    ..ErrorBody::default()
-                };
+                let body = ErrorBody::new(Some(message));
                 return Err(classify(
                     self.provider(),
                     500,
@@ -262,8 +259,7 @@ impl StreamDecoder for CohereDecoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::driver::decode_pieces;
-    use crate::http::Ending;
+    use yat_http::{decode_pieces, Ending, Framing};
     use yat_core::Usage;
 
     /// The documented transcript (shared/wire-formats.md §4), byte for byte.
@@ -280,7 +276,7 @@ mod tests {
     /// Feeds `pieces` to a [`DecodeDriver`] running the Cohere decoder, the
     /// loop the transport runs, and then ends the body.
     fn run_pieces(pieces: &[&[u8]]) -> (Vec<ChatEvent>, End, Option<YatError>) {
-        let d = decode_pieces("cohere", CohereDecoder::new("cohere"), pieces);
+        let d = decode_pieces("cohere", Framing::Sse, CohereDecoder::new("cohere"), pieces);
         let end = match (d.ending, &d.error) {
             (Ending::Marker, _) => End::Done,
             (Ending::EndOfBody, _) => End::Eof,

@@ -1,8 +1,7 @@
 //! The decoder against byte-exact transcripts, cut every way.
 
 use super::*;
-use crate::http::driver::decode_pieces;
-use crate::http::Ending;
+use yat_http::{decode_pieces, Ending, Framing};
 use proptest::prelude::*;
 
 /// The documented transcript (shared/wire-formats.md §3), byte for byte.
@@ -35,7 +34,7 @@ fn thinking_events() -> Vec<ChatEvent> {
 /// loop the transport runs, and then ends the body: the events, and the
 /// error that ended them if one did.
 fn run_pieces(pieces: &[&[u8]]) -> (Vec<ChatEvent>, Option<YatError>) {
-    let d = decode_pieces("gemini", GeminiDecoder::new("gemini"), pieces);
+    let d = decode_pieces("gemini", Framing::Sse, GeminiDecoder::new("gemini"), pieces);
     // Gemini's stream has no end marker: a reply ends with its body.
     assert_ne!(d.ending, Ending::Marker);
     (d.events, d.error)
