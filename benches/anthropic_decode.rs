@@ -18,8 +18,8 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use yat::ChatEvent;
-use yat_providers::anthropic::stream::AnthropicDecoder;
 use yat_http::{DecodeDriver, SseEvent, StreamDecoder};
+use yat_providers::anthropic::stream::AnthropicDecoder;
 
 #[path = "support/tool_args.rs"]
 mod tool_args;

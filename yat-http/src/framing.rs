@@ -48,11 +48,7 @@ impl Framing {
     /// assert!(!Framing::Sse.accepts("application/json"));
     /// ```
     pub fn accepts(self, content_type: &str) -> bool {
-        let essence = content_type
-            .split(';')
-            .next()
-            .unwrap_or_default()
-            .trim();
+        let essence = content_type.split(';').next().unwrap_or_default().trim();
         if essence.is_empty() {
             return true;
         }

@@ -27,8 +27,8 @@
 
 use std::fmt;
 
-use crate::lines::{Line, LineBuffer};
 pub use crate::lines::LineError;
+use crate::lines::{Line, LineBuffer};
 
 /// The record separator that starts every text of a JSON text sequence.
 const RS: u8 = 0x1E;

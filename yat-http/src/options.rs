@@ -44,8 +44,12 @@ pub const MAX_RETRIES: SettingSpec =
 /// settings.extend_from_slice(yat_http::COMMON_SETTINGS);
 /// assert_eq!(settings.len(), 5);
 /// ```
-pub const COMMON_SETTINGS: &[SettingSpec] =
-    &[CONNECT_TIMEOUT, FIRST_BYTE_TIMEOUT, IDLE_TIMEOUT, MAX_RETRIES];
+pub const COMMON_SETTINGS: &[SettingSpec] = &[
+    CONNECT_TIMEOUT,
+    FIRST_BYTE_TIMEOUT,
+    IDLE_TIMEOUT,
+    MAX_RETRIES,
+];
 
 /// Timeouts and retries of one provider instance. Start from
 /// [`default`](Self::default) or [`from_settings`](Self::from_settings)

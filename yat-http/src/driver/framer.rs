@@ -47,7 +47,10 @@ impl Framer {
             }
             Framer::Ndjson(d) => {
                 let item = if at_end { d.finish() } else { d.next_line() };
-                item.map(|r| r.map(|line| SseEvent::new("", line)).map_err(FrameError::Line))
+                item.map(|r| {
+                    r.map(|line| SseEvent::new("", line))
+                        .map_err(FrameError::Line)
+                })
             }
         }
     }

@@ -312,8 +312,7 @@ impl DecodeDriver {
     /// it the decode has failed.
     #[cold]
     fn unfinished(&mut self) -> Option<YatError> {
-        if self.finished || !matches!(self.state, State::Over(Ending::Marker | Ending::EndOfBody))
-        {
+        if self.finished || !matches!(self.state, State::Over(Ending::Marker | Ending::EndOfBody)) {
             return None;
         }
         self.state = State::Over(Ending::Failed);
@@ -425,4 +424,3 @@ fn decode(
 
 #[cfg(test)]
 mod tests;
-

@@ -78,7 +78,13 @@ fn shown(items: &[Result<ChatEvent, YatError>]) -> Vec<String> {
 }
 
 fn all(cut_ok: bool, chunks: &[&[u8]]) -> Vec<String> {
-    shown(&decode_all(Toy { cut_ok, finishes: true }, chunks))
+    shown(&decode_all(
+        Toy {
+            cut_ok,
+            finishes: true,
+        },
+        chunks,
+    ))
 }
 
 #[test]
@@ -111,7 +117,13 @@ fn events_do_not_depend_on_how_the_body_is_cut() {
 fn the_end_marker_stops_the_decode_and_skips_end_of_body() {
     let body = b"data: a\n\ndata: [DONE]\n\ndata: after\n\n".as_slice();
     assert_eq!(all(false, &[body]), ["a", "finish"]);
-    let mut d = DecodeDriver::new("toy", Box::new(Toy { cut_ok: false, finishes: true }));
+    let mut d = DecodeDriver::new(
+        "toy",
+        Box::new(Toy {
+            cut_ok: false,
+            finishes: true,
+        }),
+    );
     d.feed(b"data: a\n\ndata: [DONE]\n\n");
     assert_eq!(shown(&[d.next_event().unwrap()]), ["a"]);
     assert_eq!(shown(&[d.next_event().unwrap()]), ["finish"]);
@@ -131,7 +143,13 @@ fn an_error_is_the_last_item_after_what_its_call_queued() {
         all(true, &[body]),
         ["a", "spoiled", "error malformed_response"]
     );
-    let mut d = DecodeDriver::new("toy", Box::new(Toy { cut_ok: true, finishes: true }));
+    let mut d = DecodeDriver::new(
+        "toy",
+        Box::new(Toy {
+            cut_ok: true,
+            finishes: true,
+        }),
+    );
     d.feed(body);
     assert!(d.next_event().unwrap().is_ok());
     assert!(d.next_event().unwrap().is_ok());
@@ -152,7 +170,13 @@ fn a_body_that_ends_runs_end_of_body_after_the_last_unterminated_event() {
         ["a", "b", "spoiled", "error malformed_response"],
         "what end_of_body queued comes before its error"
     );
-    let mut d = DecodeDriver::new("toy", Box::new(Toy { cut_ok: true, finishes: true }));
+    let mut d = DecodeDriver::new(
+        "toy",
+        Box::new(Toy {
+            cut_ok: true,
+            finishes: true,
+        }),
+    );
     d.feed(b"data: a\n\n");
     assert!(d.next_event().is_some());
     assert!(d.next_event().is_none());
@@ -166,7 +190,13 @@ fn a_body_that_ends_runs_end_of_body_after_the_last_unterminated_event() {
 
 #[test]
 fn a_framing_error_is_a_malformed_response_naming_the_provider() {
-    let mut d = DecodeDriver::new("toy", Box::new(Toy { cut_ok: true, finishes: true }));
+    let mut d = DecodeDriver::new(
+        "toy",
+        Box::new(Toy {
+            cut_ok: true,
+            finishes: true,
+        }),
+    );
     d.feed(b"data: a\xff\n\ndata: b\n\n");
     match d.next_event() {
         Some(Err(YatError::MalformedResponse {
@@ -184,7 +214,13 @@ fn a_framing_error_is_a_malformed_response_naming_the_provider() {
 fn feed_bytes_hands_the_sse_decoder_one_piece_at_a_time() {
     let event = b"data: 0123456789abcdef0123456789abcdef\n\n";
     let body: Vec<u8> = event.repeat(20 * FEED_PIECE / event.len());
-    let mut d = DecodeDriver::new("toy", Box::new(Toy { cut_ok: true, finishes: true }));
+    let mut d = DecodeDriver::new(
+        "toy",
+        Box::new(Toy {
+            cut_ok: true,
+            finishes: true,
+        }),
+    );
     d.feed_bytes(Bytes::from(body.clone()));
     let mut n = 0;
     while let Some(ev) = d.next_event() {
@@ -199,7 +235,13 @@ fn feed_bytes_hands_the_sse_decoder_one_piece_at_a_time() {
 
 #[test]
 fn feed_and_feed_bytes_keep_the_order_of_the_input() {
-    let mut d = DecodeDriver::new("toy", Box::new(Toy { cut_ok: true, finishes: true }));
+    let mut d = DecodeDriver::new(
+        "toy",
+        Box::new(Toy {
+            cut_ok: true,
+            finishes: true,
+        }),
+    );
     d.feed_bytes(Bytes::from_static(b"data: a\n\nda"));
     d.feed_bytes(Bytes::from_static(b"ta: b\n\nd"));
     d.feed(b"ata: c\n\n");
@@ -211,7 +253,13 @@ fn feed_and_feed_bytes_keep_the_order_of_the_input() {
 
 #[test]
 fn a_failed_input_ends_the_decode_and_drops_the_queue() {
-    let mut d = DecodeDriver::new("toy", Box::new(Toy { cut_ok: true, finishes: true }));
+    let mut d = DecodeDriver::new(
+        "toy",
+        Box::new(Toy {
+            cut_ok: true,
+            finishes: true,
+        }),
+    );
     d.feed(b"data: two\n\n");
     assert_eq!(d.pump().unwrap(), Pump::Progress);
     assert_eq!(d.queued().len(), 2);
@@ -242,7 +290,10 @@ fn a_reply_that_ends_without_a_finish_ends_with_the_error_of_a_cut_reply() {
     ] {
         let d = without_finish(framing, body);
         assert_eq!(d.ending, Ending::Failed, "{body:?}");
-        assert_eq!(shown(&d.events.into_iter().map(Ok).collect::<Vec<_>>())[0], "a");
+        assert_eq!(
+            shown(&d.events.into_iter().map(Ok).collect::<Vec<_>>())[0],
+            "a"
+        );
         // The same typed error as `ReplyState::cut`'s.
         let mut reply = yat_core::assemble::ReplyState::new("toy");
         let cut = reply.cut(&mut VecDeque::new(), "no finish").unwrap_err();
@@ -264,7 +315,10 @@ fn the_cut_error_comes_once_and_then_nothing() {
     d.end();
     assert_eq!(shown(&[d.next_event().unwrap()]), ["a"]);
     assert_eq!(shown(&[d.next_event().unwrap()]), ["eof"]);
-    assert!(matches!(d.next_event(), Some(Err(YatError::Network { .. }))));
+    assert!(matches!(
+        d.next_event(),
+        Some(Err(YatError::Network { .. }))
+    ));
     assert_eq!(d.ending(), Some(Ending::Failed));
     assert!(d.next_event().is_none());
 }
@@ -282,13 +336,22 @@ fn ndjson_lines_reach_the_decoder_as_data_however_the_body_is_cut() {
             },
             pieces,
         );
-        (shown(&d.events.into_iter().map(Ok).collect::<Vec<_>>()), d.ending)
+        (
+            shown(&d.events.into_iter().map(Ok).collect::<Vec<_>>()),
+            d.ending,
+        )
     };
     let whole = crate::cuts::assert_split_invariant(body, run);
     assert_eq!(
         whole,
         (
-            vec!["a".into(), "t1".into(), "t2".into(), "b".into(), "finish".into()],
+            vec![
+                "a".into(),
+                "t1".into(),
+                "t2".into(),
+                "b".into(),
+                "finish".into()
+            ],
             Ending::Marker
         )
     );

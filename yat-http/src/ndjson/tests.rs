@@ -102,7 +102,10 @@ fn the_last_line_counts_without_a_newline_once_the_body_ends() {
     assert_eq!(dec.next_line(), None, "it may still continue");
     assert_eq!(dec.finish(), Some(Ok("{\"done\":true}")));
     assert_eq!(dec.finish(), None);
-    assert_eq!(decode(b"{\"a\":1}\r\n{\"b\":2}"), [ok("{\"a\":1}"), ok("{\"b\":2}")]);
+    assert_eq!(
+        decode(b"{\"a\":1}\r\n{\"b\":2}"),
+        [ok("{\"a\":1}"), ok("{\"b\":2}")]
+    );
 }
 
 #[test]
@@ -122,7 +125,10 @@ fn finish_hands_out_unpulled_lines_first_and_leaves_a_fresh_decoder() {
 #[test]
 fn utf8_split_across_pieces_is_reassembled() {
     let body = "{\"t\":\"é – 😀\"}\n{\"t\":\"ß\"}".as_bytes();
-    assert_eq!(decode(body), [ok("{\"t\":\"é – 😀\"}"), ok("{\"t\":\"ß\"}")]);
+    assert_eq!(
+        decode(body),
+        [ok("{\"t\":\"é – 😀\"}"), ok("{\"t\":\"ß\"}")]
+    );
 }
 
 #[test]
@@ -161,7 +167,10 @@ fn invalid_utf8_is_an_error_at_its_stream_offset_and_the_next_line_goes_on() {
     }
     dec.feed(b"{\xC3}\n");
     let at = 3 + 100 * filler.len() as u64 + 1;
-    assert_eq!(dec.next_line(), Some(Err(LineError::InvalidUtf8 { offset: at })));
+    assert_eq!(
+        dec.next_line(),
+        Some(Err(LineError::InvalidUtf8 { offset: at }))
+    );
 }
 
 #[test]
@@ -195,7 +204,11 @@ fn a_line_that_never_ends_is_reported_once_with_memory_bounded() {
             assert_eq!(r, Err(LineError::TooLong { limit: LIMIT }));
             errors += 1;
         }
-        assert!(dec.buffered_len() <= LIMIT + CHUNK, "{}", dec.buffered_len());
+        assert!(
+            dec.buffered_len() <= LIMIT + CHUNK,
+            "{}",
+            dec.buffered_len()
+        );
     }
     assert_eq!(errors, 1, "reported once, as soon as it passes the limit");
     // Its end arrives: the rest is dropped, the next line decoded, and
@@ -241,7 +254,11 @@ fn lines_are_borrowed_and_the_buffer_stops_growing() {
             capacity = dec.lines.buf_capacity();
         }
     }
-    assert_eq!(dec.lines.buf_capacity(), capacity, "the buffer grew in steady state");
+    assert_eq!(
+        dec.lines.buf_capacity(),
+        capacity,
+        "the buffer grew in steady state"
+    );
     assert!(capacity <= 4 * body.len(), "{capacity}");
 }
 
@@ -259,7 +276,11 @@ fn errors_say_what_and_where() {
 
 /// The rules, written as plainly as possible over the whole input.
 fn reference(input: &[u8], limit: usize) -> Vec<Item> {
-    let start = if input.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let start = if input.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
     let mut out = Vec::new();
     let mut i = start;
     while i < input.len() {
@@ -322,4 +343,3 @@ proptest! {
         prop_assert_eq!(&decode_pieces(limit, &singles), &expected);
     }
 }
-

@@ -632,8 +632,7 @@ fn openai_transcript() {
         let e = item.as_ref().unwrap();
         assert_eq!(e.event, "");
         assert!(
-            e.data.starts_with("{\"id\":\"chatcmpl-123\"")
-                && e.data.ends_with("\"usage\":null}")
+            e.data.starts_with("{\"id\":\"chatcmpl-123\"") && e.data.ends_with("\"usage\":null}")
         );
     }
     assert!(out[1]

@@ -45,13 +45,13 @@ pub mod stream;
 pub mod turns;
 pub mod wire;
 
-use yat_http::header::{HeaderName, ACCEPT};
-use yat_http::Url;
 use yat_core::types::merge_extra;
 use yat_core::{
     async_trait, Capabilities, ChatRequest, ChatStream, Failure, LlmProvider, ModelInfo,
     ResolvedSettings, SettingKind, SettingSpec, YatError,
 };
+use yat_http::header::{HeaderName, ACCEPT};
+use yat_http::Url;
 
 use yat_http::connection::{self, endpoint, not_initialized, Connection};
 use yat_http::pagination::{self, Page};
@@ -268,7 +268,9 @@ impl LlmProvider for Anthropic {
         self.live()?
             .conn
             .transport
-            .stream(&http, Framing::Sse, || Box::new(stream::AnthropicDecoder::new(ID)))
+            .stream(&http, Framing::Sse, || {
+                Box::new(stream::AnthropicDecoder::new(ID))
+            })
             .await
     }
 

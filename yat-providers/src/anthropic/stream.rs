@@ -311,9 +311,9 @@ impl StreamDecoder for AnthropicDecoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use yat_http::{decode_pieces, Ending, Framing};
     use proptest::prelude::*;
     use yat_core::{ToolCall, Usage};
+    use yat_http::{decode_pieces, Ending, Framing};
 
     /// The docs' "Basic streaming request" response (shared/wire-formats.md
     /// §2), byte for byte.
@@ -372,7 +372,12 @@ mod tests {
     /// Feeds `pieces` to a [`DecodeDriver`] running the Anthropic decoder,
     /// the loop the transport runs, and then ends the body.
     fn run_pieces(pieces: &[&[u8]]) -> (Vec<ChatEvent>, End, Option<YatError>) {
-        let d = decode_pieces("anthropic", Framing::Sse, AnthropicDecoder::new("anthropic"), pieces);
+        let d = decode_pieces(
+            "anthropic",
+            Framing::Sse,
+            AnthropicDecoder::new("anthropic"),
+            pieces,
+        );
         let end = match (d.ending, &d.error) {
             (Ending::Marker, _) => End::Done,
             (Ending::EndOfBody, _) => End::Eof,

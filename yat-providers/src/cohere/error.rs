@@ -31,10 +31,10 @@ pub fn parse_error(body: &[u8]) -> ErrorBody {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use yat_http::classify;
-    use yat_http::header::{HeaderMap, HeaderValue};
     use std::time::Duration;
     use yat_core::YatError;
+    use yat_http::classify;
+    use yat_http::header::{HeaderMap, HeaderValue};
 
     fn map(status: u16, headers: &HeaderMap, body: &str) -> YatError {
         classify(

@@ -28,12 +28,12 @@ pub mod request;
 pub mod stream;
 pub mod wire;
 
-use yat_http::header::ACCEPT;
-use yat_http::Url;
 use yat_core::{
     async_trait, Capabilities, ChatRequest, ChatStream, Failure, LlmProvider, ModelInfo,
     ResolvedSettings, SettingSpec, YatError,
 };
+use yat_http::header::ACCEPT;
+use yat_http::Url;
 
 use yat_http::connection::{self, endpoint, not_initialized, Connection};
 use yat_http::pagination::{self, Page};
@@ -167,7 +167,9 @@ impl LlmProvider for Cohere {
         self.live()?
             .conn
             .transport
-            .stream(&http, Framing::Sse, || Box::new(stream::CohereDecoder::new(ID)))
+            .stream(&http, Framing::Sse, || {
+                Box::new(stream::CohereDecoder::new(ID))
+            })
             .await
     }
 

@@ -149,9 +149,9 @@ pub fn parse_error(body: &[u8]) -> ErrorBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use yat_core::YatError;
     use yat_http::classify;
     use yat_http::header::HeaderMap;
-    use yat_core::YatError;
 
     // The documented bodies (shared/wire-formats.md §3), byte for byte.
     const KEY_INVALID: &str = r#"{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID","domain":"googleapis.com","metadata":{"service":"generativelanguage.googleapis.com"}}]}}"#;

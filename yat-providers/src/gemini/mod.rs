@@ -48,12 +48,12 @@ mod request;
 pub mod stream;
 pub mod wire;
 
-use yat_http::header::HeaderName;
-use yat_http::Url;
 use yat_core::{
     async_trait, Capabilities, ChatRequest, ChatStream, Failure, LlmProvider, ModelCapabilities,
     ModelInfo, ResolvedSettings, SettingSpec, YatError,
 };
+use yat_http::header::HeaderName;
+use yat_http::Url;
 
 use yat_http::connection::{self, endpoint, not_initialized, Connection};
 use yat_http::pagination::{self, Page};
@@ -228,7 +228,9 @@ impl LlmProvider for Gemini {
         self.live()?
             .conn
             .transport
-            .stream(&http, Framing::Sse, move || Box::new(stream::GeminiDecoder::new(id)))
+            .stream(&http, Framing::Sse, move || {
+                Box::new(stream::GeminiDecoder::new(id))
+            })
             .await
     }
 

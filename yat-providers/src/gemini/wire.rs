@@ -8,10 +8,10 @@
 use std::borrow::Cow;
 use std::marker::PhantomData;
 
-use yat_http::Url;
 use serde::de::{IgnoredAny, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use yat_core::Usage;
+use yat_http::Url;
 
 pub(crate) use super::parts::Parts;
 use yat_http::JsonText;

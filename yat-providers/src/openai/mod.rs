@@ -31,16 +31,16 @@ pub mod stream;
 
 use std::sync::Arc;
 
-use yat_http::header::{HeaderName, ACCEPT};
 use yat_core::types::merge_extra;
 use yat_core::{
     async_trait, Capabilities, ChatRequest, ChatStream, LlmProvider, ModelInfo, ResolvedSettings,
     YatError,
 };
+use yat_http::header::{HeaderName, ACCEPT};
 
+pub use request::{MaxTokensField, ReasoningField};
 use yat_http::connection::{not_initialized, Connection};
 use yat_http::{join_url, parse_generic, Framing, HttpRequest};
-pub use request::{MaxTokensField, ReasoningField};
 
 /// What differs between OpenAI-compatible servers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -199,7 +199,9 @@ impl LlmProvider for OpenAiCompatible {
         self.live()?
             .conn
             .transport
-            .stream(&http, Framing::Sse, || Box::new(stream::ChunkDecoder::new(&id)))
+            .stream(&http, Framing::Sse, || {
+                Box::new(stream::ChunkDecoder::new(&id))
+            })
             .await
     }
 
