@@ -143,7 +143,7 @@
 //! yat_core::register_provider! {
 //!     id: ID,
 //!     name: "Zeta",
-//!     constructor: || Box::new(Zeta::default()),
+//!     constructor: || Ok(Box::new(Zeta::default())),
 //!     settings: SETTINGS,
 //! }
 //! # fn main() {}
