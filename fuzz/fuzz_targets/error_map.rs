@@ -10,8 +10,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use yat_http::header::{HeaderMap, HeaderName, HeaderValue};
 use yat_fuzz::Reader;
+use yat_http::header::{HeaderMap, HeaderName, HeaderValue};
 use yat_http::{classify, error_map, parse_generic, ErrorBody};
 
 const HEADERS: [&str; 3] = ["retry-after", "retry-after-ms", "x-ratelimit-reset"];
