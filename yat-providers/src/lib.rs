@@ -21,6 +21,7 @@ pub mod gemini;
 // The allocation-free JSON scanner behind the OpenAI and Anthropic fast
 // paths: a tool of these two decoders, not of the HTTP kit.
 #[cfg(any(feature = "openai-wire", feature = "anthropic"))]
+#[cfg_attr(not(feature = "openai-wire"), allow(dead_code))]
 mod json_scan;
 #[cfg(feature = "mock")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
