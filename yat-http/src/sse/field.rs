@@ -70,6 +70,7 @@ pub(super) struct Persisting {
 /// Applies one non-blank, valid line to the event being assembled. `line`
 /// is `lines.buf()[line_start..]`; the buffer is passed so that a single
 /// data line can be recorded as a range instead of copied.
+#[inline]
 pub(super) fn apply_field(
     line: &str,
     line_start: usize,

@@ -300,6 +300,7 @@ impl SseDecoder {
     }
 
     /// The event in `pending`, as handed to the caller.
+    #[inline]
     fn current_event(&self) -> Result<SseEvent<'_>, SseError> {
         let data = match self.pending.src {
             Data::None => "",
