@@ -18,8 +18,8 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use yat::ChatEvent;
+use yat_http::{DecodeDriver, SseEvent, StreamDecoder};
 use yat_providers::anthropic::stream::AnthropicDecoder;
-use yat_providers::http::{DecodeDriver, SseEvent, StreamDecoder};
 
 #[path = "support/tool_args.rs"]
 mod tool_args;
@@ -55,21 +55,11 @@ fn bench(c: &mut Criterion) {
     let mut dec = AnthropicDecoder::new("anthropic");
     let mut out = VecDeque::with_capacity(8);
     for (event, data) in HEAD {
-        let ev = SseEvent {
-            event,
-            data,
-            id: None,
-            retry: None,
-        };
+        let ev = SseEvent::new(event, data);
         dec.decode(&ev, &mut out).expect("valid event");
     }
     drain(&mut out);
-    let ev = SseEvent {
-        event: "content_block_delta",
-        data: DELTA,
-        id: None,
-        retry: None,
-    };
+    let ev = SseEvent::new("content_block_delta", DELTA);
     dec.decode(&ev, &mut out).expect("valid event");
     assert!(drain(&mut out) > 0);
     group.bench_function("content_block_delta", |b| {

@@ -28,7 +28,7 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use yat::ChatEvent;
-use yat_providers::http::{DecodeDriver, SseEvent, StreamDecoder};
+use yat_http::{DecodeDriver, SseEvent, StreamDecoder};
 use yat_providers::openai::stream::ChunkDecoder;
 
 #[path = "support/tool_args.rs"]
@@ -39,12 +39,7 @@ const PLAIN: &str = r#"{"id":"chatcmpl-yat0001","object":"chat.completion.chunk"
 const ESCAPED: &str = r#"{"id":"chatcmpl-yat0001","object":"chat.completion.chunk","created":1764000000,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_yat0001","choices":[{"index":0,"delta":{"content":"\"tok\"\n\u00e9"},"logprobs":null,"finish_reason":null}],"usage":null}"#;
 
 fn event(data: &str) -> SseEvent<'_> {
-    SseEvent {
-        event: "",
-        data,
-        id: None,
-        retry: None,
-    }
+    SseEvent::new("", data)
 }
 
 /// Decodes `data` once and drops what it produced.

@@ -11,7 +11,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use yat_providers::http::sse::SseDecoder;
+use yat_http::SseDecoder;
 
 /// About 1 MiB of Chat Completions chunks ending in `data: [DONE]`.
 fn openai_stream() -> Vec<u8> {

@@ -69,6 +69,7 @@
 //! | `testkit` | `yat::testkit`: the conformance suite, for provider authors' tests |
 //! | `linkme` | collect registrations with `linkme` distributed slices instead of `inventory` (no code runs before `main`); provider code does not change |
 //! | `history` | `yat::store`: conversation history in SQLite (compiles SQLite in) |
+//! | `http` | `yat::http`: the HTTP kit (`yat-http`) for a provider defined in your own program; a provider crate depends on `yat-http` itself |
 //! | `schema` | JSON Schemas derived from Rust types (schemars): typed tools (`Toolbox::typed`) and `structured::structured::<T>` |
 //!
 //! `cargo add yat --no-default-features --features openai` leaves the mock
@@ -92,6 +93,13 @@ pub use yat_core::*;
 /// assert!(ids.contains(&"mock"));
 /// ```
 pub use yat_providers as providers;
+
+/// The HTTP kit for providers (the `http` feature): the `yat-http` crate,
+/// for a program that defines an HTTP provider of its own with `yat` as its
+/// only dependency.
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+pub use yat_http as http;
 
 /// Conversation history in SQLite (the `history` feature).
 #[cfg(feature = "history")]

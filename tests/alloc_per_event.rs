@@ -25,7 +25,7 @@ use std::hint::black_box;
 
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 use yat::{ChatEvent, Message};
-use yat_providers::http::{DecodeDriver, StreamDecoder};
+use yat_http::{DecodeDriver, StreamDecoder};
 
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;

@@ -5,7 +5,7 @@
 #![allow(dead_code)]
 
 use yat::ChatEvent;
-use yat_providers::http::DecodeDriver;
+use yat_http::DecodeDriver;
 
 /// Fragments per call.
 pub const FRAGMENTS: usize = 200;

@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 use libfuzzer_sys::fuzz_target;
 use yat_core::settings::SettingsSources;
 use yat_core::{ProviderConfig, SettingKind, SettingSpec};
-use yat_providers::http::{self, HttpOptions};
+use yat_http::{self as http, HttpOptions};
 
 const SPECS: &[SettingSpec] = &[
     SettingSpec::secret("api_key", "API key", &["FUZZ_API_KEY"]).required(),

@@ -10,9 +10,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use yat_fuzz::Reader;
-use yat_providers::http::{classify, error_map, parse_generic, ErrorBody};
+use yat_http::header::{HeaderMap, HeaderName, HeaderValue};
+use yat_http::{classify, error_map, parse_generic, ErrorBody};
 
 const HEADERS: [&str; 3] = ["retry-after", "retry-after-ms", "x-ratelimit-reset"];
 

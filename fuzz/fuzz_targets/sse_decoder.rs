@@ -18,7 +18,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use yat_fuzz::{read_cuts, split, sse_decode, Reader};
-use yat_providers::http::SseDecoder;
+use yat_http::SseDecoder;
 
 fuzz_target!(|data: &[u8]| {
     let mut r = Reader::new(data);

@@ -310,7 +310,7 @@ def write(target, name, data):
 def main():
     # Start afresh, but keep `regress-*`: inputs that once failed (named
     # after libFuzzer's crash files), so that every run tries them again.
-    for target in ["sse_decoder", "stream_openai", "stream_anthropic", "stream_gemini", "stream_cohere", "error_map", "config_json", "dotenv"]:
+    for target in ["sse_decoder", "ndjson_decoder", "stream_openai", "stream_anthropic", "stream_gemini", "stream_cohere", "error_map", "config_json", "dotenv"]:
         d = os.path.join(HERE, target)
         for name in os.listdir(d) if os.path.isdir(d) else []:
             if not name.startswith("regress-"):
@@ -332,6 +332,13 @@ def main():
     write("sse_decoder", "long_line_small_limit", bytes([2 | (20 << 3), 5, 0]) + b"data: " + b"x" * 200)
     write("sse_decoder", "long_line_medium", bytes([3 | (31 << 3), 1, 0]) + b"data: " + b"y" * 1000 + b"\n\ndata: after\n\n")
     write("sse_decoder", "invalid_utf8", bytes([4, 0, 0]) + b"data: \xff\xfe\n\ndata: ok\r\n\r\n:\xc3")
+    # ndjson_decoder: ctrl, limit byte, cuts, body.
+    lines = "".join(j({"text": p}) + "\n" for p in PIECES) + j({"done": True})
+    write("ndjson_decoder", "lines_default", bytes([0, 0, 0]) + lines.encode())
+    write("ndjson_decoder", "lines_cut", bytes([0, 0]) + cuts + lines.encode())
+    write("ndjson_decoder", "crlf_bom_blank_seq", bytes([1, 40, 0]) + "\ufeff{\"a\":1}\r\n\r\n  \t\n\x1e{\"b\":\"\u00e9\"}\r\x1e\n{\"c\":3}".encode())
+    write("ndjson_decoder", "long_line_small_limit", bytes([2 | (20 << 3), 5, 0]) + b"{\"t\":\"" + b"x" * 200)
+    write("ndjson_decoder", "invalid_utf8", bytes([0, 0, 0]) + b"{\"a\":\"\xff\"}\n{\"b\":2}\n\xc3")
 
     # stream_*: raw mode (odd byte 0) and framed mode (even byte 0).
     gens = {
@@ -388,6 +395,7 @@ def main():
         write("dotenv", name, data)
 
     write_dict("sse_decoder", SSE_TOKENS)
+    write_dict("ndjson_decoder", JSON_TOKENS + ["\n", "\r", "\r\n", "\x1e", "\ufeff"])
     for name, fields in FIELDS.items():
         write_dict(f"stream_{name}", SSE_TOKENS + JSON_TOKENS + fields + ["\x1e", "\x1f"])
     write_dict("error_map", JSON_TOKENS + HEADER_TOKENS + sum(FIELDS.values(), []))

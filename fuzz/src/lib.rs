@@ -1,6 +1,6 @@
 //! Shared pieces of the fuzz targets: reading the control header of an
 //! input, running stream decoders through the transport's own loop
-//! (`yat_providers::http::DecodeDriver`), and the invariants every provider
+//! (`yat_http::DecodeDriver`), and the invariants every provider
 //! stream decoder must keep.
 //!
 //! Input layouts are plain bytes rather than `arbitrary` encodings so that a
@@ -10,7 +10,9 @@
 use std::collections::VecDeque;
 
 use yat_core::{ChatEvent, YatError};
-use yat_providers::http::{DecodeDriver, Ending, SseDecoder, SseError, SseEvent, StreamDecoder};
+use yat_http::{
+    DecodeDriver, Ending, LineError, NdjsonDecoder, SseDecoder, SseError, SseEvent, StreamDecoder,
+};
 
 /// A cursor over the control bytes at the front of an input. Reading past
 /// the end yields zeros, so every input is valid.
@@ -163,6 +165,41 @@ pub fn sse_decode(limit: usize, pieces: &[&[u8]], drain: bool) -> SseRun {
         last_event_id: dec.last_event_id().map(str::to_owned),
         last_retry: dec.last_retry(),
     }
+}
+
+/// Decodes `pieces` as NDJSON with a decoder of `limit`, pulling after
+/// every piece (as the driver does) and checking the memory bound: every
+/// line (or its error) in order.
+pub fn ndjson_decode(limit: usize, pieces: &[&[u8]]) -> Vec<Result<String, LineError>> {
+    let total: usize = pieces.iter().map(|p| p.len()).sum();
+    let max_piece = pieces.iter().map(|p| p.len()).max().unwrap_or(0);
+    let mut dec = NdjsonDecoder::with_limit(limit);
+    let mut items = Vec::new();
+    for piece in pieces {
+        dec.feed(piece);
+        while let Some(r) = dec.next_line() {
+            items.push(r.map(str::to_owned));
+            guard(items.len(), total);
+        }
+        let bound = 2 * (limit.saturating_add(1)) + 2 * max_piece;
+        assert!(
+            dec.buffered_len() <= bound,
+            "holds {} bytes, bound {bound} (limit {limit}, largest piece {max_piece})",
+            dec.buffered_len()
+        );
+    }
+    let mut at_end = 0;
+    while let Some(r) = dec.finish() {
+        items.push(r.map(str::to_owned));
+        at_end += 1;
+        guard(items.len(), total);
+    }
+    assert!(
+        at_end <= 1,
+        "finish returned {at_end} items after a full drain"
+    );
+    assert_eq!(dec.buffered_len(), 0, "finish must leave the decoder empty");
+    items
 }
 
 /// How a stream ended, as the caller of the transport sees it.
@@ -374,12 +411,13 @@ pub fn fuzz_stream<D: StreamDecoder>(data: &[u8], make: impl Fn() -> D) {
         let mut dec = make();
         let mut out = VecDeque::new();
         for (name, body) in &events {
-            let ev = SseEvent {
-                event: name,
-                data: body,
-                id,
-                retry,
-            };
+            let mut ev = SseEvent::new(name, body);
+            if let Some(id) = id {
+                ev = ev.with_id(id);
+            }
+            if let Some(ms) = retry {
+                ev = ev.with_retry(ms);
+            }
             if let Err(e) = dec.decode(&ev, &mut out) {
                 let _ = e.to_string();
             }

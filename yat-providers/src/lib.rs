@@ -4,6 +4,9 @@
 //! its id, each registering itself with `yat_core::register_provider!`.
 //! Linking this crate is what makes them discoverable: call [`link`] (or
 //! write `use yat_providers as _;`) from the binary.
+//!
+//! The HTTP providers are built on the `yat-http` kit, through its public
+//! API only, as a third-party provider crate would be.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "anthropic")]
@@ -15,9 +18,11 @@ pub mod cohere;
 #[cfg(feature = "gemini-wire")]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "gemini", feature = "google"))))]
 pub mod gemini;
-#[cfg(feature = "http")]
-#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
-pub mod http;
+// The allocation-free JSON scanner behind the OpenAI and Anthropic fast
+// paths: a tool of these two decoders, not of the HTTP kit.
+#[cfg(any(feature = "openai-wire", feature = "anthropic"))]
+#[cfg_attr(not(feature = "openai-wire"), allow(dead_code))]
+mod json_scan;
 #[cfg(feature = "mock")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;

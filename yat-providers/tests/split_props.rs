@@ -11,8 +11,8 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use yat_core::{ChatEvent, Finish, FinishReason, Usage};
+use yat_http::{DecodeDriver, Ending, StreamDecoder};
 use yat_providers::anthropic::stream::AnthropicDecoder;
-use yat_providers::http::{DecodeDriver, Ending, StreamDecoder};
 use yat_providers::openai::stream::ChunkDecoder;
 
 /// How a decode ended.

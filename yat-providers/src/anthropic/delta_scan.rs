@@ -11,8 +11,8 @@
 //! serde would reject. A string with escapes is unescaped into one
 //! allocation, where serde would fill a scratch buffer and copy it.
 
-use crate::http::json_scan::{Scan, MAX_DEPTH};
-use crate::http::JsonText;
+use crate::json_scan::{Scan, MAX_DEPTH};
+use yat_http::JsonText;
 
 use super::wire::{BlockDelta, ContentBlockDelta};
 

@@ -42,8 +42,8 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 
-use crate::http::error_map::{QUOTA_EXHAUSTED, RATE_LIMITED};
-use crate::http::{parse_generic, ErrorBody};
+use yat_http::error_map::{QUOTA_EXHAUSTED, RATE_LIMITED};
+use yat_http::{parse_generic, ErrorBody};
 
 #[derive(Deserialize)]
 struct Envelope<'a> {
@@ -92,17 +92,14 @@ pub(crate) fn stream_status(data: &[u8]) -> u16 {
         .unwrap_or(500)
 }
 
-/// The [`ErrorParser`](crate::http::ErrorParser) of Anthropic.
+/// The [`ErrorParser`](yat_http::ErrorParser) of Anthropic.
 pub fn parse_error(body: &[u8]) -> ErrorBody {
     let Some(detail) = read(body) else {
         // A proxy's page (Cloudflare answers an oversized request itself) or
         // another shape: take what the generic reader finds.
         return parse_generic(body);
     };
-    let mut out = ErrorBody {
-        message: detail.message.map(Cow::into_owned),
-        ..ErrorBody::default()
-    };
+    let mut out = ErrorBody::new(detail.message.map(Cow::into_owned));
     let message = out.message.as_deref().unwrap_or("").to_ascii_lowercase();
     if message.contains("exceed context limit") {
         out.codes.push("context_length_exceeded".to_owned());
@@ -124,10 +121,10 @@ pub fn parse_error(body: &[u8]) -> ErrorBody {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::classify;
-    use reqwest::header::{HeaderMap, HeaderValue};
     use std::time::Duration;
     use yat_core::YatError;
+    use yat_http::classify;
+    use yat_http::header::{HeaderMap, HeaderValue};
 
     fn map(status: u16, headers: &HeaderMap, body: &str) -> YatError {
         classify(

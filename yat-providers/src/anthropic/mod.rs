@@ -45,17 +45,17 @@ pub mod stream;
 pub mod turns;
 pub mod wire;
 
-use reqwest::header::{HeaderName, ACCEPT};
-use reqwest::Url;
 use yat_core::types::merge_extra;
 use yat_core::{
     async_trait, Capabilities, ChatRequest, ChatStream, Failure, LlmProvider, ModelInfo,
     ResolvedSettings, SettingKind, SettingSpec, YatError,
 };
+use yat_http::header::{HeaderName, ACCEPT};
+use yat_http::Url;
 
-use crate::http::connection::{self, endpoint, not_initialized, Connection};
-use crate::http::pagination::{self, Page};
-use crate::http::{self, HttpRequest};
+use yat_http::connection::{self, endpoint, not_initialized, Connection};
+use yat_http::pagination::{self, Page};
+use yat_http::{self as http, Framing, HttpRequest};
 
 const ID: &str = "anthropic";
 
@@ -132,7 +132,7 @@ struct Live {
 /// The headers every request carries: key, version, betas.
 fn authorize(live: &Live, mut r: HttpRequest) -> HttpRequest {
     if let Some(k) = &live.conn.key {
-        r = r.header(HeaderName::from_static("x-api-key"), k.expose());
+        r = r.secret_header(HeaderName::from_static("x-api-key"), k);
     }
     r = r.header(
         HeaderName::from_static("anthropic-version"),
@@ -162,7 +162,7 @@ fn model_page(page: wire::ModelList) -> Page<ModelInfo> {
         })
         .collect();
     let next = if page.has_more { page.last_id } else { None };
-    Page { items, next }
+    Page::new(items, next)
 }
 
 /// `" a, ,b "` → `"a,b"`; nothing left → `None`.
@@ -268,7 +268,9 @@ impl LlmProvider for Anthropic {
         self.live()?
             .conn
             .transport
-            .stream(&http, || Box::new(stream::AnthropicDecoder::new(ID)))
+            .stream(&http, Framing::Sse, || {
+                Box::new(stream::AnthropicDecoder::new(ID))
+            })
             .await
     }
 
@@ -327,7 +329,7 @@ mod tests {
                 vec![Message::system("Be brief."), Message::user("Hi")],
             ))
             .unwrap();
-        assert_eq!(r.method, reqwest::Method::POST);
+        assert_eq!(r.method, yat_http::Method::POST);
         assert_eq!(r.url, "http://127.0.0.1:9/v1/messages");
         assert_eq!(
             headers(&r),
@@ -382,7 +384,7 @@ mod tests {
         let p = ready(&[("api_key", "k"), ("base_url", "http://h/proxy/")]).await;
         let first = p.list_request(None).unwrap();
         assert_eq!(first.url, "http://h/proxy/v1/models?limit=1000");
-        assert_eq!(first.method, reqwest::Method::GET);
+        assert_eq!(first.method, yat_http::Method::GET);
         assert_eq!(
             headers(&first),
             vec![("x-api-key", "k"), ("anthropic-version", "2023-06-01")]

@@ -48,7 +48,7 @@ use yat_core::{ChatEvent, Finish, FinishReason, YatError};
 
 use super::error::{parse_error, stream_status};
 use super::wire::{ContentBlockDelta, ContentBlockStart, EventType, MessageDelta, MessageStart};
-use crate::http::{classify, JsonText, SseEvent, Step, StreamDecoder};
+use yat_http::{classify, JsonText, SseEvent, Step, StreamDecoder};
 
 /// Maps a `stop_reason` to the normalised reason.
 ///
@@ -311,10 +311,9 @@ impl StreamDecoder for AnthropicDecoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::driver::decode_pieces;
-    use crate::http::Ending;
     use proptest::prelude::*;
     use yat_core::{ToolCall, Usage};
+    use yat_http::{decode_pieces, Ending, Framing};
 
     /// The docs' "Basic streaming request" response (shared/wire-formats.md
     /// §2), byte for byte.
@@ -373,7 +372,12 @@ mod tests {
     /// Feeds `pieces` to a [`DecodeDriver`] running the Anthropic decoder,
     /// the loop the transport runs, and then ends the body.
     fn run_pieces(pieces: &[&[u8]]) -> (Vec<ChatEvent>, End, Option<YatError>) {
-        let d = decode_pieces("anthropic", AnthropicDecoder::new("anthropic"), pieces);
+        let d = decode_pieces(
+            "anthropic",
+            Framing::Sse,
+            AnthropicDecoder::new("anthropic"),
+            pieces,
+        );
         let end = match (d.ending, &d.error) {
             (Ending::Marker, _) => End::Done,
             (Ending::EndOfBody, _) => End::Eof,
@@ -611,12 +615,7 @@ mod tests {
     fn nothing_after_message_stop_is_read() {
         let mut dec = AnthropicDecoder::new("anthropic");
         let mut out = VecDeque::new();
-        let ev = |event, data| SseEvent {
-            event,
-            data,
-            id: None,
-            retry: None,
-        };
+        let ev = SseEvent::new;
         let stop = ev("message_stop", "{\"type\":\"message_stop\"}");
         assert_eq!(dec.decode(&stop, &mut out).unwrap(), Step::Done);
         assert_eq!(

@@ -12,7 +12,7 @@
 use serde::Deserialize;
 use yat_core::{ModelCapabilities, Usage};
 
-use crate::http::JsonText;
+use yat_http::JsonText;
 
 /// Only the `type` of an event, for streams that carry no `event:` names.
 #[derive(Deserialize)]

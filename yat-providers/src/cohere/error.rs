@@ -12,10 +12,10 @@
 //! message ("… limited to 1000 API calls / month") marks the body
 //! [`QUOTA_EXHAUSTED`].
 
-use crate::http::error_map::QUOTA_EXHAUSTED;
-use crate::http::{parse_generic, ErrorBody};
+use yat_http::error_map::QUOTA_EXHAUSTED;
+use yat_http::{parse_generic, ErrorBody};
 
-/// The [`ErrorParser`](crate::http::ErrorParser) of Cohere.
+/// The [`ErrorParser`](yat_http::ErrorParser) of Cohere.
 pub fn parse_error(body: &[u8]) -> ErrorBody {
     let mut out = parse_generic(body);
     let monthly = out.message.as_deref().is_some_and(|m| {
@@ -31,10 +31,10 @@ pub fn parse_error(body: &[u8]) -> ErrorBody {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::classify;
-    use reqwest::header::{HeaderMap, HeaderValue};
     use std::time::Duration;
     use yat_core::YatError;
+    use yat_http::classify;
+    use yat_http::header::{HeaderMap, HeaderValue};
 
     fn map(status: u16, headers: &HeaderMap, body: &str) -> YatError {
         classify(

@@ -28,16 +28,16 @@ pub mod request;
 pub mod stream;
 pub mod wire;
 
-use reqwest::header::{ACCEPT, AUTHORIZATION};
-use reqwest::Url;
 use yat_core::{
     async_trait, Capabilities, ChatRequest, ChatStream, Failure, LlmProvider, ModelInfo,
     ResolvedSettings, SettingSpec, YatError,
 };
+use yat_http::header::ACCEPT;
+use yat_http::Url;
 
-use crate::http::connection::{self, endpoint, not_initialized, Connection};
-use crate::http::pagination::{self, Page};
-use crate::http::{self, HttpRequest};
+use yat_http::connection::{self, endpoint, not_initialized, Connection};
+use yat_http::pagination::{self, Page};
+use yat_http::{self as http, Framing, HttpRequest};
 
 const ID: &str = "cohere";
 
@@ -81,7 +81,7 @@ struct Live {
 
 fn authorize(live: &Live, r: HttpRequest) -> HttpRequest {
     match &live.conn.key {
-        Some(k) => r.header(AUTHORIZATION, format!("Bearer {}", k.expose())),
+        Some(k) => r.bearer_auth(k),
         None => r,
     }
 }
@@ -104,10 +104,7 @@ fn model_page(page: wire::ModelList) -> Page<ModelInfo> {
             info
         })
         .collect();
-    Page {
-        items,
-        next: page.next_page_token,
-    }
+    Page::new(items, page.next_page_token)
 }
 
 impl Cohere {
@@ -170,7 +167,9 @@ impl LlmProvider for Cohere {
         self.live()?
             .conn
             .transport
-            .stream(&http, || Box::new(stream::CohereDecoder::new(ID)))
+            .stream(&http, Framing::Sse, || {
+                Box::new(stream::CohereDecoder::new(ID))
+            })
             .await
     }
 
@@ -218,7 +217,7 @@ mod tests {
                 vec![Message::user("Hi")],
             ))
             .unwrap();
-        assert_eq!(r.method, reqwest::Method::POST);
+        assert_eq!(r.method, yat_http::Method::POST);
         assert_eq!(r.url, "http://127.0.0.1:9/v2/chat");
         let headers: Vec<(&str, &str)> = r
             .headers

@@ -41,7 +41,7 @@ use yat_core::{ChatEvent, Failure, Finish, FinishReason, YatError};
 
 use super::error::parse_error;
 use super::wire::{ContentDelta, EventType, MessageEnd, ToolCallEvent, ToolPlanDelta};
-use crate::http::{classify, ErrorBody, JsonText, SseEvent, Step, StreamDecoder};
+use yat_http::{classify, ErrorBody, JsonText, SseEvent, Step, StreamDecoder};
 
 /// What is missing when the stream ends early.
 const NO_END: &str = "no message-end";
@@ -169,10 +169,7 @@ impl CohereDecoder {
                     .error
                     .map(JsonText::into_string)
                     .unwrap_or_else(|| "the model reported an error (finish_reason ERROR)".into());
-                let body = ErrorBody {
-                    message: Some(message),
-                    ..ErrorBody::default()
-                };
+                let body = ErrorBody::new(Some(message));
                 return Err(classify(
                     self.provider(),
                     500,
@@ -262,9 +259,8 @@ impl StreamDecoder for CohereDecoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::driver::decode_pieces;
-    use crate::http::Ending;
     use yat_core::Usage;
+    use yat_http::{decode_pieces, Ending, Framing};
 
     /// The documented transcript (shared/wire-formats.md §4), byte for byte.
     const TRANSCRIPT: &str = "event: message-start\ndata: {\"type\":\"message-start\",\"id\":\"29f14a5a-11de-4cae-9800-25e4747408ea\",\"delta\":{\"message\":{\"role\":\"assistant\"}}}\n\nevent: content-start\ndata: {\"type\":\"content-start\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"type\":\"text\",\"text\":\"\"}}}}\n\nevent: content-delta\ndata: {\"type\":\"content-delta\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"text\":\"LL\"}}}}\n\nevent: content-delta\ndata: {\"type\":\"content-delta\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"text\":\"Ms\"}}}}\n\nevent: content-delta\ndata: {\"type\":\"content-delta\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"text\":\" stand\"}}}}\n\nevent: content-end\ndata: {\"type\":\"content-end\",\"index\":0}\n\nevent: message-end\ndata: {\"type\":\"message-end\",\"delta\":{\"finish_reason\":\"COMPLETE\",\"usage\":{\"billed_units\":{\"input_tokens\":5,\"output_tokens\":26},\"tokens\":{\"input_tokens\":71,\"output_tokens\":26}}}}\n\ndata: [DONE]\n\n";
@@ -280,7 +276,7 @@ mod tests {
     /// Feeds `pieces` to a [`DecodeDriver`] running the Cohere decoder, the
     /// loop the transport runs, and then ends the body.
     fn run_pieces(pieces: &[&[u8]]) -> (Vec<ChatEvent>, End, Option<YatError>) {
-        let d = decode_pieces("cohere", CohereDecoder::new("cohere"), pieces);
+        let d = decode_pieces("cohere", Framing::Sse, CohereDecoder::new("cohere"), pieces);
         let end = match (d.ending, &d.error) {
             (Ending::Marker, _) => End::Done,
             (Ending::EndOfBody, _) => End::Eof,

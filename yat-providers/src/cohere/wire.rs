@@ -11,7 +11,7 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 use yat_core::{ModelCapabilities, Usage};
 
-use crate::http::JsonText;
+use yat_http::JsonText;
 
 /// Only the `type` of an event, for streams that carry no `event:` names,
 /// and whether the event looks like an error body (`{"message": ...}` with

@@ -26,8 +26,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::http::error_map::{QUOTA_EXHAUSTED, RATE_LIMITED};
-use crate::http::{parse_generic, ErrorBody};
+use yat_http::error_map::{QUOTA_EXHAUSTED, RATE_LIMITED};
+use yat_http::{parse_generic, ErrorBody};
 
 #[derive(Deserialize)]
 struct Envelope<'a> {
@@ -75,7 +75,7 @@ struct Violation<'a> {
 /// panicking.
 pub(crate) fn parse_duration(s: &str) -> Option<Duration> {
     let secs: f64 = s.trim().strip_suffix('s')?.parse().ok()?;
-    crate::http::error_map::wait_secs(secs)
+    yat_http::error_map::wait_secs(secs)
 }
 
 /// The HTTP status a `google.rpc.Status` body names in its `code`, if any.
@@ -97,17 +97,14 @@ fn read(body: &[u8]) -> Option<Status<'_>> {
     }
 }
 
-/// The [`ErrorParser`](crate::http::ErrorParser) of Gemini.
+/// The [`ErrorParser`](yat_http::ErrorParser) of Gemini.
 pub fn parse_error(body: &[u8]) -> ErrorBody {
     let Some(status) = read(body) else {
         // A proxy's page or an unexpected shape: take what the generic
         // reader finds.
         return parse_generic(body);
     };
-    let mut out = ErrorBody {
-        message: status.message.map(Cow::into_owned),
-        ..ErrorBody::default()
-    };
+    let mut out = ErrorBody::new(status.message.map(Cow::into_owned));
     if let Some(s) = &status.status {
         out.codes.push(s.to_string());
     }
@@ -152,9 +149,9 @@ pub fn parse_error(body: &[u8]) -> ErrorBody {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::classify;
-    use reqwest::header::HeaderMap;
     use yat_core::YatError;
+    use yat_http::classify;
+    use yat_http::header::HeaderMap;
 
     // The documented bodies (shared/wire-formats.md §3), byte for byte.
     const KEY_INVALID: &str = r#"{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID","domain":"googleapis.com","metadata":{"service":"generativelanguage.googleapis.com"}}]}}"#;

@@ -48,16 +48,16 @@ mod request;
 pub mod stream;
 pub mod wire;
 
-use reqwest::header::HeaderName;
-use reqwest::Url;
 use yat_core::{
     async_trait, Capabilities, ChatRequest, ChatStream, Failure, LlmProvider, ModelCapabilities,
     ModelInfo, ResolvedSettings, SettingSpec, YatError,
 };
+use yat_http::header::HeaderName;
+use yat_http::Url;
 
-use crate::http::connection::{self, endpoint, not_initialized, Connection};
-use crate::http::pagination::{self, Page};
-use crate::http::{self, HttpRequest};
+use yat_http::connection::{self, endpoint, not_initialized, Connection};
+use yat_http::pagination::{self, Page};
+use yat_http::{self as http, Framing, HttpRequest};
 
 /// The public endpoint, ending before `/models`.
 pub const DEFAULT_BASE_URL: &str = "https://generativelanguage.googleapis.com/v1beta";
@@ -176,10 +176,7 @@ impl Gemini {
                 info
             })
             .collect();
-        Page {
-            items,
-            next: page.next_page_token,
-        }
+        Page::new(items, page.next_page_token)
     }
 
     /// The `models.list` request for one page (pure: no I/O).
@@ -199,7 +196,7 @@ impl Gemini {
 
 fn authorize(live: &Live, r: HttpRequest) -> HttpRequest {
     match &live.conn.key {
-        Some(k) => r.header(HeaderName::from_static("x-goog-api-key"), k.expose()),
+        Some(k) => r.secret_header(HeaderName::from_static("x-goog-api-key"), k),
         None => r,
     }
 }
@@ -231,7 +228,9 @@ impl LlmProvider for Gemini {
         self.live()?
             .conn
             .transport
-            .stream(&http, move || Box::new(stream::GeminiDecoder::new(id)))
+            .stream(&http, Framing::Sse, move || {
+                Box::new(stream::GeminiDecoder::new(id))
+            })
             .await
     }
 
@@ -275,7 +274,7 @@ mod tests {
         .await;
         let req = ChatRequest::new("models/gemini-2.5-flash", vec![Message::user("Hi")]);
         let r = p.chat_request(&req).unwrap();
-        assert_eq!(r.method, reqwest::Method::POST);
+        assert_eq!(r.method, yat_http::Method::POST);
         assert_eq!(
             r.url,
             "http://127.0.0.1:9/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse"

@@ -11,7 +11,7 @@ use std::fmt;
 use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-use crate::http::JsonText;
+use yat_http::JsonText;
 
 /// One part of a reply.
 #[derive(Debug)]

@@ -62,7 +62,7 @@ use yat_core::{ChatEvent, Failure, Finish, FinishReason, Usage, YatError};
 use super::error::{parse_error, status_code};
 use super::parts::ReplyPart;
 use super::wire::Chunk;
-use crate::http::{classify, SseEvent, Step, StreamDecoder};
+use yat_http::{classify, SseEvent, Step, StreamDecoder};
 
 /// Maps a `finishReason` to the normalised reason.
 ///

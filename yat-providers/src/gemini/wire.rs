@@ -8,13 +8,13 @@
 use std::borrow::Cow;
 use std::marker::PhantomData;
 
-use reqwest::Url;
 use serde::de::{IgnoredAny, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use yat_core::Usage;
+use yat_http::Url;
 
 pub(crate) use super::parts::Parts;
-use crate::http::JsonText;
+use yat_http::JsonText;
 
 /// The resource name of `model`: `models/<id>`, whether or not the caller
 /// wrote the prefix. A name with another collection (`tunedModels/x`) is

@@ -13,7 +13,7 @@ use std::marker::PhantomData;
 use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-use crate::http::JsonText;
+use yat_http::JsonText;
 
 /// One `chat.completion.chunk`. Only the first choice is kept (yat asks for
 /// one, `n` = 1), and it is decoded without collecting the array, so a chunk

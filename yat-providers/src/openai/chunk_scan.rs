@@ -4,8 +4,8 @@
 use super::chunk::{
     Arguments, Choice, Chunk, Delta, FirstChoice, FunctionChunk, ToolCallChunk, ToolCalls,
 };
-use crate::http::json_scan::{Scan, MAX_DEPTH};
-use crate::http::JsonText;
+use crate::json_scan::{Scan, MAX_DEPTH};
+use yat_http::JsonText;
 
 /// The fast path of [`parse_chunk`](super::chunk::parse_chunk); `None`
 /// means "ask serde".

@@ -39,7 +39,7 @@ use yat_core::{Capabilities, ProviderConfig, ProviderDef, SettingSpec};
 
 use super::presets::base_capabilities;
 use super::{MaxTokensField, OpenAiCompatible, Profile, ReasoningField};
-use crate::http;
+use yat_http as http;
 
 /// The `type` value that marks a user-defined endpoint.
 pub const TYPE: &str = "openai-compatible";

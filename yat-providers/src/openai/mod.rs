@@ -31,16 +31,16 @@ pub mod stream;
 
 use std::sync::Arc;
 
-use reqwest::header::{HeaderName, ACCEPT, AUTHORIZATION};
 use yat_core::types::merge_extra;
 use yat_core::{
     async_trait, Capabilities, ChatRequest, ChatStream, LlmProvider, ModelInfo, ResolvedSettings,
     YatError,
 };
+use yat_http::header::{HeaderName, ACCEPT};
 
-use crate::http::connection::{not_initialized, Connection};
-use crate::http::{join_url, parse_generic, HttpRequest};
 pub use request::{MaxTokensField, ReasoningField};
+use yat_http::connection::{not_initialized, Connection};
+use yat_http::{join_url, parse_generic, Framing, HttpRequest};
 
 /// What differs between OpenAI-compatible servers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,7 +75,7 @@ pub struct OpenAiCompatible {
 #[derive(Debug)]
 struct Live {
     /// Kept as written and joined as text ([`join_url`]) rather than read
-    /// with [`connection::base_url`](crate::http::connection::base_url) as
+    /// with [`connection::base_url`](yat_http::connection::base_url) as
     /// the other providers' are: this family has always taken any
     /// `http(s)://` prefix (presets and user-defined endpoints alike), and a
     /// parsed `Url` would reject or rewrite some of those.
@@ -126,7 +126,7 @@ impl OpenAiCompatible {
 
     fn authorize(&self, live: &Live, mut r: HttpRequest) -> HttpRequest {
         if let Some(k) = &live.conn.key {
-            r = r.header(AUTHORIZATION, format!("Bearer {}", k.expose()));
+            r = r.bearer_auth(k);
         }
         if let Some(o) = &live.organization {
             r = r.header(HeaderName::from_static("openai-organization"), o.clone());
@@ -199,7 +199,9 @@ impl LlmProvider for OpenAiCompatible {
         self.live()?
             .conn
             .transport
-            .stream(&http, || Box::new(stream::ChunkDecoder::new(&id)))
+            .stream(&http, Framing::Sse, || {
+                Box::new(stream::ChunkDecoder::new(&id))
+            })
             .await
     }
 

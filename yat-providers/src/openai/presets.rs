@@ -92,7 +92,7 @@ macro_rules! presets {
             #[doc = concat!("The `", $feature, "` preset: ", $desc)]
             pub mod $module {
                 use super::Preset;
-                use crate::http;
+                use yat_http as http;
                 use crate::openai::{MaxTokensField, OpenAiCompatible, ReasoningField};
                 use yat_core::SettingSpec;
 

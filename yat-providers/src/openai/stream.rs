@@ -15,7 +15,7 @@ use yat_core::assemble::ReplyState;
 use yat_core::{ChatEvent, Finish, FinishReason, YatError};
 
 use super::chunk::{parse_chunk, Chunk};
-use crate::http::{classify, parse_generic, SseEvent, Step, StreamDecoder};
+use yat_http::{classify, parse_generic, SseEvent, Step, StreamDecoder};
 
 /// Maps `finish_reason` to the normalised reason.
 pub fn finish_reason(raw: &str) -> FinishReason {

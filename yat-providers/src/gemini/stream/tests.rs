@@ -1,9 +1,8 @@
 //! The decoder against byte-exact transcripts, cut every way.
 
 use super::*;
-use crate::http::driver::decode_pieces;
-use crate::http::Ending;
 use proptest::prelude::*;
+use yat_http::{decode_pieces, Ending, Framing};
 
 /// The documented transcript (shared/wire-formats.md §3), byte for byte.
 const TRANSCRIPT: &str = "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Hello\"}],\"role\": \"model\"},\"index\": 0}],\"usageMetadata\": {\"promptTokenCount\": 6,\"totalTokenCount\": 6},\"modelVersion\": \"gemini-2.5-flash\",\"responseId\": \"mGqHaPm3Ld2F7M8Px4mQ6QE\"}\n\ndata: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"! How can I help today?\"}],\"role\": \"model\"},\"index\": 0}],\"usageMetadata\": {\"promptTokenCount\": 6,\"totalTokenCount\": 6},\"modelVersion\": \"gemini-2.5-flash\",\"responseId\": \"mGqHaPm3Ld2F7M8Px4mQ6QE\"}\n\ndata: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"\"}],\"role\": \"model\"},\"finishReason\": \"STOP\",\"index\": 0}],\"usageMetadata\": {\"promptTokenCount\": 6,\"candidatesTokenCount\": 8,\"totalTokenCount\": 14},\"modelVersion\": \"gemini-2.5-flash\",\"responseId\": \"mGqHaPm3Ld2F7M8Px4mQ6QE\"}\n\n";
@@ -35,7 +34,7 @@ fn thinking_events() -> Vec<ChatEvent> {
 /// loop the transport runs, and then ends the body: the events, and the
 /// error that ended them if one did.
 fn run_pieces(pieces: &[&[u8]]) -> (Vec<ChatEvent>, Option<YatError>) {
-    let d = decode_pieces("gemini", GeminiDecoder::new("gemini"), pieces);
+    let d = decode_pieces("gemini", Framing::Sse, GeminiDecoder::new("gemini"), pieces);
     // Gemini's stream has no end marker: a reply ends with its body.
     assert_ne!(d.ending, Ending::Marker);
     (d.events, d.error)

@@ -1,7 +1,7 @@
 //! The one place HTTP happens: a lazily built reqwest client per provider
 //! instance, timeouts, retries and status checking. The body of a streamed
 //! reply is read by the live stream (`live.rs`: the idle timeout, the
-//! scrubbing of errors) into a [`DecodeDriver`](super::driver::DecodeDriver),
+//! scrubbing of errors) into a [`DecodeDriver`](crate::DecodeDriver),
 //! which decodes it.
 
 use std::sync::{Arc, OnceLock};
@@ -11,21 +11,22 @@ use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
 use serde::de::DeserializeOwned;
 use yat_core::{ChatStream, Secret, TimeoutPhase, YatError};
 
-use super::error_map::{classify, ErrorBody};
-use super::live::LiveStream;
-use super::redact::redact_error;
-use super::request::is_credential;
-
-// The types a transport is used with, where they were first defined.
-pub use super::driver::{Step, StreamDecoder};
-pub use super::options::HttpOptions;
-pub use super::redact::redact_text;
-pub use super::request::HttpRequest;
+use crate::driver::StreamDecoder;
+use crate::error_map::{classify, ErrorBody};
+use crate::framing::Framing;
+use crate::live::LiveStream;
+use crate::options::HttpOptions;
+use crate::redact::redact_error;
+use crate::request::HttpRequest;
 
 /// Reads a provider's error body into an [`ErrorBody`].
 pub type ErrorParser = fn(&[u8]) -> ErrorBody;
 
-/// The HTTP side of one provider instance.
+/// The HTTP side of one provider instance: sends its requests with the
+/// timeouts and retries of its [`HttpOptions`], maps failed responses to
+/// errors with its [`ErrorParser`], and scrubs its key from every error.
+/// The client is built on the first request and shared by every request
+/// after it (one connection pool per provider instance).
 pub struct Transport {
     provider: Arc<str>,
     options: HttpOptions,
@@ -121,7 +122,7 @@ impl Transport {
                 // Never echo the value: it may be a key.
                 message: "contains characters not allowed in an HTTP header".into(),
             })?;
-            if is_credential(name) {
+            if req.is_secret(name) {
                 v.set_sensitive(true);
             }
             headers.append(name.clone(), v);
@@ -247,22 +248,29 @@ impl Transport {
         result.map_err(|e| self.scrub(e))
     }
 
-    /// Starts a streaming chat: sends `req`, checks the response, and reads
-    /// until the first text (or the end) is decoded, retrying failures up to
-    /// that point. The returned stream yields what follows.
+    /// Starts a streaming chat: sends `req`, checks the response (its status,
+    /// and a content type that `framing` [accepts](Framing::accepts)), and
+    /// reads until the first text (or the end) is decoded, retrying failures
+    /// up to that point. The returned stream yields what follows; dropping
+    /// it closes the connection.
+    ///
+    /// `new_decoder` makes a fresh decoder for each attempt, so a retry
+    /// starts from a clean state.
     pub async fn stream(
         &self,
         req: &HttpRequest,
+        framing: Framing,
         new_decoder: impl Fn() -> Box<dyn StreamDecoder>,
     ) -> Result<ChatStream, YatError> {
         let live = self
             .with_retries(|| async {
                 let resp = self.send(req).await?;
-                let resp = self.expect_event_stream(resp).await?;
+                let resp = self.expect_stream(resp, framing).await?;
                 let mut live = LiveStream::new(
                     self.provider.clone(),
                     self.options.idle_timeout,
                     resp,
+                    framing,
                     new_decoder(),
                 );
                 live.prime().await?;
@@ -273,11 +281,12 @@ impl Transport {
         Ok(Box::pin(live.redacting(self.secret.clone())))
     }
 
-    /// A 200 that is not an event stream (an HTML page from a proxy, a JSON
-    /// error from a gateway) is an error, not an empty reply.
-    async fn expect_event_stream(
+    /// A 200 that is not a stream of `framing` (an HTML page from a proxy, a
+    /// JSON error from a gateway) is an error, not an empty reply.
+    async fn expect_stream(
         &self,
         resp: reqwest::Response,
+        framing: Framing,
     ) -> Result<reqwest::Response, YatError> {
         let ct = resp
             .headers()
@@ -285,7 +294,7 @@ impl Transport {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_ascii_lowercase();
-        if ct.is_empty() || ct.starts_with("text/event-stream") {
+        if framing.accepts(&ct) {
             return Ok(resp);
         }
         let status = resp.status().as_u16();
@@ -303,7 +312,7 @@ impl Transport {
         }
         Err(YatError::malformed(
             self.provider.to_string(),
-            format!("expected an event stream, got {ct:?}"),
+            format!("expected {}, got {ct:?}", framing.noun()),
             &body,
         ))
     }

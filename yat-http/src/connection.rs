@@ -10,13 +10,15 @@
 use reqwest::Url;
 use yat_core::{ResolvedSettings, Secret, YatError};
 
-use super::transport::{ErrorParser, HttpOptions, Transport};
+use crate::options::HttpOptions;
+use crate::transport::{ErrorParser, Transport};
 
 /// The key and the transport of an initialized provider.
 ///
 /// Built in one step from the settings, so that a provider cannot hold a
 /// key its transport does not scrub from errors.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Connection {
     /// The `api_key` setting; `None` when it is unset or empty.
     pub key: Option<Secret>,
@@ -27,7 +29,7 @@ pub struct Connection {
 
 impl Connection {
     /// Reads `api_key` and the shared HTTP settings
-    /// ([`CONNECT_TIMEOUT`](super::CONNECT_TIMEOUT) and friends) of
+    /// ([`COMMON_SETTINGS`](crate::COMMON_SETTINGS)) of
     /// `provider`. No client is built yet: that happens on the first
     /// request.
     pub fn from_settings(
@@ -58,7 +60,7 @@ pub fn not_initialized(provider: &str) -> YatError {
 ///
 /// ```
 /// use yat_core::ResolvedSettings;
-/// use yat_providers::http::connection::base_url;
+/// use yat_http::connection::base_url;
 ///
 /// let set = ResolvedSettings::from_pairs("p", &[("base_url", "http://h/v1/")]);
 /// assert_eq!(base_url("p", &set, "https://d").unwrap().as_str(), "http://h/v1/");
@@ -92,8 +94,8 @@ pub fn base_url(
 /// after exactly one `/`.
 ///
 /// ```
-/// use reqwest::Url;
-/// use yat_providers::http::connection::endpoint;
+/// use yat_http::Url;
+/// use yat_http::connection::endpoint;
 ///
 /// let base = Url::parse("http://h/proxy/").unwrap();
 /// assert_eq!(endpoint(&base, &["v1", "models"]).as_str(), "http://h/proxy/v1/models");
@@ -111,7 +113,7 @@ pub fn endpoint(base: &Url, path: &[&str]) -> Url {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::parse_generic;
+    use crate::parse_generic;
 
     fn settings(pairs: &[(&str, &str)]) -> ResolvedSettings {
         ResolvedSettings::from_pairs("p", pairs)

@@ -13,7 +13,15 @@ use reqwest::header::HeaderMap;
 use yat_core::{error::excerpt, Failure, YatError};
 
 /// What a provider's error body says.
+///
+/// ```
+/// use yat_http::ErrorBody;
+/// let mut body = ErrorBody::new(Some("slow down".into()));
+/// body.codes.push("rate_limit_exceeded".into());
+/// assert_eq!(body.message.as_deref(), Some("slow down"));
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ErrorBody {
     /// The human message.
     pub message: Option<String>,
@@ -21,6 +29,16 @@ pub struct ErrorBody {
     pub codes: Vec<String>,
     /// A retry delay given in the body (Gemini's `RetryInfo`).
     pub retry_after: Option<Duration>,
+}
+
+impl ErrorBody {
+    /// A body saying `message`, with no codes and no retry hint.
+    pub fn new(message: Option<String>) -> Self {
+        ErrorBody {
+            message,
+            ..ErrorBody::default()
+        }
+    }
 }
 
 /// A code a provider's [`ErrorBody`] parser adds when the body, read with
@@ -127,8 +145,17 @@ fn rate_limit_reset(headers: &HeaderMap) -> Option<Duration> {
 /// A wait of `secs` seconds: `None` unless finite and not negative. A wait
 /// too long for a `Duration` (`Retry-After: 1e30`) is `Duration::MAX`, which
 /// no retry policy waits for, instead of a panic in
-/// `Duration::from_secs_f64`.
-pub(crate) fn wait_secs(secs: f64) -> Option<Duration> {
+/// `Duration::from_secs_f64`. For a parser reading a delay from its body
+/// into [`ErrorBody::retry_after`].
+///
+/// ```
+/// use std::time::Duration;
+/// use yat_http::error_map::wait_secs;
+/// assert_eq!(wait_secs(1.5), Some(Duration::from_millis(1500)));
+/// assert_eq!(wait_secs(-1.0), None);
+/// assert_eq!(wait_secs(1e30), Some(Duration::MAX));
+/// ```
+pub fn wait_secs(secs: f64) -> Option<Duration> {
     (secs.is_finite() && secs >= 0.0)
         .then(|| Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX))
 }

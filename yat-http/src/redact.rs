@@ -32,8 +32,10 @@ pub fn redact_text(text: &str, secret: &Secret) -> String {
     out
 }
 
-/// `e` with `secret` removed from every message it carries.
-pub(crate) fn redact_error(e: YatError, secret: &Secret) -> YatError {
+/// `e` with `secret` removed from every message it carries (what a
+/// [`Transport`](crate::Transport) does to each error it returns, for the
+/// errors a provider makes itself).
+pub fn redact_error(e: YatError, secret: &Secret) -> YatError {
     use YatError::*;
     let r = |s: String| redact_text(&s, secret);
     let f = |mut f: Failure| {

@@ -16,7 +16,7 @@
 
 use std::borrow::Cow;
 
-use super::JsonText;
+use yat_http::JsonText;
 
 /// Nesting a skipped value may have before the scanner declines it.
 pub(crate) const MAX_DEPTH: u32 = 32;

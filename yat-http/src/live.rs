@@ -11,9 +11,10 @@ use std::time::Duration;
 use futures::Stream;
 use yat_core::{ChatEvent, Secret, TimeoutPhase, YatError};
 
-use super::driver::{DecodeDriver, Pump, StreamDecoder};
-use super::redact::redact_error;
-use super::transport::source_chain;
+use crate::driver::{DecodeDriver, Pump, StreamDecoder};
+use crate::framing::Framing;
+use crate::redact::redact_error;
+use crate::transport::source_chain;
 
 /// A response body as the network delivers it.
 type BodyStream = Pin<Box<dyn Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>;
@@ -40,15 +41,17 @@ pub(crate) struct LiveStream {
 }
 
 impl LiveStream {
-    /// A stream of `resp`'s body through `decoder`, for `provider`.
+    /// A stream of `resp`'s body, framed as `framing`, through `decoder`,
+    /// for `provider`.
     pub(crate) fn new(
         provider: Arc<str>,
         idle: Duration,
         resp: reqwest::Response,
+        framing: Framing,
         decoder: Box<dyn StreamDecoder>,
     ) -> Self {
         LiveStream {
-            driver: DecodeDriver::new(provider.clone(), decoder),
+            driver: DecodeDriver::with_framing(provider.clone(), framing, decoder),
             provider,
             idle,
             body: Box::pin(resp.bytes_stream()),

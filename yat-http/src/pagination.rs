@@ -14,7 +14,8 @@ use std::future::Future;
 use serde::de::DeserializeOwned;
 use yat_core::{ModelInfo, YatError};
 
-use super::transport::{HttpRequest, Transport};
+use crate::request::HttpRequest;
+use crate::transport::Transport;
 
 /// The bound on pages [`collect_models`] asks for: a real model list fits
 /// in one or two pages of the largest size the APIs allow, and a server
@@ -23,11 +24,19 @@ pub const MAX_PAGES: usize = 50;
 
 /// One page of a list.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Page<T> {
     /// What the page lists.
     pub items: Vec<T>,
     /// The cursor that asks for the next page; `None` or empty on the last.
     pub next: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// A page listing `items`, followed by the page `next` asks for.
+    pub fn new(items: Vec<T>, next: Option<String>) -> Self {
+        Page { items, next }
+    }
 }
 
 /// Fetches the pages of a list in order and returns their items.
@@ -38,12 +47,12 @@ pub struct Page<T> {
 /// fetched with, or after `max_pages` pages; the first error ends it too.
 ///
 /// ```
-/// use yat_providers::http::pagination::{collect_pages, Page};
+/// use yat_http::pagination::{collect_pages, Page};
 ///
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let numbers = collect_pages(10, |cursor| async move {
 ///     let n: u32 = cursor.map_or(0, |c| c.parse().unwrap());
-///     Ok(Page { items: vec![n], next: (n < 2).then(|| (n + 1).to_string()) })
+///     Ok(Page::new(vec![n], (n < 2).then(|| (n + 1).to_string())))
 /// })
 /// .await;
 /// assert_eq!(numbers.unwrap(), [0, 1, 2]);
