@@ -100,7 +100,9 @@ impl Scripted {
     fn cancel_reply(&self) -> ChatStream {
         self.upstream_gone.store(false, Ordering::SeqCst);
         let upstream = Upstream(self.upstream_gone.clone());
-        let first = ChatEvent::Delta { text: "One,".into() };
+        let first = ChatEvent::Delta {
+            text: "One,".into(),
+        };
         if self.is(Fault::CancelReplyOnlyFinishes) {
             let finish = ChatEvent::Finish(Finish::reason(FinishReason::Stop));
             return Box::pin(futures::stream::iter([Ok(finish)]));
@@ -304,7 +306,10 @@ impl LlmProvider for Scripted {
     }
     async fn stream_chat(&self, req: &ChatRequest) -> Result<ChatStream, YatError> {
         if req.messages.last().map(|m| m.text()).as_deref() == Some(fixtures::CANCEL_PROMPT) {
-            self.seen.lock().unwrap().push((req.model.clone(), "cancel"));
+            self.seen
+                .lock()
+                .unwrap()
+                .push((req.model.clone(), "cancel"));
             return Ok(self.cancel_reply());
         }
         let (what, events) = self.answer(req)?;

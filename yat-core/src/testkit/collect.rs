@@ -324,6 +324,9 @@ mod tests {
             ChatEvent::Finish(Finish::reason(FinishReason::ToolCalls)),
         ];
         let why = compare(&events, &collected(&events)).unwrap_err();
-        assert!(why.contains("started the tool calls [(\"c1\", \"f\")]"), "{why}");
+        assert!(
+            why.contains("started the tool calls [(\"c1\", \"f\")]"),
+            "{why}"
+        );
     }
 }

@@ -105,7 +105,6 @@ pub(super) async fn streams(r: &mut Run<'_>) {
             }
         }
     }
-
 }
 
 /// `max_tokens`, `stop_sequences` and `unknown_model_is_typed_error`, on

@@ -215,7 +215,9 @@ fn model_aware(req: &RecordedRequest) -> Response {
         // Still streaming when the kit drops it: the first delta, then
         // nothing until the client hangs up.
         let reply = reply_stream(&[Block::Text("One,")], "end_turn");
-        let head = &reply[..reply.find("event: content_block_stop").unwrap_or(reply.len())];
+        let head = &reply[..reply
+            .find("event: content_block_stop")
+            .unwrap_or(reply.len())];
         return Response::sse(head).then(Action::Stall);
     }
     if let Some(reply) = contract_reply(&body) {

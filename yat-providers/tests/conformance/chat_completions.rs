@@ -32,6 +32,7 @@ pub struct Dialect {
 
 impl Dialect {
     /// What a declared endpoint with no optional field is taken to be.
+    #[cfg(feature = "openai-wire")]
     pub const DECLARED_BARE: Dialect = Dialect {
         max_field: "max_tokens",
         stream_usage: false,
@@ -40,6 +41,7 @@ impl Dialect {
     };
 
     /// The declared endpoint with every field set (see `wire::endpoints`).
+    #[cfg(feature = "openai-wire")]
     pub const DECLARED_FULL: Dialect = Dialect {
         max_field: "max_completion_tokens",
         stream_usage: true,
@@ -132,8 +134,7 @@ fn text(t: &str, finish: &str) -> Reply {
 }
 
 fn refuse(why: &str) -> Response {
-    let body =
-        json!({"error": {"message": why, "type": "invalid_request_error", "param": null, "code": null}});
+    let body = json!({"error": {"message": why, "type": "invalid_request_error", "param": null, "code": null}});
     Response::json(400, &body.to_string())
 }
 

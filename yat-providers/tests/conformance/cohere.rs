@@ -7,8 +7,8 @@
 use serde_json::Value;
 use yat_core::testkit::fakeserver::{Action, RecordedRequest, Response, Route};
 use yat_core::testkit::fixtures::{
-    CANCEL_PROMPT, FOLLOW_UP_PROMPT, IMAGE_PROMPT, JSON_PROMPT, PARALLEL_PROMPT,
-    REASONING_PROMPT, TOOL_PROMPT, WEATHER_RESULT,
+    CANCEL_PROMPT, FOLLOW_UP_PROMPT, IMAGE_PROMPT, JSON_PROMPT, PARALLEL_PROMPT, REASONING_PROMPT,
+    TOOL_PROMPT, WEATHER_RESULT,
 };
 
 use crate::script::{stop_probe, Script, STOP, STOPPED_REPLY};
@@ -299,7 +299,6 @@ fn api(req: &RecordedRequest) -> Response {
         _ => Response::sse(TEXT),
     }
 }
-
 
 #[cfg(feature = "cohere")]
 #[tokio::test]

@@ -184,4 +184,3 @@ fn contract_reply(body: &serde_json::Value) -> Option<Response> {
     }
     None
 }
-

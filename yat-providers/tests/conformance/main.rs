@@ -253,6 +253,9 @@ fn each_declared_endpoint_is_a_user_defined_provider() {
         assert!(yat_providers::openai::custom::is_custom(&entry), "{}", e.id);
         let def = yat_providers::openai::custom::definition(&entry).unwrap();
         assert!(def.user_defined);
-        assert_eq!(entry.extra.get("type"), Some(&serde_json::Value::from(e.kind)));
+        assert_eq!(
+            entry.extra.get("type"),
+            Some(&serde_json::Value::from(e.kind))
+        );
     }
 }

@@ -16,6 +16,9 @@ pub enum Upstream {
     InProcess,
 }
 
+/// A check on every request the server saw during a run.
+pub type AfterRun = fn(&[RecordedRequest]) -> Result<(), String>;
+
 /// One wire format's scripted API and how the kit runs against it.
 pub struct Script {
     pub upstream: Upstream,
@@ -24,7 +27,7 @@ pub struct Script {
     /// are reported as not run, and any other check not run fails the test.
     pub not_shown: Vec<(&'static str, &'static str)>,
     /// What the server must have seen, checked after the run.
-    pub after: Option<fn(&[RecordedRequest]) -> Result<(), String>>,
+    pub after: Option<AfterRun>,
 }
 
 impl Script {

@@ -72,7 +72,9 @@ impl Endpoint {
     pub fn entry(&self, base_url: &str) -> serde_json::Value {
         let mut entry: serde_json::Value =
             serde_json::from_str(self.fields).expect("the table's fields are JSON");
-        let map = entry.as_object_mut().expect("the table's fields are an object");
+        let map = entry
+            .as_object_mut()
+            .expect("the table's fields are an object");
         map.insert("id".into(), self.id.into());
         map.insert("type".into(), self.kind.into());
         map.insert("base_url".into(), base_url.into());
