@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::StreamExt;
-use yat_core::testkit::{fixtures, run, CancelProbe, Options, Outcome, Report, CHECKS};
+use yat_core::testkit::{
+    fixtures, run, CancelProbe, Options, Outcome, Report, CHECKS, CONTRACT_CHECKS,
+};
 use yat_core::{
     async_trait, Capabilities, ChatEvent, ChatRequest, ChatStream, Failure, Finish, FinishReason,
     LlmProvider, ModelCapabilities, ModelInfo, Part, ResolvedSettings, ResponseFormat, Role,
@@ -321,15 +323,6 @@ impl LlmProvider for Scripted {
     }
 }
 
-const NEW_CHECKS: [&str; 6] = [
-    "tool_round_trip",
-    "parallel_tool_calls",
-    "image_input",
-    "json_schema_output",
-    "reasoning_round_trip",
-    "usage_details",
-];
-
 fn failure<'r>(report: &'r Report, name: &str) -> Option<&'r str> {
     match report.outcome(name) {
         Some(Outcome::Failed(why)) => Some(why),
@@ -500,7 +493,7 @@ async fn unclaimed_capabilities_and_left_out_checks_are_skipped_without_a_reques
     let mut p = Scripted::new(Some(Fault::ArgsNotObject));
     p.caps = Capabilities::default();
     let report = run(&p, &Options::default()).await;
-    for name in NEW_CHECKS {
+    for name in CONTRACT_CHECKS {
         assert!(
             matches!(report.outcome(name), Some(Outcome::Skipped(why)) if why.ends_with("not claimed")),
             "{report}"

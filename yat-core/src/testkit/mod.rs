@@ -233,6 +233,17 @@ pub const CHECKS: &[&str] = &[
     "usage_details",
 ];
 
+/// The last six [`CHECKS`], those of the 0.2 contract, each run only when
+/// its capability is claimed: a text-only provider sees exactly these
+/// skipped.
+///
+/// ```
+/// use yat_core::testkit::{CHECKS, CONTRACT_CHECKS};
+/// assert_eq!(CONTRACT_CHECKS[0], "tool_round_trip");
+/// assert!(CHECKS.ends_with(CONTRACT_CHECKS));
+/// ```
+pub const CONTRACT_CHECKS: &[&str] = CHECKS.split_at(9).1;
+
 /// Runs every check and returns the report.
 ///
 /// Panics if [`Options::skip`] names a check that does not exist (a typo
