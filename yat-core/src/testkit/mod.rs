@@ -171,7 +171,7 @@ mod usage;
 pub mod fixtures;
 
 pub use options::Options;
-pub use probe::{CancelProbe, Gone};
+pub use probe::CancelProbe;
 pub use report::{CheckResult, Outcome, Report};
 /// The scripted fake server (the `yat-fakeserver` crate), for a provider's
 /// conformance script: see [the module docs](self).

@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 /// A future the kit awaits (under its timeout) for the upstream to be gone.
-pub type Gone = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+pub(super) type Gone = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
 /// Tells `cancel_on_drop` when the upstream of a request it dropped is gone.
 ///
