@@ -55,7 +55,7 @@ BIN=$TARGET/release
 
 if [ -z "${NO_BUILD:-}" ]; then
   echo "building release binaries (yat-cli features: $FEATURES) ..." >&2
-  (cd "$ROOT" && cargo build --release -q -p yat-cli -p yat-fakeserver --features "yat-cli/$FEATURES")
+  (cd "$ROOT" && cargo build --release -q -p yat-cli -p yat-fakeserver --features "yat-cli/$FEATURES yat-fakeserver/cli")
 fi
 rustc -C opt-level=3 --edition 2021 -o "$BIN/bench-hello" "$ROOT/benches/support/hello.rs"
 YAT=$BIN/yat

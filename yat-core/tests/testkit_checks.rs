@@ -1,12 +1,17 @@
-//! The 0.2 checks of the conformance kit have teeth: a scripted provider
-//! that does everything right passes them all, and each way of getting one
-//! thing wrong fails exactly the check about it, with a message that says
-//! what went wrong.
+//! The checks of the conformance kit have teeth: a scripted provider that
+//! does everything right passes them all, and each way of getting one thing
+//! wrong fails exactly the check about it, with a message that says what
+//! went wrong.
 #![cfg(feature = "testkit")]
 
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use yat_core::testkit::{fixtures, run, Options, Outcome, Report, CHECKS};
+use futures::StreamExt;
+use yat_core::testkit::{
+    fixtures, run, CancelProbe, Options, Outcome, Report, CHECKS, CONTRACT_CHECKS,
+};
 use yat_core::{
     async_trait, Capabilities, ChatEvent, ChatRequest, ChatStream, Failure, Finish, FinishReason,
     LlmProvider, ModelCapabilities, ModelInfo, Part, ResolvedSettings, ResponseFormat, Role,
@@ -31,6 +36,24 @@ enum Fault {
     RejectsReasoningHistory,
     NoUsageDetails,
     ReasoningOverOutput,
+    /// The plain reply starts a tool call it never ends: the collected
+    /// reply cannot hold what the stream started.
+    DanglingCallInText,
+    /// A dropped cancel reply keeps its upstream alive.
+    KeepsUpstream,
+    /// The cancel reply is over before the kit can drop it mid-reply: its
+    /// first event is the finish.
+    CancelReplyOnlyFinishes,
+}
+
+/// Set when the upstream of a cancel reply is gone: the stream that owns
+/// it was dropped.
+struct Upstream(Arc<AtomicBool>);
+
+impl Drop for Upstream {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
 }
 
 const NO_SUCH_MODEL: &str = "yat-conformance-no-such-model";
@@ -41,6 +64,8 @@ struct Scripted {
     fault: Option<Fault>,
     /// `(model, what the request was for)` of every chat.
     seen: Mutex<Vec<(String, &'static str)>>,
+    /// Whether the last cancel reply's upstream is gone.
+    upstream_gone: Arc<AtomicBool>,
 }
 
 impl Scripted {
@@ -56,7 +81,47 @@ impl Scripted {
             models: vec![ModelInfo::new("scripted", "m")],
             fault,
             seen: Mutex::new(Vec::new()),
+            upstream_gone: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// What the cancel check needs to see this provider's upstream go.
+    fn probe(&self) -> CancelProbe {
+        let gone = self.upstream_gone.clone();
+        CancelProbe::new(move || {
+            let gone = gone.clone();
+            async move {
+                while !gone.load(Ordering::SeqCst) {
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                }
+            }
+        })
+    }
+
+    /// A reply to the cancel prompt: one delta, then nothing until dropped.
+    fn cancel_reply(&self) -> ChatStream {
+        self.upstream_gone.store(false, Ordering::SeqCst);
+        let upstream = Upstream(self.upstream_gone.clone());
+        let first = ChatEvent::Delta {
+            text: "One,".into(),
+        };
+        if self.is(Fault::CancelReplyOnlyFinishes) {
+            let finish = ChatEvent::Finish(Finish::reason(FinishReason::Stop));
+            return Box::pin(futures::stream::iter([Ok(finish)]));
+        }
+        if self.is(Fault::KeepsUpstream) {
+            // Handed to something that outlives the stream.
+            std::mem::forget(upstream);
+            let events = futures::stream::iter([Ok(first)]).chain(futures::stream::pending());
+            return Box::pin(events);
+        }
+        let events = futures::stream::iter([Ok(first)])
+            .chain(futures::stream::pending())
+            .map(move |e| {
+                let _owned_until_dropped = &upstream;
+                e
+            });
+        Box::pin(events)
     }
 
     fn is(&self, fault: Fault) -> bool {
@@ -212,6 +277,20 @@ impl Scripted {
         if req.max_tokens == Some(1) {
             return Ok(("text", self.text("Hello", FinishReason::Length)));
         }
+        if self.is(Fault::DanglingCallInText) {
+            let mut events = vec![
+                ChatEvent::Delta {
+                    text: "Hello, let me look.".into(),
+                },
+                ChatEvent::ToolCallStart {
+                    index: 0,
+                    id: "c7".into(),
+                    name: "get_weather".into(),
+                },
+            ];
+            events = self.end(events, FinishReason::Stop);
+            return Ok(("text", events));
+        }
         Ok((
             "text",
             self.text("Hello there, friend.", FinishReason::Stop),
@@ -228,6 +307,13 @@ impl LlmProvider for Scripted {
         Ok(self.models.clone())
     }
     async fn stream_chat(&self, req: &ChatRequest) -> Result<ChatStream, YatError> {
+        if req.messages.last().map(|m| m.text()).as_deref() == Some(fixtures::CANCEL_PROMPT) {
+            self.seen
+                .lock()
+                .unwrap()
+                .push((req.model.clone(), "cancel"));
+            return Ok(self.cancel_reply());
+        }
         let (what, events) = self.answer(req)?;
         self.seen.lock().unwrap().push((req.model.clone(), what));
         Ok(Box::pin(futures::stream::iter(events.into_iter().map(Ok))))
@@ -237,15 +323,6 @@ impl LlmProvider for Scripted {
     }
 }
 
-const NEW_CHECKS: [&str; 6] = [
-    "tool_round_trip",
-    "parallel_tool_calls",
-    "image_input",
-    "json_schema_output",
-    "reasoning_round_trip",
-    "usage_details",
-];
-
 fn failure<'r>(report: &'r Report, name: &str) -> Option<&'r str> {
     match report.outcome(name) {
         Some(Outcome::Failed(why)) => Some(why),
@@ -253,9 +330,19 @@ fn failure<'r>(report: &'r Report, name: &str) -> Option<&'r str> {
     }
 }
 
+/// The options of a run of `p`: its cancel probe, and a timeout short
+/// enough for the check that waits on an upstream that never goes.
+fn options(p: &Scripted) -> Options {
+    Options {
+        timeout: Duration::from_millis(500),
+        ..Options::default().cancel_probe(p.probe())
+    }
+}
+
 #[tokio::test]
 async fn a_provider_doing_everything_right_passes_every_check() {
-    let report = run(&Scripted::new(None), &Options::default()).await;
+    let p = Scripted::new(None);
+    let report = run(&p, &options(&p)).await;
     let names: Vec<&str> = report.checks.iter().map(|c| c.name).collect();
     assert_eq!(names, CHECKS);
     for c in &report.checks {
@@ -267,6 +354,34 @@ async fn a_provider_doing_everything_right_passes_every_check() {
         };
         assert!(expected, "{report}");
     }
+}
+
+#[tokio::test]
+async fn without_a_cancel_probe_cancel_on_drop_is_not_applicable_and_sends_nothing() {
+    let p = Scripted::new(None);
+    let report = run(&p, &Options::default()).await;
+    match report.outcome("cancel_on_drop") {
+        Some(Outcome::Skipped(why)) => assert!(why.contains("no Options::cancel_probe"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(report.passed(), "{report}");
+    let seen = p.seen.lock().unwrap();
+    assert!(!seen.iter().any(|(_, what)| *what == "cancel"), "{seen:?}");
+}
+
+#[tokio::test]
+async fn collect_matches_stream_reads_the_tool_and_reasoning_replies_too() {
+    let p = Scripted::new(None);
+    let report = run(&p, &options(&p)).await;
+    assert_eq!(
+        report.outcome("collect_matches_stream"),
+        Some(&Outcome::Passed)
+    );
+    // Its requests come before any 0.2 check's: the plain prompt twice
+    // (stream_text, then the collector), then a tool and a reasoning reply.
+    let seen = p.seen.lock().unwrap();
+    let order: Vec<&str> = seen.iter().map(|(_, w)| *w).take(4).collect();
+    assert_eq!(order, ["text", "text", "tools", "reasoning"]);
 }
 
 #[tokio::test]
@@ -331,22 +446,40 @@ async fn each_fault_fails_the_check_about_it_and_only_that_one() {
             "usage_details",
             "more reasoning tokens than output",
         ),
+        (
+            Fault::DanglingCallInText,
+            "collect_matches_stream",
+            "the prompt (m): the stream started the tool calls [(\"c7\", \"get_weather\")]",
+        ),
+        (
+            Fault::KeepsUpstream,
+            "cancel_on_drop",
+            "its upstream was still there",
+        ),
+        (
+            Fault::CancelReplyOnlyFinishes,
+            "cancel_on_drop",
+            "finished at once",
+        ),
     ];
     for (fault, check, says) in table {
-        let report = run(&Scripted::new(Some(*fault)), &Options::default()).await;
+        let p = Scripted::new(Some(*fault));
+        let report = run(&p, &options(&p)).await;
         let why = failure(&report, check)
             .unwrap_or_else(|| panic!("{fault:?} did not fail {check}:\n{report}"));
         assert!(why.contains(says), "{fault:?}: {why}");
-        // Calls that never end break parallel calls too: the same stream.
-        let also = match fault {
-            Fault::DeltaBeforeStart | Fault::CallNeverEnds => Some("parallel_tool_calls"),
-            _ => None,
+        // The tool-call stream is also what parallel calls get, and a call
+        // that never ends is lost by the collector too.
+        let also: &[&str] = match fault {
+            Fault::DeltaBeforeStart => &["parallel_tool_calls"],
+            Fault::CallNeverEnds => &["parallel_tool_calls", "collect_matches_stream"],
+            _ => &[],
         };
         let others: Vec<&str> = report
             .failures()
             .iter()
             .map(|c| c.name)
-            .filter(|n| n != check && Some(*n) != also)
+            .filter(|n| n != check && !also.contains(n))
             .collect();
         assert!(
             others.is_empty(),
@@ -360,7 +493,7 @@ async fn unclaimed_capabilities_and_left_out_checks_are_skipped_without_a_reques
     let mut p = Scripted::new(Some(Fault::ArgsNotObject));
     p.caps = Capabilities::default();
     let report = run(&p, &Options::default()).await;
-    for name in NEW_CHECKS {
+    for name in CONTRACT_CHECKS {
         assert!(
             matches!(report.outcome(name), Some(Outcome::Skipped(why)) if why.ends_with("not claimed")),
             "{report}"
@@ -421,14 +554,16 @@ async fn each_check_runs_on_its_override_else_on_a_listed_model_that_claims_it()
             .collect();
         models
     };
-    // Both turns of the round trip, and parallel calls, on the tool model.
-    assert_eq!(model_of("tools"), ["tooly"]);
+    // The collector's tool reply and both turns of the round trip, and
+    // parallel calls, on the tool model.
+    assert_eq!(model_of("tools"), ["tooly", "tooly"]);
     assert_eq!(model_of("tool results"), ["tooly"]);
     assert_eq!(model_of("parallel tools"), ["tooly"]);
     assert_eq!(model_of("image"), ["seer"]);
     assert_eq!(model_of("json"), ["jsonic"]);
-    // No listed model claims reasoning: the chat model.
-    assert_eq!(model_of("reasoning"), ["chat", "chat"]);
+    // No listed model claims reasoning: the chat model (for the collector's
+    // reply and both turns).
+    assert_eq!(model_of("reasoning"), ["chat", "chat", "chat"]);
 
     p.seen.lock().unwrap().clear();
     let options = Options::default()
@@ -439,10 +574,10 @@ async fn each_check_runs_on_its_override_else_on_a_listed_model_that_claims_it()
         .reasoning_model("r")
         .usage_details_model("u");
     assert!(run(&p, &options).await.passed());
-    assert_eq!(model_of("tools"), ["t1"]);
+    assert_eq!(model_of("tools"), ["t1", "t1"]);
     assert_eq!(model_of("parallel tools"), ["t2"]);
     assert_eq!(model_of("image"), ["i"]);
-    assert_eq!(model_of("reasoning"), ["r", "r"]);
+    assert_eq!(model_of("reasoning"), ["r", "r", "r"]);
     // The chat checks and usage_details' own request.
     assert!(model_of("text").contains(&"u".to_owned()));
     assert!(model_of("text").iter().all(|m| m == "tooly" || m == "u"));

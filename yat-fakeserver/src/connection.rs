@@ -52,7 +52,16 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
     let mut buf = Vec::new();
     while let Ok(Some(req)) = read_request(&mut stream, &mut buf).await {
         let response = shared.answer(&req);
+        // HTTP/1.1: a client that asks for it gets the connection closed
+        // after the answer, so it can read a body to its end.
+        let client_closes = req
+            .header("connection")
+            .is_some_and(|v| v.eq_ignore_ascii_case("close"));
         match answer(&mut stream, &response).await {
+            Ok(Next::Keep) if client_closes => {
+                let _ = stream.shutdown().await;
+                return;
+            }
             Ok(Next::Keep) => continue,
             Ok(Next::Closed) => return,
             Err(Gone) => {

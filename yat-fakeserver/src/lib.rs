@@ -12,7 +12,29 @@
 //! any flavour) only drives the client under test. Dropping the
 //! [`FakeServer`] stops it and closes every connection.
 //!
-//! The same server is the `yat-fakeserver` binary used by `benches/compare.sh`.
+//! The same server is the `yat-fakeserver` binary used by `benches/compare.sh`
+//! (behind the `cli` feature, so that a library user does not build its
+//! argument parser).
+//!
+//! Provider authors get it through yat-core's `testkit` feature, as
+//! `yat_core::testkit::fakeserver`: a script for their own wire format is a
+//! [`Route`] whose handler recognises each conformance check's request and
+//! answers it as their API would (see `yat_core::testkit`).
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+//! use yat_fakeserver::{FakeServer, Response, Route};
+//! let server = FakeServer::start(vec![
+//!     Route::new("GET", "/v1/models").respond(Response::json(200, r#"{"data":[]}"#)),
+//!     Route::new("POST", "/v1/chat").handle(|req| match req.json()["model"].as_str() {
+//!         Some("m") => Response::sse("data: {\"text\":\"hi\"}\n\n"),
+//!         _ => Response::json(404, r#"{"error":"no such model"}"#),
+//!     }),
+//! ])
+//! .await?;
+//! assert!(server.url().starts_with("http://127.0.0.1:"));
+//! # Ok(()) }
+//! ```
 
 mod connection;
 mod generate;
@@ -151,24 +173,43 @@ impl FakeServer {
     /// How many times a client went away while the server was still
     /// answering (writing, pacing or stalling).
     pub fn client_disconnects(&self) -> usize {
-        self.shared.disconnects.load(Ordering::SeqCst)
+        self.disconnects().count()
     }
 
     /// Waits until at least one client went away mid-answer; `false` if
     /// none did within `timeout`.
     pub async fn wait_for_client_disconnect(&self, timeout: Duration) -> bool {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let notified = self.shared.disconnected.notified();
-            tokio::pin!(notified);
-            // Register before checking, so a disconnect in between is seen.
-            notified.as_mut().enable();
-            if self.client_disconnects() > 0 {
-                return true;
-            }
-            if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                return self.client_disconnects() > 0;
-            }
+        tokio::time::timeout(timeout, self.disconnects().past(0))
+            .await
+            .is_ok()
+    }
+
+    /// A handle on the count of clients that went away mid-answer, owned
+    /// (no borrow of the server), so a test can give it to code that runs
+    /// the client, such as the conformance kit's cancel probe.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::time::Duration;
+    /// use tokio::io::AsyncWriteExt;
+    /// use yat_fakeserver::{Action, FakeServer, Response, Route};
+    ///
+    /// let server = FakeServer::start(vec![
+    ///     Route::new("POST", "/slow").respond(Response::sse("data: 1\n\n").then(Action::Stall)),
+    /// ])
+    /// .await?;
+    /// let gone = server.disconnects();
+    /// let before = gone.count();
+    /// let mut client = tokio::net::TcpStream::connect(server.addr()).await?;
+    /// client.write_all(b"POST /slow HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n").await?;
+    /// drop(client); // mid-answer: the server is stalling
+    /// tokio::time::timeout(Duration::from_secs(5), gone.past(before)).await.unwrap();
+    /// assert_eq!(gone.count(), before + 1);
+    /// # Ok(()) }
+    /// ```
+    pub fn disconnects(&self) -> Disconnects {
+        Disconnects {
+            shared: self.shared.clone(),
         }
     }
 
@@ -177,6 +218,45 @@ impl FakeServer {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+/// The count of clients that went away while a [`FakeServer`] was still
+/// answering them; see [`FakeServer::disconnects`]. Cheap to clone.
+#[derive(Clone)]
+pub struct Disconnects {
+    shared: Arc<Shared>,
+}
+
+impl Disconnects {
+    /// How many clients went away mid-answer so far.
+    pub fn count(&self) -> usize {
+        self.shared.disconnects.load(Ordering::SeqCst)
+    }
+
+    /// Resolves once more than `seen` clients went away mid-answer: read
+    /// [`count`](Self::count) before sending a request, drop its reply,
+    /// then await this. Never resolves after the server stopped; put a
+    /// timeout around it.
+    pub async fn past(&self, seen: usize) {
+        loop {
+            let notified = self.shared.disconnected.notified();
+            tokio::pin!(notified);
+            // Register before checking, so a disconnect in between is seen.
+            notified.as_mut().enable();
+            if self.count() > seen {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+impl std::fmt::Debug for Disconnects {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Disconnects")
+            .field("count", &self.count())
+            .finish()
     }
 }
 

@@ -230,3 +230,44 @@ async fn paced_generated_streams_write_one_event_at_a_time() {
     assert_eq!(body, g.to_bytes());
     assert_eq!(frames, g.events());
 }
+
+#[tokio::test]
+async fn a_client_asking_for_connection_close_gets_it_after_the_answer() {
+    let server = FakeServer::start(vec![
+        Route::new("GET", "/m").respond(Response::json(200, "{\"ok\":true}"))
+    ])
+    .await
+    .unwrap();
+    let mut s = TcpStream::connect(server.addr()).await.unwrap();
+    s.write_all(b"GET /m HTTP/1.1\r\nhost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    // The client does not half-close: the end of the body is the server's.
+    let (raw, reset) = read_all(&mut s).await;
+    assert!(!reset);
+    assert!(String::from_utf8_lossy(&raw).ends_with("{\"ok\":true}"));
+    // A client that was answered in full did not go away mid-answer.
+    assert_eq!(server.client_disconnects(), 0);
+}
+
+#[tokio::test]
+async fn the_disconnect_handle_counts_only_clients_gone_mid_answer() {
+    let server = FakeServer::start(vec![
+        Route::new("POST", "/slow").respond(Response::sse("data: 1\n\n").then(Action::Stall)),
+        Route::new("POST", "/quick").respond(Response::sse("data: 1\n\n")),
+    ])
+    .await
+    .unwrap();
+    let gone = server.disconnects();
+    let mut quick = send(&server, "POST", "/quick", "").await;
+    quick.shutdown().await.unwrap();
+    read_all(&mut quick).await;
+    drop(quick);
+    assert_eq!(gone.count(), 0);
+    let slow = send(&server, "POST", "/slow", "").await;
+    drop(slow);
+    tokio::time::timeout(Duration::from_secs(5), gone.past(0))
+        .await
+        .expect("the stalled answer saw its client go");
+    assert_eq!(server.client_disconnects(), 1);
+}

@@ -38,6 +38,11 @@ pub const REASONING_PROMPT: &str =
 /// The second prompt of `reasoning_round_trip`, sent after the first reply.
 pub const FOLLOW_UP_PROMPT: &str = "Now say the answer in three words.";
 
+/// The prompt of `cancel_on_drop`. A script answers it with a reply that
+/// is still streaming when the kit drops it (its first event, then nothing
+/// until the client hangs up), so that the drop is mid-reply.
+pub const CANCEL_PROMPT: &str = "Count slowly from one to one thousand, one number per line.";
+
 /// An 8×8 orange PNG (74 bytes), the image of `image_input`.
 pub const TINY_PNG: &[u8] = &[
     0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,

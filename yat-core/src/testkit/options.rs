@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use super::CancelProbe;
+
 /// How to run the suite.
 ///
 /// ```
@@ -44,6 +46,7 @@ use std::time::Duration;
 ///     .json_model("acme-small")
 ///     .reasoning_model("acme-think")
 ///     .usage_details_model("acme-think")
+///     .cancel_model("acme-slow")
 ///     // This API takes reasoning settings but never shows the reasoning.
 ///     .skip_check("reasoning_round_trip");
 /// assert_eq!(options.tool_model.as_deref(), Some("acme-tools"));
@@ -82,6 +85,14 @@ pub struct Options {
     /// The model for `usage_details` (one that reports cache or reasoning
     /// tokens for `prompt`); default: the chat model.
     pub usage_details_model: Option<String>,
+    /// The model for `cancel_on_drop`, one whose reply to
+    /// [`CANCEL_PROMPT`](super::fixtures::CANCEL_PROMPT) is still streaming
+    /// when the kit drops it; default: the chat model.
+    pub cancel_model: Option<String>,
+    /// What shows `cancel_on_drop` that a dropped stream's upstream is gone
+    /// (see [`CancelProbe`]); without one that check is reported as not
+    /// applicable.
+    pub cancel_probe: Option<CancelProbe>,
     /// Checks to leave out, by name (see [`CHECKS`](super::CHECKS)), for a
     /// capability the provider claims but cannot show here (an API that
     /// takes reasoning settings and never returns the reasoning). They are
@@ -104,6 +115,8 @@ impl Default for Options {
             json_model: None,
             reasoning_model: None,
             usage_details_model: None,
+            cancel_model: None,
+            cancel_probe: None,
             skip: Vec::new(),
         }
     }
@@ -143,6 +156,16 @@ impl Options {
     /// Sets the field `usage_details_model`.
     pub fn usage_details_model(mut self, model: impl Into<String>) -> Self {
         self.usage_details_model = Some(model.into());
+        self
+    }
+    /// Sets the field `cancel_model`.
+    pub fn cancel_model(mut self, model: impl Into<String>) -> Self {
+        self.cancel_model = Some(model.into());
+        self
+    }
+    /// Sets the field `cancel_probe`.
+    pub fn cancel_probe(mut self, probe: CancelProbe) -> Self {
+        self.cancel_probe = Some(probe);
         self
     }
     /// Adds a check to the `skip` list.

@@ -14,11 +14,19 @@ pub(super) async fn reasoning_round_trip(r: &mut Run<'_>) {
     r.record(NAME, outcome);
 }
 
-async fn round_trip(r: &Run<'_>) -> Result<(), String> {
+fn effort() -> ReasoningConfig {
+    ReasoningConfig::effort(ReasoningEffort::Low)
+}
+
+/// The round trip's first turn: the reasoning model asked to think.
+pub(super) fn first_turn(r: &Run<'_>) -> ChatRequest {
     let model = r.model_for(r.o.reasoning_model.as_ref(), Feature::Reasoning);
-    let effort = ReasoningConfig::effort(ReasoningEffort::Low);
-    let user = Message::user(REASONING_PROMPT);
-    let first = ChatRequest::new(&model, vec![user.clone()]).reasoning(effort);
+    ChatRequest::new(model, vec![Message::user(REASONING_PROMPT)]).reasoning(effort())
+}
+
+async fn round_trip(r: &Run<'_>) -> Result<(), String> {
+    let first = first_turn(r);
+    let (model, user) = (first.model.clone(), first.messages[0].clone());
     let t = r.complete(&format!("turn 1 ({model})"), &first).await?;
     let reply = t.response();
     if !reply.parts.iter().any(|p| matches!(p, Part::Reasoning(_))) {
@@ -31,7 +39,7 @@ async fn round_trip(r: &Run<'_>) -> Result<(), String> {
         &model,
         vec![user, reply.into_message(), Message::user(FOLLOW_UP_PROMPT)],
     )
-    .reasoning(effort);
+    .reasoning(effort());
     r.complete("turn 2 (turn 1's reply sent back)", &second)
         .await
         .map(drop)

@@ -106,6 +106,37 @@ impl Report {
     pub fn passed(&self) -> bool {
         self.failures().is_empty()
     }
+    /// The names of the checks that were not run (not applicable), in
+    /// order.
+    ///
+    /// ```
+    /// # use yat_core::*;
+    /// # struct Echo;
+    /// # #[async_trait]
+    /// # impl LlmProvider for Echo {
+    /// #     async fn initialize(&mut self, _: &ResolvedSettings) -> Result<(), YatError> { Ok(()) }
+    /// #     async fn list_models(&self) -> Result<Vec<ModelInfo>, YatError> { Ok(vec![ModelInfo::new("echo", "e")]) }
+    /// #     async fn stream_chat(&self, _: &ChatRequest) -> Result<ChatStream, YatError> {
+    /// #         Ok(stream::from_text("echo", vec!["hi".into()]))
+    /// #     }
+    /// #     fn capabilities(&self) -> Capabilities { Capabilities::none() }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use yat_core::testkit::{run, Options};
+    /// let report = run(&Echo, &Options::default()).await;
+    /// // It claims nothing optional and gives no cancel probe: everything
+    /// // else ran, and passed.
+    /// assert!(report.passed());
+    /// assert_eq!(report.skipped()[..4], ["usage", "max_tokens", "stop_sequences", "unknown_model_is_typed_error"]);
+    /// # }
+    /// ```
+    pub fn skipped(&self) -> Vec<&'static str> {
+        self.checks
+            .iter()
+            .filter(|c| matches!(c.outcome, Outcome::Skipped(_)))
+            .map(|c| c.name)
+            .collect()
+    }
     /// The outcome of the check called `name`.
     pub fn outcome(&self, name: &str) -> Option<&Outcome> {
         self.checks

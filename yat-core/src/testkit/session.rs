@@ -103,7 +103,7 @@ impl<'a> Run<'a> {
         self.report.checks.push(CheckResult { name, outcome });
     }
 
-    fn left_out(&self, name: &str) -> Option<Outcome> {
+    pub fn left_out(&self, name: &str) -> Option<Outcome> {
         self.o
             .skip
             .iter()

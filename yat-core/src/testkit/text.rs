@@ -1,8 +1,6 @@
 //! The checks every provider answers: models listed, text streamed with
-//! exactly one finish, usage, the collector, `max_tokens`, stop sequences,
-//! unknown models and cancellation.
-
-use futures::StreamExt;
+//! exactly one finish, usage, `max_tokens`, stop sequences and unknown
+//! models. The collector and cancellation have files of their own.
 
 use super::session::{Run, Transcript};
 use super::Outcome;
@@ -47,10 +45,9 @@ pub(super) async fn list_models(r: &mut Run<'_>) -> Vec<ModelInfo> {
     models
 }
 
-/// Every check after `list_models` up to `cancel_on_drop`, on the chat model.
-pub(super) async fn checks(r: &mut Run<'_>) {
-    let provider = r.p;
-    let options = r.o;
+/// `stream_text`, `stream_ends_with_finish` and `usage`: one chat with the
+/// chat model.
+pub(super) async fn streams(r: &mut Run<'_>) {
     let model = r.model.clone();
 
     // stream_text / stream_ends_with_finish / usage
@@ -108,35 +105,13 @@ pub(super) async fn checks(r: &mut Run<'_>) {
             }
         }
     }
+}
 
-    // collect_matches_stream: the collector and the raw stream agree.
-    let collected = tokio::time::timeout(options.timeout, async {
-        let s = provider.stream_chat(&req).await?;
-        let mut s = s;
-        let mut text = String::new();
-        let mut events = Vec::new();
-        while let Some(ev) = s.next().await {
-            let ev = ev?;
-            if let ChatEvent::Delta { text: t } = &ev {
-                text.push_str(t);
-            }
-            events.push(Ok(ev));
-        }
-        let resp = crate::stream::collect(futures::stream::iter(events)).await?;
-        Ok::<_, YatError>((text, resp))
-    })
-    .await;
-    match collected {
-        Err(_) => r.record("collect_matches_stream", Outcome::Failed("hangs".into())),
-        Ok(Err(e)) => r.record("collect_matches_stream", Outcome::Failed(e.to_string())),
-        Ok(Ok((text, resp))) if text == resp.text() && resp.finish.is_some() => {
-            r.record("collect_matches_stream", Outcome::Passed)
-        }
-        Ok(Ok((text, resp))) => r.record(
-            "collect_matches_stream",
-            Outcome::Failed(format!("stream text {text:?} vs collected {resp:?}")),
-        ),
-    }
+/// `max_tokens`, `stop_sequences` and `unknown_model_is_typed_error`, on
+/// the chat model.
+pub(super) async fn limits(r: &mut Run<'_>) {
+    let options = r.o;
+    let model = r.model.clone();
 
     // max_tokens
     if !r.caps.max_tokens {
@@ -218,31 +193,5 @@ pub(super) async fn checks(r: &mut Run<'_>) {
                 ),
             },
         }
-    }
-
-    // cancel_on_drop: take one event, drop the stream, then the provider must
-    // still serve a full chat promptly.
-    let cancel = tokio::time::timeout(options.timeout, async {
-        let mut s = provider.stream_chat(&req).await?;
-        let _first = s.next().await;
-        drop(s);
-        let s = provider.stream_chat(&req).await?;
-        crate::stream::collect(s).await
-    })
-    .await;
-    match cancel {
-        Err(_) => r.record(
-            "cancel_on_drop",
-            Outcome::Failed("after dropping a stream the provider hangs".into()),
-        ),
-        Ok(Err(e)) => r.record(
-            "cancel_on_drop",
-            Outcome::Failed(format!("after dropping a stream: {e}")),
-        ),
-        Ok(Ok(resp)) if resp.finish.is_some() => r.record("cancel_on_drop", Outcome::Passed),
-        Ok(Ok(_)) => r.record(
-            "cancel_on_drop",
-            Outcome::Failed("the chat after a dropped stream did not finish".into()),
-        ),
     }
 }

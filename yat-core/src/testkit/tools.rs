@@ -30,15 +30,24 @@ pub(super) async fn parallel_tool_calls(r: &mut Run<'_>) {
     r.record(NAME, outcome);
 }
 
-async fn round_trip(r: &Run<'_>) -> Result<(), String> {
+/// The round trip's first turn: the tool model asked to call `get_weather`.
+pub(super) fn first_turn(r: &Run<'_>) -> ChatRequest {
     let model = r.model_for(r.o.tool_model.as_ref(), Feature::Tools);
     let tool = weather_tool();
-    let user = Message::user(TOOL_PROMPT);
-    let first = ChatRequest::new(&model, vec![user.clone()])
-        .tool(tool.clone())
+    ChatRequest::new(model, vec![Message::user(TOOL_PROMPT)])
         .tool_choice(ToolChoice::Tool {
             name: tool.name.clone(),
-        });
+        })
+        .tool(tool)
+}
+
+async fn round_trip(r: &Run<'_>) -> Result<(), String> {
+    let first = first_turn(r);
+    let (model, tool, user) = (
+        first.model.clone(),
+        weather_tool(),
+        first.messages[0].clone(),
+    );
     let t = r.complete(&format!("turn 1 ({model})"), &first).await?;
     check_tool_events(&t.events).map_err(|e| format!("turn 1: {e}"))?;
     let reply = t.response();

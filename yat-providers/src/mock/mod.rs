@@ -536,11 +536,13 @@ mod tests {
         .parallel_tool_model("mock-parallel-tools")
         .usage_details_model("mock-reasoning");
         let report = yat_core::testkit::assert_conformance(&p, &options).await;
+        // An in-process stream has no upstream for a cancel probe to watch:
+        // that check is not applicable, every other one passes.
         assert!(
-            report
-                .checks
-                .iter()
-                .all(|c| c.outcome == yat_core::testkit::Outcome::Passed),
+            report.checks.iter().all(|c| match c.name {
+                "cancel_on_drop" => matches!(c.outcome, yat_core::testkit::Outcome::Skipped(_)),
+                _ => c.outcome == yat_core::testkit::Outcome::Passed,
+            }),
             "{report}"
         );
     }

@@ -1,24 +1,55 @@
-//! The Cohere provider passes yat's conformance suite against a fake
-//! server that answers like Cohere's API: it lists three models with their
-//! `features`, refuses what the API refuses (unknown models, fields in the
-//! wrong shape, tools on the vision model, a tool result for no call) with
-//! Cohere's error body, and answers each check's request with a recorded
-//! stream from `fixtures/cohere/`.
-#![cfg(feature = "cohere")]
-
-mod support;
+//! The Cohere v2 Chat script: it lists three models with their `features`,
+//! refuses what the API refuses (unknown models, fields in the wrong shape,
+//! tools on the vision model, a tool result for no call) with Cohere's
+//! error body, and answers each check's request with a recorded stream from
+//! `fixtures/cohere/`.
 
 use serde_json::Value;
+use yat_core::testkit::fakeserver::{Action, RecordedRequest, Response, Route};
 use yat_core::testkit::fixtures::{
-    FOLLOW_UP_PROMPT, IMAGE_PROMPT, JSON_PROMPT, PARALLEL_PROMPT, REASONING_PROMPT, TOOL_PROMPT,
-    WEATHER_RESULT,
+    CANCEL_PROMPT, FOLLOW_UP_PROMPT, IMAGE_PROMPT, JSON_PROMPT, PARALLEL_PROMPT, REASONING_PROMPT,
+    TOOL_PROMPT, WEATHER_RESULT,
 };
-use yat_core::testkit::{assert_conformance, Options};
-use yat_fakeserver::{FakeServer, RecordedRequest, Response, Route};
-use yat_providers::cohere::Cohere;
 
-const KEY: &str = "co-test-planted-0123456789";
+use crate::script::{stop_probe, Script, STOP, STOPPED_REPLY};
+
 const CHAT_PATH: &str = "/v2/chat";
+
+pub fn script() -> Script {
+    let routes = vec![
+        Route::new("GET", "/v1/models").respond(Response::json(200, MODELS)),
+        Route::new("POST", CHAT_PATH).handle(api),
+    ];
+    let mut script = Script::fake(routes, "", stop_probe());
+    script.after = Some(each_model_asked);
+    script
+}
+
+/// Each 0.2 check ran against the model its listing names.
+fn each_model_asked(requests: &[RecordedRequest]) -> Result<(), String> {
+    let models: Vec<String> = requests
+        .iter()
+        .filter(|r| r.method == "POST")
+        .map(|r| r.json()["model"].as_str().unwrap_or("").to_owned())
+        .collect();
+    for (m, _) in FEATURES {
+        if !models.iter().any(|x| x == m) {
+            return Err(format!("{m} never asked: {models:?}"));
+        }
+    }
+    Ok(())
+}
+
+/// A reply of `text` ending with `finish`, in the API's events.
+fn text_reply(text: &str, finish: &str) -> String {
+    let delta = serde_json::json!({"type": "content-delta", "index": 0, "delta": {"message": {"content": {"text": text}}}});
+    format!(
+        "event: message-start\ndata: {{\"type\":\"message-start\",\"id\":\"2\",\"delta\":{{\"message\":{{\"role\":\"assistant\"}}}}}}\n\n\
+         event: content-delta\ndata: {delta}\n\n\
+         event: message-end\ndata: {{\"type\":\"message-end\",\"delta\":{{\"finish_reason\":\"{finish}\",\"usage\":{{\"billed_units\":{{\"input_tokens\":6,\"output_tokens\":4}},\"tokens\":{{\"input_tokens\":72,\"output_tokens\":4}}}}}}}}\n\n\
+         data: [DONE]\n\n"
+    )
+}
 
 /// The listing: the chat model (tools, JSON schemas), a vision model that
 /// takes no tools, and a reasoning model.
@@ -41,7 +72,7 @@ const FEATURES: &[(&str, &[&str])] = &[
 const TEXT: &str = concat!(
     "event: message-start\ndata: {\"type\":\"message-start\",\"id\":\"29f14a5a-11de-4cae-9800-25e4747408ea\",\"delta\":{\"message\":{\"role\":\"assistant\"}}}\n\n",
     "event: content-start\ndata: {\"type\":\"content-start\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"type\":\"text\",\"text\":\"\"}}}}\n\n",
-    "event: content-delta\ndata: {\"type\":\"content-delta\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"text\":\"Hello there, nice to meet!\"}}}}\n\n",
+    "event: content-delta\ndata: {\"type\":\"content-delta\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"text\":\"Hello wörld ✓ STOP and after\"}}}}\n\n",
     "event: content-end\ndata: {\"type\":\"content-end\",\"index\":0}\n\n",
     "event: message-end\ndata: {\"type\":\"message-end\",\"delta\":{\"finish_reason\":\"COMPLETE\",\"usage\":{\"billed_units\":{\"input_tokens\":6,\"output_tokens\":7},\"tokens\":{\"input_tokens\":72,\"output_tokens\":7}}}}\n\n",
     "data: [DONE]\n\n",
@@ -54,13 +85,13 @@ const ONE_TOKEN: &str = concat!(
     "data: [DONE]\n\n",
 );
 
-const WEATHER_CALL: &str = include_str!("fixtures/cohere/conformance_weather_call.sse");
-const WEATHER_AND_TIME: &str = include_str!("fixtures/cohere/conformance_weather_and_time.sse");
-const WEATHER_ANSWER: &str = include_str!("fixtures/cohere/conformance_weather_answer.sse");
-const CITY_JSON: &str = include_str!("fixtures/cohere/conformance_city_json.sse");
-const ORANGE: &str = include_str!("fixtures/cohere/conformance_orange.sse");
-const STRAWBERRY: &str = include_str!("fixtures/cohere/conformance_strawberry.sse");
-const FOLLOW_UP: &str = include_str!("fixtures/cohere/conformance_strawberry_follow_up.sse");
+const WEATHER_CALL: &str = include_str!("../fixtures/cohere/conformance_weather_call.sse");
+const WEATHER_AND_TIME: &str = include_str!("../fixtures/cohere/conformance_weather_and_time.sse");
+const WEATHER_ANSWER: &str = include_str!("../fixtures/cohere/conformance_weather_answer.sse");
+const CITY_JSON: &str = include_str!("../fixtures/cohere/conformance_city_json.sse");
+const ORANGE: &str = include_str!("../fixtures/cohere/conformance_orange.sse");
+const STRAWBERRY: &str = include_str!("../fixtures/cohere/conformance_strawberry.sse");
+const FOLLOW_UP: &str = include_str!("../fixtures/cohere/conformance_strawberry_follow_up.sse");
 
 /// Cohere's 400 body.
 fn invalid(why: &str) -> Response {
@@ -214,6 +245,9 @@ fn api(req: &RecordedRequest) -> Response {
     if body["max_tokens"] == 1 {
         return Response::sse(ONE_TOKEN);
     }
+    if body["stop_sequences"] == serde_json::json!([STOP]) {
+        return Response::sse(&text_reply(STOPPED_REPLY, "STOP_SEQUENCE"));
+    }
     let last = messages.last().cloned().unwrap_or_default();
     if last["role"] == "tool" {
         // The loop's second turn: the result must answer the call.
@@ -231,6 +265,13 @@ fn api(req: &RecordedRequest) -> Response {
         .collect();
     let prompt = text_of(&last);
     match prompt.as_str() {
+        CANCEL_PROMPT => {
+            // Still streaming when the kit drops it: the reply up to its
+            // first delta, then nothing.
+            let reply = text_reply("One,", "COMPLETE");
+            let head = &reply[..reply.find("event: message-end").unwrap_or(reply.len())];
+            Response::sse(head).then(Action::Stall)
+        }
         TOOL_PROMPT if tools == ["get_weather"] && body["tool_choice"] == "REQUIRED" => {
             Response::sse(WEATHER_CALL)
         }
@@ -259,54 +300,25 @@ fn api(req: &RecordedRequest) -> Response {
     }
 }
 
-async fn server() -> FakeServer {
-    FakeServer::start(vec![
-        Route::new("GET", "/v1/models").respond(Response::json(200, MODELS)),
-        Route::new("POST", CHAT_PATH).handle(api),
-    ])
-    .await
-    .unwrap()
-}
-
+#[cfg(feature = "cohere")]
 #[tokio::test]
-async fn passes_the_conformance_suite() {
-    let server = server().await;
-    let p = support::pointed_at(Cohere::default(), "cohere", KEY, &server.url(), &[]).await;
-    let report = assert_conformance(&p, &Options::default()).await;
-    assert_eq!(report.failures().len(), 0);
-    // Each 0.2 check ran against the model its listing names.
-    let models: Vec<String> = server
-        .requests()
-        .iter()
-        .filter(|r| r.method == "POST")
-        .map(|r| r.json()["model"].as_str().unwrap_or("").to_owned())
-        .collect();
-    for m in [
-        "command-a-03-2025",
-        "command-a-reasoning-08-2025",
-        "command-a-vision-07-2025",
-    ] {
-        assert!(models.iter().any(|x| x == m), "{m} never asked: {models:?}");
-    }
-}
-
-#[tokio::test]
-async fn the_fake_api_refuses_what_cohere_refuses() {
-    let server = server().await;
-    let p = support::pointed_at(
-        Cohere::default(),
-        "cohere",
-        KEY,
-        &server.url(),
-        &[("max_retries", "0")],
-    )
-    .await;
+async fn the_script_refuses_what_cohere_refuses() {
+    let cohere = yat_core::registry::discover().find("cohere").unwrap();
+    let (_script, _server, p) = crate::start(&crate::Target::Registered(cohere))
+        .await
+        .unwrap();
     let tools_to_vision = yat_core::ChatRequest::new(
         "command-a-vision-07-2025",
         vec![yat_core::Message::user("hi")],
     )
     .tool(yat_core::testkit::fixtures::weather_tool());
-    let e = support::reply_error(&p, &tools_to_vision).await;
-    support::assert_http_error(&e, "cohere", 400, "invalid_request");
+    let e = match p.stream_chat(&tools_to_vision).await {
+        Err(e) => e,
+        Ok(s) => yat_core::ChatStreamExt::collect_response(s)
+            .await
+            .unwrap_err(),
+    };
+    assert_eq!(e.kind(), "invalid_request", "{e}");
+    assert_eq!(e.status(), Some(400));
     assert!(e.to_string().contains("does not support tools"), "{e}");
 }
