@@ -42,21 +42,21 @@ pub(crate) enum Target {
 impl Target {
     fn id(&self) -> &str {
         match self {
-            Target::Registered(r) => r.id,
+            Target::Registered(r) => r.id(),
             Target::Declared(e) => e.id,
         }
     }
 
     fn origin(&self) -> String {
         match self {
-            Target::Registered(r) => format!("{} {}", r.crate_name, r.crate_version),
+            Target::Registered(r) => format!("{} {}", r.crate_name(), r.crate_version()),
             Target::Declared(e) => format!("declared in provider_config.json as {:?}", e.kind),
         }
     }
 
     fn script(&self) -> Result<Script, String> {
         match self {
-            Target::Registered(r) => wire::for_id(r.id, r.crate_name),
+            Target::Registered(r) => wire::for_id(r.id(), r.crate_name()),
             Target::Declared(e) => Ok(e.script()),
         }
     }
@@ -69,9 +69,9 @@ impl Target {
         let builder = match self {
             Target::Registered(r) => {
                 let mut env = BTreeMap::new();
-                env.insert(implicit_env_var(r.id, "api_key"), KEY.to_owned());
+                env.insert(implicit_env_var(r.id(), "api_key"), KEY.to_owned());
                 if let Some(url) = base_url {
-                    env.insert(implicit_env_var(r.id, "base_url"), url.to_owned());
+                    env.insert(implicit_env_var(r.id(), "base_url"), url.to_owned());
                 }
                 builder
                     .registrations(vec![r])
