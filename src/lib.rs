@@ -71,6 +71,7 @@
 //! | `history` | `yat::store`: conversation history in SQLite (compiles SQLite in) |
 //! | `http` | `yat::http`: the HTTP kit (`yat-http`) for a provider defined in your own program; a provider crate depends on `yat-http` itself |
 //! | `schema` | JSON Schemas derived from Rust types (schemars): typed tools (`Toolbox::typed`) and `structured::structured::<T>` |
+//! | `full` | every feature above but `linkme`: what the test command (`cargo test --workspace --features full`) builds |
 //!
 //! `cargo add yat --no-default-features --features openai` leaves the mock
 //! out. The ids compiled into a build are [`providers::enabled_providers`].

@@ -54,7 +54,7 @@
 //! # /// A minimal Acme client: one connection per request, NDJSON lines.
 //! # struct Acme { addr: std::net::SocketAddr }
 //! # type Lines = tokio::io::Lines<tokio::io::BufReader<tokio::net::TcpStream>>;
-//! # fn net(e: std::io::Error) -> YatError { YatError::Network { provider: "acme".into(), message: e.to_string() } }
+//! # fn net(e: std::io::Error) -> YatError { YatError::network("acme", e.to_string()) }
 //! # impl Acme {
 //! #     /// Sends a request; the status, and the body's lines once the head is read.
 //! #     async fn send(&self, head: &str, body: &str) -> Result<(u16, Lines), YatError> {
