@@ -75,9 +75,9 @@ pub const SETTINGS: &[SettingSpec] = &[
 ];
 
 // ─── STEP 4 — register ────────────────────────────────────────────────────
-// One macro call, anywhere in the crate. It records id, name, settings and
-// the constructor, plus this crate's name and version and the yat-core
-// version it was compiled against (shown by `yat providers --verbose`).
+// One macro call, anywhere in the crate, and the only way to build a
+// registration. It records id, name, settings and the constructor, plus
+// this crate's name and version (shown by `yat providers --verbose`).
 // `id`, `name` and `constructor` come first, in that order.
 //
 // The constructor only allocates: it runs for every enabled provider at
@@ -122,10 +122,9 @@ pub fn link(builder: ManagerBuilder) -> ManagerBuilder {
 // a fresh instance; streams running on the old one finish on it.
 
 /// The configured state: what `initialize` produced. An HTTP provider keeps
-/// here what its client needs, and the client itself in a
-/// `std::sync::OnceLock`, built by the first request (see
-/// examples/acme-provider): start-up stays cheap for providers a program
-/// links but does not use.
+/// here a `yat_http::Connection` (the HTTP kit's transport, whose client is
+/// built by the first request; see examples/acme-provider): start-up stays
+/// cheap for providers a program links but does not use.
 #[derive(Debug)]
 struct Client {
     api_key: Secret,
@@ -236,10 +235,12 @@ impl LlmProvider for TemplateProvider {
             )));
         }
 
-        // Here an HTTP provider sends the request (see examples/acme-provider):
-        // build the body from `request`, send it with `client.api_key`, map a
-        // non-2xx status to the error taxonomy, and turn the response body
-        // into events.
+        // Here an HTTP provider sends the request with yat-http (see
+        // examples/acme-provider): build an `HttpRequest` from `request`,
+        // with the key as a secret header, and hand it to the transport's
+        // `stream` with its framing (SSE or NDJSON) and a decoder of the
+        // API's messages; the kit maps a non-2xx status to the error
+        // taxonomy. Retries and fallbacks are the manager's, not yours.
         let reply = remote_reply(client, request);
         Ok(into_stream(reply))
     }

@@ -1,53 +1,38 @@
-//! Acme's HTTP statuses and error codes → yat's error taxonomy.
+//! Acme's error codes → yat's taxonomy.
 //!
-//! Every error names the provider, carries the status and Acme's own
-//! message, and never the key: Acme's error bodies do not echo it and the
-//! request headers are never formatted.
+//! The kit's `classify` maps the status (401 → `Authentication`, 429 →
+//! `RateLimited` with `Retry-After`, ...), keeps an excerpt of a body that
+//! is not JSON, and the transport scrubs the key from every error. What is
+//! left is what only Acme knows: the codes whose meaning the status does not
+//! carry, and the errors it reports inside the stream.
 
-use std::time::Duration;
+use yat_core::{Failure, YatError};
+use yat_http::error_map::QUOTA_EXHAUSTED;
+use yat_http::{parse_generic, ErrorBody};
 
-use yat_core::{Failure, TimeoutPhase, YatError};
-
-use crate::wire::ErrorBody;
 use crate::ID;
 
-/// Maps a non-2xx response (status, `Retry-After` header, body) to an error.
-pub fn from_status(status: u16, retry_after: Option<&str>, body: &[u8]) -> YatError {
-    let (code, message) = match serde_json::from_slice::<ErrorBody>(body) {
-        Ok(b) => (b.error.code, b.error.message),
-        // Proxies and load balancers answer with HTML or nothing: keep an
-        // excerpt so the user sees what came back.
-        Err(_) => (
-            String::new(),
-            yat_core::error::excerpt(body, 200).trim().to_owned(),
-        ),
-    };
-    let failure = Failure::http(ID, status, message);
-    let retry_after = retry_after
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(Duration::from_secs_f64);
-    match (status, code.as_str()) {
-        (401, _) => YatError::Authentication(failure),
-        (403, _) => YatError::Permission(failure),
-        (404, _) => YatError::ModelNotFound(failure),
-        (400 | 413, "context_too_long") => YatError::ContextLengthExceeded(failure),
-        (402, _) | (429, "quota_exhausted") => YatError::QuotaExhausted(failure),
-        (429, _) => YatError::RateLimited {
-            failure,
-            retry_after,
-        },
-        (503, _) => YatError::Overloaded {
-            failure,
-            retry_after,
-        },
-        (400..=499, _) => YatError::InvalidRequest(failure),
-        _ => YatError::Server(failure),
-    }
+/// Reads Acme's `{"error": {"code", "message"}}` (the common shape) and
+/// adds the words `classify` knows for Acme's `context_too_long` (sent with
+/// a 400 or 413) and `quota_exhausted` (sent with a 429 that no wait will
+/// clear).
+pub fn parse(body: &[u8]) -> ErrorBody {
+    let mut parsed = parse_generic(body);
+    let known: Vec<String> = parsed
+        .codes
+        .iter()
+        .filter_map(|code| match code.as_str() {
+            "context_too_long" => Some("context_length_exceeded".to_owned()),
+            "quota_exhausted" => Some(QUOTA_EXHAUSTED.to_owned()),
+            _ => None,
+        })
+        .collect();
+    parsed.codes.extend(known);
+    parsed
 }
 
 /// Maps an error Acme reports inside the stream (`{"type":"error"}`).
-pub fn from_stream(code: &str, message: String) -> YatError {
+pub fn from_stream(code: &str, message: &str) -> YatError {
     let failure = Failure::new(ID, format!("{message} ({code})"));
     match code {
         "overloaded" => YatError::Overloaded {
@@ -59,54 +44,51 @@ pub fn from_stream(code: &str, message: String) -> YatError {
     }
 }
 
-/// Maps a transport error. reqwest's own message is kept; it names the URL
-/// but never the headers.
-pub fn from_transport(e: &reqwest::Error, timeout: Duration) -> YatError {
-    if e.is_timeout() {
-        YatError::Timeout {
-            provider: ID.into(),
-            phase: if e.is_connect() {
-                TimeoutPhase::Connect
-            } else {
-                TimeoutPhase::Idle
-            },
-            after: timeout,
-        }
-    } else {
-        // reqwest's top-level message is generic ("error sending request");
-        // the cause (refused, DNS, TLS) is in the source chain.
-        let mut message = e.to_string();
-        let mut source = std::error::Error::source(e);
-        while let Some(s) = source {
-            message.push_str(": ");
-            message.push_str(&s.to_string());
-            source = s.source();
-        }
-        YatError::network(ID, message)
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use yat_http::classify;
+    use yat_http::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+
     use super::*;
 
+    fn error(status: u16, retry_after: Option<&'static str>, body: &[u8]) -> YatError {
+        let mut headers = HeaderMap::new();
+        if let Some(v) = retry_after {
+            headers.insert(RETRY_AFTER, HeaderValue::from_static(v));
+        }
+        classify(ID, status, &headers, body, parse(body))
+    }
+
+    fn acme(code: &str) -> Vec<u8> {
+        format!(r#"{{"error":{{"code":"{code}","message":"nope"}}}}"#).into_bytes()
+    }
+
     #[test]
-    fn statuses_map_to_the_taxonomy() {
-        let body = br#"{"error":{"code":"x","message":"nope"}}"#;
-        assert_eq!(from_status(401, None, body).kind(), "authentication");
-        assert_eq!(from_status(404, None, body).kind(), "model_not_found");
-        assert_eq!(from_status(400, None, body).kind(), "invalid_request");
-        assert_eq!(from_status(500, None, body).kind(), "server_error");
-        let ctx = br#"{"error":{"code":"context_too_long","message":"too long"}}"#;
-        assert_eq!(
-            from_status(400, None, ctx).kind(),
-            "context_length_exceeded"
-        );
+    fn statuses_and_codes_map_to_the_taxonomy() {
+        for (status, code, kind) in [
+            (401, "invalid_key", "authentication"),
+            (403, "x", "permission"),
+            (404, "unknown_model", "model_not_found"),
+            (400, "bad_json", "invalid_request"),
+            (400, "context_too_long", "context_length_exceeded"),
+            (413, "context_too_long", "context_length_exceeded"),
+            (402, "x", "quota_exhausted"),
+            (429, "quota_exhausted", "quota_exhausted"),
+            (429, "slow_down", "rate_limited"),
+            (503, "x", "overloaded"),
+            (500, "x", "server_error"),
+        ] {
+            let e = error(status, None, &acme(code));
+            assert_eq!(e.kind(), kind, "{status} {code}: {e}");
+            assert_eq!(e.status(), Some(status));
+        }
     }
 
     #[test]
     fn rate_limit_keeps_retry_after_and_the_message() {
-        let e = from_status(
+        let e = error(
             429,
             Some("1.5"),
             br#"{"error":{"code":"slow_down","message":"easy"}}"#,
@@ -120,8 +102,17 @@ mod tests {
 
     #[test]
     fn a_body_that_is_not_acme_json_is_shown_as_an_excerpt() {
-        let e = from_status(502, None, b"<html>bad gateway</html>");
+        let e = error(502, None, b"<html>bad gateway</html>");
         assert_eq!(e.kind(), "server_error");
         assert!(e.to_string().contains("bad gateway"), "{e}");
+    }
+
+    #[test]
+    fn stream_errors_keep_the_code() {
+        assert_eq!(from_stream("overloaded", "busy").kind(), "overloaded");
+        assert_eq!(from_stream("filtered", "no").kind(), "content_blocked");
+        let e = from_stream("oops", "broke");
+        assert_eq!(e.kind(), "server_error");
+        assert!(e.to_string().contains("broke (oops)"), "{e}");
     }
 }

@@ -2,9 +2,9 @@
 //!
 //! A yat provider for **Acme Chat**, shipped as its own crate: this is how a
 //! third party adds a provider to yat without forking it. It depends on
-//! `yat-core` only (the plugin API), registers itself with one
-//! `register_provider!`, and any program that links it lists it next to
-//! yat's bundled providers.
+//! `yat-core` (the plugin API) and `yat-http` (the HTTP kit the bundled
+//! providers use), registers itself with one `register_provider!`, and any
+//! program that links it lists it next to yat's bundled providers.
 //!
 //! Acme Chat is a made-up API, small enough to read in one sitting:
 //!
@@ -17,24 +17,28 @@
 //! | errors | non-2xx with `{"error": {"code", "message"}}`; 429 and 503 may send `Retry-After` (seconds) |
 //!
 //! Settings: `api_key` (required; `ACME_API_KEY`), `base_url` (default
-//! `https://api.acme-chat.invalid`; `ACME_BASE_URL`), `timeout_secs`
-//! (connect and idle timeout, default 30).
+//! `https://api.acme-chat.invalid`; `ACME_BASE_URL`), and the kit's
+//! `connect_timeout`, `first_byte_timeout`, `idle_timeout`. Retries
+//! (`max_retries`) and fallbacks come from yat's manager, as for every
+//! provider.
 //!
 //! Layout, one concept per file: `wire.rs` (serde types, request
-//! translation), `ndjson.rs` (bytes → events), `error.rs` (status and body →
-//! `YatError`), and this file (settings, registration, the trait).
-
-use std::sync::OnceLock;
-use std::time::Duration;
+//! translation), `stream.rs` (NDJSON lines → events), `error.rs` (Acme's
+//! error codes → yat's taxonomy), and this file (settings, registration,
+//! the trait). Sending, timeouts, status mapping, `Retry-After`, the line
+//! decoder and keeping the key out of errors are yat-http's.
 
 use yat_core::manager::ManagerBuilder;
 use yat_core::{
     async_trait, Capabilities, ChatRequest, ChatStream, Failure, LlmProvider, ModelInfo,
-    ResolvedSettings, Secret, SettingKind, SettingSpec, YatError,
+    ResolvedSettings, Secret, SettingSpec, YatError,
 };
+use yat_http::connection::{base_url, endpoint, not_initialized, Connection};
+use yat_http::header::{HeaderName, ACCEPT};
+use yat_http::{Framing, HttpRequest, Url};
 
 mod error;
-mod ndjson;
+mod stream;
 mod wire;
 
 /// The provider id.
@@ -50,13 +54,9 @@ pub const SETTINGS: &[SettingSpec] = &[
     SettingSpec::url("base_url", "Base URL", &[])
         .default_value(DEFAULT_BASE_URL)
         .help("Point at a proxy or a local fake server"),
-    SettingSpec::new(
-        "timeout_secs",
-        "Connect and idle timeout (s)",
-        SettingKind::Integer,
-        &[],
-    )
-    .default_value("30"),
+    yat_http::CONNECT_TIMEOUT,
+    yat_http::FIRST_BYTE_TIMEOUT,
+    yat_http::IDLE_TIMEOUT,
 ];
 
 yat_core::register_provider! {
@@ -78,150 +78,78 @@ pub fn link(builder: ManagerBuilder) -> ManagerBuilder {
     builder
 }
 
-/// What `initialize` sets up. The HTTP client itself is built on first use
-/// (yat-core's rule: start-up stays cheap for providers a command does not
-/// touch).
+/// What `initialize` sets up: the kit's transport (its client is built on
+/// the first request), the key, and where the API lives.
 #[derive(Debug)]
-struct Client {
-    http: OnceLock<Result<reqwest::Client, String>>,
+struct Live {
+    conn: Connection,
     key: Secret,
-    base_url: String,
-    timeout: Duration,
+    base: Url,
 }
 
 /// The Acme Chat provider.
 #[derive(Debug, Default)]
 pub struct AcmeProvider {
-    client: Option<Client>,
+    live: Option<Live>,
 }
 
-impl AcmeProvider {
-    fn client(&self) -> Result<&Client, YatError> {
-        self.client.as_ref().ok_or_else(|| YatError::Unavailable {
-            provider: ID.into(),
-            reason: "not initialized".into(),
-        })
-    }
-}
+/// Acme's credential header.
+const X_ACME_KEY: HeaderName = HeaderName::from_static("x-acme-key");
 
-impl Client {
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base_url)
+impl Live {
+    fn url(&self, path: &[&str]) -> String {
+        endpoint(&self.base, path).into()
     }
 
-    /// The connection pool, created by the first request of this instance.
-    fn http(&self) -> Result<&reqwest::Client, YatError> {
-        self.http
-            .get_or_init(|| {
-                reqwest::Client::builder()
-                    .connect_timeout(self.timeout)
-                    .read_timeout(self.timeout)
-                    .user_agent(concat!("yat-provider-acme/", env!("CARGO_PKG_VERSION")))
-                    .build()
-                    .map_err(|e| format!("cannot build the HTTP client: {e}"))
-            })
-            .as_ref()
-            .map_err(|reason| YatError::Unavailable {
-                provider: ID.into(),
-                reason: reason.clone(),
-            })
-    }
-
-    /// Sends a request; a non-2xx status becomes the matching error.
-    async fn send(&self, req: reqwest::RequestBuilder) -> Result<reqwest::Response, YatError> {
-        let resp = req
-            .header("X-Acme-Key", self.key.expose())
-            .send()
-            .await
-            .map_err(|e| error::from_transport(&e, self.timeout))?;
-        let status = resp.status().as_u16();
-        if (200..300).contains(&status) {
-            return Ok(resp);
-        }
-        let retry_after = resp
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let body = resp.bytes().await.unwrap_or_default();
-        Err(error::from_status(status, retry_after.as_deref(), &body))
+    /// The key goes on as a secret header: sent marked sensitive, shown as
+    /// `[redacted]` in `Debug`, and scrubbed from errors by the transport.
+    fn authed(&self, req: HttpRequest) -> HttpRequest {
+        req.secret_header(X_ACME_KEY, &self.key)
     }
 }
 
 #[async_trait]
 impl LlmProvider for AcmeProvider {
     async fn initialize(&mut self, settings: &ResolvedSettings) -> Result<(), YatError> {
-        // A re-initialization starts clean: the old client (and its
+        // A re-initialization starts clean: the old transport (and its
         // connection pool) is dropped here.
-        self.client = None;
-        let key = settings
-            .secret("api_key")
-            .filter(|k| !k.is_empty())
-            .ok_or_else(|| YatError::Unavailable {
-                provider: ID.into(),
-                reason: "ACME_API_KEY is not set".into(),
-            })?;
-        let base_url = settings
-            .get("base_url")
-            .unwrap_or(DEFAULT_BASE_URL)
-            .trim_end_matches('/')
-            .to_owned();
-        let timeout = Duration::from_secs(settings.get_u64("timeout_secs")?.unwrap_or(30));
-        self.client = Some(Client {
-            http: OnceLock::new(),
-            key,
-            base_url,
-            timeout,
-        });
+        self.live = None;
+        let base = base_url(ID, settings, DEFAULT_BASE_URL)?;
+        let conn = Connection::from_settings(ID, settings, error::parse)?;
+        let key = conn.key.clone().ok_or_else(|| YatError::Unavailable {
+            provider: ID.into(),
+            reason: "ACME_API_KEY is not set".into(),
+        })?;
+        self.live = Some(Live { conn, key, base });
         Ok(())
     }
 
     async fn list_models(&self) -> Result<Vec<ModelInfo>, YatError> {
-        let c = self.client()?;
-        let resp = c.send(c.http()?.get(c.url("/v1/models"))).await?;
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|e| error::from_transport(&e, c.timeout))?;
-        let list: wire::ModelList = serde_json::from_slice(&body).map_err(|e| {
-            YatError::malformed(ID, format!("model list is not Acme JSON: {e}"), &body)
-        })?;
-        Ok(list
-            .data
-            .into_iter()
-            .map(|m| {
-                let mut info = ModelInfo::new(ID, &m.name);
-                info.display_name = m.label.unwrap_or(m.name);
-                info.context_length = m.context_window;
-                info.max_output_tokens = m.max_reply;
-                info
-            })
-            .collect())
+        let live = self.live.as_ref().ok_or_else(|| not_initialized(ID))?;
+        let req = live.authed(HttpRequest::get(live.url(&["v1", "models"])));
+        let list: wire::ModelList = live.conn.transport.json(&req).await?;
+        Ok(list.data.into_iter().map(wire::Model::into_info).collect())
     }
 
     async fn stream_chat(&self, request: &ChatRequest) -> Result<ChatStream, YatError> {
-        let c = self.client()?;
+        let live = self.live.as_ref().ok_or_else(|| not_initialized(ID))?;
         if request.messages.is_empty() {
             return Err(YatError::InvalidRequest(Failure::new(
                 ID,
                 "the conversation is empty",
             )));
         }
-        let body = serde_json::to_vec(&wire::chat_body(request)).map_err(|e| {
-            YatError::InvalidRequest(Failure::new(ID, format!("cannot encode the request: {e}")))
-        })?;
+        let http = HttpRequest::post_json(live.url(&["v1", "chat"]), &wire::chat_body(request))?
+            .header(ACCEPT, "application/x-ndjson");
         // Errors before the first event (bad key, unknown model, rate limit)
-        // come back from here, typed; the stream carries the rest.
-        let resp = c
-            .send(
-                c.http()?
-                    .post(c.url("/v1/chat"))
-                    .header("content-type", "application/json")
-                    .header("accept", "application/x-ndjson")
-                    .body(body),
-            )
-            .await?;
-        Ok(ndjson::events(Box::pin(resp.bytes_stream()), c.timeout))
+        // come back from here, typed; the stream carries the rest, and
+        // dropping it closes the connection.
+        live.conn
+            .transport
+            .stream(&live.authed(http), Framing::Ndjson, || {
+                Box::new(stream::AcmeDecoder::new())
+            })
+            .await
     }
 
     fn capabilities(&self) -> Capabilities {

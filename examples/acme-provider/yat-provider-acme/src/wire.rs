@@ -4,7 +4,7 @@
 //! without a socket.
 
 use serde::{Deserialize, Serialize};
-use yat_core::{ChatRequest, Role};
+use yat_core::{ChatRequest, ModelInfo, Role};
 
 /// `POST /v1/chat` body.
 #[derive(Debug, Serialize)]
@@ -79,6 +79,17 @@ pub struct Model {
     pub max_reply: Option<u32>,
 }
 
+impl Model {
+    /// The model as yat lists it.
+    pub fn into_info(self) -> ModelInfo {
+        let mut info = ModelInfo::new(crate::ID, &self.name);
+        info.display_name = self.label.unwrap_or(self.name);
+        info.context_length = self.context_window;
+        info.max_output_tokens = self.max_reply;
+        info
+    }
+}
+
 /// One line of the `application/x-ndjson` chat stream.
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -102,19 +113,6 @@ pub struct Tokens {
     pub input: u64,
     #[serde(rename = "out")]
     pub output: u64,
-}
-
-/// The body of every non-2xx response.
-#[derive(Debug, Deserialize)]
-pub struct ErrorBody {
-    pub error: ErrorDetail,
-}
-
-/// What went wrong.
-#[derive(Debug, Deserialize)]
-pub struct ErrorDetail {
-    pub code: String,
-    pub message: String,
 }
 
 #[cfg(test)]
