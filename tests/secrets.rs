@@ -1,7 +1,7 @@
 //! Secrets (hardening issue #6), through the library: a planted key is
 //! grepped for in the Debug and Display of every public type that holds it,
-//! in the errors of a server that echoes it (401 bodies, retried 5xx
-//! bodies, in-stream error events), in `tracing` output at TRACE level, and
+//! in the errors of a server that echoes it (401 bodies, 5xx bodies retried
+//! by the manager, in-stream error events), in `tracing` output at TRACE level, and
 //! in panic messages that format the values a provider holds.
 //!
 //! The CLI's outputs are grepped in `yat-cli/tests/secrets.rs`.
@@ -16,8 +16,8 @@ use futures::StreamExt;
 use yat::providers::openai::{presets, OpenAiCompatible};
 use yat::settings::SettingsSources;
 use yat::{
-    ChatRequest, LlmProvider, Message, ProviderConfig, ProviderManager, ResolvedSettings, Secret,
-    YatError,
+    ChatRequest, ChatStreamExt, LlmProvider, Message, ProviderConfig, ProviderManager,
+    ResolvedSettings, Secret, YatError,
 };
 use yat_fakeserver::{FakeServer, Response, Route};
 
@@ -324,16 +324,20 @@ async fn errors_from_a_server_that_echoes_the_key_never_show_it() {
             (500, "api_error", None),
         ] {
             let body = echoing_error(kind, code);
+            // A request id that echoes it too: it becomes part of the error.
+            let echoing = || {
+                Response::json(status, &body)
+                    .header("retry-after", "0")
+                    .header("x-request-id", &format!("req-{KEY}"))
+            };
             let server = FakeServer::start(vec![
-                Route::prefix("POST", "/")
-                    .respond(Response::json(status, &body).header("retry-after", "0")),
-                Route::prefix("GET", "/")
-                    .respond(Response::json(status, &body).header("retry-after", "0")),
+                Route::prefix("POST", "/").respond(echoing()),
+                Route::prefix("GET", "/").respond(echoing()),
             ])
             .await
             .unwrap();
             for (id, p, model) in http_providers() {
-                let p = initialized(id, p, &server, &[("max_retries", "1")]).await;
+                let p = initialized(id, p, &server, &[]).await;
                 let e = chat_error(&*p, model).await.expect("an error");
                 assert_clean(
                     &format!("{id} chat error ({status})"),
@@ -402,17 +406,25 @@ async fn trace_output_never_shows_the_key() {
         ])
         .await
         .unwrap();
-        let p = initialized(
-            "openai",
-            Box::new(OpenAiCompatible::new(presets::openai::PRESET.profile())),
-            &server,
-            &[("max_retries", "3")],
-        )
-        .await;
-        let e = chat_error(&*p, "gpt-4o-mini").await.expect("an error");
+        // Retries are the manager's: the chat goes the way a program's does.
+        let m = ProviderManager::builder()
+            .registrations(vec![yat::registry::discover().find("openai").unwrap()])
+            .env(BTreeMap::from([
+                ("OPENAI_API_KEY".to_owned(), KEY.to_owned()),
+                ("OPENAI_BASE_URL".to_owned(), base_url("openai", &server)),
+                ("OPENAI_MAX_RETRIES".to_owned(), "3".to_owned()),
+            ]))
+            .config(ProviderConfig::default())
+            .build()
+            .await
+            .unwrap();
+        let e = match m.stream_chat("openai", &request("gpt-4o-mini")).await {
+            Err(e) => e,
+            Ok(s) => s.collect_response().await.expect_err("an error"),
+        };
         assert_eq!(e.kind(), "authentication", "{e}");
         assert_eq!(server.requests().len(), 3, "two retries, then the 401");
-        let _ = p.list_models().await;
+        let _ = m.list_models("openai").await;
 
         // Nothing here leaves 127.0.0.1: every provider the manager builds
         // points at the fake server, or fails to start.

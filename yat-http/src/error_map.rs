@@ -1,5 +1,6 @@
 //! From an HTTP status, its headers and the provider's JSON error body to
-//! one [`YatError`].
+//! one [`YatError`], carrying the vendor's id for the request when it sent
+//! one.
 //!
 //! Each provider extracts what its own body says into an [`ErrorBody`]
 //! (message, machine code, a retry hint); [`classify`] then applies the rules
@@ -10,7 +11,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::header::HeaderMap;
-use yat_core::{error::excerpt, Failure, YatError};
+use yat_core::{Failure, YatError};
 
 /// What a provider's error body says.
 ///
@@ -29,6 +30,10 @@ pub struct ErrorBody {
     pub codes: Vec<String>,
     /// A retry delay given in the body (Gemini's `RetryInfo`).
     pub retry_after: Option<Duration>,
+    /// The vendor's id for the request, given in the body (Anthropic's
+    /// top-level `request_id`). [`classify`] falls back on the response's
+    /// request-id headers when the body has none.
+    pub request_id: Option<String>,
 }
 
 impl ErrorBody {
@@ -160,6 +165,22 @@ pub fn wait_secs(secs: f64) -> Option<Duration> {
         .then(|| Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX))
 }
 
+/// The vendor's id for the request, from the headers that carry one:
+/// `request-id` (Anthropic, on every response) and `x-request-id` (OpenAI,
+/// and the many servers and gateways that follow it). Gemini and Cohere
+/// document none. A value that is not short printable text is ignored.
+fn request_id(headers: &HeaderMap) -> Option<&str> {
+    ["request-id", "x-request-id"]
+        .into_iter()
+        .filter_map(|name| header_str(headers, name))
+        .map(str::trim)
+        .find(|id| !id.is_empty() && id.len() <= MAX_REQUEST_ID)
+}
+
+/// The longest request id kept: real ones are under 100 characters, and an
+/// error message has no room for a header's worth of text.
+const MAX_REQUEST_ID: usize = 200;
+
 fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
@@ -171,7 +192,23 @@ fn mentions(haystack: &[&str], needles: &[&str]) -> bool {
     })
 }
 
-/// Maps a failed response to the taxonomy.
+/// Maps a failed response to the taxonomy: `status`, its `headers`, the
+/// body as received (`raw_body`, shown as an excerpt when `body` has no
+/// message) and what the provider's parser read from it (`body`). The
+/// vendor's request id, from the body or the headers, goes into the
+/// [`Failure`].
+///
+/// ```
+/// use yat_http::header::{HeaderMap, HeaderValue};
+/// use yat_http::{classify, parse_generic};
+///
+/// let mut headers = HeaderMap::new();
+/// headers.insert("x-request-id", HeaderValue::from_static("req_42"));
+/// let body = br#"{"error":{"message":"boom"}}"#;
+/// let e = classify("acme", 500, &headers, body, parse_generic(body));
+/// assert_eq!(e.request_id(), Some("req_42"));
+/// assert_eq!(e.to_string(), "acme: server error (HTTP 500) boom (request id req_42)");
+/// ```
 pub fn classify(
     provider: &str,
     status: u16,
@@ -179,16 +216,15 @@ pub fn classify(
     raw_body: &[u8],
     body: ErrorBody,
 ) -> YatError {
-    let message = body.message.clone().unwrap_or_else(|| {
-        if raw_body.is_empty() {
-            "no error body".to_owned()
-        } else {
-            format!("unexpected error body: {}", excerpt(raw_body, 200))
-        }
-    });
+    let mut failure = match body.message {
+        Some(message) => Failure::http(provider, status, message),
+        None => Failure::unreadable_body(provider, status, raw_body),
+    };
+    if let Some(id) = body.request_id.as_deref().or_else(|| request_id(headers)) {
+        failure = failure.with_request_id(id);
+    }
     let mut words: Vec<&str> = body.codes.iter().map(String::as_str).collect();
-    words.push(&message);
-    let failure = Failure::http(provider, status, message.clone());
+    words.push(&failure.message);
     let wait = retry_after(headers).or(body.retry_after);
 
     let rate_limited = body.codes.iter().any(|c| c == RATE_LIMITED);
@@ -399,9 +435,8 @@ mod tests {
         let none = HeaderMap::new();
         let msg = "You exceeded your current quota, please check your plan and billing details.";
         let body = |code: &str| ErrorBody {
-            message: Some(msg.into()),
             codes: vec![code.into()],
-            retry_after: None,
+            ..ErrorBody::new(Some(msg.into()))
         };
         // The words alone suggest quota...
         let e = classify("p", 429, &none, b"", body("RESOURCE_EXHAUSTED"));
@@ -416,6 +451,28 @@ mod tests {
             classify("p", 429, &none, b"", b),
             YatError::QuotaExhausted(_)
         ));
+    }
+
+    #[test]
+    fn the_request_id_comes_from_the_headers_that_carry_one() {
+        let body = r#"{"error":{"message":"boom"}}"#;
+        for name in ["request-id", "x-request-id"] {
+            let e = map(500, &h(&[(name, " req_7 ")]), body);
+            assert_eq!(e.request_id(), Some("req_7"), "{name}");
+            assert!(e.to_string().ends_with("boom (request id req_7)"), "{e}");
+        }
+        assert_eq!(map(500, &HeaderMap::new(), body).request_id(), None);
+        // A header too long to be an id is not one.
+        let long = "r".repeat(MAX_REQUEST_ID + 1);
+        assert_eq!(
+            map(500, &h(&[("x-request-id", &long)]), body).request_id(),
+            None
+        );
+        // The body's id, when the parser found one, is the vendor's own word.
+        let mut parsed = parse_generic(body.as_bytes());
+        parsed.request_id = Some("req_body".into());
+        let e = classify("p", 429, &h(&[("x-request-id", "req_7")]), b"", parsed);
+        assert_eq!(e.request_id(), Some("req_body"));
     }
 
     #[test]

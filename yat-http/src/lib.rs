@@ -7,8 +7,10 @@
 //!
 //! - [`Transport`]: one lazily built reqwest client per provider instance
 //!   (connection pool, rustls), connect, first-byte and idle timeouts
-//!   ([`HttpOptions`], read from the settings in [`COMMON_SETTINGS`]),
-//!   retries before the first output, and the key scrubbed from every error.
+//!   ([`HttpOptions`], read from the settings in [`COMMON_SETTINGS`]), and
+//!   the key scrubbed from every error. Retries are not the transport's:
+//!   [`ProviderManager`](yat_core::ProviderManager) retries every
+//!   provider's chat before its first output by one [`RetryPolicy`].
 //! - [`HttpRequest`]: a request as data, with credential headers
 //!   ([`HttpRequest::bearer_auth`], [`HttpRequest::secret_header`]) that
 //!   never print.
@@ -20,9 +22,9 @@
 //!   either [`Framing`]; the live stream, decoder tests ([`decode_pieces`]),
 //!   fuzz targets and benchmarks all run it. A reply that ends without a
 //!   finish ends with a typed error, never as if complete.
-//! - [`classify`]: an HTTP status, its headers (`Retry-After` and friends)
-//!   and the provider's error body ([`ErrorBody`], read by an
-//!   [`ErrorParser`] such as [`parse_generic`]) → one
+//! - [`classify`]: an HTTP status, its headers (`Retry-After` and friends,
+//!   the vendor's request id) and the provider's error body ([`ErrorBody`],
+//!   read by an [`ErrorParser`] such as [`parse_generic`]) → one
 //!   [`YatError`](yat_core::YatError).
 //! - [`connection`]: the `api_key` and `base_url` settings every HTTP
 //!   provider reads the same way; [`pagination`] for paged model lists;
@@ -49,8 +51,8 @@
 //!
 //! const ID: &str = "zeta";
 //!
-//! /// What the provider reads: its key, where the API lives, and the kit's
-//! /// timeouts and retries.
+//! /// What the provider reads: its key, where the API lives, the kit's
+//! /// timeouts, and the retries the manager reads.
 //! const SETTINGS: &[SettingSpec] = &[
 //!     SettingSpec::secret("api_key", "API key", &["ZETA_API_KEY"]).required(),
 //!     SettingSpec::url("base_url", "Base URL", &[]).default_value("https://api.zeta.example/v1"),
@@ -88,10 +90,11 @@
 //!         if let Some(key) = &conn.key {
 //!             http = http.bearer_auth(key);
 //!         }
-//!         // Send, check the status and the content type, wait for the first
-//!         // text with retries, then stream the rest through the decoder.
+//!         // Send, check the status and the content type, then stream the
+//!         // body through the decoder. The manager reads to the first text
+//!         // and retries what failed before it.
 //!         conn.transport
-//!             .stream(&http, Framing::Ndjson, || Box::new(ZetaDecoder::new()))
+//!             .stream(&http, Framing::Ndjson, Box::new(ZetaDecoder::new()))
 //!             .await
 //!     }
 //! }
@@ -168,7 +171,6 @@ pub mod options;
 pub mod pagination;
 pub mod redact;
 pub mod request;
-pub mod retry;
 pub mod sse;
 pub mod transport;
 
@@ -184,9 +186,10 @@ pub use options::{
     HttpOptions, COMMON_SETTINGS, CONNECT_TIMEOUT, FIRST_BYTE_TIMEOUT, IDLE_TIMEOUT, MAX_RETRIES,
 };
 pub use request::HttpRequest;
-pub use retry::RetryPolicy;
 pub use sse::{SseDecoder, SseError, SseEvent};
 pub use transport::{ErrorParser, Transport};
+/// The one retry policy, yat-core's, where a provider author looks for it.
+pub use yat_core::retry::{self, RetryPolicy};
 
 /// The HTTP client the kit is built on, for the types its API names
 /// ([`header::HeaderName`], [`Method`], [`Url`]): a provider crate needs no

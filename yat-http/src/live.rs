@@ -11,10 +11,10 @@ use std::time::Duration;
 use futures::Stream;
 use yat_core::{ChatEvent, Secret, TimeoutPhase, YatError};
 
-use crate::driver::{DecodeDriver, Pump, StreamDecoder};
+use crate::driver::{DecodeDriver, StreamDecoder};
 use crate::framing::Framing;
 use crate::redact::redact_error;
-use crate::transport::source_chain;
+use crate::transport::root_cause;
 
 /// A response body as the network delivers it.
 type BodyStream = Pin<Box<dyn Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>;
@@ -67,26 +67,6 @@ impl LiveStream {
         self
     }
 
-    /// Reads until a delta or a finish is queued, or the stream ends. Usage
-    /// that arrives first (Anthropic's `message_start`) stays queued, so a
-    /// retry of a stream that failed before any text cannot duplicate it.
-    pub(crate) async fn prime(&mut self) -> Result<(), YatError> {
-        loop {
-            if self.driver.ending().is_some()
-                || self
-                    .driver
-                    .queued()
-                    .iter()
-                    .any(|e| !matches!(e, ChatEvent::Usage(_)))
-            {
-                return Ok(());
-            }
-            if self.driver.pump()? == Pump::NeedInput {
-                std::future::poll_fn(|cx| self.poll_read(cx)).await?;
-            }
-        }
-    }
-
     /// Reads the body once, handing what arrived (or its end) to the
     /// driver. Ready after a read; an error is the connection's or the idle
     /// timeout's.
@@ -97,13 +77,11 @@ impl LiveStream {
                 self.driver.feed_bytes(bytes);
             }
             Poll::Ready(Some(Err(e))) => {
-                return Poll::Ready(Err(YatError::network(
-                    &*self.provider,
-                    format!(
-                        "connection lost mid-stream: {}",
-                        source_chain(&e.without_url())
-                    ),
-                )))
+                let e = e.without_url();
+                let message = format!("connection lost mid-stream: {}", root_cause(&e));
+                return Poll::Ready(Err(
+                    YatError::network(&*self.provider, message).with_source(e)
+                ));
             }
             Poll::Ready(None) => {
                 self.waiting = false;

@@ -1,11 +1,9 @@
-//! The timeouts and retries of one provider instance, the settings that
-//! choose them, and how they are read.
+//! The timeouts of one provider instance, the settings that choose them,
+//! and how they are read.
 
 use std::time::Duration;
 
 use yat_core::{ResolvedSettings, SettingKind, SettingSpec, YatError};
-
-use crate::retry::RetryPolicy;
 
 /// Seconds allowed to establish a connection (default 10).
 pub const CONNECT_TIMEOUT: SettingSpec = SettingSpec::new(
@@ -27,13 +25,14 @@ pub const FIRST_BYTE_TIMEOUT: SettingSpec = SettingSpec::new(
 pub const IDLE_TIMEOUT: SettingSpec =
     SettingSpec::new("idle_timeout", "Idle timeout (s)", SettingKind::Float, &[])
         .help("Seconds allowed between two pieces of a stream (default 90)");
-/// Retries before the first event (default 2).
-pub const MAX_RETRIES: SettingSpec =
-    SettingSpec::new("max_retries", "Max retries", SettingKind::Integer, &[])
-        .help("Retries of a failed request before any output (default 2)");
+/// Retries before the first output (default 2): yat-core's setting, read
+/// by [`ProviderManager`](yat_core::ProviderManager) for every provider. An
+/// HTTP provider lists it with the timeouts so that its settings show it.
+pub use yat_core::retry::MAX_RETRIES;
 
-/// Every setting [`HttpOptions::from_settings`] reads, for a provider to
-/// list after its own. A `const` list of settings cannot splice a slice in,
+/// The settings of every HTTP provider, for a provider to list after its
+/// own: the timeouts [`HttpOptions::from_settings`] reads, and
+/// [`MAX_RETRIES`], which the manager reads. A `const` list of settings cannot splice a slice in,
 /// so a provider's `const SETTINGS` names the four items
 /// ([`CONNECT_TIMEOUT`], [`FIRST_BYTE_TIMEOUT`], [`IDLE_TIMEOUT`],
 /// [`MAX_RETRIES`]); one built at run time extends from this.
@@ -51,19 +50,22 @@ pub const COMMON_SETTINGS: &[SettingSpec] = &[
     MAX_RETRIES,
 ];
 
-/// Timeouts and retries of one provider instance. Start from
+/// The timeouts of one provider instance. Start from
 /// [`default`](Self::default) or [`from_settings`](Self::from_settings)
 /// and change what you need:
 ///
 /// ```
 /// use std::time::Duration;
-/// use yat_http::{HttpOptions, RetryPolicy};
+/// use yat_http::HttpOptions;
 ///
-/// let options = HttpOptions::default()
-///     .with_idle_timeout(Duration::from_secs(30))
-///     .with_retry(RetryPolicy::none());
+/// let options = HttpOptions::default().with_idle_timeout(Duration::from_secs(30));
 /// assert_eq!(options.idle_timeout, Duration::from_secs(30));
 /// ```
+///
+/// Retries are not here: [`ProviderManager`](yat_core::ProviderManager)
+/// retries a chat before its first output, by one policy for every
+/// provider ([`RetryPolicy`](yat_core::retry::RetryPolicy) and the
+/// provider's `max_retries` setting).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct HttpOptions {
@@ -73,8 +75,6 @@ pub struct HttpOptions {
     pub first_byte_timeout: Duration,
     /// Between two reads of a streaming body.
     pub idle_timeout: Duration,
-    /// Retries before the first event.
-    pub retry: RetryPolicy,
 }
 
 impl Default for HttpOptions {
@@ -83,7 +83,6 @@ impl Default for HttpOptions {
             connect_timeout: Duration::from_secs(10),
             first_byte_timeout: Duration::from_secs(120),
             idle_timeout: Duration::from_secs(90),
-            retry: RetryPolicy::default(),
         }
     }
 }
@@ -104,12 +103,6 @@ impl HttpOptions {
     /// The same options with `timeout` between two reads of a body.
     pub fn with_idle_timeout(mut self, timeout: Duration) -> Self {
         self.idle_timeout = timeout;
-        self
-    }
-
-    /// The same options with the retry policy `retry`.
-    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
         self
     }
 
@@ -140,9 +133,6 @@ impl HttpOptions {
         }
         if let Some(d) = secs("idle_timeout")? {
             o.idle_timeout = d;
-        }
-        if let Some(n) = settings.get_u64("max_retries")? {
-            o.retry.max_retries = u32::try_from(n).unwrap_or(u32::MAX);
         }
         Ok(o)
     }

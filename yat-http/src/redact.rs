@@ -40,6 +40,8 @@ pub fn redact_error(e: YatError, secret: &Secret) -> YatError {
     let r = |s: String| redact_text(&s, secret);
     let f = |mut f: Failure| {
         f.message = redact_text(&f.message, secret);
+        // Taken from what the server sent, like the message.
+        f.request_id = f.request_id.map(|id| redact_text(&id, secret));
         f
     };
     match e {

@@ -1,11 +1,13 @@
 //! The one place HTTP happens: a lazily built reqwest client per provider
-//! instance, timeouts, retries and status checking. The body of a streamed
+//! instance, timeouts, status checking, and transport errors that name what
+//! failed and keep their cause. Retries are not here: the manager applies
+//! one policy to every provider's chat. The body of a streamed
 //! reply is read by the live stream (`live.rs`: the idle timeout, the
 //! scrubbing of errors) into a [`DecodeDriver`](crate::DecodeDriver),
 //! which decodes it.
 
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
 use serde::de::DeserializeOwned;
@@ -23,7 +25,7 @@ use crate::request::HttpRequest;
 pub type ErrorParser = fn(&[u8]) -> ErrorBody;
 
 /// The HTTP side of one provider instance: sends its requests with the
-/// timeouts and retries of its [`HttpOptions`], maps failed responses to
+/// timeouts of its [`HttpOptions`], maps failed responses to
 /// errors with its [`ErrorParser`], and scrubs its key from every error.
 /// The client is built on the first request and shared by every request
 /// after it (one connection pool per provider instance).
@@ -95,7 +97,9 @@ impl Transport {
             .user_agent(concat!("yat/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| {
-                self.network(format!("cannot build the HTTP client: {}", e.without_url()))
+                let e = e.without_url();
+                self.network(format!("cannot build the HTTP client: {}", root_cause(&e)))
+                    .with_source(e)
             })?;
         Ok(self.client.get_or_init(|| built))
     }
@@ -140,15 +144,20 @@ impl Transport {
         })
     }
 
-    fn map_send_error(&self, e: reqwest::Error) -> YatError {
+    /// A failure to send: the message names the URL (without its query,
+    /// which may hold a key) and what went wrong; the reqwest error, without
+    /// its URL, stays reachable as the cause.
+    fn map_send_error(&self, req: &HttpRequest, e: reqwest::Error) -> YatError {
         let e = e.without_url();
         if e.is_timeout() && e.is_connect() {
             return self.timeout(TimeoutPhase::Connect, self.options.connect_timeout);
         }
-        if e.is_connect() {
-            return self.network(format!("cannot connect: {}", source_chain(&e)));
-        }
-        self.network(source_chain(&e))
+        let message = if e.is_connect() {
+            connect_failure(&shown_url(&req.url), &e)
+        } else {
+            format!("request failed: {}", root_cause(&e))
+        };
+        self.network(message).with_source(e)
     }
 
     /// Sends `req` and waits for the response headers, within the first-byte
@@ -159,7 +168,7 @@ impl Transport {
         let resp = tokio::time::timeout(self.options.first_byte_timeout, client.execute(request))
             .await
             .map_err(|_| self.timeout(TimeoutPhase::FirstByte, self.options.first_byte_timeout))?
-            .map_err(|e| self.map_send_error(e))?;
+            .map_err(|e| self.map_send_error(req, e))?;
         let status = resp.status();
         if status.is_success() {
             return Ok(resp);
@@ -189,7 +198,11 @@ impl Transport {
             let chunk = tokio::time::timeout(self.options.idle_timeout, resp.chunk())
                 .await
                 .map_err(|_| self.timeout(TimeoutPhase::Idle, self.options.idle_timeout))?
-                .map_err(|e| self.network(source_chain(&e.without_url())))?;
+                .map_err(|e| {
+                    let e = e.without_url();
+                    self.network(format!("reading the response failed: {}", root_cause(&e)))
+                        .with_source(e)
+                })?;
             match chunk {
                 None => return Ok(body),
                 Some(c) => {
@@ -203,81 +216,58 @@ impl Transport {
         }
     }
 
-    /// Runs `attempt` with the retry policy. Errors after the first event
-    /// never come through here, so a retry can never duplicate output.
-    async fn with_retries<T, F, Fut>(&self, mut attempt: F) -> Result<T, YatError>
-    where
-        F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = Result<T, YatError>>,
-    {
-        let start = Instant::now();
-        let mut retry = 0;
-        loop {
-            match attempt().await {
-                Ok(v) => return Ok(v),
-                Err(e) => match self.options.retry.delay(retry, &e, start.elapsed()) {
-                    Some(wait) => {
-                        // The error may quote the key (a gateway's 5xx body
-                        // echoing it): only its scrubbed form is logged.
-                        let shown = self.scrub(e.clone());
-                        tracing::debug!(provider = %self.provider, error = %shown, ?wait, retry, "retrying");
-                        tokio::time::sleep(wait).await;
-                        retry += 1;
-                    }
-                    None => return Err(e),
-                },
-            }
-        }
-    }
-
-    /// GETs (or POSTs) `req` and parses the JSON response, with retries.
+    /// GETs (or POSTs) `req` and parses the JSON response (a model list).
+    ///
+    /// One attempt: retrying is the caller's policy. A chat is retried by
+    /// [`ProviderManager`](yat_core::ProviderManager) before its first
+    /// output, for every provider alike; a listing is cheap to ask again
+    /// and is not retried here, so that `max_retries` means one thing in
+    /// one place. A caller that wants retries wraps the call in a loop on
+    /// [`RetryPolicy::delay`](yat_core::retry::RetryPolicy::delay).
     pub async fn json<T: DeserializeOwned>(&self, req: &HttpRequest) -> Result<T, YatError> {
-        let result = self
-            .with_retries(|| async {
-                let resp = self.send(req).await?;
-                let body = self.read_bounded(resp, 32 * 1024 * 1024).await?;
-                serde_json::from_slice(&body).map_err(|e| {
-                    YatError::malformed(
-                        self.provider.to_string(),
-                        format!("invalid JSON: {e}"),
-                        &body,
-                    )
-                })
+        let result = async {
+            let resp = self.send(req).await?;
+            let body = self.read_bounded(resp, 32 * 1024 * 1024).await?;
+            serde_json::from_slice(&body).map_err(|e| {
+                YatError::malformed(
+                    self.provider.to_string(),
+                    format!("invalid JSON: {e}"),
+                    &body,
+                )
             })
-            .await;
+        }
+        .await;
         result.map_err(|e| self.scrub(e))
     }
 
     /// Starts a streaming chat: sends `req`, checks the response (its status,
     /// and a content type that `framing` [accepts](Framing::accepts)), and
-    /// reads until the first text (or the end) is decoded, retrying failures
-    /// up to that point. The returned stream yields what follows; dropping
-    /// it closes the connection.
+    /// returns the stream of its body through `decoder` as soon as the
+    /// headers are checked. Dropping the stream closes the connection.
     ///
-    /// `new_decoder` makes a fresh decoder for each attempt, so a retry
-    /// starts from a clean state.
+    /// Nothing here waits for the first event or retries: a failure before
+    /// the first output is the stream's first item, and
+    /// [`ProviderManager`](yat_core::ProviderManager) reads to the first
+    /// output and retries by its one policy, for every provider alike.
     pub async fn stream(
         &self,
         req: &HttpRequest,
         framing: Framing,
-        new_decoder: impl Fn() -> Box<dyn StreamDecoder>,
+        decoder: Box<dyn StreamDecoder>,
     ) -> Result<ChatStream, YatError> {
-        let live = self
-            .with_retries(|| async {
-                let resp = self.send(req).await?;
-                let resp = self.expect_stream(resp, framing).await?;
-                let mut live = LiveStream::new(
-                    self.provider.clone(),
-                    self.options.idle_timeout,
-                    resp,
-                    framing,
-                    new_decoder(),
-                );
-                live.prime().await?;
-                Ok(live)
-            })
-            .await
-            .map_err(|e| self.scrub(e))?;
+        let started = async {
+            let resp = self.send(req).await?;
+            self.expect_stream(resp, framing).await
+        }
+        .await;
+        let resp = started.map_err(|e| self.scrub(e))?;
+        let live = LiveStream::new(
+            self.provider.clone(),
+            self.options.idle_timeout,
+            resp,
+            framing,
+            decoder,
+        );
         Ok(Box::pin(live.redacting(self.secret.clone())))
     }
 
@@ -318,17 +308,55 @@ impl Transport {
     }
 }
 
-/// `e` and its sources, each once, joined by `: `.
-pub(crate) fn source_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
+/// The innermost error of `e`'s source chain: what actually happened (an
+/// OS error, a DNS failure), under the layers of the HTTP stack that wrap it.
+pub(crate) fn root_cause<'e>(
+    e: &'e (dyn std::error::Error + 'static),
+) -> &'e (dyn std::error::Error + 'static) {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur
+}
+
+/// Whether `e`'s source chain holds a refused connection.
+fn refused(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur = Some(e);
     while let Some(c) = cur {
-        let t = c.to_string();
-        if !s.contains(&t) {
-            s.push_str(": ");
-            s.push_str(&t);
+        if c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)
+        {
+            return true;
         }
         cur = c.source();
     }
-    s
+    false
+}
+
+/// The message of a connection that could not be made to `url`.
+fn connect_failure(url: &str, e: &(dyn std::error::Error + 'static)) -> String {
+    if refused(e) {
+        // Nothing listens there: most often a local server not started, or
+        // a wrong port in `base_url`.
+        format!("cannot connect to {url} (connection refused): is the server running?")
+    } else {
+        format!("cannot connect to {url}: {}", root_cause(e))
+    }
+}
+
+/// `url` as an error may show it: without credentials, query or fragment
+/// (a key may ride in any of them).
+fn shown_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut u) => {
+            // Both only fail for URLs that cannot have them.
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.set_query(None);
+            u.set_fragment(None);
+            u.to_string()
+        }
+        Err(_) => "the configured URL".to_owned(),
+    }
 }

@@ -10,8 +10,7 @@ use yat_core::assemble::ReplyState;
 use yat_core::{ChatEvent, Finish, FinishReason, Secret, YatError};
 use yat_fakeserver::{Action, FakeServer, Response, Route, Split, Transfer};
 use yat_http::{
-    parse_generic, Framing, HttpOptions, HttpRequest, RetryPolicy, SseEvent, Step, StreamDecoder,
-    Transport,
+    parse_generic, Framing, HttpOptions, HttpRequest, SseEvent, Step, StreamDecoder, Transport,
 };
 
 const KEY: &str = "zk-planted-0123456789";
@@ -64,9 +63,7 @@ fn ndjson(body: &str, content_type: &str) -> Response {
 }
 
 fn transport() -> Transport {
-    let options = HttpOptions::default()
-        .with_idle_timeout(Duration::from_secs(5))
-        .with_retry(RetryPolicy::none());
+    let options = HttpOptions::default().with_idle_timeout(Duration::from_secs(5));
     Transport::new("zeta", options, parse_generic).redacting(Some(Secret::new(KEY)))
 }
 
@@ -83,7 +80,7 @@ fn request(server: &FakeServer) -> HttpRequest {
 async fn chat(server: &FakeServer, framing: Framing) -> (Vec<ChatEvent>, Option<YatError>) {
     let mut events = Vec::new();
     let mut stream = match transport()
-        .stream(&request(server), framing, Zeta::boxed)
+        .stream(&request(server), framing, Zeta::boxed())
         .await
     {
         Ok(s) => s,
@@ -270,7 +267,7 @@ async fn a_decoder_that_never_finishes_still_ends_with_the_cut_error() {
         .await
         .unwrap();
     let mut stream = transport()
-        .stream(&request(&server), Framing::Ndjson, || Box::new(Forgetful))
+        .stream(&request(&server), Framing::Ndjson, Box::new(Forgetful))
         .await
         .unwrap();
     let mut items = Vec::new();

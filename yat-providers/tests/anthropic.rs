@@ -13,7 +13,7 @@ use yat_core::{
     YatError,
 };
 use yat_fakeserver::{
-    anthropic_stream, Action, FakeServer, Fault, RecordedRequest, Response, Route, Split,
+    anthropic_stream, Action, FakeServer, RecordedRequest, Response, Route, Split,
 };
 use yat_providers::anthropic::Anthropic;
 
@@ -306,41 +306,6 @@ async fn documented_error_bodies_map_to_typed_errors() {
 }
 
 #[tokio::test]
-async fn overload_and_rate_limit_are_retried_without_duplicating_output() {
-    let server = support::serve_post_in_turn(
-        MESSAGES_PATH,
-        [
-            // 529 comes without retry-after: the policy backs off by itself.
-            Response::json(529, &error_body("overloaded_error", "Overloaded")),
-            Response::json(429, &error_body("rate_limit_error", "slow down"))
-                .header("retry-after", "0"),
-            Response::sse(TRANSCRIPT),
-        ],
-    )
-    .await;
-    let p = provider(&server, &[("max_retries", "3")]).await;
-    let start = Instant::now();
-    assert_eq!(events(&p).await.unwrap(), expected_events());
-    assert_eq!(server.requests().len(), 3);
-    assert!(start.elapsed() < Duration::from_secs(5));
-}
-
-#[tokio::test]
-async fn an_error_event_before_any_text_is_retried_without_duplicate_usage() {
-    // The first attempt dies right after message_start: its usage never
-    // reaches the caller, and the second attempt's reply arrives once.
-    let failed = format!("{}{OVERLOADED_EVENT}", head_until("content_block_start"));
-    let server = support::serve_post_in_turn(
-        MESSAGES_PATH,
-        [Response::sse(&failed), Response::sse(TRANSCRIPT)],
-    )
-    .await;
-    let p = provider(&server, &[("max_retries", "2")]).await;
-    assert_eq!(events(&p).await.unwrap(), expected_events());
-    assert_eq!(server.requests().len(), 2);
-}
-
-#[tokio::test]
 async fn an_error_event_after_text_is_a_typed_error_and_not_retried() {
     let body = format!("{}{OVERLOADED_EVENT}", head_until("content_block_stop"));
     let server = serve(Response::sse(&body)).await;
@@ -394,20 +359,6 @@ async fn idle_timeout_fires_on_a_stalled_stream_and_hangs_up() {
     assert_eq!(e.kind(), "timeout", "{e}");
     assert!(start.elapsed() < Duration::from_secs(5));
     assert_hangs_up(&server, "the stalled connection was not closed").await;
-}
-
-#[tokio::test]
-async fn a_reset_before_the_response_is_retried() {
-    let server = support::serve_post_in_turn(
-        MESSAGES_PATH,
-        [
-            Response::sse(TRANSCRIPT).before_headers(Fault::Reset),
-            Response::sse(TRANSCRIPT),
-        ],
-    )
-    .await;
-    let p = provider(&server, &[("max_retries", "2")]).await;
-    assert_eq!(events(&p).await.unwrap(), expected_events());
 }
 
 #[tokio::test]

@@ -337,36 +337,6 @@ async fn an_invalid_key_is_not_retried() {
 }
 
 #[tokio::test]
-async fn rate_limits_and_server_errors_are_retried_without_duplicating_output() {
-    let server = support::serve_post_in_turn(
-        CHAT_PATH,
-        [
-            Response::json(
-                429,
-                r#"{"id":"a","message":"You are past the per minute request limit, please wait and try again later."}"#,
-            )
-            .header("retry-after", "0.1"),
-            Response::json(500, r#"{"id":"b","message":"internal server error"}"#),
-            Response::json(503, r#"{"id":"c","message":"service unavailable"}"#),
-            Response::sse(TRANSCRIPT),
-        ],
-    )
-    .await;
-    let p = provider(&server, &[("max_retries", "3")]).await;
-    assert_eq!(events(&p).await.unwrap(), expected_events());
-    assert_eq!(server.requests().len(), 4);
-}
-
-#[tokio::test]
-async fn retries_are_bounded() {
-    let server = serve(Response::json(502, "<html>bad gateway</html>")).await;
-    let p = provider(&server, &[("max_retries", "2")]).await;
-    let e = events(&p).await.unwrap_err();
-    assert_error(&e, "server_error", "bad gateway");
-    assert_eq!(server.requests().len(), 3);
-}
-
-#[tokio::test]
 async fn message_end_with_error_is_a_typed_error_after_the_text() {
     let body = format!(
         "{}event: message-end\ndata: {{\"type\":\"message-end\",\"delta\":{{\"finish_reason\":\"ERROR\",\"error\":\"internal error: the model is overloaded, please retry\"}}}}\n\ndata: [DONE]\n\n",

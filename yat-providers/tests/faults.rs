@@ -4,6 +4,9 @@
 //! terminal event) through the Anthropic provider too, all against the local
 //! fake server on 127.0.0.1.
 //!
+//! Every chat goes the way a program's does: through a
+//! [`ProviderManager`], whose one policy retries a failure before the first
+//! output (the provider's transport sends once and streams what comes).
 //! Each case asserts the documented typed error ([`YatError::kind`]) or the
 //! documented behaviour, within a bounded time (every test body runs under
 //! [`bounded`], so a hang fails instead of blocking CI), and that a failed
@@ -14,12 +17,16 @@
 //! `RELIABILITY.md` lists which file holds which case.
 #![cfg(feature = "openai")]
 
+use std::collections::BTreeMap;
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use futures::StreamExt;
+use yat_core::settings::implicit_env_var;
 use yat_core::{
-    ChatEvent, ChatRequest, Finish, FinishReason, LlmProvider, Message, ResolvedSettings,
+    async_trait, Capabilities, ChatEvent, ChatRequest, ChatStream, Finish, FinishReason,
+    LlmProvider, Message, ModelInfo, ProviderConfig, ProviderManager, ResolvedSettings,
     TimeoutPhase, Usage, YatError,
 };
 use yat_fakeserver::{
@@ -96,9 +103,49 @@ impl Outcome {
     }
 }
 
+/// One provider behind a [`ProviderManager`]: what a program holds.
+struct Chat {
+    manager: ProviderManager,
+    id: &'static str,
+}
+
+impl Chat {
+    /// A manager holding only the linked provider `id`, with `key`, the
+    /// base URL `base` and the settings `extra` (`max_retries`, timeouts),
+    /// given as its environment.
+    async fn new(id: &'static str, base: &str, extra: &[(&str, &str)]) -> Chat {
+        let registration = yat_core::registry::discover()
+            .find(id)
+            .unwrap_or_else(|| panic!("{id} is not linked"));
+        let mut env = BTreeMap::from([
+            (implicit_env_var(id, "api_key"), KEY.to_owned()),
+            (implicit_env_var(id, "base_url"), base.to_owned()),
+        ]);
+        for (key, value) in extra {
+            env.insert(implicit_env_var(id, key), (*value).to_owned());
+        }
+        let manager = ProviderManager::builder()
+            .registrations(vec![registration])
+            .env(env)
+            .config(ProviderConfig::default())
+            .build()
+            .await
+            .unwrap();
+        let status = manager.info(id).unwrap().status;
+        assert!(status.is_ready(), "{id}: {status:?}");
+        Chat { manager, id }
+    }
+
+    /// Starts a chat: returns at its first output, or with the error that
+    /// came before it once retries are spent.
+    async fn start(&self, req: &ChatRequest) -> Result<ChatStream, YatError> {
+        self.manager.stream_chat(self.id, req).await
+    }
+}
+
 /// Starts a chat and reads it to its end, as a caller would.
-async fn run(p: &dyn LlmProvider, req: &ChatRequest) -> Outcome {
-    let mut stream = match p.stream_chat(req).await {
+async fn run(chat: &Chat, req: &ChatRequest) -> Outcome {
+    let mut stream = match chat.start(req).await {
         Ok(s) => s,
         Err(e) => {
             return Outcome {
@@ -133,16 +180,9 @@ fn request() -> ChatRequest {
     ChatRequest::new("gpt-4o-mini", vec![Message::user("Say hello")])
 }
 
-/// An initialized OpenAI provider talking to `url` (the server's root).
-async fn openai(url: &str, extra: &[(&str, &str)]) -> OpenAiCompatible {
-    let mut p = OpenAiCompatible::new(presets::openai::PRESET.profile());
-    let base = format!("{url}/v1");
-    let mut pairs = vec![("api_key", KEY), ("base_url", base.as_str())];
-    pairs.extend_from_slice(extra);
-    p.initialize(&ResolvedSettings::from_pairs("openai", &pairs))
-        .await
-        .unwrap();
-    p
+/// OpenAI behind a manager, talking to `url` (the server's root).
+async fn openai(url: &str, extra: &[(&str, &str)]) -> Chat {
+    Chat::new("openai", &format!("{url}/v1"), extra).await
 }
 
 async fn server(responses: Vec<Response>) -> FakeServer {
@@ -182,25 +222,151 @@ fn error_json(message: &str) -> String {
         .to_string()
 }
 
+/// Chats started on [`Counted`], across the tests of this binary.
+static ATTEMPTS: AtomicUsize = AtomicUsize::new(0);
+
+/// OpenAI, counting the chats the manager starts on it: one per attempt.
+struct Counted(OpenAiCompatible);
+
+#[async_trait]
+impl LlmProvider for Counted {
+    async fn initialize(&mut self, settings: &ResolvedSettings) -> Result<(), YatError> {
+        self.0.initialize(settings).await
+    }
+    async fn list_models(&self) -> Result<Vec<ModelInfo>, YatError> {
+        self.0.list_models().await
+    }
+    async fn stream_chat(&self, req: &ChatRequest) -> Result<ChatStream, YatError> {
+        ATTEMPTS.fetch_add(1, Ordering::SeqCst);
+        self.0.stream_chat(req).await
+    }
+    fn capabilities(&self) -> Capabilities {
+        self.0.capabilities()
+    }
+}
+
+yat_core::register_provider! {
+    id: "counted-openai",
+    name: "OpenAI, counted",
+    constructor: || Ok(Box::new(Counted(OpenAiCompatible::new(presets::openai::PRESET.profile())))),
+    settings: presets::openai::SETTINGS,
+}
+
 #[tokio::test]
-async fn connection_refused_is_a_network_error_within_the_retry_budget() {
+async fn a_refused_connection_is_not_retried_and_names_the_url_without_the_key() {
     bounded(async {
-        let url = {
+        let port = {
             let s = server(vec![]).await;
-            s.url()
+            s.url().rsplit(':').next().unwrap().to_owned()
         };
-        // Default retries (2) with backoff: still a prompt, typed failure.
-        let p = openai(&url, &[]).await;
-        let start = Instant::now();
-        let out = run(&p, &request()).await;
+        // A key in the URL's user info: it may not show.
+        let base = format!("http://user:{KEY}@127.0.0.1:{port}/v1");
+        // The default policy (2 retries) is in force: the refusal alone
+        // decides that there is no second attempt.
+        let chat = Chat::new("counted-openai", &base, &[]).await;
+        let before = ATTEMPTS.load(Ordering::SeqCst);
+        let out = run(&chat, &request()).await;
+        assert_eq!(ATTEMPTS.load(Ordering::SeqCst) - before, 1, "retried");
         let e = out.failed("network");
-        assert!(e.to_string().contains("cannot connect"), "{e}");
-        assert!(e.is_retryable());
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "{:?}",
-            start.elapsed()
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "openai: network error: cannot connect to \
+                 http://127.0.0.1:{port}/v1/chat/completions (connection refused): \
+                 is the server running?"
+            )
         );
+        assert!(!e.is_retryable());
+        assert!(e.allows_fallback(), "another provider may well answer");
+
+        // Nor in its query.
+        let with_query = format!("http://127.0.0.1:{port}/v1?key={KEY}");
+        let other = run(&Chat::new("openai", &with_query, &[]).await, &request()).await;
+        let shown = other.failed("network").to_string();
+        assert!(!shown.contains("key="), "{shown}");
+        assert!(shown.contains("(connection refused)"), "{shown}");
+
+        // The cause is kept, down to the operating system's word.
+        let mut cause = std::error::Error::source(e);
+        let mut refused = false;
+        while let Some(c) = cause {
+            assert!(!c.to_string().contains("planted"), "{c}");
+            refused |= c
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused);
+            cause = c.source();
+        }
+        assert!(refused, "no io::Error in the source chain of {e:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_provider_returns_at_the_headers_and_the_manager_at_the_first_output() {
+    bounded(async {
+        // Headers, then nothing: the transport has set up the stream and
+        // returns; what comes before the first output is the stream's.
+        let s = server(vec![Response::sse("").then(Action::Stall)]).await;
+        let mut p = OpenAiCompatible::new(presets::openai::PRESET.profile());
+        let base = format!("{}/v1", s.url());
+        let settings = [
+            ("api_key", KEY),
+            ("base_url", &base),
+            ("idle_timeout", "0.3"),
+        ];
+        p.initialize(&ResolvedSettings::from_pairs("openai", &settings))
+            .await
+            .unwrap();
+        let mut stream = tokio::time::timeout(Duration::from_secs(2), p.stream_chat(&request()))
+            .await
+            .expect("the provider waited for an event")
+            .expect("the headers were fine");
+        match stream.next().await {
+            Some(Err(YatError::Timeout {
+                phase: TimeoutPhase::Idle,
+                ..
+            })) => {}
+            other => panic!("{other:?}"),
+        }
+        assert!(stream.next().await.is_none());
+
+        // Through the manager the same silence is the start's error, and
+        // is retried (a timeout may pass): two requests, then the error.
+        let s = server(vec![Response::sse("").then(Action::Stall)]).await;
+        let chat = openai(&s.url(), &[("idle_timeout", "0.3"), ("max_retries", "1")]).await;
+        let out = run(&chat, &request()).await;
+        assert!(out.events.is_empty());
+        out.failed("timeout");
+        assert_eq!(s.requests().len(), 2);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn errors_carry_the_request_id_the_server_sent() {
+    bounded(async {
+        for (status, kind) in [
+            (401, "authentication"),
+            (404, "model_not_found"),
+            (500, "server_error"),
+        ] {
+            let s =
+                server(vec![Response::json(status, &error_json("no"))
+                    .header("x-request-id", "req_faults_42")])
+                .await;
+            let chat = openai(&s.url(), &[("max_retries", "0")]).await;
+            let out = run(&chat, &request()).await;
+            let e = out.failed(kind);
+            assert_eq!(e.request_id(), Some("req_faults_42"), "{status}");
+            assert!(e.to_string().ends_with("(request id req_faults_42)"), "{e}");
+        }
+        // An id that echoes the key is scrubbed like the message.
+        let s =
+            server(vec![Response::json(500, &error_json("no"))
+                .header("x-request-id", &format!("req-{KEY}"))])
+            .await;
+        let chat = openai(&s.url(), &[("max_retries", "0")]).await;
+        run(&chat, &request()).await.failed("server_error");
     })
     .await;
 }
@@ -855,7 +1021,7 @@ async fn a_stream_that_never_ends_is_cancelled_by_dropping_it() {
         .pace(Duration::from_millis(2))])
         .await;
         let p = openai(&s.url(), &[]).await;
-        let mut stream = p.stream_chat(&request()).await.unwrap();
+        let mut stream = p.start(&request()).await.unwrap();
         for _ in 0..20 {
             assert!(matches!(
                 stream.next().await,
@@ -876,7 +1042,7 @@ async fn a_stream_that_never_ends_is_cancelled_by_dropping_it() {
         .pace(Duration::from_millis(200))])
         .await;
         let p = openai(&s.url(), &[]).await;
-        let stream = p.stream_chat(&request()).await.unwrap();
+        let stream = p.start(&request()).await.unwrap();
         let read_all = async move {
             let mut stream = stream;
             while stream.next().await.is_some() {}
@@ -894,7 +1060,7 @@ async fn a_keep_alive_only_stream_is_cancelled_by_dropping_the_start() {
     // Documented behaviour: the idle timeout measures silence, so a server
     // that sends only keep-alive comments keeps the request open (as in the
     // vendors' SDKs); the caller bounds it by dropping. Here the drop
-    // happens inside `stream_chat`, which waits for the first text.
+    // happens inside the manager's start, which waits for the first text.
     bounded(async {
         let s = server(vec![Response::sse(&": keep-alive\n\n".repeat(100_000))
             .split(Split::Events)
@@ -902,7 +1068,7 @@ async fn a_keep_alive_only_stream_is_cancelled_by_dropping_the_start() {
         .await;
         let p = openai(&s.url(), &[("idle_timeout", "0.3"), ("max_retries", "0")]).await;
         let req = request();
-        let started = tokio::time::timeout(Duration::from_millis(800), p.stream_chat(&req)).await;
+        let started = tokio::time::timeout(Duration::from_millis(800), p.start(&req)).await;
         assert!(
             started.is_err(),
             "no text ever came, yet the start returned"
@@ -918,7 +1084,7 @@ async fn a_keep_alive_only_stream_is_cancelled_by_dropping_the_start() {
         ])
         .await;
         let p = openai(&s.url(), &[]).await;
-        let started = tokio::time::timeout(Duration::from_millis(300), p.stream_chat(&req)).await;
+        let started = tokio::time::timeout(Duration::from_millis(300), p.start(&req)).await;
         assert!(started.is_err());
         assert!(s.wait_for_client_disconnect(Duration::from_secs(5)).await);
     })
@@ -931,16 +1097,10 @@ mod anthropic {
 
     use super::*;
     use yat_fakeserver::anthropic_stream;
-    use yat_providers::anthropic::Anthropic;
 
-    async fn anthropic(url: &str, extra: &[(&str, &str)]) -> Anthropic {
-        let mut p = Anthropic::default();
-        let mut pairs = vec![("api_key", KEY), ("base_url", url)];
-        pairs.extend_from_slice(extra);
-        p.initialize(&ResolvedSettings::from_pairs("anthropic", &pairs))
-            .await
-            .unwrap();
-        p
+    /// Anthropic behind a manager, talking to `url` (the server's root).
+    async fn anthropic(url: &str, extra: &[(&str, &str)]) -> Chat {
+        Chat::new("anthropic", url, extra).await
     }
 
     async fn server(responses: Vec<Response>) -> FakeServer {
@@ -1028,6 +1188,50 @@ mod anthropic {
     }
 
     #[tokio::test]
+    async fn the_request_id_comes_from_the_error_body_else_the_header() {
+        bounded(async {
+            let error = |request_id: &str| {
+                format!(
+                    r#"{{"type":"error","error":{{"type":"not_found_error","message":"model: claude-nonexistent"}},"request_id":{request_id}}}"#
+                )
+            };
+            for (body, expected) in [
+                (error(r#""req_011CSHoEeqs5C35K2UUqR7Fy""#), "req_011CSHoEeqs5C35K2UUqR7Fy"),
+                (error("null"), "req_from_the_header"),
+            ] {
+                let s = server(vec![
+                    Response::json(404, &body).header("request-id", "req_from_the_header")
+                ])
+                .await;
+                let chat = anthropic(&s.url(), &[]).await;
+                let out = run(&chat, &request()).await;
+                let e = out.failed("model_not_found");
+                assert_eq!(e.request_id(), Some(expected), "{body}");
+                assert!(e.to_string().contains(&format!("(request id {expected})")), "{e}");
+            }
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn an_error_event_before_any_text_is_retried_without_duplicate_usage() {
+        // The first attempt dies right after message_start: its usage never
+        // reaches the caller, and the second attempt's reply arrives once.
+        bounded(async {
+            let overloaded = "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n";
+            let s = server(vec![
+                Response::sse(&format!("{}{overloaded}", events()[0])),
+                Response::sse(&transcript()),
+            ])
+            .await;
+            let chat = anthropic(&s.url(), &[("max_retries", "1")]).await;
+            assert_eq!(run(&chat, &request()).await.events, expected_events());
+            assert_eq!(s.requests().len(), 2);
+        })
+        .await;
+    }
+
+    #[tokio::test]
     async fn truncation_without_message_stop_is_an_error() {
         // anthropic.rs holds the closed and cleanly ended cases; here the
         // body's end is only the connection closing, or a reset.
@@ -1048,6 +1252,244 @@ mod anthropic {
                 let e = out.failed("network");
                 assert!(!out.text().is_empty(), "cut {cut}: {e}");
             }
+        })
+        .await;
+    }
+}
+
+mod every_format {
+    //! The manager's one retry policy over each wire format: what fails
+    //! before the first output is retried, boundedly, and the reply arrives
+    //! once; what the provider refuses for good is not retried. The
+    //! format-specific hints (Gemini's wait in the body) come after.
+
+    use super::*;
+    #[cfg(feature = "anthropic")]
+    use yat_fakeserver::anthropic_stream;
+
+    /// One wire format: the provider, its base URL under the server's
+    /// root, where its chats are posted, a model, a complete reply, and the
+    /// reply's first event alone (no output yet).
+    struct Wire {
+        id: &'static str,
+        base: &'static str,
+        path: &'static str,
+        model: &'static str,
+        reply: String,
+        first_event: String,
+    }
+
+    impl Wire {
+        async fn chat(&self, server: &FakeServer, extra: &[(&str, &str)]) -> Chat {
+            Chat::new(self.id, &format!("{}{}", server.url(), self.base), extra).await
+        }
+
+        async fn server(&self, responses: Vec<Response>) -> FakeServer {
+            let route = responses
+                .into_iter()
+                .fold(Route::new("POST", self.path), Route::respond);
+            FakeServer::start(vec![route]).await.unwrap()
+        }
+
+        fn request(&self) -> ChatRequest {
+            ChatRequest::new(self.model, vec![Message::user("Say hello")])
+        }
+
+        /// The events of the reply, served whole on the first try.
+        async fn clean_events(&self) -> Vec<ChatEvent> {
+            let s = self.server(vec![Response::sse(&self.reply)]).await;
+            let out = run(&self.chat(&s, &[]).await, &self.request()).await;
+            out.complete();
+            out.events
+        }
+    }
+
+    fn first_event(reply: &str) -> String {
+        reply.split_inclusive("\n\n").next().unwrap().to_owned()
+    }
+
+    /// Every format compiled in.
+    fn wires() -> Vec<Wire> {
+        let openai = super::transcript();
+        let mut wires = vec![Wire {
+            id: "openai",
+            base: "/v1",
+            path: "/v1/chat/completions",
+            model: "gpt-4o-mini",
+            first_event: first_event(&openai),
+            reply: openai,
+        }];
+        #[cfg(feature = "anthropic")]
+        {
+            let reply = anthropic_stream(&["Hello", "!"]);
+            wires.push(Wire {
+                id: "anthropic",
+                base: "",
+                path: "/v1/messages",
+                model: "claude-sonnet-4-5",
+                first_event: first_event(&reply),
+                reply,
+            });
+        }
+        #[cfg(feature = "gemini")]
+        {
+            // The prompt's usage first, then the text with the finish.
+            let reply = concat!(
+                "data: {\"candidates\": [{\"content\": {\"role\": \"model\"},\"index\": 0}],\"usageMetadata\": {\"promptTokenCount\": 6}}\r\n\r\n",
+                "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Hi\"}],\"role\": \"model\"},\"finishReason\": \"STOP\",\"index\": 0}],\"usageMetadata\": {\"promptTokenCount\": 6,\"candidatesTokenCount\": 1}}\r\n\r\n",
+            );
+            wires.push(Wire {
+                id: "gemini",
+                base: "/v1beta",
+                path: "/v1beta/models/gemini-2.5-flash:streamGenerateContent",
+                model: "gemini-2.5-flash",
+                first_event: reply.split_inclusive("\r\n\r\n").next().unwrap().to_owned(),
+                reply: reply.to_owned(),
+            });
+        }
+        #[cfg(feature = "cohere")]
+        {
+            let reply = concat!(
+                "event: message-start\ndata: {\"type\":\"message-start\",\"id\":\"m1\",\"delta\":{\"message\":{\"role\":\"assistant\"}}}\n\n",
+                "event: content-delta\ndata: {\"type\":\"content-delta\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"text\":\"Hi\"}}}}\n\n",
+                "event: message-end\ndata: {\"type\":\"message-end\",\"delta\":{\"finish_reason\":\"COMPLETE\",\"usage\":{\"tokens\":{\"input_tokens\":5,\"output_tokens\":1}}}}\n\n",
+            );
+            wires.push(Wire {
+                id: "cohere",
+                base: "",
+                path: "/v2/chat",
+                model: "command-a-03-2025",
+                first_event: first_event(reply),
+                reply: reply.to_owned(),
+            });
+        }
+        wires
+    }
+
+    fn failing(status: u16) -> Response {
+        Response::json(status, r#"{"error":{"message":"upstream trouble"}}"#)
+            .header("retry-after-ms", "10")
+    }
+
+    #[tokio::test]
+    async fn failures_before_the_first_output_are_retried_and_the_reply_comes_once() {
+        bounded(async {
+            for wire in wires() {
+                let clean = wire.clean_events().await;
+                // A server error, then a reply cut after its first event
+                // (usage at most, no output), then the reply.
+                let s = wire
+                    .server(vec![
+                        failing(500),
+                        Response::sse(&wire.first_event).then(Action::Reset),
+                        Response::sse(&wire.reply),
+                    ])
+                    .await;
+                let out = run(
+                    &wire.chat(&s, &[("max_retries", "2")]).await,
+                    &wire.request(),
+                )
+                .await;
+                assert_eq!(out.events, clean, "{}", wire.id);
+                assert_eq!(s.requests().len(), 3, "{}", wire.id);
+            }
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn retries_are_bounded_by_max_retries() {
+        bounded(async {
+            for wire in wires() {
+                let s = wire.server(vec![failing(502)]).await;
+                let out = run(
+                    &wire.chat(&s, &[("max_retries", "2")]).await,
+                    &wire.request(),
+                )
+                .await;
+                let e = out.failed("server_error");
+                assert!(
+                    e.to_string().contains("upstream trouble"),
+                    "{}: {e}",
+                    wire.id
+                );
+                assert_eq!(s.requests().len(), 3, "{}", wire.id);
+            }
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_rejected_key_is_not_retried() {
+        bounded(async {
+            for wire in wires() {
+                let s = wire
+                    .server(vec![Response::json(
+                        401,
+                        r#"{"error":{"message":"bad key"}}"#,
+                    )])
+                    .await;
+                let out = run(
+                    &wire.chat(&s, &[("max_retries", "3")]).await,
+                    &wire.request(),
+                )
+                .await;
+                out.failed("authentication");
+                assert_eq!(s.requests().len(), 1, "{}", wire.id);
+            }
+        })
+        .await;
+    }
+
+    #[cfg(feature = "gemini")]
+    #[tokio::test]
+    async fn gemini_rate_limit_waits_for_the_retry_delay_in_the_body() {
+        bounded(async {
+            let wire = wires().into_iter().find(|w| w.id == "gemini").unwrap();
+            // No header: the wait is the body's RetryInfo.
+            let limited = r#"{"error":{"code":429,"message":"You exceeded your current quota, please check your plan and billing details.","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"0.2s"}]}}"#;
+            let s = wire
+                .server(vec![Response::json(429, limited), Response::sse(&wire.reply)])
+                .await;
+            let chat = wire.chat(&s, &[("max_retries", "1")]).await;
+            let start = Instant::now();
+            run(&chat, &wire.request()).await.complete();
+            assert!(start.elapsed() >= Duration::from_millis(200), "{:?}", start.elapsed());
+            assert_eq!(s.requests().len(), 2);
+        })
+        .await;
+    }
+
+    #[cfg(feature = "anthropic")]
+    #[tokio::test]
+    async fn anthropic_overload_without_a_wait_is_backed_off_then_retried() {
+        bounded(async {
+            let wire = wires().into_iter().find(|w| w.id == "anthropic").unwrap();
+            let overloaded =
+                r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#;
+            let limited =
+                r#"{"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}"#;
+            let s = wire
+                .server(vec![
+                    Response::json(529, overloaded),
+                    Response::json(429, limited).header("retry-after", "0"),
+                    Response::sse(&wire.reply),
+                ])
+                .await;
+            let chat = wire.chat(&s, &[("max_retries", "3")]).await;
+            let start = Instant::now();
+            assert_eq!(
+                run(&chat, &wire.request()).await.events,
+                wire.clean_events().await
+            );
+            // The 529 said nothing: the policy's own backoff, at least half
+            // its first 500 ms.
+            assert!(
+                start.elapsed() >= Duration::from_millis(240),
+                "{:?}",
+                start.elapsed()
+            );
+            assert_eq!(s.requests().len(), 3);
         })
         .await;
     }

@@ -331,61 +331,6 @@ async fn an_invalid_key_is_not_retried() {
 }
 
 #[tokio::test]
-async fn rate_limit_waits_for_the_retry_delay_in_the_body_then_succeeds_once() {
-    let limited = r#"{"error":{"code":429,"message":"You exceeded your current quota, please check your plan and billing details.","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"0.2s"}]}}"#;
-    let server = support::serve_post_in_turn(
-        CHAT_PATH,
-        [Response::json(429, limited), Response::sse(TRANSCRIPT)],
-    )
-    .await;
-    let p = provider(&server, &[("max_retries", "2")]).await;
-    let start = Instant::now();
-    assert_eq!(events(&p).await.unwrap(), expected_events());
-    assert!(
-        start.elapsed() >= Duration::from_millis(200),
-        "{:?}",
-        start.elapsed()
-    );
-    assert_eq!(server.requests().len(), 2);
-}
-
-#[tokio::test]
-async fn server_errors_are_retried_without_duplicating_output() {
-    let internal =
-        r#"{"error":{"code":500,"message":"An internal error has occurred.","status":"INTERNAL"}}"#;
-    let overloaded = r#"{"error":{"code":503,"message":"The model is overloaded. Please try again later.","status":"UNAVAILABLE"}}"#;
-    let server = support::serve_post_in_turn(
-        CHAT_PATH,
-        [
-            Response::json(500, internal),
-            Response::json(503, overloaded),
-            Response::sse(TRANSCRIPT),
-        ],
-    )
-    .await;
-    let p = provider(&server, &[("max_retries", "3")]).await;
-    assert_eq!(events(&p).await.unwrap(), expected_events());
-    assert_eq!(server.requests().len(), 3);
-}
-
-#[tokio::test]
-async fn a_stream_cut_before_any_text_is_retried() {
-    // Nothing reached the caller yet, so the cut can be retried safely.
-    let first = "data: {\"candidates\": [{\"content\": {\"role\": \"model\"},\"index\": 0}],\"usageMetadata\": {\"promptTokenCount\": 6}}\r\n\r\n";
-    let server = support::serve_post_in_turn(
-        CHAT_PATH,
-        [
-            Response::sse(first).then(Action::Close),
-            Response::sse(TRANSCRIPT),
-        ],
-    )
-    .await;
-    let p = provider(&server, &[("max_retries", "1")]).await;
-    assert_eq!(events(&p).await.unwrap(), expected_events());
-    assert_eq!(server.requests().len(), 2);
-}
-
-#[tokio::test]
 async fn in_stream_error_is_a_typed_error_after_the_text() {
     let body = concat!(
         "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Hel\"}],\"role\": \"model\"},\"index\": 0}]}\r\n\r\n",

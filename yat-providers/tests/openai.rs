@@ -169,32 +169,6 @@ async fn documented_error_bodies_map_to_typed_errors() {
 }
 
 #[tokio::test]
-async fn server_errors_are_retried_without_duplicating_output() {
-    let overloaded = r#"{"error":{"message":"The engine is currently overloaded, please try again later","type":"server_error"}}"#;
-    let server = support::serve_post_in_turn(
-        CHAT_PATH,
-        [
-            Response::json(500, r#"{"error":{"message":"boom","type":"server_error"}}"#),
-            Response::json(503, overloaded).header("retry-after-ms", "10"),
-            Response::sse(TRANSCRIPT),
-        ],
-    )
-    .await;
-    let p = provider(&server, &[("max_retries", "3")]).await;
-    assert_eq!(events(&p).await.unwrap(), expected_events());
-    assert_eq!(server.requests().len(), 3);
-}
-
-#[tokio::test]
-async fn retries_are_bounded() {
-    let server = serve(Response::json(502, "<html>bad gateway</html>")).await;
-    let p = provider(&server, &[("max_retries", "2")]).await;
-    let e = events(&p).await.unwrap_err();
-    assert_error(&e, "server_error", "bad gateway");
-    assert_eq!(server.requests().len(), 3);
-}
-
-#[tokio::test]
 async fn in_stream_error_chunk_is_a_typed_error_after_the_text() {
     let body = concat!(
         "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"},\"finish_reason\":null}]}\n\n",

@@ -287,6 +287,20 @@ pub enum YatError {
     },
 }
 
+/// Whether `cause`'s chain holds a refused connection.
+fn refused(cause: &(dyn std::error::Error + Send + Sync + 'static)) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(cause);
+    while let Some(e) = cur {
+        if e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)
+        {
+            return true;
+        }
+        cur = e.source();
+    }
+    false
+}
+
 /// `"{provider}: "`, or nothing when the provider is not known (a reply
 /// collected from a stream does not say which provider produced it).
 fn provider_prefix(provider: &str) -> String {
@@ -365,16 +379,31 @@ impl YatError {
     }
 
     /// Whether sending the same request again may succeed: rate limits,
-    /// overload, server errors, timeouts and network failures.
+    /// overload, server errors, timeouts and network failures — except a
+    /// refused connection (an [`std::io::ErrorKind::ConnectionRefused`] in
+    /// its [source](std::error::Error::source) chain): nothing listens at
+    /// that address, which a wait of seconds does not change.
+    ///
+    /// ```
+    /// use std::io::{Error, ErrorKind};
+    /// use yat_core::YatError;
+    /// let reset = YatError::network("acme", "lost").with_source(Error::from(ErrorKind::ConnectionReset));
+    /// assert!(reset.is_retryable());
+    /// let refused = YatError::network("acme", "cannot connect").with_source(Error::from(ErrorKind::ConnectionRefused));
+    /// assert!(!refused.is_retryable());
+    /// assert!(refused.allows_fallback());
+    /// ```
     pub fn is_retryable(&self) -> bool {
-        matches!(
-            self,
-            YatError::RateLimited { .. }
-                | YatError::Overloaded { .. }
-                | YatError::Server(_)
-                | YatError::Timeout { .. }
-                | YatError::Network { .. }
-        )
+        match self {
+            YatError::Network { source, .. } => !source.as_deref().is_some_and(refused),
+            e => matches!(
+                e,
+                YatError::RateLimited { .. }
+                    | YatError::Overloaded { .. }
+                    | YatError::Server(_)
+                    | YatError::Timeout { .. }
+            ),
+        }
     }
 
     /// Whether the failure belongs to the provider, so that another one

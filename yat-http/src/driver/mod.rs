@@ -324,6 +324,7 @@ impl DecodeDriver {
     }
 
     /// The events decoded and not pulled yet.
+    #[cfg(test)]
     pub(crate) fn queued(&self) -> &VecDeque<ChatEvent> {
         &self.out
     }
@@ -332,7 +333,7 @@ impl DecodeDriver {
     /// input is needed, leaving the events queued. An error ends the decode;
     /// what the failing step queued before it is handed out first, then the
     /// error (or, pumped again before they are pulled, the error at once and
-    /// the queue dropped: a retry starts over).
+    /// the queue dropped).
     #[inline]
     pub(crate) fn pump(&mut self) -> Result<Pump, YatError> {
         if let Some(e) = self.error.take() {

@@ -35,8 +35,11 @@
 //! stands for, so an `overloaded_error` event becomes the same
 //! [`YatError::Overloaded`](yat_core::YatError::Overloaded) as an HTTP 529.
 //!
-//! The `request_id` (and the `request-id` header every response carries) is
-//! not kept: [`yat_core::Failure`] has no place for it.
+//! The body's `request_id` (may be absent or null) becomes
+//! [`ErrorBody::request_id`]; without it [`classify`](yat_http::classify)
+//! takes the `request-id` header every response carries. Either way it is
+//! the error's [`request_id`](yat_core::YatError::request_id), what
+//! Anthropic's support asks for.
 
 use std::borrow::Cow;
 
@@ -49,6 +52,8 @@ use yat_http::{parse_generic, ErrorBody};
 struct Envelope<'a> {
     #[serde(borrow)]
     error: Detail<'a>,
+    #[serde(default, borrow)]
+    request_id: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
@@ -59,10 +64,8 @@ struct Detail<'a> {
     message: Option<Cow<'a, str>>,
 }
 
-fn read(body: &[u8]) -> Option<Detail<'_>> {
-    serde_json::from_slice::<Envelope<'_>>(body)
-        .ok()
-        .map(|e| e.error)
+fn read(body: &[u8]) -> Option<Envelope<'_>> {
+    serde_json::from_slice::<Envelope<'_>>(body).ok()
 }
 
 /// The HTTP status an `error.type` stands for (the errors page's table), for
@@ -88,18 +91,23 @@ pub fn status_of(error_type: &str) -> Option<u16> {
 /// stands for, 500 when the type is unknown or the data unreadable.
 pub(crate) fn stream_status(data: &[u8]) -> u16 {
     read(data)
-        .and_then(|d| d.kind.as_deref().and_then(status_of))
+        .and_then(|e| e.error.kind.as_deref().and_then(status_of))
         .unwrap_or(500)
 }
 
 /// The [`ErrorParser`](yat_http::ErrorParser) of Anthropic.
 pub fn parse_error(body: &[u8]) -> ErrorBody {
-    let Some(detail) = read(body) else {
+    let Some(Envelope {
+        error: detail,
+        request_id,
+    }) = read(body)
+    else {
         // A proxy's page (Cloudflare answers an oversized request itself) or
         // another shape: take what the generic reader finds.
         return parse_generic(body);
     };
     let mut out = ErrorBody::new(detail.message.map(Cow::into_owned));
+    out.request_id = request_id.map(Cow::into_owned);
     let message = out.message.as_deref().unwrap_or("").to_ascii_lowercase();
     if message.contains("exceed context limit") {
         out.codes.push("context_length_exceeded".to_owned());
@@ -204,6 +212,22 @@ mod tests {
     }
 
     #[test]
+    fn the_request_id_comes_from_the_body_else_the_header() {
+        let mut h = HeaderMap::new();
+        h.insert("request-id", HeaderValue::from_static("req_from_header"));
+        let e = map(401, &h, &body("authentication_error", "invalid x-api-key"));
+        assert_eq!(e.request_id(), Some("req_011CSHoEeqs5C35K2UUqR7Fy"));
+        assert!(
+            e.to_string()
+                .ends_with("(request id req_011CSHoEeqs5C35K2UUqR7Fy)"),
+            "{e}"
+        );
+        let bare = r#"{"type":"error","error":{"type":"api_error","message":"x"}}"#;
+        assert_eq!(map(500, &h, bare).request_id(), Some("req_from_header"));
+        assert_eq!(map(500, &HeaderMap::new(), bare).request_id(), None);
+    }
+
+    #[test]
     fn rate_limit_waits_come_from_retry_after() {
         let mut h = HeaderMap::new();
         h.insert("retry-after", HeaderValue::from_static("7"));
@@ -235,11 +259,16 @@ mod tests {
         assert_eq!(b.codes, vec!["overloaded_error"]);
         let b = parse_error(body("rate_limit_error", "x").as_bytes());
         assert_eq!(b.codes, vec!["rate_limit_error", RATE_LIMITED]);
+        assert_eq!(
+            b.request_id.as_deref(),
+            Some("req_011CSHoEeqs5C35K2UUqR7Fy")
+        );
         // `request_id` may be null or absent.
         let b = parse_error(
             br#"{"type":"error","error":{"type":"not_found_error","message":"model: x"},"request_id":null}"#,
         );
         assert_eq!(b.message.as_deref(), Some("model: x"));
+        assert_eq!(b.request_id, None);
         // Not Anthropic's shape: the generic reader's result.
         assert_eq!(
             parse_error(b"<html>413 Request Entity Too Large</html>"),

@@ -268,9 +268,11 @@ impl LlmProvider for Anthropic {
         self.live()?
             .conn
             .transport
-            .stream(&http, Framing::Sse, || {
-                Box::new(stream::AnthropicDecoder::new(ID))
-            })
+            .stream(
+                &http,
+                Framing::Sse,
+                Box::new(stream::AnthropicDecoder::new(ID)),
+            )
             .await
     }
 

@@ -167,9 +167,11 @@ impl LlmProvider for Cohere {
         self.live()?
             .conn
             .transport
-            .stream(&http, Framing::Sse, || {
-                Box::new(stream::CohereDecoder::new(ID))
-            })
+            .stream(
+                &http,
+                Framing::Sse,
+                Box::new(stream::CohereDecoder::new(ID)),
+            )
             .await
     }
 

@@ -224,13 +224,11 @@ impl LlmProvider for Gemini {
 
     async fn stream_chat(&self, req: &ChatRequest) -> Result<ChatStream, YatError> {
         let http = self.chat_request(req)?;
-        let id = self.id;
+        let decoder = Box::new(stream::GeminiDecoder::new(self.id));
         self.live()?
             .conn
             .transport
-            .stream(&http, Framing::Sse, move || {
-                Box::new(stream::GeminiDecoder::new(id))
-            })
+            .stream(&http, Framing::Sse, decoder)
             .await
     }
 

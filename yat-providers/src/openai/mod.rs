@@ -195,13 +195,11 @@ impl LlmProvider for OpenAiCompatible {
 
     async fn stream_chat(&self, req: &ChatRequest) -> Result<ChatStream, YatError> {
         let http = self.chat_request(req)?;
-        let id = self.profile.id.clone();
+        let decoder = Box::new(stream::ChunkDecoder::new(&self.profile.id));
         self.live()?
             .conn
             .transport
-            .stream(&http, Framing::Sse, || {
-                Box::new(stream::ChunkDecoder::new(&id))
-            })
+            .stream(&http, Framing::Sse, decoder)
             .await
     }
 
