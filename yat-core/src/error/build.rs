@@ -72,12 +72,9 @@ impl YatError {
 }
 
 /// The first `max_chars` characters of `bytes`, lossily decoded, with `…` when cut.
-///
-/// Not part of the API (use [`YatError::malformed`] or
-/// [`Failure::unreadable_body`](super::Failure::unreadable_body)): public
-/// only until the bundled crates' error mapping uses those, and will go.
-#[doc(hidden)]
-pub fn excerpt(bytes: &[u8], max_chars: usize) -> String {
+/// Other crates get it through [`YatError::malformed`] and
+/// [`Failure::unreadable_body`](super::Failure::unreadable_body).
+pub(crate) fn excerpt(bytes: &[u8], max_chars: usize) -> String {
     let head = &bytes[..bytes.len().min(max_chars * 4)];
     let text = String::from_utf8_lossy(head);
     let mut out: String = text.chars().take(max_chars).collect();

@@ -21,7 +21,6 @@ mod failure;
 mod timeout;
 
 #[doc(hidden)]
-pub use build::excerpt;
 pub use failure::Failure;
 pub use timeout::TimeoutPhase;
 

@@ -1,5 +1,6 @@
 //! The taxonomy's promises: wording, fallback and retry rules, causes.
 
+use super::build::excerpt;
 use super::*;
 
 #[test]

@@ -146,9 +146,11 @@ impl LlmProvider for AcmeProvider {
         // dropping it closes the connection.
         live.conn
             .transport
-            .stream(&live.authed(http), Framing::Ndjson, || {
-                Box::new(stream::AcmeDecoder::new())
-            })
+            .stream(
+                &live.authed(http),
+                Framing::Ndjson,
+                Box::new(stream::AcmeDecoder::new()),
+            )
             .await
     }
 
