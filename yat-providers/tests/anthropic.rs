@@ -203,8 +203,11 @@ fn cases() -> Cases<Anthropic> {
         // A body that ends cleanly (chunked terminator) without message_stop
         // is no complete reply either.
         .truncation(
-            Truncation::new("ended before message_stop", Response::sse(head_until("message_stop")))
-                .mentions("message_stop"),
+            Truncation::new(
+                "ended before message_stop",
+                Response::sse(head_until("message_stop")),
+            )
+            .mentions("message_stop"),
         )
         .open_head(head_until("content_block_stop"))
         // message_start and a ping arrive, then nothing.

@@ -470,9 +470,17 @@ pub async fn failures_before_output_are_retried_without_duplicating_output<P: Ll
             .vendor
             .serve_in_turn(responses.chain([Response::sse(c.transcript)]))
             .await;
-        let p = c.vendor.at(&server, &[("max_retries", r.max_retries)]).await;
+        let p = c
+            .vendor
+            .at(&server, &[("max_retries", r.max_retries)])
+            .await;
         let start = Instant::now();
-        assert_eq!(events(&p, &c.request).await.unwrap(), c.events, "{}", r.name);
+        assert_eq!(
+            events(&p, &c.request).await.unwrap(),
+            c.events,
+            "{}",
+            r.name
+        );
         let took = start.elapsed();
         assert_eq!(server.requests().len(), r.failures.len() + 1, "{}", r.name);
         assert!(took >= r.at_least, "{}: {took:?}", r.name);

@@ -20,8 +20,8 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use yat_core::{
-    ChatEvent, ChatRequest, ChatResponse, ChatStream, ChatStreamExt, LlmProvider,
-    ResolvedSettings, YatError,
+    ChatEvent, ChatRequest, ChatResponse, ChatStream, ChatStreamExt, LlmProvider, ResolvedSettings,
+    YatError,
 };
 use yat_fakeserver::{FakeServer, Response, Route};
 

@@ -103,7 +103,12 @@ pub async fn assert_sends<P: LlmProvider>(
             match expect {
                 Expect::Text(text) => assert_eq!(&sent.text(), text, "{}", row.name),
                 Expect::Field(pointer, value) => {
-                    assert_eq!(body.pointer(pointer), value.as_ref(), "{}: {pointer}", row.name)
+                    assert_eq!(
+                        body.pointer(pointer),
+                        value.as_ref(),
+                        "{}: {pointer}",
+                        row.name
+                    )
                 }
             }
         }
