@@ -7,7 +7,9 @@ mod support;
 
 use std::time::Duration;
 
-use support::checks::{Body, Cases, Documented, ErrorCase, Replay, Retry, StreamError, Truncation};
+use support::checks::{
+    self, Body, Cases, Documented, ErrorCase, Replay, Retry, StreamError, Truncation,
+};
 use support::{delta, finish, Vendor};
 use yat_core::{ChatEvent, ChatRequest, FinishReason, LlmProvider, Message, Usage};
 use yat_fakeserver::{
@@ -60,13 +62,10 @@ fn vendor() -> Vendor<Anthropic> {
 }
 
 fn request() -> ChatRequest {
-    ChatRequest::new(
-        "claude-sonnet-4-5",
-        vec![Message::system("Be brief."), Message::user("Say hello")],
-    )
-    .temperature(0.7)
-    .max_tokens(256)
-    .stop("\n\nUser:")
+    checks::say_hello("claude-sonnet-4-5")
+        .temperature(0.7)
+        .max_tokens(256)
+        .stop("\n\nUser:")
 }
 
 fn error_body(kind: &str, message: &str) -> String {

@@ -8,7 +8,9 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use support::checks::{Body, Cases, Documented, ErrorCase, Replay, Retry, StreamError, Truncation};
+use support::checks::{
+    self, Body, Cases, Documented, ErrorCase, Replay, Retry, StreamError, Truncation,
+};
 use support::{deltas, finish, Vendor};
 use yat_core::{ChatEvent, ChatRequest, FinishReason, LlmProvider, Message, Usage};
 use yat_fakeserver::{Action, FakeServer, Response, Route, Split, Transfer};
@@ -59,14 +61,11 @@ fn vendor() -> Vendor<Cohere> {
 }
 
 fn request() -> ChatRequest {
-    ChatRequest::new(
-        "command-a-03-2025",
-        vec![Message::system("Be brief."), Message::user("Say hello")],
-    )
-    .temperature(0.3)
-    .top_p(0.75)
-    .max_tokens(256)
-    .stop("\n\n")
+    checks::say_hello("command-a-03-2025")
+        .temperature(0.3)
+        .top_p(0.75)
+        .max_tokens(256)
+        .stop("\n\n")
 }
 
 /// The documented request.

@@ -9,7 +9,9 @@ mod support;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use support::checks::{Body, Cases, Documented, ErrorCase, Replay, Retry, StreamError, Truncation};
+use support::checks::{
+    self, Body, Cases, Documented, ErrorCase, Replay, Retry, StreamError, Truncation,
+};
 use support::{delta, finish, Vendor};
 use yat_core::settings::SettingsSources;
 use yat_core::{
@@ -56,14 +58,11 @@ fn vendor() -> Vendor<Gemini> {
 }
 
 fn request() -> ChatRequest {
-    ChatRequest::new(
-        "gemini-2.5-flash",
-        vec![Message::system("Be brief."), Message::user("Say hello")],
-    )
-    .temperature(0.7)
-    .top_p(0.95)
-    .max_tokens(256)
-    .stop("\n\n")
+    checks::say_hello("gemini-2.5-flash")
+        .temperature(0.7)
+        .top_p(0.95)
+        .max_tokens(256)
+        .stop("\n\n")
 }
 
 /// The documented request: the key in a header, never in the URL.

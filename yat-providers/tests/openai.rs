@@ -10,9 +10,11 @@ mod support;
 
 use std::time::Duration;
 
-use support::checks::{Body, Cases, Documented, ErrorCase, Replay, Retry, StreamError, Truncation};
+use support::checks::{
+    self, Body, Cases, Documented, ErrorCase, Replay, Retry, StreamError, Truncation,
+};
 use support::{delta, finish, Vendor};
-use yat_core::{ChatEvent, ChatRequest, FinishReason, LlmProvider, Message, Usage};
+use yat_core::{ChatEvent, ChatRequest, FinishReason, LlmProvider, Usage};
 use yat_fakeserver::{Action, Response, Split};
 use yat_providers::openai::{presets, OpenAiCompatible};
 
@@ -51,12 +53,9 @@ fn vendor() -> Vendor<OpenAiCompatible> {
 }
 
 fn request() -> ChatRequest {
-    ChatRequest::new(
-        "gpt-4o-mini",
-        vec![Message::system("Be brief."), Message::user("Say hello")],
-    )
-    .temperature(0.7)
-    .max_tokens(256)
+    checks::say_hello("gpt-4o-mini")
+        .temperature(0.7)
+        .max_tokens(256)
 }
 
 /// The documented request, with an organization and a project.

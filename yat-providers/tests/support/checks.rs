@@ -9,7 +9,7 @@
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use yat_core::{ChatEvent, ChatRequest, LlmProvider};
+use yat_core::{ChatEvent, ChatRequest, LlmProvider, Message};
 use yat_fakeserver::{Action, Response, Split, Transfer};
 
 use super::{
@@ -154,6 +154,15 @@ impl<P: LlmProvider> Cases<P> {
         self.stall_after_output = Some((head, events));
         self
     }
+}
+
+/// The conversation of every vendor's documented request, for `model`:
+/// a system prompt and one question.
+pub fn say_hello(model: &str) -> ChatRequest {
+    ChatRequest::new(
+        model,
+        vec![Message::system("Be brief."), Message::user("Say hello")],
+    )
 }
 
 /// The documented request as the server must receive it.
