@@ -19,6 +19,8 @@ use super::{
 
 /// One test per check every wire format runs, and per check named after
 /// the `;`, each run over the cases `$cases()` returns.
+// Only the vendors' main test files run the checks.
+#[allow(unused_macros)]
 macro_rules! wire_checks {
     ($cases:path $(; $($extra:ident),+)?) => {
         $crate::support::checks::wire_checks!(@each $cases:

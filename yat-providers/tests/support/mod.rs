@@ -13,6 +13,8 @@ mod events;
 mod vendor;
 pub mod wire;
 
+// Like the functions below, each test crate uses some of these.
+#[allow(unused_imports)]
 pub use events::*;
 pub use vendor::Vendor;
 
