@@ -10,15 +10,13 @@ use std::time::Duration;
 use support::checks::{
     self, Body, Cases, Documented, ErrorCase, Replay, Retry, StreamError, Truncation,
 };
-use support::{delta, finish, Vendor};
+use support::vendors::anthropic::{vendor, KEY, MESSAGES_PATH};
+use support::{delta, finish};
 use yat_core::{ChatEvent, ChatRequest, FinishReason, LlmProvider, Message, Usage};
 use yat_fakeserver::{
     anthropic_stream, Action, FakeServer, Fault, RecordedRequest, Response, Route, Split,
 };
 use yat_providers::anthropic::Anthropic;
-
-const KEY: &str = "sk-ant-api03-planted-0123456789";
-const MESSAGES_PATH: &str = "/v1/messages";
 
 /// The docs' "Basic streaming request" response, byte for byte.
 const TRANSCRIPT: &str = concat!(
@@ -55,10 +53,6 @@ fn expected_events() -> Vec<ChatEvent> {
 /// The transcript up to (not including) the first event named `event`.
 fn head_until(event: &str) -> &'static str {
     &TRANSCRIPT[..TRANSCRIPT.find(&format!("event: {event}\n")).unwrap()]
-}
-
-fn vendor() -> Vendor<Anthropic> {
-    Vendor::new("anthropic", KEY, MESSAGES_PATH, "", Anthropic::default)
 }
 
 fn request() -> ChatRequest {

@@ -7,8 +7,8 @@
 mod support;
 
 use serde_json::json;
+use support::vendors::anthropic::vendor;
 use support::wire::{assert_sends, Canned, Sends};
-use support::Vendor;
 use yat_core::{
     ChatRequest, JsonSchema, LlmProvider, Media, Message, ModelCapabilities, Part, Reasoning,
     ReasoningConfig, ReasoningEffort, ResponseFormat, ToolCall, ToolChoice, ToolResult, ToolSpec,
@@ -16,13 +16,6 @@ use yat_core::{
 };
 use yat_fakeserver::{anthropic_stream, Response};
 use yat_providers::anthropic::Anthropic;
-
-const KEY: &str = "sk-ant-api03-planted-0123456789";
-const MESSAGES_PATH: &str = "/v1/messages";
-
-fn vendor() -> Vendor<Anthropic> {
-    Vendor::new("anthropic", KEY, MESSAGES_PATH, "", Anthropic::default)
-}
 
 /// The short text every request here is answered with.
 fn ok() -> Canned {

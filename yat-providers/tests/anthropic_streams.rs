@@ -6,7 +6,8 @@
 #![cfg(feature = "anthropic")]
 
 mod support;
-use support::{delta as text, end, finish, piece, response_of, signed, start, thought, Vendor};
+use support::vendors::anthropic::vendor;
+use support::{delta as text, end, finish, piece, response_of, signed, start, thought};
 
 use serde_json::json;
 use yat_core::{
@@ -14,10 +15,6 @@ use yat_core::{
     ToolResult, ToolSpec, Usage, YatError,
 };
 use yat_fakeserver::Response;
-use yat_providers::anthropic::Anthropic;
-
-const KEY: &str = "sk-ant-api03-planted-0123456789";
-const MESSAGES_PATH: &str = "/v1/messages";
 
 /// Recorded from a gateway translating llama-cpp-python's stream (see
 /// `shared/captures/README.md`), byte for byte.
@@ -31,10 +28,6 @@ const CACHE: &str = include_str!("fixtures/anthropic/cache-usage.sse");
 
 const SIG1: &str = "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds+AfBiWeZfb0iO9RrNo1aYvNXSmsSxSmBuNbPWb0MoJ0o9TvmIanb5qV/A==";
 const SIG2: &str = "ErUBCkYIBRgCIkC3nTgT4Y1CmHp2qV3e8X3LHq0nE9u8L1lJvUQ5b3cWmR1YV5a4Q2k2cF5mJ5eV6g0u1b9g7yq5dVvOqGLxEgx5a0QhGq==";
-
-fn vendor() -> Vendor<Anthropic> {
-    Vendor::new("anthropic", KEY, MESSAGES_PATH, "", Anthropic::default)
-}
 
 fn request() -> ChatRequest {
     ChatRequest::new("claude-sonnet-4-5", vec![Message::user("Go.")])

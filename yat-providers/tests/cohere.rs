@@ -11,13 +11,11 @@ use std::time::{Duration, Instant};
 use support::checks::{
     self, Body, Cases, Documented, ErrorCase, Replay, Retry, StreamError, Truncation,
 };
-use support::{deltas, finish, Vendor};
+use support::vendors::cohere::{vendor, CHAT_PATH, KEY};
+use support::{deltas, finish};
 use yat_core::{ChatEvent, ChatRequest, FinishReason, LlmProvider, Message, Usage};
 use yat_fakeserver::{Action, FakeServer, Response, Route, Split, Transfer};
 use yat_providers::cohere::Cohere;
-
-const KEY: &str = "co-test-planted-0123456789";
-const CHAT_PATH: &str = "/v2/chat";
 
 /// The spec's streaming example written out as SSE (shared/wire-formats.md
 /// §4), with multi-byte text in one delta.
@@ -54,10 +52,6 @@ fn expected_events() -> Vec<ChatEvent> {
 /// Where the `message-end` event starts.
 fn message_end_at() -> usize {
     TRANSCRIPT.find("event: message-end").unwrap()
-}
-
-fn vendor() -> Vendor<Cohere> {
-    Vendor::new("cohere", KEY, CHAT_PATH, "", Cohere::default)
 }
 
 fn request() -> ChatRequest {

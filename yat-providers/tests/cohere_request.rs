@@ -7,16 +7,12 @@
 mod support;
 
 use serde_json::{json, Value};
+use support::vendors::cohere::vendor;
 use support::wire::{assert_sends, Canned, Sends};
-use support::Vendor;
 use yat_core::{
     ChatRequest, JsonSchema, LlmProvider, Media, Message, Part, Reasoning, ReasoningConfig,
     ReasoningEffort, ResponseFormat, Role, ToolCall, ToolChoice, ToolResult, ToolSpec, YatError,
 };
-use yat_providers::cohere::Cohere;
-
-const KEY: &str = "co-test-planted-0123456789";
-const CHAT_PATH: &str = "/v2/chat";
 
 /// The shortest complete reply.
 const OK: &str = concat!(
@@ -27,10 +23,6 @@ const OK: &str = concat!(
 
 /// The 8-byte PNG signature.
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n";
-
-fn vendor() -> Vendor<Cohere> {
-    Vendor::new("cohere", KEY, CHAT_PATH, "", Cohere::default)
-}
 
 /// The short reply every request here is answered with.
 fn ok() -> Canned {

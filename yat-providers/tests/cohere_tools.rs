@@ -4,27 +4,21 @@
 #![cfg(feature = "cohere")]
 
 mod support;
-use support::{end, finish, piece, response_of, start, thoughts as reasoning, Vendor};
+use support::vendors::cohere::vendor;
+use support::{end, finish, piece, response_of, start, thoughts as reasoning};
 
 use serde_json::json;
 use yat_core::{
     ChatEvent, ChatRequest, Finish, FinishReason, Message, ToolCall, ToolResult, ToolSpec, Usage,
 };
 use yat_fakeserver::{Response, Split};
-use yat_providers::cohere::Cohere;
 
-const KEY: &str = "co-test-planted-0123456789";
-const CHAT_PATH: &str = "/v2/chat";
 const MODEL: &str = "command-a-03-2025";
 
 const PLAN_AND_CALL: &str = include_str!("fixtures/cohere/plan_and_call.sse");
 const PARALLEL_CALLS: &str = include_str!("fixtures/cohere/parallel_calls.sse");
 const ANSWER: &str = include_str!("fixtures/cohere/answer_with_citations.sse");
 const THINKING_THEN_CALL: &str = include_str!("fixtures/cohere/thinking_then_call.sse");
-
-fn vendor() -> Vendor<Cohere> {
-    Vendor::new("cohere", KEY, CHAT_PATH, "", Cohere::default)
-}
 
 fn weather_tool() -> ToolSpec {
     ToolSpec::new(

@@ -12,7 +12,8 @@ use std::time::Duration;
 use support::checks::{
     self, Body, Cases, Documented, ErrorCase, Replay, Retry, StreamError, Truncation,
 };
-use support::{delta, finish, Vendor};
+use support::vendors::gemini::{vendor, vendor_as, CHAT_PATH, KEY};
+use support::{delta, finish};
 use yat_core::settings::SettingsSources;
 use yat_core::{
     ChatEvent, ChatRequest, ChatStreamExt, Finish, FinishReason, LlmProvider, Message,
@@ -20,9 +21,6 @@ use yat_core::{
 };
 use yat_fakeserver::{Action, FakeServer, Response, Route, Split, Transfer};
 use yat_providers::gemini::{Gemini, GOOGLE_SETTINGS, SETTINGS};
-
-const KEY: &str = "AIzaSy-test-planted-0123456789";
-const CHAT_PATH: &str = "/v1beta/models/gemini-2.5-flash:streamGenerateContent";
 
 /// A reply in the documented shape (shared/wire-formats.md §3; the values are
 /// illustrative): CRLF line ends as in Google's own output, running usage on
@@ -46,15 +44,6 @@ fn expected_events() -> Vec<ChatEvent> {
         ChatEvent::Usage(Usage::new(6, 8)),
         finish(FinishReason::Stop, "STOP"),
     ]
-}
-
-/// The provider registered as `id` (`gemini` or its alias `google`).
-fn vendor_as(id: &'static str) -> Vendor<Gemini> {
-    Vendor::new(id, KEY, CHAT_PATH, "/v1beta", move || Gemini::new(id))
-}
-
-fn vendor() -> Vendor<Gemini> {
-    vendor_as("gemini")
 }
 
 fn request() -> ChatRequest {

@@ -6,8 +6,8 @@
 mod support;
 
 use serde_json::{json, Value};
+use support::vendors::gemini::vendor_as;
 use support::wire::{assert_sends, Canned, Sends};
-use support::Vendor;
 use yat_core::assemble::SYNTHETIC_ID_PREFIX;
 use yat_core::{
     ChatRequest, JsonSchema, LlmProvider, Media, Message, ModelCapabilities, Part, Reasoning,
@@ -17,14 +17,7 @@ use yat_core::{
 use yat_fakeserver::Response;
 use yat_providers::gemini::Gemini;
 
-const KEY: &str = "AIzaSy-test-planted-0123456789";
-const CHAT_PATH: &str = "/v1beta/models/gemini-2.5-flash:streamGenerateContent";
 const REPLY: &str = "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"OK\"}],\"role\": \"model\"},\"finishReason\": \"STOP\",\"index\": 0}],\"usageMetadata\": {\"promptTokenCount\": 5,\"candidatesTokenCount\": 1,\"totalTokenCount\": 6}}\r\n\r\n";
-
-/// The provider registered as `id` (`gemini` or its alias `google`).
-fn vendor_as(id: &'static str) -> Vendor<Gemini> {
-    Vendor::new(id, KEY, CHAT_PATH, "/v1beta", move || Gemini::new(id))
-}
 
 /// The short reply every request here is answered with.
 fn ok() -> Canned {

@@ -5,8 +5,9 @@
 #![cfg(any(feature = "gemini", feature = "google"))]
 
 mod support;
+use support::response_of;
+use support::vendors::gemini::vendor;
 use support::{delta, ended as end, finish, piece as args, signed as signature, start, thought};
-use support::{response_of, Vendor};
 
 use serde_json::json;
 use yat_core::assemble::SYNTHETIC_ID_PREFIX;
@@ -15,10 +16,6 @@ use yat_core::{
     ToolResult, ToolSpec, Usage, YatError,
 };
 use yat_fakeserver::Response;
-use yat_providers::gemini::Gemini;
-
-const KEY: &str = "AIzaSy-test-planted-0123456789";
-const CHAT_PATH: &str = "/v1beta/models/gemini-2.5-flash:streamGenerateContent";
 
 const PARALLEL_CALLS: &str = include_str!("fixtures/gemini/parallel_calls.sse");
 const CALL_WITHOUT_ID: &str = include_str!("fixtures/gemini/call_without_id.sse");
@@ -26,12 +23,6 @@ const THINKING_SIGNED: &str = include_str!("fixtures/gemini/thinking_signed.sse"
 const SIGNED_CALL: &str = include_str!("fixtures/gemini/signed_call.sse");
 const AFTER_TOOL_RESULT: &str = include_str!("fixtures/gemini/after_tool_result.sse");
 const UNKNOWN_PARTS: &str = include_str!("fixtures/gemini/unknown_parts.sse");
-
-fn vendor() -> Vendor<Gemini> {
-    Vendor::new("gemini", KEY, CHAT_PATH, "/v1beta", || {
-        Gemini::new("gemini")
-    })
-}
 
 const NO_RETRIES: [(&str, &str); 1] = [("max_retries", "0")];
 

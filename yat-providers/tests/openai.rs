@@ -13,13 +13,11 @@ use std::time::Duration;
 use support::checks::{
     self, Body, Cases, Documented, ErrorCase, Replay, Retry, StreamError, Truncation,
 };
-use support::{delta, finish, Vendor};
+use support::vendors::openai::{vendor, CHAT_PATH, KEY};
+use support::{delta, finish};
 use yat_core::{ChatEvent, ChatRequest, FinishReason, LlmProvider, Usage};
 use yat_fakeserver::{Action, Response, Split};
-use yat_providers::openai::{presets, OpenAiCompatible};
-
-const KEY: &str = "sk-test-planted-0123456789";
-const CHAT_PATH: &str = "/v1/chat/completions";
+use yat_providers::openai::OpenAiCompatible;
 
 /// The spec's streaming example plus the usage chunk `include_usage` adds.
 const TRANSCRIPT: &str = concat!(
@@ -44,12 +42,6 @@ fn expected_events() -> Vec<ChatEvent> {
 fn before_the_finish() -> &'static str {
     let finish = TRANSCRIPT.find("\"finish_reason\":\"stop\"").unwrap();
     &TRANSCRIPT[..TRANSCRIPT[..finish].rfind("data: ").unwrap()]
-}
-
-fn vendor() -> Vendor<OpenAiCompatible> {
-    Vendor::new("openai", KEY, CHAT_PATH, "/v1", || {
-        OpenAiCompatible::new(presets::openai::PRESET.profile())
-    })
 }
 
 fn request() -> ChatRequest {

@@ -7,8 +7,8 @@
 mod support;
 
 use serde_json::json;
+use support::vendors::openai::preset as vendor;
 use support::wire::{assert_sends, Canned, Sends};
-use support::Vendor;
 use yat_core::{
     Capabilities, ChatRequest, JsonSchema, LlmProvider, Media, Message, Part, Reasoning,
     ReasoningConfig, ReasoningEffort, ResponseFormat, ToolCall, ToolChoice, ToolResult, ToolSpec,
@@ -19,24 +19,11 @@ use yat_providers::openai::presets::Preset;
 use yat_providers::openai::request::TOOL_ERROR_PREFIX;
 use yat_providers::openai::{presets, OpenAiCompatible};
 
-const CHAT_PATH: &str = "/v1/chat/completions";
-
 const DONE: &str = concat!(
     "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ok\"},\"finish_reason\":null}]}\n\n",
     "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n",
     "data: [DONE]\n\n",
 );
-
-/// The provider of `preset`.
-fn vendor(preset: Preset) -> Vendor<OpenAiCompatible> {
-    Vendor::new(
-        preset.id,
-        "sk-test-planted-0123456789",
-        CHAT_PATH,
-        "/v1",
-        move || OpenAiCompatible::new(preset.profile()),
-    )
-}
 
 /// The short reply every request here is answered with.
 fn done() -> Canned {

@@ -4,13 +4,12 @@
 #![cfg(feature = "openai")]
 
 mod support;
-use support::{delta, end, ended_calls, finish, piece, start, thought, Vendor};
+use support::vendors::openai::vendor;
+use support::{delta, end, ended_calls, finish, piece, start, thought};
 
 use yat_core::{ChatEvent, ChatRequest, FinishReason, Message, ToolCall, Usage, YatError};
 use yat_fakeserver::{Response, Split};
-use yat_providers::openai::{presets, OpenAiCompatible};
 
-const CHAT_PATH: &str = "/v1/chat/completions";
 const LLAMA_CPP_PYTHON: &str = include_str!("fixtures/openai/tool-call-llama-cpp-python.sse");
 
 /// A `data:` line holding a chunk whose first choice has `delta`, and
@@ -30,16 +29,6 @@ fn transcript(parts: &[String]) -> String {
     let mut body: String = parts.concat();
     body.push_str("data: [DONE]\n\n");
     body
-}
-
-fn vendor() -> Vendor<OpenAiCompatible> {
-    Vendor::new(
-        "openai",
-        "sk-test-planted-0123456789",
-        CHAT_PATH,
-        "/v1",
-        || OpenAiCompatible::new(presets::openai::PRESET.profile()),
-    )
 }
 
 const NO_RETRIES: [(&str, &str); 1] = [("max_retries", "0")];

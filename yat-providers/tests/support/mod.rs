@@ -11,6 +11,7 @@
 pub mod checks;
 mod events;
 mod vendor;
+pub mod vendors;
 pub mod wire;
 
 // Like the functions below, each test crate uses some of these.
