@@ -152,11 +152,9 @@ async fn several_tool_use_blocks_are_several_calls_and_no_input_is_an_empty_obje
 
 #[tokio::test]
 async fn a_tool_round_trip_sends_back_thinking_the_call_and_its_result() {
-    let anthropic = vendor();
-    let server = anthropic
-        .serve_in_turn([ROUND_TRIP_1, ROUND_TRIP_2].map(Response::sse))
+    let (server, p) = vendor()
+        .conversing(&[ROUND_TRIP_1, ROUND_TRIP_2], &[("max_retries", "0")])
         .await;
-    let p = anthropic.at(&server, &[("max_retries", "0")]).await;
     let tool = ToolSpec::new(
         "get_weather",
         "The current weather in a city.",

@@ -129,11 +129,7 @@ async fn two_calls_in_one_turn_are_numbered_in_order_however_the_body_is_cut() {
 
 #[tokio::test]
 async fn a_tool_round_trip_sends_the_plan_the_call_and_the_result_back() {
-    let cohere = vendor();
-    let server = cohere
-        .serve_in_turn([PLAN_AND_CALL, ANSWER].map(Response::sse))
-        .await;
-    let p = cohere.at(&server, &[]).await;
+    let (server, p) = vendor().conversing(&[PLAN_AND_CALL, ANSWER], &[]).await;
     let mut history = vec![Message::user("What's the weather in Madrid?")];
 
     let first = support::reply(&p, &request(history.clone())).await;
@@ -198,11 +194,9 @@ async fn a_tool_round_trip_sends_the_plan_the_call_and_the_result_back() {
 
 #[tokio::test]
 async fn a_reasoning_models_thinking_is_reasoning_and_goes_back_as_the_plan() {
-    let cohere = vendor();
-    let server = cohere
-        .serve_in_turn([THINKING_THEN_CALL, ANSWER].map(Response::sse))
+    let (server, p) = vendor()
+        .conversing(&[THINKING_THEN_CALL, ANSWER], &[])
         .await;
-    let p = cohere.at(&server, &[]).await;
     let mut history = vec![Message::user("What's the weather in Toronto?")];
     let events = support::events(&p, &request(history.clone()))
         .await

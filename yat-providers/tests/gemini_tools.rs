@@ -157,11 +157,9 @@ async fn an_image_question_sends_inline_data_and_reads_the_answer() {
 
 #[tokio::test]
 async fn a_tool_loop_sends_back_the_signed_call_its_result_and_the_signed_answer() {
-    let gemini = vendor();
-    let server = gemini
-        .serve_in_turn([SIGNED_CALL, AFTER_TOOL_RESULT].map(Response::sse))
+    let (server, p) = vendor()
+        .conversing(&[SIGNED_CALL, AFTER_TOOL_RESULT], &NO_RETRIES)
         .await;
-    let p = gemini.at(&server, &NO_RETRIES).await;
     let mut history = vec![Message::user("What's the weather in Paris?")];
 
     // Turn 1: thoughts, then one signed call without an id.

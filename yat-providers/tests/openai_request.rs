@@ -14,7 +14,6 @@ use yat_core::{
     ReasoningConfig, ReasoningEffort, ResponseFormat, ToolCall, ToolChoice, ToolResult, ToolSpec,
     YatError,
 };
-use yat_fakeserver::Response;
 use yat_providers::openai::presets::Preset;
 use yat_providers::openai::request::TOOL_ERROR_PREFIX;
 use yat_providers::openai::{presets, OpenAiCompatible};
@@ -235,11 +234,9 @@ async fn a_tool_round_trip_over_two_requests() {
         "data: {\"id\":\"c2\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n",
         "data: [DONE]\n\n",
     );
-    let openai = vendor(presets::openai::PRESET);
-    let server = openai
-        .serve_in_turn([first, second].map(Response::sse))
+    let (server, p) = vendor(presets::openai::PRESET)
+        .conversing(&[first, second], &[("max_retries", "0")])
         .await;
-    let p = openai.at(&server, &[("max_retries", "0")]).await;
 
     let mut messages = vec![Message::user("Weather in Paris?")];
     let req = ChatRequest::new("gpt-4o", messages.clone()).tool(weather_tool());

@@ -111,14 +111,15 @@ pub async fn events<P: LlmProvider>(p: &P, req: &ChatRequest) -> Result<Vec<Chat
     Ok(out)
 }
 
+/// The reply to `req` collected whole, or the error inside its stream;
+/// the request itself must succeed.
+async fn collected<P: LlmProvider>(p: &P, req: &ChatRequest) -> Result<ChatResponse, YatError> {
+    p.stream_chat(req).await.unwrap().collect_response().await
+}
+
 /// The whole reply to `req`, read to its end.
 pub async fn reply<P: LlmProvider>(p: &P, req: &ChatRequest) -> ChatResponse {
-    p.stream_chat(req)
-        .await
-        .unwrap()
-        .collect_response()
-        .await
-        .unwrap()
+    collected(p, req).await.unwrap()
 }
 
 /// The error the reply to `req` ends with, whether it comes before the
@@ -132,12 +133,7 @@ pub async fn reply_error<P: LlmProvider>(p: &P, req: &ChatRequest) -> YatError {
 
 /// The error inside a stream that starts: the request itself succeeds.
 pub async fn stream_error<P: LlmProvider>(p: &P, req: &ChatRequest) -> YatError {
-    p.stream_chat(req)
-        .await
-        .unwrap()
-        .collect_response()
-        .await
-        .unwrap_err()
+    collected(p, req).await.unwrap_err()
 }
 
 /// The text of the deltas before the stream's error, and the error. Panics

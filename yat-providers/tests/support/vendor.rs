@@ -84,6 +84,17 @@ impl<P: LlmProvider> Vendor<P> {
         (server, p)
     }
 
+    /// A server answering its chats with the event streams `streams`, one
+    /// after another (a conversation over several requests), and a provider
+    /// with the `extra` settings pointed at it.
+    pub async fn conversing(&self, streams: &[&str], extra: &[(&str, &str)]) -> (FakeServer, P) {
+        let server = self
+            .serve_in_turn(streams.iter().map(|s| Response::sse(s)))
+            .await;
+        let p = self.at(&server, extra).await;
+        (server, p)
+    }
+
     /// The one request sent for `req`, answered with the event stream
     /// `stream` and read to its end, and the reply.
     pub async fn exchange(
