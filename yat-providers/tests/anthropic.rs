@@ -11,10 +11,10 @@ use support::checks::{
     self, Body, Cases, Documented, ErrorCase, Replay, Retry, StreamError, Truncation,
 };
 use support::vendors::anthropic::{vendor, KEY, MESSAGES_PATH};
-use support::{delta, finish};
+use support::{delta, finish, text_reply};
 use yat_core::{ChatEvent, ChatRequest, FinishReason, LlmProvider, Message, Usage};
 use yat_fakeserver::{
-    anthropic_stream, Action, FakeServer, Fault, RecordedRequest, Response, Route, Split,
+    anthropic_stream, Action, FakeServer, Fault, RecordedRequest, Response, Route,
 };
 use yat_providers::anthropic::Anthropic;
 
@@ -42,12 +42,8 @@ const TRANSCRIPT: &str = concat!(
 const OVERLOADED_EVENT: &str = "event: error\ndata: {\"type\": \"error\", \"error\": {\"type\": \"overloaded_error\", \"message\": \"Overloaded\"}}\n\n";
 
 fn expected_events() -> Vec<ChatEvent> {
-    vec![
-        delta("Hello"),
-        delta("!"),
-        ChatEvent::Usage(Usage::new(25, 15)),
-        finish(FinishReason::Stop, "end_turn"),
-    ]
+    let finish = finish(FinishReason::Stop, "end_turn");
+    text_reply(&["Hello", "!"], Usage::new(25, 15), finish)
 }
 
 /// The transcript up to (not including) the first event named `event`.
@@ -115,13 +111,6 @@ fn errors() -> Vec<ErrorCase> {
 }
 
 fn cases() -> Cases<Anthropic> {
-    let splits = vec![
-        Split::Whole,
-        Split::EveryByte,
-        Split::At(vec![]),
-        Split::Size(7),
-        Split::Events,
-    ];
     let pieces = [
         "Hel",
         "lo w\u{f6}rld \u{2713}",
@@ -129,26 +118,19 @@ fn cases() -> Cases<Anthropic> {
         "\u{1F600}",
     ];
     let generated = anthropic_stream(&pieces);
-    let generated_events: Vec<ChatEvent> = pieces
-        .iter()
-        .map(|p| delta(p))
-        .chain([
-            // The generator reports its (zero) cache counts: they are kept.
-            ChatEvent::Usage(
-                Usage::new(9, pieces.len() as u64)
-                    .with_cache_read(0)
-                    .with_cache_write(0),
-            ),
-            finish(FinishReason::Stop, "end_turn"),
-        ])
-        .collect();
+    // The generator reports its (zero) cache counts: they are kept.
+    let usage = Usage::new(9, pieces.len() as u64)
+        .with_cache_read(0)
+        .with_cache_write(0);
+    let end_turn = finish(FinishReason::Stop, "end_turn");
+    let generated_events = text_reply(&pieces, usage, end_turn);
     // A cut inside a multi-byte character, wherever it lands.
     let in_char = generated.find('\u{f6}').unwrap() + 1;
-    let mut generated_splits = splits.clone();
-    generated_splits[2] = Split::At(vec![in_char]);
+    // The same cuts for the documented transcript.
+    let splits = checks::every_cut(vec![in_char]);
     let mut cases = Cases::new(vendor(), request(), TRANSCRIPT, expected_events())
         .documented(documented())
-        .replay(Replay::new("generated", generated, generated_splits).events(generated_events))
+        .replay(Replay::new("generated", generated, splits.clone()).events(generated_events))
         .replay(Replay::new(
             "documented, CRLF",
             TRANSCRIPT.replace('\n', "\r\n"),

@@ -12,7 +12,7 @@ use support::checks::{
     self, Body, Cases, Documented, ErrorCase, Replay, Retry, StreamError, Truncation,
 };
 use support::vendors::cohere::{vendor, CHAT_PATH, KEY};
-use support::{deltas, finish};
+use support::{deltas, finish, text_reply};
 use yat_core::{ChatEvent, ChatRequest, FinishReason, LlmProvider, Message, Usage};
 use yat_fakeserver::{Action, FakeServer, Response, Route, Split, Transfer};
 use yat_providers::cohere::Cohere;
@@ -41,12 +41,8 @@ const TRANSCRIPT: &str = concat!(
 const PIECES: [&str; 3] = ["LL", "Ms", " stand für ✓"];
 
 fn expected_events() -> Vec<ChatEvent> {
-    let mut events = deltas(&PIECES);
-    events.extend([
-        ChatEvent::Usage(Usage::new(71, 26)),
-        finish(FinishReason::Stop, "COMPLETE"),
-    ]);
-    events
+    let finish = finish(FinishReason::Stop, "COMPLETE");
+    text_reply(&PIECES, Usage::new(71, 26), finish)
 }
 
 /// Where the `message-end` event starts.
@@ -157,13 +153,7 @@ fn ending_with(tail: &str) -> String {
 fn cases() -> Cases<Cohere> {
     let in_char = TRANSCRIPT.find('ü').unwrap() + 1;
     let in_done = TRANSCRIPT.find("[DONE]").unwrap() + 3;
-    let splits = vec![
-        Split::Whole,
-        Split::EveryByte,
-        Split::At(vec![in_char, in_done]),
-        Split::Size(7),
-        Split::Events,
-    ];
+    let splits = checks::every_cut(vec![in_char, in_done]);
     // Events without `event:` lines are named by their `type`.
     let unnamed: String = TRANSCRIPT
         .split_inclusive('\n')

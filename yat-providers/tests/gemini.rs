@@ -13,7 +13,7 @@ use support::checks::{
     self, Body, Cases, Documented, ErrorCase, Replay, Retry, StreamError, Truncation,
 };
 use support::vendors::gemini::{vendor, vendor_as, CHAT_PATH, KEY};
-use support::{delta, finish};
+use support::{delta, finish, text_reply};
 use yat_core::settings::SettingsSources;
 use yat_core::{
     ChatEvent, ChatRequest, ChatStreamExt, Finish, FinishReason, LlmProvider, Message,
@@ -38,12 +38,12 @@ fn last_chunk_at() -> usize {
 }
 
 fn expected_events() -> Vec<ChatEvent> {
-    vec![
-        delta("Hello"),
-        delta(" wörld ✓ How can I help?"),
-        ChatEvent::Usage(Usage::new(6, 8)),
-        finish(FinishReason::Stop, "STOP"),
-    ]
+    let finish = finish(FinishReason::Stop, "STOP");
+    text_reply(
+        &["Hello", " wörld ✓ How can I help?"],
+        Usage::new(6, 8),
+        finish,
+    )
 }
 
 fn request() -> ChatRequest {
@@ -137,13 +137,7 @@ fn cases() -> Cases<Gemini> {
     // Cut inside "ö" and inside a CRLF.
     let in_char = TRANSCRIPT.find('ö').unwrap() + 1;
     let in_crlf = TRANSCRIPT.find("\r\n").unwrap() + 1;
-    let splits = vec![
-        Split::Whole,
-        Split::EveryByte,
-        Split::At(vec![in_crlf, in_char]),
-        Split::Size(7),
-        Split::Events,
-    ];
+    let splits = checks::every_cut(vec![in_crlf, in_char]);
     let limited = r#"{"error":{"code":429,"message":"You exceeded your current quota, please check your plan and billing details.","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"0.2s"}]}}"#;
     let internal =
         r#"{"error":{"code":500,"message":"An internal error has occurred.","status":"INTERNAL"}}"#;

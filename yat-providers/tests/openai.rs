@@ -14,9 +14,9 @@ use support::checks::{
     self, Body, Cases, Documented, ErrorCase, Replay, Retry, StreamError, Truncation,
 };
 use support::vendors::openai::{vendor, CHAT_PATH, KEY};
-use support::{delta, finish};
+use support::{delta, finish, text_reply};
 use yat_core::{ChatEvent, ChatRequest, FinishReason, LlmProvider, Usage};
-use yat_fakeserver::{Action, Response, Split};
+use yat_fakeserver::{Action, Response};
 use yat_providers::openai::OpenAiCompatible;
 
 /// The spec's streaming example plus the usage chunk `include_usage` adds.
@@ -30,12 +30,8 @@ const TRANSCRIPT: &str = concat!(
 );
 
 fn expected_events() -> Vec<ChatEvent> {
-    vec![
-        delta("Hello"),
-        delta(" wörld ✓"),
-        ChatEvent::Usage(Usage::new(9, 3)),
-        finish(FinishReason::Stop, "stop"),
-    ]
+    let finish = finish(FinishReason::Stop, "stop");
+    text_reply(&["Hello", " wörld ✓"], Usage::new(9, 3), finish)
 }
 
 /// The transcript up to the chunk with the finish.
@@ -108,12 +104,6 @@ fn cases() -> Cases<OpenAiCompatible> {
     // Offset 1000 lands inside "ö" or "✓" for no transcript length in
     // particular, so find a real multi-byte boundary to cut through.
     let cut = TRANSCRIPT.find('ö').unwrap() + 1;
-    let splits = vec![
-        Split::Whole,
-        Split::EveryByte,
-        Split::At(vec![cut]),
-        Split::Size(7),
-    ];
     let overloaded = r#"{"error":{"message":"The engine is currently overloaded, please try again later","type":"server_error"}}"#;
     let error_chunk = concat!(
         "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"},\"finish_reason\":null}]}\n\n",
@@ -121,7 +111,11 @@ fn cases() -> Cases<OpenAiCompatible> {
     );
     Cases::new(vendor(), request(), TRANSCRIPT, expected_events())
         .documented(documented())
-        .replay(Replay::new("documented", TRANSCRIPT, splits))
+        .replay(Replay::new(
+            "documented",
+            TRANSCRIPT,
+            checks::every_cut(vec![cut]),
+        ))
         .errors(errors())
         // The key prefix the 401 body masks is still part of the key.
         .hidden("sk-test***")

@@ -245,6 +245,19 @@ impl Replay {
     }
 }
 
+/// The ways every replay is cut: whole, byte by byte, at the given
+/// offsets (inside a character, a line end, a marker), in 7-byte pieces,
+/// and event by event.
+pub fn every_cut(at: Vec<usize>) -> Vec<Split> {
+    vec![
+        Split::Whole,
+        Split::EveryByte,
+        Split::At(at),
+        Split::Size(7),
+        Split::Events,
+    ]
+}
+
 /// An error response and what it must map to.
 pub struct ErrorCase {
     status: u16,

@@ -1,7 +1,7 @@
 //! The chat events the tests expect, built by name: text, reasoning, tool
 //! calls, finishes; and the reply a list of them makes.
 
-use yat_core::{ChatEvent, ChatResponse, Finish, FinishReason, ResponseBuilder, ToolCall};
+use yat_core::{ChatEvent, ChatResponse, Finish, FinishReason, ResponseBuilder, ToolCall, Usage};
 
 /// A text delta.
 pub fn delta(text: &str) -> ChatEvent {
@@ -11,6 +11,14 @@ pub fn delta(text: &str) -> ChatEvent {
 /// A text delta for each of `pieces`, in order.
 pub fn deltas(pieces: &[&str]) -> Vec<ChatEvent> {
     pieces.iter().map(|t| delta(t)).collect()
+}
+
+/// A text reply's events: a delta for each of `pieces`, then its `usage`,
+/// then the finish.
+pub fn text_reply(pieces: &[&str], usage: Usage, finish: ChatEvent) -> Vec<ChatEvent> {
+    let mut events = deltas(pieces);
+    events.extend([ChatEvent::Usage(usage), finish]);
+    events
 }
 
 /// A reasoning delta.
