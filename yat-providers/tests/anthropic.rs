@@ -1,24 +1,22 @@
 //! The Anthropic provider against a local fake server speaking the Messages
-//! API byte for byte.
+//! API byte for byte, as this vendor's cases for the checks every wire
+//! format runs (`support::checks`), and its model listing.
 #![cfg(feature = "anthropic")]
 
 mod support;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use futures::StreamExt;
-use support::{assert_error, assert_hangs_up, assert_http_error, assert_no_key};
-use yat_core::{
-    ChatEvent, ChatRequest, ChatStreamExt, Finish, FinishReason, LlmProvider, Message, Usage,
-    YatError,
+use support::checks::{
+    self, Body, Cases, Documented, ErrorCase, Replay, Retry, StreamError, Truncation,
 };
+use support::vendors::anthropic::{vendor, KEY, MESSAGES_PATH};
+use support::{delta, finish, text_reply};
+use yat_core::{ChatEvent, ChatRequest, FinishReason, LlmProvider, Message, Usage};
 use yat_fakeserver::{
-    anthropic_stream, Action, FakeServer, RecordedRequest, Response, Route, Split,
+    anthropic_stream, Action, FakeServer, Fault, RecordedRequest, Response, Route,
 };
 use yat_providers::anthropic::Anthropic;
-
-const KEY: &str = "sk-ant-api03-planted-0123456789";
-const MESSAGES_PATH: &str = "/v1/messages";
 
 /// The docs' "Basic streaming request" response, byte for byte.
 const TRANSCRIPT: &str = concat!(
@@ -43,17 +41,9 @@ const TRANSCRIPT: &str = concat!(
 /// The docs' in-stream error example.
 const OVERLOADED_EVENT: &str = "event: error\ndata: {\"type\": \"error\", \"error\": {\"type\": \"overloaded_error\", \"message\": \"Overloaded\"}}\n\n";
 
-fn delta(t: &str) -> ChatEvent {
-    ChatEvent::Delta { text: t.into() }
-}
-
 fn expected_events() -> Vec<ChatEvent> {
-    vec![
-        delta("Hello"),
-        delta("!"),
-        ChatEvent::Usage(Usage::new(25, 15)),
-        ChatEvent::Finish(Finish::new(FinishReason::Stop, "end_turn")),
-    ]
+    let finish = finish(FinishReason::Stop, "end_turn");
+    text_reply(&["Hello", "!"], Usage::new(25, 15), finish)
 }
 
 /// The transcript up to (not including) the first event named `event`.
@@ -61,26 +51,11 @@ fn head_until(event: &str) -> &'static str {
     &TRANSCRIPT[..TRANSCRIPT.find(&format!("event: {event}\n")).unwrap()]
 }
 
-async fn provider(server: &FakeServer, extra: &[(&str, &str)]) -> Anthropic {
-    support::pointed_at(Anthropic::default(), "anthropic", KEY, &server.url(), extra).await
-}
-
 fn request() -> ChatRequest {
-    ChatRequest::new(
-        "claude-sonnet-4-5",
-        vec![Message::system("Be brief."), Message::user("Say hello")],
-    )
-    .temperature(0.7)
-    .max_tokens(256)
-    .stop("\n\nUser:")
-}
-
-async fn events(p: &Anthropic) -> Result<Vec<ChatEvent>, YatError> {
-    support::events(p, &request()).await
-}
-
-async fn serve(resp: Response) -> FakeServer {
-    support::serve_post(MESSAGES_PATH, resp).await
+    checks::say_hello("claude-sonnet-4-5")
+        .temperature(0.7)
+        .max_tokens(256)
+        .stop("\n\nUser:")
 }
 
 fn error_body(kind: &str, message: &str) -> String {
@@ -92,40 +67,138 @@ fn error_body(kind: &str, message: &str) -> String {
     .to_string()
 }
 
-#[tokio::test]
-async fn sends_the_documented_request() {
-    let server = serve(Response::sse(TRANSCRIPT)).await;
-    let p = provider(
-        &server,
-        &[("anthropic_beta", "token-efficient-tools-2025-02-19")],
+/// The documented request, with a beta header asked for.
+fn documented() -> Documented {
+    Documented::new(
+        MESSAGES_PATH,
+        Body::Text(
+            r#"{"model":"claude-sonnet-4-5","max_tokens":256,"system":"Be brief.","messages":[{"role":"user","content":"Say hello"}],"temperature":0.7,"stop_sequences":["\n\nUser:"],"stream":true}"#,
+        ),
     )
-    .await;
-    assert_eq!(events(&p).await.unwrap(), expected_events());
-    let reqs = server.requests();
-    assert_eq!(reqs.len(), 1);
-    let r = &reqs[0];
-    assert_eq!(r.method, "POST");
-    assert_eq!(r.path, "/v1/messages");
-    assert_eq!(r.header("x-api-key"), Some(KEY));
-    assert_eq!(r.header("anthropic-version"), Some("2023-06-01"));
-    assert_eq!(
-        r.header("anthropic-beta"),
-        Some("token-efficient-tools-2025-02-19")
-    );
-    assert_eq!(r.header("content-type"), Some("application/json"));
-    assert_eq!(r.header("accept"), Some("text/event-stream"));
-    assert_eq!(r.header("authorization"), None);
-    // The bytes, not a reparse: f32 parameters go out as written.
-    assert_eq!(
-        r.text(),
-        r#"{"model":"claude-sonnet-4-5","max_tokens":256,"system":"Be brief.","messages":[{"role":"user","content":"Say hello"}],"temperature":0.7,"stop_sequences":["\n\nUser:"],"stream":true}"#
-    );
+    .setting("anthropic_beta", "token-efficient-tools-2025-02-19")
+    .header("x-api-key", KEY)
+    .header("anthropic-version", "2023-06-01")
+    .header("anthropic-beta", "token-efficient-tools-2025-02-19")
+    .header("content-type", "application/json")
+    .header("accept", "text/event-stream")
+    .without("authorization")
 }
+
+/// A documented error: `status` with `error.type` and `message`, which
+/// the error must repeat, mapped to `expected`.
+fn documented_error(status: u16, kind: &str, message: &str, expected: &'static str) -> ErrorCase {
+    ErrorCase::new(status, error_body(kind, message), expected)
+        .header("request-id", "req_011CSHoEeqs5C35K2UUqR7Fy")
+        .mentions(message)
+}
+
+fn errors() -> Vec<ErrorCase> {
+    vec![
+        documented_error(401, "authentication_error", "invalid x-api-key", "authentication"),
+        documented_error(403, "permission_error", "Your API key does not have permission to use the specified resource.", "permission"),
+        documented_error(404, "not_found_error", "model: claude-nonexistent", "model_not_found"),
+        documented_error(400, "invalid_request_error", "prompt is too long: 215439 tokens > 200000 maximum", "context_length_exceeded"),
+        documented_error(400, "invalid_request_error", "max_tokens: Field required", "invalid_request"),
+        documented_error(402, "billing_error", "Your credit balance is too low to access the Anthropic API.", "quota_exhausted"),
+        documented_error(413, "request_too_large", "Request exceeds the maximum allowed number of bytes.", "invalid_request"),
+        documented_error(429, "rate_limit_error", "This request would exceed the rate limit for your organization of 50,000 input tokens per minute.", "rate_limited")
+            .header("retry-after", "17")
+            .header("anthropic-ratelimit-input-tokens-remaining", "0")
+            .retry_after(Duration::from_secs(17)),
+        documented_error(500, "api_error", "Internal server error", "server_error"),
+        documented_error(529, "overloaded_error", "Overloaded", "overloaded"),
+    ]
+}
+
+fn cases() -> Cases<Anthropic> {
+    let pieces = [
+        "Hel",
+        "lo w\u{f6}rld \u{2713}",
+        " \"quoted\"\n",
+        "\u{1F600}",
+    ];
+    let generated = anthropic_stream(&pieces);
+    // The generator reports its (zero) cache counts: they are kept.
+    let usage = Usage::new(9, pieces.len() as u64)
+        .with_cache_read(0)
+        .with_cache_write(0);
+    let end_turn = finish(FinishReason::Stop, "end_turn");
+    let generated_events = text_reply(&pieces, usage, end_turn);
+    // A cut inside a multi-byte character, wherever it lands.
+    let in_char = generated.find('\u{f6}').unwrap() + 1;
+    // The same cuts for the documented transcript.
+    let splits = checks::every_cut(vec![in_char]);
+    let mut cases = Cases::new(vendor(), request(), TRANSCRIPT, expected_events())
+        .documented(documented())
+        .replay(Replay::new("generated", generated, splits.clone()).events(generated_events))
+        .replay(Replay::new(
+            "documented, CRLF",
+            TRANSCRIPT.replace('\n', "\r\n"),
+            splits,
+        ))
+        .errors(errors())
+        .retry(
+            // 529 comes without retry-after: the policy backs off by itself.
+            Retry::new(
+                "529, then 429 with retry-after 0",
+                "3",
+                vec![
+                    Response::json(529, &error_body("overloaded_error", "Overloaded")),
+                    Response::json(429, &error_body("rate_limit_error", "slow down"))
+                        .header("retry-after", "0"),
+                ],
+            )
+            .within(Duration::from_secs(5)),
+        )
+        // The first attempt dies right after message_start: its usage never
+        // reaches the caller, and the second attempt's reply arrives once.
+        .retry(Retry::new(
+            "an error event before any text",
+            "2",
+            vec![Response::sse(&format!(
+                "{}{OVERLOADED_EVENT}",
+                head_until("content_block_start")
+            ))],
+        ))
+        .retry(Retry::new(
+            "a reset before the response",
+            "2",
+            vec![Response::sse(TRANSCRIPT).before_headers(Fault::Reset)],
+        ))
+        .stream_error(
+            StreamError::new(
+                "an error event after text",
+                format!("{}{OVERLOADED_EVENT}", head_until("content_block_stop")),
+                vec![delta("Hello"), delta("!")],
+                "overloaded",
+                "Overloaded",
+            )
+            .status(529),
+        )
+        // A body that ends cleanly (chunked terminator) without message_stop
+        // is no complete reply either.
+        .truncation(
+            Truncation::new(
+                "ended before message_stop",
+                Response::sse(head_until("message_stop")),
+            )
+            .mentions("message_stop"),
+        )
+        .open_head(head_until("content_block_stop"))
+        // message_start and a ping arrive, then nothing.
+        .stall_before_output(head_until("content_block_delta"));
+    // Everything but message_stop, then the connection dies mid-body.
+    for cut in ["message_stop", "message_delta", "content_block_stop"] {
+        let response = Response::sse(head_until(cut)).then(Action::Close);
+        cases = cases.truncation(Truncation::new(cut, response));
+    }
+    cases
+}
+
+support::checks::wire_checks!(cases; a_stall_before_any_output_times_out_and_hangs_up);
 
 #[tokio::test]
 async fn a_request_without_a_limit_gets_the_default_max_tokens() {
-    let server = serve(Response::sse(TRANSCRIPT)).await;
-    let p = provider(&server, &[("max_tokens", "1024")]).await;
     let req = ChatRequest::new(
         "claude-sonnet-4-5",
         vec![
@@ -134,13 +207,10 @@ async fn a_request_without_a_limit_gets_the_default_max_tokens() {
             Message::assistant("c"),
         ],
     );
-    p.stream_chat(&req)
-        .await
-        .unwrap()
-        .collect_response()
-        .await
-        .unwrap();
-    let body = server.requests()[0].json();
+    let (sent, _) = vendor()
+        .exchange(TRANSCRIPT, &req, &[("max_tokens", "1024")])
+        .await;
+    let body = sent.json();
     assert_eq!(body["max_tokens"], 1024);
     assert_eq!(
         body["messages"],
@@ -150,48 +220,6 @@ async fn a_request_without_a_limit_gets_the_default_max_tokens() {
         ])
     );
     assert!(body.get("system").is_none());
-}
-
-#[tokio::test]
-async fn any_split_of_the_stream_gives_the_same_events() {
-    let pieces = [
-        "Hel",
-        "lo w\u{f6}rld \u{2713}",
-        " \"quoted\"\n",
-        "\u{1F600}",
-    ];
-    let body = anthropic_stream(&pieces);
-    // A cut inside a multi-byte character, wherever it lands.
-    let cut = body.find('\u{f6}').unwrap() + 1;
-    let expected: Vec<ChatEvent> = pieces
-        .iter()
-        .map(|p| delta(p))
-        .chain([
-            // The generator reports its (zero) cache counts: they are kept.
-            ChatEvent::Usage(
-                Usage::new(9, pieces.len() as u64)
-                    .with_cache_read(0)
-                    .with_cache_write(0),
-            ),
-            ChatEvent::Finish(Finish::new(FinishReason::Stop, "end_turn")),
-        ])
-        .collect();
-    for split in [
-        Split::Whole,
-        Split::EveryByte,
-        Split::At(vec![cut]),
-        Split::Size(7),
-        Split::Events,
-    ] {
-        let server = serve(Response::sse(&body).split(split.clone())).await;
-        let p = provider(&server, &[]).await;
-        assert_eq!(events(&p).await.unwrap(), expected, "{split:?}");
-        // The documented transcript too, with CRLF line ends.
-        let crlf = TRANSCRIPT.replace('\n', "\r\n");
-        let server = serve(Response::sse(&crlf).split(split)).await;
-        let p = provider(&server, &[]).await;
-        assert_eq!(events(&p).await.unwrap(), expected_events());
-    }
 }
 
 /// Two pages of models, newest first as the API lists them, the second
@@ -221,7 +249,7 @@ async fn lists_models_across_pages() {
     let server = FakeServer::start(vec![Route::new("GET", "/v1/models").handle(models_page)])
         .await
         .unwrap();
-    let p = provider(&server, &[]).await;
+    let p = vendor().at(&server, &[]).await;
     let models = p.list_models().await.unwrap();
     let ids: Vec<&str> = models.iter().map(|m| m.id.as_str()).collect();
     assert_eq!(
@@ -255,132 +283,10 @@ async fn lists_models_across_pages() {
 #[tokio::test]
 async fn model_paging_stops_when_the_cursor_does_not_move() {
     // A broken server that always has more, always after the same id.
-    let server = FakeServer::start(vec![Route::new("GET", "/v1/models").respond(Response::json(
-        200,
-        r#"{"data":[{"type":"model","id":"claude-x","display_name":"X","created_at":"2025-01-01T00:00:00Z"}],"first_id":"claude-x","last_id":"claude-x","has_more":true}"#,
-    ))])
-    .await
-    .unwrap();
-    let p = provider(&server, &[]).await;
+    let page = r#"{"data":[{"type":"model","id":"claude-x","display_name":"X","created_at":"2025-01-01T00:00:00Z"}],"first_id":"claude-x","last_id":"claude-x","has_more":true}"#;
+    let server = support::serve_get("/v1/models", Response::json(200, page)).await;
+    let p = vendor().at(&server, &[]).await;
     let models = p.list_models().await.unwrap();
     assert_eq!(models.len(), 1);
     assert_eq!(server.requests().len(), 2);
-}
-
-/// Status, `error.type`, message, extra headers, expected kind.
-type ErrorCase = (
-    u16,
-    &'static str,
-    &'static str,
-    &'static [(&'static str, &'static str)],
-    &'static str,
-);
-
-#[tokio::test]
-async fn documented_error_bodies_map_to_typed_errors() {
-    let cases: &[ErrorCase] = &[
-        (401, "authentication_error", "invalid x-api-key", &[], "authentication"),
-        (403, "permission_error", "Your API key does not have permission to use the specified resource.", &[], "permission"),
-        (404, "not_found_error", "model: claude-nonexistent", &[], "model_not_found"),
-        (400, "invalid_request_error", "prompt is too long: 215439 tokens > 200000 maximum", &[], "context_length_exceeded"),
-        (400, "invalid_request_error", "max_tokens: Field required", &[], "invalid_request"),
-        (402, "billing_error", "Your credit balance is too low to access the Anthropic API.", &[], "quota_exhausted"),
-        (413, "request_too_large", "Request exceeds the maximum allowed number of bytes.", &[], "invalid_request"),
-        (429, "rate_limit_error", "This request would exceed the rate limit for your organization of 50,000 input tokens per minute.", &[("retry-after", "17"), ("anthropic-ratelimit-input-tokens-remaining", "0")], "rate_limited"),
-        (500, "api_error", "Internal server error", &[], "server_error"),
-        (529, "overloaded_error", "Overloaded", &[], "overloaded"),
-    ];
-    for (status, kind, message, headers, expected) in cases {
-        let resp = Response::json(*status, &error_body(kind, message))
-            .header("request-id", "req_011CSHoEeqs5C35K2UUqR7Fy");
-        let server = serve(support::with_headers(resp, headers)).await;
-        let p = provider(&server, &[("max_retries", "0")]).await;
-        let e = events(&p).await.unwrap_err();
-        assert_http_error(&e, "anthropic", *status, expected);
-        assert!(e.to_string().contains(message), "{e}");
-        if *expected == "rate_limited" {
-            assert_eq!(e.retry_after(), Some(Duration::from_secs(17)));
-        }
-        assert_eq!(server.requests().len(), 1, "{status} was retried");
-    }
-}
-
-#[tokio::test]
-async fn an_error_event_after_text_is_a_typed_error_and_not_retried() {
-    let body = format!("{}{OVERLOADED_EVENT}", head_until("content_block_stop"));
-    let server = serve(Response::sse(&body)).await;
-    let p = provider(&server, &[("max_retries", "3")]).await;
-    let mut s = p.stream_chat(&request()).await.unwrap();
-    assert_eq!(s.next().await.unwrap().unwrap(), delta("Hello"));
-    assert_eq!(s.next().await.unwrap().unwrap(), delta("!"));
-    let e = s.next().await.unwrap().unwrap_err();
-    assert!(matches!(e, YatError::Overloaded { .. }), "{e:?}");
-    assert_eq!(e.status(), Some(529));
-    assert!(e.to_string().contains("Overloaded"), "{e}");
-    assert!(s.next().await.is_none());
-    // Output had started: a retry would duplicate it.
-    assert_eq!(server.requests().len(), 1);
-}
-
-#[tokio::test]
-async fn truncated_stream_is_an_error_not_a_short_reply() {
-    // Everything but message_stop, then the connection dies mid-body.
-    for cut in ["message_stop", "message_delta", "content_block_stop"] {
-        let server = serve(Response::sse(head_until(cut)).then(Action::Close)).await;
-        let p = provider(&server, &[("max_retries", "0")]).await;
-        let e = support::stream_error(&p, &request()).await;
-        assert_eq!(e.kind(), "network", "cut before {cut}: {e}");
-    }
-    // A body that ends cleanly (chunked terminator) without message_stop is
-    // no complete reply either.
-    let server = serve(Response::sse(head_until("message_stop"))).await;
-    let p = provider(&server, &[("max_retries", "0")]).await;
-    let e = support::stream_error(&p, &request()).await;
-    assert_error(&e, "network", "message_stop");
-}
-
-#[tokio::test]
-async fn dropping_the_stream_closes_the_connection() {
-    let server = serve(Response::sse(head_until("content_block_stop")).then(Action::Stall)).await;
-    let p = provider(&server, &[]).await;
-    let mut s = p.stream_chat(&request()).await.unwrap();
-    assert_eq!(s.next().await.unwrap().unwrap(), delta("Hello"));
-    drop(s);
-    assert_hangs_up(&server, "the server never saw the connection close").await;
-}
-
-#[tokio::test]
-async fn idle_timeout_fires_on_a_stalled_stream_and_hangs_up() {
-    // message_start and a ping arrive, then nothing.
-    let server = serve(Response::sse(head_until("content_block_delta")).then(Action::Stall)).await;
-    let p = provider(&server, &[("idle_timeout", "0.3"), ("max_retries", "0")]).await;
-    let start = Instant::now();
-    let e = support::reply_error(&p, &request()).await;
-    assert_eq!(e.kind(), "timeout", "{e}");
-    assert!(start.elapsed() < Duration::from_secs(5));
-    assert_hangs_up(&server, "the stalled connection was not closed").await;
-}
-
-#[tokio::test]
-async fn html_page_with_200_is_a_malformed_response() {
-    let server = serve(support::captive_portal("text/html")).await;
-    let p = provider(&server, &[("max_retries", "0")]).await;
-    let e = events(&p).await.unwrap_err();
-    assert_error(&e, "malformed_response", "captive portal");
-}
-
-#[tokio::test]
-async fn connection_refused_is_a_network_error() {
-    let url = support::refused_url().await;
-    let p = support::pointed_at(
-        Anthropic::default(),
-        "anthropic",
-        KEY,
-        &url,
-        &[("max_retries", "0")],
-    )
-    .await;
-    let e = events(&p).await.unwrap_err();
-    assert_eq!(e.kind(), "network", "{e}");
-    assert_no_key(&e);
 }

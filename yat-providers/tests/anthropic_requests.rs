@@ -7,49 +7,29 @@
 mod support;
 
 use serde_json::json;
+use support::vendors::anthropic::vendor;
+use support::wire::{assert_sends, Canned, Sends};
 use yat_core::{
-    ChatRequest, ChatStreamExt, JsonSchema, LlmProvider, Media, Message, ModelCapabilities, Part,
-    Reasoning, ReasoningConfig, ReasoningEffort, ResponseFormat, ToolCall, ToolChoice, ToolResult,
-    ToolSpec, YatError,
+    ChatRequest, JsonSchema, LlmProvider, Media, Message, ModelCapabilities, Part, Reasoning,
+    ReasoningConfig, ReasoningEffort, ResponseFormat, ToolCall, ToolChoice, ToolResult, ToolSpec,
+    YatError,
 };
-use yat_fakeserver::{anthropic_stream, FakeServer, Response, Route};
+use yat_fakeserver::{anthropic_stream, Response};
 use yat_providers::anthropic::Anthropic;
 
-const KEY: &str = "sk-ant-api03-planted-0123456789";
-const MESSAGES_PATH: &str = "/v1/messages";
-
-async fn provider(server: &FakeServer, extra: &[(&str, &str)]) -> Anthropic {
-    support::pointed_at(Anthropic::default(), "anthropic", KEY, &server.url(), extra).await
+/// The short text every request here is answered with.
+fn ok() -> Canned {
+    Canned::new(anthropic_stream(&["ok"]), "ok")
 }
 
-/// The body the provider sent for `req` (the reply is a short text).
-async fn sent_with(req: &ChatRequest, settings: &[(&str, &str)]) -> serde_json::Value {
-    let server =
-        support::serve_post(MESSAGES_PATH, Response::sse(&anthropic_stream(&["ok"]))).await;
-    let p = provider(&server, settings).await;
-    p.stream_chat(req)
-        .await
-        .unwrap()
-        .collect_response()
-        .await
-        .unwrap();
-    let reqs = server.requests();
-    assert_eq!(reqs.len(), 1);
-    reqs[0].json()
-}
-
+/// The body the provider sent for `req`.
 async fn sent(req: &ChatRequest) -> serde_json::Value {
-    sent_with(req, &[]).await
+    ok().sent(&vendor(), req, &[]).await.json()
 }
 
 /// The error `req` fails with, and that nothing was sent.
 async fn refused(req: &ChatRequest) -> YatError {
-    let server =
-        support::serve_post(MESSAGES_PATH, Response::sse(&anthropic_stream(&["ok"]))).await;
-    let p = provider(&server, &[]).await;
-    let e = support::reply_error(&p, req).await;
-    assert!(server.requests().is_empty(), "{e}: a request was sent");
-    e
+    vendor().refused(req, &[]).await
 }
 
 fn weather() -> ToolSpec {
@@ -182,15 +162,13 @@ async fn tools_and_every_tool_choice_are_mapped() {
     let base = ChatRequest::new("m", vec![Message::user("x")])
         .tool(weather())
         .tool(ToolSpec::new("now", "", json!({"type": "object", "properties": {}})).strict(true));
-    let body = sent(&base).await;
-    assert_eq!(
-        body["tools"],
-        json!([
-            {"name": "get_weather", "description": "The current weather in a city.", "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}},
-            {"name": "now", "input_schema": {"type": "object", "properties": {}}, "strict": true}
-        ])
-    );
-    assert!(body.get("tool_choice").is_none());
+    let tools = json!([
+        {"name": "get_weather", "description": "The current weather in a city.", "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}},
+        {"name": "now", "input_schema": {"type": "object", "properties": {}}, "strict": true}
+    ]);
+    let mut rows = vec![Sends::new("no choice", base.clone())
+        .field("/tools", tools)
+        .absent("/tool_choice")];
     for (choice, serial, expected) in [
         (ToolChoice::Auto, false, json!({"type": "auto"})),
         (ToolChoice::Required, false, json!({"type": "any"})),
@@ -224,40 +202,44 @@ async fn tools_and_every_tool_choice_are_mapped() {
         if serial {
             req = req.parallel_tool_calls(false);
         }
-        assert_eq!(
-            sent(&req).await["tool_choice"],
-            expected,
-            "{choice:?} serial={serial}"
-        );
+        let name = format!("{choice:?} serial={serial}");
+        rows.push(Sends::new(name, req).field("/tool_choice", expected));
     }
     // No choice, parallel calls forbidden: an `auto` choice carries the flag.
-    assert_eq!(
-        sent(&base.clone().parallel_tool_calls(false)).await["tool_choice"],
-        json!({"type": "auto", "disable_parallel_tool_use": true})
+    rows.push(
+        Sends::new("no choice, serial", base.clone().parallel_tool_calls(false)).field(
+            "/tool_choice",
+            json!({"type": "auto", "disable_parallel_tool_use": true}),
+        ),
     );
-    assert!(sent(&base.parallel_tool_calls(true))
-        .await
-        .get("tool_choice")
-        .is_none());
+    rows.push(
+        Sends::new("no choice, parallel", base.parallel_tool_calls(true)).absent("/tool_choice"),
+    );
+    assert_sends(&vendor(), &ok(), rows).await;
 }
 
 #[tokio::test]
 async fn reasoning_asks_for_thinking_with_room_for_the_answer() {
-    let req = ChatRequest::new("m", vec![Message::user("x")])
+    let effort = ChatRequest::new("m", vec![Message::user("x")])
         .reasoning(ReasoningConfig::effort(ReasoningEffort::Medium));
-    let body = sent_with(&req, &[("max_tokens", "1000")]).await;
-    assert_eq!(
-        body["thinking"],
-        json!({"type": "enabled", "budget_tokens": 8192})
-    );
-    // The budget plus the configured default, so the answer keeps its room.
-    assert_eq!(body["max_tokens"], 9192);
     let req = ChatRequest::new("m", vec![Message::user("x")])
         .reasoning(ReasoningConfig::budget_tokens(1024))
         .max_tokens(2000);
-    let body = sent(&req).await;
-    assert_eq!(body["thinking"]["budget_tokens"], 1024);
-    assert_eq!(body["max_tokens"], 2000);
+    let rows = [
+        Sends::new("an effort", effort)
+            .setting("max_tokens", "1000")
+            .field(
+                "/thinking",
+                json!({"type": "enabled", "budget_tokens": 8192}),
+            )
+            // The budget plus the configured default, so the answer keeps
+            // its room.
+            .field("/max_tokens", json!(9192)),
+        Sends::new("a budget within the limit", req.clone())
+            .field("/thinking/budget_tokens", json!(1024))
+            .field("/max_tokens", json!(2000)),
+    ];
+    assert_sends(&vendor(), &ok(), rows).await;
     // A limit the thinking alone would use up is refused, naming both.
     let e = refused(&req.max_tokens(1024)).await;
     assert!(matches!(e, YatError::InvalidRequest(_)), "{e:?}");
@@ -277,20 +259,9 @@ async fn a_json_schema_goes_in_output_config_and_the_reply_is_its_json() {
             ResponseFormat::JsonSchema(JsonSchema::new("city", schema.clone())),
         );
     let reply = r#"{"city": "Paris", "population": 2102650}"#;
-    let server = support::serve_post(
-        MESSAGES_PATH,
-        Response::sse(&anthropic_stream(&[&reply[..20], &reply[20..]])),
-    )
-    .await;
-    let p = provider(&server, &[]).await;
-    let response = p
-        .stream_chat(&req)
-        .await
-        .unwrap()
-        .collect_response()
-        .await
-        .unwrap();
-    let body = server.requests()[0].json();
+    let stream = anthropic_stream(&[&reply[..20], &reply[20..]]);
+    let (sent, response) = vendor().exchange(&stream, &req, &[]).await;
+    let body = sent.json();
     assert_eq!(
         body["output_config"],
         json!({"format": {"type": "json_schema", "schema": schema}})
@@ -318,19 +289,10 @@ async fn seed_is_not_sent_and_extra_fields_override_the_top_level() {
         .extra("anthropic", "metadata", json!({"user_id": "u-42"}))
         .extra("anthropic", "max_tokens", json!(99))
         .extra("openai", "user", json!("someone else's"));
-    let server =
-        support::serve_post(MESSAGES_PATH, Response::sse(&anthropic_stream(&["ok"]))).await;
-    let p = provider(&server, &[]).await;
-    p.stream_chat(&req)
-        .await
-        .unwrap()
-        .collect_response()
-        .await
-        .unwrap();
     // The bytes: the overridden field keeps its place, new ones follow,
     // and the float is still written as given.
     assert_eq!(
-        server.requests()[0].text(),
+        ok().sent(&vendor(), &req, &[]).await.text(),
         r#"{"model":"claude-sonnet-4-5","max_tokens":99,"messages":[{"role":"user","content":"hi"}],"temperature":0.7,"stream":true,"top_k":5,"metadata":{"user_id":"u-42"}}"#
     );
 }
@@ -346,17 +308,16 @@ async fn the_contract_is_claimed() {
 
 #[tokio::test]
 async fn model_capabilities_come_from_the_listing_where_it_has_them() {
-    let server = FakeServer::start(vec![Route::new("GET", "/v1/models").respond(Response::json(
+    let listing = Response::json(
         200,
         r#"{"data":[
             {"type":"model","id":"claude-haiku-4-5-20251001","display_name":"Claude Haiku 4.5","created_at":"2025-10-15T00:00:00Z","max_input_tokens":200000,"max_tokens":64000,"lifecycle":"active","capabilities":{"batch":{"supported":true},"citations":{"supported":true},"image_input":{"supported":true},"pdf_input":{"supported":true},"structured_outputs":{"supported":true},"thinking":{"supported":true,"types":{"enabled":{"supported":true},"adaptive":{"supported":false}}}}},
             {"type":"model","id":"claude-3-haiku-20240307","display_name":"Claude Haiku 3","created_at":"2024-03-07T00:00:00Z","capabilities":{"image_input":{"supported":true},"pdf_input":{"supported":false},"structured_outputs":{"supported":false},"thinking":{"supported":false}}},
             {"type":"model","id":"claude-opus-4-1-20250805","display_name":"Claude Opus 4.1","created_at":"2025-08-05T00:00:00Z"}
         ],"first_id":"claude-haiku-4-5-20251001","last_id":"claude-opus-4-1-20250805","has_more":false}"#,
-    ))])
-    .await
-    .unwrap();
-    let p = provider(&server, &[]).await;
+    );
+    let server = support::serve_get("/v1/models", listing).await;
+    let p = vendor().at(&server, &[]).await;
     let models = p.list_models().await.unwrap();
     let caps = |id: &str| models.iter().find(|m| m.id == id).unwrap().capabilities;
     let all = ModelCapabilities::default()

@@ -6,19 +6,15 @@
 #![cfg(feature = "anthropic")]
 
 mod support;
-use support::{end, piece, start};
+use support::vendors::anthropic::vendor;
+use support::{delta as text, end, finish, piece, response_of, signed, start, thought};
 
-use futures::StreamExt;
 use serde_json::json;
 use yat_core::{
-    ChatEvent, ChatRequest, ChatResponse, ChatStreamExt, Finish, FinishReason, LlmProvider,
-    Message, Part, Reasoning, ReasoningConfig, ToolCall, ToolResult, ToolSpec, Usage, YatError,
+    ChatEvent, ChatRequest, FinishReason, Message, Part, Reasoning, ReasoningConfig, ToolCall,
+    ToolResult, ToolSpec, Usage, YatError,
 };
-use yat_fakeserver::{FakeServer, Response, Split};
-use yat_providers::anthropic::Anthropic;
-
-const KEY: &str = "sk-ant-api03-planted-0123456789";
-const MESSAGES_PATH: &str = "/v1/messages";
+use yat_fakeserver::Response;
 
 /// Recorded from a gateway translating llama-cpp-python's stream (see
 /// `shared/captures/README.md`), byte for byte.
@@ -33,63 +29,14 @@ const CACHE: &str = include_str!("fixtures/anthropic/cache-usage.sse");
 const SIG1: &str = "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds+AfBiWeZfb0iO9RrNo1aYvNXSmsSxSmBuNbPWb0MoJ0o9TvmIanb5qV/A==";
 const SIG2: &str = "ErUBCkYIBRgCIkC3nTgT4Y1CmHp2qV3e8X3LHq0nE9u8L1lJvUQ5b3cWmR1YV5a4Q2k2cF5mJ5eV6g0u1b9g7yq5dVvOqGLxEgx5a0QhGq==";
 
-async fn provider(server: &FakeServer) -> Anthropic {
-    support::pointed_at(
-        Anthropic::default(),
-        "anthropic",
-        KEY,
-        &server.url(),
-        &[("max_retries", "0")],
-    )
-    .await
-}
-
 fn request() -> ChatRequest {
     ChatRequest::new("claude-sonnet-4-5", vec![Message::user("Go.")])
 }
 
-/// Every event of `body` served whole, and the same served one byte at a
-/// time (a decoder must not care where the network cuts).
+/// Every event of `body`, served whole and one byte at a time (a decoder
+/// must not care where the network cuts).
 async fn events_of(body: &str) -> Result<Vec<ChatEvent>, YatError> {
-    let mut results = Vec::new();
-    for split in [Split::Whole, Split::EveryByte] {
-        let server = support::serve_post(MESSAGES_PATH, Response::sse(body).split(split)).await;
-        results.push(support::events(&provider(&server).await, &request()).await);
-    }
-    let bytewise = results.pop().unwrap();
-    let whole = results.pop().unwrap();
-    match (&whole, &bytewise) {
-        (Ok(a), Ok(b)) => assert_eq!(a, b, "the events depend on how the bytes were cut"),
-        (Err(a), Err(b)) => assert_eq!(a.kind(), b.kind()),
-        _ => panic!("whole: {whole:?}\nbyte by byte: {bytewise:?}"),
-    }
-    whole
-}
-
-fn response_of(events: &[ChatEvent]) -> ChatResponse {
-    let mut b = yat_core::ResponseBuilder::default();
-    for e in events {
-        b.push(e.clone());
-    }
-    b.finish()
-}
-
-fn thought(text: &str) -> ChatEvent {
-    ChatEvent::ReasoningDelta { text: text.into() }
-}
-
-fn signed(signature: &str) -> ChatEvent {
-    ChatEvent::ReasoningSignature {
-        signature: signature.into(),
-    }
-}
-
-fn text(t: &str) -> ChatEvent {
-    ChatEvent::Delta { text: t.into() }
-}
-
-fn finish(reason: FinishReason, raw: &str) -> ChatEvent {
-    ChatEvent::Finish(Finish::new(reason, raw))
+    vendor().events_however_cut(body, &request()).await
 }
 
 #[tokio::test]
@@ -205,12 +152,9 @@ async fn several_tool_use_blocks_are_several_calls_and_no_input_is_an_empty_obje
 
 #[tokio::test]
 async fn a_tool_round_trip_sends_back_thinking_the_call_and_its_result() {
-    let server = support::serve_post_in_turn(
-        MESSAGES_PATH,
-        [Response::sse(ROUND_TRIP_1), Response::sse(ROUND_TRIP_2)],
-    )
-    .await;
-    let p = provider(&server).await;
+    let (server, p) = vendor()
+        .conversing(&[ROUND_TRIP_1, ROUND_TRIP_2], &[("max_retries", "0")])
+        .await;
     let tool = ToolSpec::new(
         "get_weather",
         "The current weather in a city.",
@@ -220,13 +164,7 @@ async fn a_tool_round_trip_sends_back_thinking_the_call_and_its_result() {
     let first = ChatRequest::new("claude-sonnet-4-5", vec![ask.clone()])
         .tool(tool.clone())
         .reasoning(ReasoningConfig::budget_tokens(1024));
-    let reply = p
-        .stream_chat(&first)
-        .await
-        .unwrap()
-        .collect_response()
-        .await
-        .unwrap();
+    let reply = support::reply(&p, &first).await;
     assert_eq!(
         reply.finish.as_ref().unwrap().reason,
         FinishReason::ToolCalls
@@ -244,13 +182,7 @@ async fn a_tool_round_trip_sends_back_thinking_the_call_and_its_result() {
     )
     .tool(tool)
     .reasoning(ReasoningConfig::budget_tokens(1024));
-    let answer = p
-        .stream_chat(&second)
-        .await
-        .unwrap()
-        .collect_response()
-        .await
-        .unwrap();
+    let answer = support::reply(&p, &second).await;
     assert_eq!(answer.text(), "It is 21 \u{b0}C and sunny in Paris.");
     assert_eq!(answer.finish.unwrap().reason, FinishReason::Stop);
 
@@ -329,17 +261,9 @@ async fn tool_input_that_is_not_json_is_invalid_tool_arguments_with_the_raw_text
         input_delta(0, "{\"city\": \"Par"),
         input_delta(0, "is\"")
     );
-    let server = support::serve_post(MESSAGES_PATH, Response::sse(&body)).await;
-    let p = provider(&server).await;
-    let mut s = p.stream_chat(&request()).await.unwrap();
-    let mut seen = Vec::new();
-    let e = loop {
-        match s.next().await {
-            Some(Ok(ev)) => seen.push(ev),
-            Some(Err(e)) => break e,
-            None => panic!("the stream ended without an error: {seen:?}"),
-        }
-    };
+    let resp = Response::sse(&body);
+    let (_server, p) = vendor().answering(resp, &[("max_retries", "0")]).await;
+    let (seen, e) = support::events_until_error(&p, &request()).await;
     assert_eq!(
         seen,
         vec![
@@ -348,20 +272,8 @@ async fn tool_input_that_is_not_json_is_invalid_tool_arguments_with_the_raw_text
             piece(0, "is\""),
         ]
     );
-    match e {
-        YatError::InvalidToolArguments {
-            provider,
-            id,
-            name,
-            raw,
-            ..
-        } => {
-            assert_eq!(provider, "anthropic");
-            assert_eq!((id.as_str(), name.as_str()), ("toolu_01Bad", "get_weather"));
-            assert_eq!(raw, "{\"city\": \"Paris\"");
-        }
-        other => panic!("{other:?}"),
-    }
+    let raw = "{\"city\": \"Paris\"";
+    support::assert_invalid_arguments(&e, "anthropic", "toolu_01Bad", "get_weather", raw);
     assert!(!seen.iter().any(|e| matches!(e, ChatEvent::Finish(_))));
 }
 

@@ -7,16 +7,12 @@
 mod support;
 
 use serde_json::{json, Value};
+use support::vendors::cohere::vendor;
+use support::wire::{assert_sends, Canned, Sends};
 use yat_core::{
-    ChatRequest, ChatStreamExt, JsonSchema, LlmProvider, Media, Message, Part, Reasoning,
-    ReasoningConfig, ReasoningEffort, ResponseFormat, Role, ToolCall, ToolChoice, ToolResult,
-    ToolSpec, YatError,
+    ChatRequest, JsonSchema, LlmProvider, Media, Message, Part, Reasoning, ReasoningConfig,
+    ReasoningEffort, ResponseFormat, Role, ToolCall, ToolChoice, ToolResult, ToolSpec, YatError,
 };
-use yat_fakeserver::{FakeServer, Response};
-use yat_providers::cohere::Cohere;
-
-const KEY: &str = "co-test-planted-0123456789";
-const CHAT_PATH: &str = "/v2/chat";
 
 /// The shortest complete reply.
 const OK: &str = concat!(
@@ -28,40 +24,24 @@ const OK: &str = concat!(
 /// The 8-byte PNG signature.
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n";
 
-async fn provider(server: &FakeServer) -> Cohere {
-    support::pointed_at(Cohere::default(), "cohere", KEY, &server.url(), &[]).await
+/// The short reply every request here is answered with.
+fn ok() -> Canned {
+    Canned::new(OK, "ok")
 }
 
 /// The body the server received for `req`, parsed.
 async fn body(req: &ChatRequest) -> Value {
-    let text = body_text(req).await;
-    serde_json::from_str(&text).unwrap()
+    ok().sent(&vendor(), req, &[]).await.json()
 }
 
 /// The body the server received for `req`, byte for byte.
 async fn body_text(req: &ChatRequest) -> String {
-    let server = support::serve_post(CHAT_PATH, Response::sse(OK)).await;
-    let p = provider(&server).await;
-    let reply = p
-        .stream_chat(req)
-        .await
-        .unwrap()
-        .collect_response()
-        .await
-        .unwrap();
-    assert_eq!(reply.text(), "ok");
-    let reqs = server.requests();
-    assert_eq!(reqs.len(), 1);
-    reqs[0].text()
+    ok().sent(&vendor(), req, &[]).await.text()
 }
 
 /// The error `req` is refused with, and that nothing reached the server.
 async fn refused(req: &ChatRequest) -> YatError {
-    let server = support::serve_post(CHAT_PATH, Response::sse(OK)).await;
-    let p = provider(&server).await;
-    let e = support::reply_error(&p, req).await;
-    assert!(server.requests().is_empty(), "{e}: the request was sent");
-    e
+    vendor().refused(req, &[]).await
 }
 
 fn tool(name: &str) -> ToolSpec {
@@ -111,38 +91,35 @@ async fn tools_and_each_tool_choice() {
             .tool(tool("search"))
             .tool(tool("lookup"))
     };
-    let v = body(&tools()).await;
-    assert_eq!(
-        v["tools"],
-        json!([wire_tool("search"), wire_tool("lookup")])
-    );
-    assert!(v.get("tool_choice").is_none());
-    assert!(v.get("strict_tools").is_none());
-    assert!(v.get("parallel_tool_calls").is_none());
-
-    let v = body(&tools().tool_choice(ToolChoice::Auto)).await;
-    assert!(v.get("tool_choice").is_none());
-
-    let v = body(&tools().tool_choice(ToolChoice::None)).await;
-    assert_eq!(v["tool_choice"], "NONE");
-    assert_eq!(v["tools"].as_array().unwrap().len(), 2);
-
-    let v = body(&tools().tool_choice(ToolChoice::Required)).await;
-    assert_eq!(v["tool_choice"], "REQUIRED");
-    assert_eq!(v["tools"].as_array().unwrap().len(), 2);
-
-    // Cohere cannot name a tool: the named one is the only one offered,
-    // and a call is required.
-    let v = body(&tools().tool_choice(ToolChoice::Tool {
-        name: "lookup".into(),
-    }))
-    .await;
-    assert_eq!(v["tool_choice"], "REQUIRED");
-    assert_eq!(v["tools"], json!([wire_tool("lookup")]));
-
-    // Parallel calls have no switch at Cohere: nothing is sent for them.
-    let v = body(&tools().parallel_tool_calls(false)).await;
-    assert!(v.get("parallel_tool_calls").is_none());
+    let both = json!([wire_tool("search"), wire_tool("lookup")]);
+    let rows = [
+        Sends::new("no choice", tools())
+            .field("/tools", both.clone())
+            .absent("/tool_choice")
+            .absent("/strict_tools")
+            .absent("/parallel_tool_calls"),
+        Sends::new("auto", tools().tool_choice(ToolChoice::Auto)).absent("/tool_choice"),
+        Sends::new("none", tools().tool_choice(ToolChoice::None))
+            .field("/tool_choice", json!("NONE"))
+            .field("/tools", both.clone()),
+        Sends::new("required", tools().tool_choice(ToolChoice::Required))
+            .field("/tool_choice", json!("REQUIRED"))
+            .field("/tools", both),
+        // Cohere cannot name a tool: the named one is the only one offered,
+        // and a call is required.
+        Sends::new(
+            "a named tool",
+            tools().tool_choice(ToolChoice::Tool {
+                name: "lookup".into(),
+            }),
+        )
+        .field("/tool_choice", json!("REQUIRED"))
+        .field("/tools", json!([wire_tool("lookup")])),
+        // Parallel calls have no switch at Cohere: nothing is sent for them.
+        Sends::new("serial calls", tools().parallel_tool_calls(false))
+            .absent("/parallel_tool_calls"),
+    ];
+    assert_sends(&vendor(), &ok(), rows).await;
 }
 
 #[tokio::test]
@@ -290,17 +267,18 @@ async fn an_assistant_turn_with_thinking_and_no_calls_sends_thinking_blocks() {
 
 #[tokio::test]
 async fn reasoning_is_thinking_with_a_token_budget() {
-    let v = body(&ask("Think.").reasoning(ReasoningConfig::budget_tokens(31_000))).await;
-    assert_eq!(
-        v["thinking"],
-        json!({"type":"enabled","token_budget":31000})
-    );
-    let v = body(&ask("Think.").reasoning(ReasoningConfig::effort(ReasoningEffort::High))).await;
-    assert_eq!(
-        v["thinking"],
-        json!({"type":"enabled","token_budget":24576})
-    );
-    assert!(body(&ask("Quick.")).await.get("thinking").is_none());
+    let think = |r| ask("Think.").reasoning(r);
+    let rows = [
+        Sends::new("a budget", think(ReasoningConfig::budget_tokens(31_000)))
+            .field("/thinking", json!({"type":"enabled","token_budget":31000})),
+        Sends::new(
+            "an effort",
+            think(ReasoningConfig::effort(ReasoningEffort::High)),
+        )
+        .field("/thinking", json!({"type":"enabled","token_budget":24576})),
+        Sends::new("no reasoning", ask("Quick.")).absent("/thinking"),
+    ];
+    assert_sends(&vendor(), &ok(), rows).await;
 }
 
 #[tokio::test]
@@ -316,10 +294,16 @@ async fn response_formats_are_json_object_with_an_optional_schema() {
         sent,
         r#"{"model":"m","messages":[{"role":"user","content":"Generate a JSON"}],"response_format":{"type":"json_object","json_schema":{"type":"object","properties":{"name":{"type":"string"},"age":{"type":"integer"}},"required":["name","age"]}},"stream":true}"#
     );
-    let v = body(&ask("Generate a JSON").response_format(ResponseFormat::JsonObject)).await;
-    assert_eq!(v["response_format"], json!({"type":"json_object"}));
-    let v = body(&ask("Hi").response_format(ResponseFormat::Text)).await;
-    assert_eq!(v["response_format"], json!({"type":"text"}));
+    let rows = [
+        Sends::new(
+            "JSON",
+            ask("Generate a JSON").response_format(ResponseFormat::JsonObject),
+        )
+        .field("/response_format", json!({"type":"json_object"})),
+        Sends::new("text", ask("Hi").response_format(ResponseFormat::Text))
+            .field("/response_format", json!({"type":"text"})),
+    ];
+    assert_sends(&vendor(), &ok(), rows).await;
 }
 
 #[tokio::test]
@@ -370,8 +354,8 @@ async fn requests_cohere_cannot_take_are_refused_before_sending() {
 
 #[tokio::test]
 async fn the_claimed_capabilities_match_what_is_mapped() {
-    let server = support::serve_post(CHAT_PATH, Response::sse(OK)).await;
-    let caps = provider(&server).await.capabilities();
+    let server = vendor().serve(yat_fakeserver::Response::sse(OK)).await;
+    let caps = vendor().at(&server, &[]).await.capabilities();
     assert!(caps.tools && caps.parallel_tools && caps.images && caps.json_schema && caps.reasoning);
     assert!(!caps.documents);
     assert!(caps.stop_sequences && caps.usage && caps.max_tokens);

@@ -4,27 +4,21 @@
 #![cfg(feature = "cohere")]
 
 mod support;
+use support::vendors::cohere::vendor;
+use support::{end, finish, piece, response_of, start, thoughts as reasoning};
 
 use serde_json::json;
 use yat_core::{
-    ChatEvent, ChatRequest, ChatStreamExt, Finish, FinishReason, LlmProvider, Message, ToolCall,
-    ToolResult, ToolSpec, Usage, YatError,
+    ChatEvent, ChatRequest, Finish, FinishReason, Message, ToolCall, ToolResult, ToolSpec, Usage,
 };
-use yat_fakeserver::{FakeServer, Response, Split};
-use yat_providers::cohere::Cohere;
+use yat_fakeserver::{Response, Split};
 
-const KEY: &str = "co-test-planted-0123456789";
-const CHAT_PATH: &str = "/v2/chat";
 const MODEL: &str = "command-a-03-2025";
 
 const PLAN_AND_CALL: &str = include_str!("fixtures/cohere/plan_and_call.sse");
 const PARALLEL_CALLS: &str = include_str!("fixtures/cohere/parallel_calls.sse");
 const ANSWER: &str = include_str!("fixtures/cohere/answer_with_citations.sse");
 const THINKING_THEN_CALL: &str = include_str!("fixtures/cohere/thinking_then_call.sse");
-
-async fn provider(server: &FakeServer) -> Cohere {
-    support::pointed_at(Cohere::default(), "cohere", KEY, &server.url(), &[]).await
-}
 
 fn weather_tool() -> ToolSpec {
     ToolSpec::new(
@@ -38,50 +32,28 @@ fn request(messages: Vec<Message>) -> ChatRequest {
     ChatRequest::new(MODEL, messages).tool(weather_tool())
 }
 
-fn reasoning(pieces: &[&str]) -> Vec<ChatEvent> {
-    pieces
-        .iter()
-        .map(|t| ChatEvent::ReasoningDelta { text: (*t).into() })
-        .collect()
-}
-
 /// The events of one call streamed as the documented pieces of
 /// `{"location": "<city>"}`.
 fn call_events(index: u32, id: &str, city_pieces: &[&str], city: &str) -> Vec<ChatEvent> {
     let mut pieces = vec!["{\n    \"", "location", "\":", " \""];
     pieces.extend_from_slice(city_pieces);
     pieces.extend_from_slice(&["\"", "\n", "}"]);
-    let mut events = vec![ChatEvent::ToolCallStart {
-        index,
-        id: id.into(),
-        name: "get_weather".into(),
-    }];
-    events.extend(pieces.into_iter().map(|a| ChatEvent::ToolCallDelta {
-        index,
-        arguments: a.into(),
-    }));
-    events.push(ChatEvent::ToolCallEnd {
-        index,
-        call: Box::new(ToolCall::new(
-            id,
-            "get_weather",
-            json!({ "location": city }),
-        )),
-    });
+    let mut events = vec![start(index, id, "get_weather")];
+    events.extend(pieces.into_iter().map(|a| piece(index, a)));
+    events.push(end(index, id, "get_weather", json!({ "location": city })));
     events
 }
 
 fn tool_call_finish() -> Vec<ChatEvent> {
     vec![
         ChatEvent::Usage(Usage::new(913, 83)),
-        ChatEvent::Finish(Finish::new(FinishReason::ToolCalls, "TOOL_CALL")),
+        finish(FinishReason::ToolCalls, "TOOL_CALL"),
     ]
 }
 
 #[tokio::test]
 async fn a_plan_and_a_call_stream_as_reasoning_then_the_call() {
-    let server = support::serve_post(CHAT_PATH, Response::sse(PLAN_AND_CALL)).await;
-    let p = provider(&server).await;
+    let (_server, p) = vendor().answering(Response::sse(PLAN_AND_CALL), &[]).await;
     let req = request(vec![Message::user("What's the weather in Madrid?")]);
     let mut expected = reasoning(&[
         "I", " will", " search", " for", " the", " weather", " in", " Madrid", ".",
@@ -132,12 +104,8 @@ async fn two_calls_in_one_turn_are_numbered_in_order_however_the_body_is_cut() {
         Split::At(vec![in_call]),
         Split::Events,
     ] {
-        let server = support::serve_post(
-            CHAT_PATH,
-            Response::sse(PARALLEL_CALLS).split(split.clone()),
-        )
-        .await;
-        let p = provider(&server).await;
+        let resp = Response::sse(PARALLEL_CALLS).split(split.clone());
+        let (_server, p) = vendor().answering(resp, &[]).await;
         let req = request(vec![Message::user(
             "What's the weather in Madrid and Brasilia?",
         )]);
@@ -152,8 +120,7 @@ async fn two_calls_in_one_turn_are_numbered_in_order_however_the_body_is_cut() {
         .split_inclusive('\n')
         .filter(|l| !l.starts_with("event:"))
         .collect();
-    let server = support::serve_post(CHAT_PATH, Response::sse(&unnamed)).await;
-    let p = provider(&server).await;
+    let (_server, p) = vendor().answering(Response::sse(&unnamed), &[]).await;
     let req = request(vec![Message::user(
         "What's the weather in Madrid and Brasilia?",
     )]);
@@ -162,21 +129,10 @@ async fn two_calls_in_one_turn_are_numbered_in_order_however_the_body_is_cut() {
 
 #[tokio::test]
 async fn a_tool_round_trip_sends_the_plan_the_call_and_the_result_back() {
-    let server = support::serve_post_in_turn(
-        CHAT_PATH,
-        [Response::sse(PLAN_AND_CALL), Response::sse(ANSWER)],
-    )
-    .await;
-    let p = provider(&server).await;
+    let (server, p) = vendor().conversing(&[PLAN_AND_CALL, ANSWER], &[]).await;
     let mut history = vec![Message::user("What's the weather in Madrid?")];
 
-    let first = p
-        .stream_chat(&request(history.clone()))
-        .await
-        .unwrap()
-        .collect_response()
-        .await
-        .unwrap();
+    let first = support::reply(&p, &request(history.clone())).await;
     assert_eq!(
         first.reasoning_text(),
         "I will search for the weather in Madrid."
@@ -200,13 +156,7 @@ async fn a_tool_round_trip_sends_the_plan_the_call_and_the_result_back() {
         json!({"temperature": "24°C"}),
     )]));
 
-    let second = p
-        .stream_chat(&request(history))
-        .await
-        .unwrap()
-        .collect_response()
-        .await
-        .unwrap();
+    let second = support::reply(&p, &request(history)).await;
     assert_eq!(second.text(), "It is currently 24°C in Madrid.");
     assert!(!second.has_tool_calls());
     assert_eq!(second.usage, Some(Usage::new(1061, 85)));
@@ -244,12 +194,9 @@ async fn a_tool_round_trip_sends_the_plan_the_call_and_the_result_back() {
 
 #[tokio::test]
 async fn a_reasoning_models_thinking_is_reasoning_and_goes_back_as_the_plan() {
-    let server = support::serve_post_in_turn(
-        CHAT_PATH,
-        [Response::sse(THINKING_THEN_CALL), Response::sse(ANSWER)],
-    )
-    .await;
-    let p = provider(&server).await;
+    let (server, p) = vendor()
+        .conversing(&[THINKING_THEN_CALL, ANSWER], &[])
+        .await;
     let mut history = vec![Message::user("What's the weather in Toronto?")];
     let events = support::events(&p, &request(history.clone()))
         .await
@@ -259,46 +206,23 @@ async fn a_reasoning_models_thinking_is_reasoning_and_goes_back_as_the_plan() {
         " the weather in Toronto.",
         " I'll call get_weather.",
     ]);
+    let id = "get_weather_sfnmhqhb8g2p";
     expected.extend([
-        ChatEvent::ToolCallStart {
-            index: 0,
-            id: "get_weather_sfnmhqhb8g2p".into(),
-            name: "get_weather".into(),
-        },
+        start(0, id, "get_weather"),
         // The start event's own piece of the arguments, then the delta's.
-        ChatEvent::ToolCallDelta {
-            index: 0,
-            arguments: "{\"location\":".into(),
-        },
-        ChatEvent::ToolCallDelta {
-            index: 0,
-            arguments: "\"Toronto\"}".into(),
-        },
-        ChatEvent::ToolCallEnd {
-            index: 0,
-            call: Box::new(ToolCall::new(
-                "get_weather_sfnmhqhb8g2p",
-                "get_weather",
-                json!({"location": "Toronto"}),
-            )),
-        },
+        piece(0, "{\"location\":"),
+        piece(0, "\"Toronto\"}"),
+        end(0, id, "get_weather", json!({"location": "Toronto"})),
         ChatEvent::Usage(Usage::new(1320, 61)),
-        ChatEvent::Finish(Finish::new(FinishReason::ToolCalls, "TOOL_CALL")),
+        finish(FinishReason::ToolCalls, "TOOL_CALL"),
     ]);
     assert_eq!(events, expected);
 
-    let mut b = yat_core::ResponseBuilder::default();
-    events.into_iter().for_each(|e| b.push(e));
-    let reply = b.finish();
+    let reply = response_of(&events);
     let call = reply.tool_calls().next().unwrap().clone();
     history.push(reply.into_message());
     history.push(Message::tool_results([ToolResult::new(&call, "20°C")]));
-    p.stream_chat(&request(history))
-        .await
-        .unwrap()
-        .collect_response()
-        .await
-        .unwrap();
+    support::reply(&p, &request(history)).await;
     let body = server.requests()[1].json();
     assert_eq!(
         body["messages"][1],
@@ -332,45 +256,20 @@ fn one_call(arguments: &[&str], end_event: bool) -> String {
 async fn malformed_arguments_are_a_typed_error_with_the_raw_text() {
     for end_event in [true, false] {
         let body = one_call(&["{\"location\": ", "\"Mad"], end_event);
-        let server = support::serve_post(CHAT_PATH, Response::sse(&body)).await;
-        let p = provider(&server).await;
+        let (_server, p) = vendor().answering(Response::sse(&body), &[]).await;
         let (events, e) =
             support::events_until_error(&p, &request(vec![Message::user("Weather?")])).await;
         assert_eq!(
             events,
             vec![
-                ChatEvent::ToolCallStart {
-                    index: 0,
-                    id: "get_weather_1".into(),
-                    name: "get_weather".into()
-                },
-                ChatEvent::ToolCallDelta {
-                    index: 0,
-                    arguments: "{\"location\": ".into()
-                },
-                ChatEvent::ToolCallDelta {
-                    index: 0,
-                    arguments: "\"Mad".into()
-                },
-            ]
+                start(0, "get_weather_1", "get_weather"),
+                piece(0, "{\"location\": "),
+                piece(0, "\"Mad"),
+            ],
+            "end event {end_event}"
         );
-        match e {
-            YatError::InvalidToolArguments {
-                provider,
-                id,
-                name,
-                raw,
-                ..
-            } => {
-                assert_eq!(provider, "cohere");
-                assert_eq!(
-                    (id.as_str(), name.as_str()),
-                    ("get_weather_1", "get_weather")
-                );
-                assert_eq!(raw, "{\"location\": \"Mad");
-            }
-            other => panic!("end event {end_event}: {other:?}"),
-        }
+        let raw = "{\"location\": \"Mad";
+        support::assert_invalid_arguments(&e, "cohere", "get_weather_1", "get_weather", raw);
     }
 }
 
@@ -383,15 +282,8 @@ async fn a_call_left_open_is_ended_at_message_end_and_empty_arguments_are_an_obj
         ),
         (&[][..], json!({})),
     ] {
-        let server = support::serve_post(CHAT_PATH, Response::sse(&one_call(pieces, false))).await;
-        let p = provider(&server).await;
-        let reply = p
-            .stream_chat(&request(vec![Message::user("Weather?")]))
-            .await
-            .unwrap()
-            .collect_response()
-            .await
-            .unwrap();
+        let req = request(vec![Message::user("Weather?")]);
+        let (_, reply) = vendor().exchange(&one_call(pieces, false), &req, &[]).await;
         let calls: Vec<&ToolCall> = reply.tool_calls().collect();
         assert_eq!(
             calls,
@@ -408,8 +300,7 @@ async fn a_call_delta_before_any_start_is_a_typed_error() {
         "event: tool-call-delta\ndata: {\"type\":\"tool-call-delta\",\"index\":0,\"delta\":{\"message\":{\"tool_calls\":{\"function\":{\"arguments\":\"{}\"}}}}}\n\n",
         "event: message-end\ndata: {\"type\":\"message-end\",\"delta\":{\"finish_reason\":\"TOOL_CALL\"}}\n\ndata: [DONE]\n\n",
     );
-    let server = support::serve_post(CHAT_PATH, Response::sse(body)).await;
-    let p = provider(&server).await;
+    let (_server, p) = vendor().answering(Response::sse(body), &[]).await;
     let (events, e) =
         support::events_until_error(&p, &request(vec![Message::user("Weather?")])).await;
     assert!(events.is_empty(), "{events:?}");
@@ -423,8 +314,7 @@ async fn a_call_start_without_a_name_is_a_typed_error() {
         "event: tool-call-start\ndata: {\"type\":\"tool-call-start\",\"index\":0,\"delta\":{\"message\":{\"tool_calls\":{\"id\":\"x_1\",\"type\":\"function\",\"function\":{\"arguments\":\"\"}}}}}\n\n",
         "event: message-end\ndata: {\"type\":\"message-end\",\"delta\":{\"finish_reason\":\"TOOL_CALL\"}}\n\ndata: [DONE]\n\n",
     );
-    let server = support::serve_post(CHAT_PATH, Response::sse(body)).await;
-    let p = provider(&server).await;
+    let (_server, p) = vendor().answering(Response::sse(body), &[]).await;
     let e = support::reply_error(&p, &request(vec![Message::user("Weather?")])).await;
     support::assert_error(&e, "malformed_response", "without a name");
 }
@@ -432,19 +322,9 @@ async fn a_call_start_without_a_name_is_a_typed_error() {
 #[tokio::test]
 async fn a_stream_cut_inside_a_call_is_a_network_error_not_a_call() {
     let at = PLAN_AND_CALL.find("event: tool-call-end").unwrap();
-    let server = support::serve_post(
-        CHAT_PATH,
-        Response::sse(&PLAN_AND_CALL[..at]).transfer(yat_fakeserver::Transfer::CloseDelimited),
-    )
-    .await;
-    let p = support::pointed_at(
-        Cohere::default(),
-        "cohere",
-        KEY,
-        &server.url(),
-        &[("max_retries", "0")],
-    )
-    .await;
+    let resp =
+        Response::sse(&PLAN_AND_CALL[..at]).transfer(yat_fakeserver::Transfer::CloseDelimited);
+    let (_server, p) = vendor().answering(resp, &[("max_retries", "0")]).await;
     let (events, e) =
         support::events_until_error(&p, &request(vec![Message::user("Weather?")])).await;
     assert!(!events

@@ -1,24 +1,26 @@
 //! The Gemini provider (and its `google` alias) against a local fake server
-//! speaking `streamGenerateContent?alt=sse` byte for byte.
+//! speaking `streamGenerateContent?alt=sse` byte for byte: this vendor's
+//! cases for the checks every wire format runs (`support::checks`), and
+//! what only Gemini does (model turns, safety stops, the alias).
 #![cfg(any(feature = "gemini", feature = "google"))]
 
 mod support;
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use futures::StreamExt;
-use support::{assert_error, assert_hangs_up, assert_http_error, assert_no_key};
+use support::checks::{
+    self, Body, Cases, Documented, ErrorCase, Replay, Retry, StreamError, Truncation,
+};
+use support::vendors::gemini::{vendor, vendor_as, CHAT_PATH, KEY};
+use support::{delta, finish, text_reply};
 use yat_core::settings::SettingsSources;
 use yat_core::{
     ChatEvent, ChatRequest, ChatStreamExt, Finish, FinishReason, LlmProvider, Message,
-    ResolvedSettings, Usage, YatError,
+    ResolvedSettings, Usage,
 };
 use yat_fakeserver::{Action, FakeServer, Response, Route, Split, Transfer};
 use yat_providers::gemini::{Gemini, GOOGLE_SETTINGS, SETTINGS};
-
-const KEY: &str = "AIzaSy-test-planted-0123456789";
-const CHAT_PATH: &str = "/v1beta/models/gemini-2.5-flash:streamGenerateContent";
 
 /// A reply in the documented shape (shared/wire-formats.md §3; the values are
 /// illustrative): CRLF line ends as in Google's own output, running usage on
@@ -36,73 +38,199 @@ fn last_chunk_at() -> usize {
 }
 
 fn expected_events() -> Vec<ChatEvent> {
-    vec![
-        ChatEvent::Delta {
-            text: "Hello".into(),
-        },
-        ChatEvent::Delta {
-            text: " wörld ✓ How can I help?".into(),
-        },
-        ChatEvent::Usage(Usage::new(6, 8)),
-        ChatEvent::Finish(Finish::new(FinishReason::Stop, "STOP")),
-    ]
-}
-
-async fn provider_as(id: &'static str, server: &FakeServer, extra: &[(&str, &str)]) -> Gemini {
-    let base = format!("{}/v1beta", server.url());
-    support::pointed_at(Gemini::new(id), id, KEY, &base, extra).await
-}
-
-async fn provider(server: &FakeServer, extra: &[(&str, &str)]) -> Gemini {
-    provider_as("gemini", server, extra).await
+    let finish = finish(FinishReason::Stop, "STOP");
+    text_reply(
+        &["Hello", " wörld ✓ How can I help?"],
+        Usage::new(6, 8),
+        finish,
+    )
 }
 
 fn request() -> ChatRequest {
-    ChatRequest::new(
-        "gemini-2.5-flash",
-        vec![Message::system("Be brief."), Message::user("Say hello")],
-    )
-    .temperature(0.7)
-    .top_p(0.95)
-    .max_tokens(256)
-    .stop("\n\n")
+    checks::say_hello("gemini-2.5-flash")
+        .temperature(0.7)
+        .top_p(0.95)
+        .max_tokens(256)
+        .stop("\n\n")
 }
 
-async fn events(p: &Gemini) -> Result<Vec<ChatEvent>, YatError> {
-    support::events(p, &request()).await
-}
-
-async fn serve(resp: Response) -> FakeServer {
-    support::serve_post(CHAT_PATH, resp).await
-}
-
-#[tokio::test]
-async fn sends_the_documented_request() {
-    let server = serve(Response::sse(TRANSCRIPT)).await;
-    let p = provider(&server, &[]).await;
-    assert_eq!(events(&p).await.unwrap(), expected_events());
-    let reqs = server.requests();
-    assert_eq!(reqs.len(), 1);
-    let r = &reqs[0];
-    assert_eq!(r.method, "POST");
-    // `alt=sse` selects the event stream; the key never goes in the URL.
-    assert_eq!(r.path, format!("{CHAT_PATH}?alt=sse"));
-    assert!(!r.path.contains("key="), "{}", r.path);
-    assert_eq!(r.header("x-goog-api-key"), Some(KEY));
-    assert_eq!(r.header("authorization"), None);
-    assert_eq!(r.header("content-type"), Some("application/json"));
+/// The documented request: the key in a header, never in the URL.
+fn documented() -> Documented {
     // Byte for byte: proto-JSON names, the system prompt lifted out, the
     // parameters as written (0.7, not 0.699999988079071).
-    assert_eq!(
-        r.text(),
-        r#"{"systemInstruction":{"parts":[{"text":"Be brief."}]},"contents":[{"role":"user","parts":[{"text":"Say hello"}]}],"generationConfig":{"temperature":0.7,"topP":0.95,"maxOutputTokens":256,"stopSequences":["\n\n"]}}"#
-    );
+    let body = r#"{"systemInstruction":{"parts":[{"text":"Be brief."}]},"contents":[{"role":"user","parts":[{"text":"Say hello"}]}],"generationConfig":{"temperature":0.7,"topP":0.95,"maxOutputTokens":256,"stopSequences":["\n\n"]}}"#;
+    // `alt=sse` selects the event stream.
+    Documented::new(format!("{CHAT_PATH}?alt=sse"), Body::Text(body))
+        .header("x-goog-api-key", KEY)
+        .without("authorization")
+        .header("content-type", "application/json")
 }
+
+/// The documented error bodies.
+fn errors() -> Vec<ErrorCase> {
+    vec![
+        // An invalid key is a 400, not a 401; the DebugInfo detail that echoes
+        // the key must not reach the message.
+        ErrorCase::new(
+            400,
+            r#"{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID","domain":"googleapis.com","metadata":{"service":"generativelanguage.googleapis.com"}},{"@type":"type.googleapis.com/google.rpc.DebugInfo","detail":"Invalid API key: AIzaSy-test-planted-0123456789"}]}}"#,
+            "authentication",
+        ),
+        ErrorCase::new(
+            403,
+            r#"{"error":{"code":403,"message":"Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.","status":"PERMISSION_DENIED"}}"#,
+            "authentication",
+        ),
+        ErrorCase::new(
+            403,
+            r#"{"error":{"code":403,"message":"Your API key doesn't have the required permissions.","status":"PERMISSION_DENIED"}}"#,
+            "permission",
+        ),
+        ErrorCase::new(
+            404,
+            r#"{"error":{"code":404,"message":"models/gemini-9 is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods.","status":"NOT_FOUND"}}"#,
+            "model_not_found",
+        ),
+        ErrorCase::new(
+            400,
+            r#"{"error":{"code":400,"message":"The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).","status":"INVALID_ARGUMENT"}}"#,
+            "context_length_exceeded",
+        ),
+        ErrorCase::new(
+            400,
+            r#"{"error":{"code":400,"message":"* GenerateContentRequest.contents: contents is not specified\n","status":"INVALID_ARGUMENT"}}"#,
+            "invalid_request",
+        ),
+        ErrorCase::new(
+            429,
+            r#"{"error":{"code":429,"message":"You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits.","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[{"quotaMetric":"generativelanguage.googleapis.com/generate_content_free_tier_requests","quotaId":"GenerateRequestsPerMinutePerProjectPerModel-FreeTier","quotaDimensions":{"location":"global","model":"gemini-2.5-flash"},"quotaValue":"10"}]},{"@type":"type.googleapis.com/google.rpc.Help","links":[{"description":"Learn more about Gemini API quotas","url":"https://ai.google.dev/gemini-api/docs/rate-limits"}]},{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"43s"}]}}"#,
+            "rate_limited",
+        )
+        // No header: the wait comes from RetryInfo in the body.
+        .retry_after(Duration::from_secs(43)),
+        ErrorCase::new(
+            429,
+            r#"{"error":{"code":429,"message":"You exceeded your current quota, please check your plan and billing details.","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[{"quotaMetric":"generativelanguage.googleapis.com/generate_content_free_tier_requests","quotaId":"GenerateRequestsPerDayPerProjectPerModel-FreeTier"}]},{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"22s"}]}}"#,
+            "quota_exhausted",
+        ),
+        ErrorCase::new(
+            402,
+            r#"{"error":{"code":402,"message":"Your prepaid credits are used up.","status":"RESOURCE_EXHAUSTED"}}"#,
+            "quota_exhausted",
+        ),
+        ErrorCase::new(
+            503,
+            r#"{"error":{"code":503,"message":"The model is overloaded. Please try again later.","status":"UNAVAILABLE"}}"#,
+            "overloaded",
+        ),
+        ErrorCase::new(
+            500,
+            r#"{"error":{"code":500,"message":"An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting","status":"INTERNAL"}}"#,
+            "server_error",
+        ),
+        // Without the detail, and with retries allowed: none is made.
+        ErrorCase::new(400, r#"{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID","domain":"googleapis.com"}]}}"#, "authentication").not_retried_within(3),
+    ]
+}
+
+fn cases() -> Cases<Gemini> {
+    // Cut inside "ö" and inside a CRLF.
+    let in_char = TRANSCRIPT.find('ö').unwrap() + 1;
+    let in_crlf = TRANSCRIPT.find("\r\n").unwrap() + 1;
+    let splits = checks::every_cut(vec![in_crlf, in_char]);
+    let limited = r#"{"error":{"code":429,"message":"You exceeded your current quota, please check your plan and billing details.","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"0.2s"}]}}"#;
+    let internal =
+        r#"{"error":{"code":500,"message":"An internal error has occurred.","status":"INTERNAL"}}"#;
+    let overloaded = r#"{"error":{"code":503,"message":"The model is overloaded. Please try again later.","status":"UNAVAILABLE"}}"#;
+    // Nothing reached the caller yet, so the cut can be retried safely.
+    let no_text = "data: {\"candidates\": [{\"content\": {\"role\": \"model\"},\"index\": 0}],\"usageMetadata\": {\"promptTokenCount\": 6}}\r\n\r\n";
+    let error_after_text = concat!(
+        "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Hel\"}],\"role\": \"model\"},\"index\": 0}]}\r\n\r\n",
+        "data: {\"error\": {\"code\": 503,\"message\": \"The model is overloaded. Please try again later.\",\"status\": \"UNAVAILABLE\"}}\r\n\r\n",
+    );
+    let blocked = "data: {\"promptFeedback\": {\"blockReason\": \"PROHIBITED_CONTENT\"},\"usageMetadata\": {\"promptTokenCount\": 12,\"totalTokenCount\": 12},\"modelVersion\": \"gemini-2.5-flash\",\"responseId\": \"x1\"}\r\n\r\n";
+    let head = &TRANSCRIPT[..last_chunk_at()];
+    let mut cases = Cases::new(vendor(), request(), TRANSCRIPT, expected_events())
+        .documented(documented())
+        .replay(Replay::new("documented", TRANSCRIPT, splits))
+        // No chunked framing, no length: only the decoder can tell a whole
+        // reply.
+        .replay(
+            Replay::new(
+                "framed by closing the connection",
+                TRANSCRIPT,
+                vec![Split::Whole],
+            )
+            .transfer(Transfer::CloseDelimited),
+        )
+        .errors(errors())
+        .retry(
+            Retry::new(
+                "a 429 waits for the retry delay in the body",
+                "2",
+                vec![Response::json(429, limited)],
+            )
+            .at_least(Duration::from_millis(200)),
+        )
+        .retry(Retry::new(
+            "a 500, then a 503",
+            "3",
+            vec![
+                Response::json(500, internal),
+                Response::json(503, overloaded),
+            ],
+        ))
+        .retry(Retry::new(
+            "a stream cut before any text",
+            "1",
+            vec![Response::sse(no_text).then(Action::Close)],
+        ))
+        .stream_error(StreamError::new(
+            "an error after text",
+            error_after_text,
+            vec![delta("Hel")],
+            "overloaded",
+            "overloaded",
+        ))
+        .stream_error(StreamError::new(
+            "a blocked prompt",
+            blocked,
+            vec![],
+            "content_blocked",
+            "PROHIBITED_CONTENT",
+        ))
+        .truncation(Truncation::new(
+            "cut inside the last event",
+            Response::sse(&TRANSCRIPT[..TRANSCRIPT.find("\"finishReason\"").unwrap()])
+                .transfer(Transfer::CloseDelimited)
+                .then(Action::Close),
+        ))
+        // The reset may overtake the text on its way: the error then comes
+        // before the stream starts. Either way it is a network error.
+        .truncation(
+            Truncation::new(
+                "reset after the text",
+                Response::sse(head).then(Action::Reset),
+            )
+            .may_fail_before_the_stream(),
+        )
+        .open_head(head)
+        .stall_after_output(&TRANSCRIPT[..TRANSCRIPT.find("\r\n\r\n").unwrap() + 4], 1);
+    for transfer in [Transfer::Chunked, Transfer::CloseDelimited] {
+        let response = Response::sse(head).transfer(transfer).then(Action::Close);
+        let name = match transfer {
+            Transfer::Chunked => "chunked, closed before the finish",
+            _ => "close-delimited, closed before the finish",
+        };
+        cases = cases.truncation(Truncation::new(name, response).keeps(2));
+    }
+    cases
+}
+
+support::checks::wire_checks!(cases; a_stall_after_output_times_out_and_hangs_up);
 
 #[tokio::test]
 async fn a_conversation_goes_out_with_model_turns() {
-    let server = serve(Response::sse(TRANSCRIPT)).await;
-    let p = provider(&server, &[]).await;
     let req = ChatRequest::new(
         "models/gemini-2.5-flash",
         vec![
@@ -111,83 +239,13 @@ async fn a_conversation_goes_out_with_model_turns() {
             Message::user("Tell me a joke"),
         ],
     );
-    p.stream_chat(&req)
-        .await
-        .unwrap()
-        .collect_response()
-        .await
-        .unwrap();
-    let r = &server.requests()[0];
+    let (r, _) = vendor().exchange(TRANSCRIPT, &req, &[]).await;
     // The `models/` prefix is not doubled.
     assert_eq!(r.path, format!("{CHAT_PATH}?alt=sse"));
     assert_eq!(
         r.text(),
         r#"{"contents":[{"role":"user","parts":[{"text":"Hi"}]},{"role":"model","parts":[{"text":"Hello! How can I help?"}]},{"role":"user","parts":[{"text":"Tell me a joke"}]}]}"#
     );
-}
-
-#[tokio::test]
-async fn any_split_of_the_stream_gives_the_same_events() {
-    // Cut inside "ö" and inside a CRLF.
-    let in_char = TRANSCRIPT.find('ö').unwrap() + 1;
-    let in_crlf = TRANSCRIPT.find("\r\n").unwrap() + 1;
-    for split in [
-        Split::Whole,
-        Split::EveryByte,
-        Split::At(vec![in_crlf, in_char]),
-        Split::Size(7),
-        Split::Events,
-    ] {
-        let server = serve(Response::sse(TRANSCRIPT).split(split.clone())).await;
-        let p = provider(&server, &[]).await;
-        assert_eq!(events(&p).await.unwrap(), expected_events(), "{split:?}");
-    }
-}
-
-#[tokio::test]
-async fn a_body_framed_by_closing_the_connection_is_complete_after_the_finish() {
-    // No chunked framing, no length: only the decoder can tell a whole reply.
-    let server = serve(Response::sse(TRANSCRIPT).transfer(Transfer::CloseDelimited)).await;
-    let p = provider(&server, &[]).await;
-    assert_eq!(events(&p).await.unwrap(), expected_events());
-}
-
-#[tokio::test]
-async fn truncated_stream_is_an_error_not_a_short_reply() {
-    let head = &TRANSCRIPT[..last_chunk_at()];
-    for transfer in [Transfer::Chunked, Transfer::CloseDelimited] {
-        let server = serve(Response::sse(head).transfer(transfer).then(Action::Close)).await;
-        let p = provider(&server, &[("max_retries", "0")]).await;
-        let mut s = p.stream_chat(&request()).await.unwrap();
-        let (text, err) = support::text_until_error(&mut s, &format!("{transfer:?}")).await;
-        assert_eq!(text, "Hello wörld ✓ How can I help?", "{transfer:?}");
-        assert_eq!(err.kind(), "network", "{transfer:?}: {err}");
-        assert!(s.next().await.is_none());
-    }
-}
-
-#[tokio::test]
-async fn a_body_cut_inside_the_last_event_is_an_error() {
-    let cut = TRANSCRIPT.find("\"finishReason\"").unwrap();
-    let server = serve(
-        Response::sse(&TRANSCRIPT[..cut])
-            .transfer(Transfer::CloseDelimited)
-            .then(Action::Close),
-    )
-    .await;
-    let p = provider(&server, &[("max_retries", "0")]).await;
-    let e = support::stream_error(&p, &request()).await;
-    assert_eq!(e.kind(), "network");
-}
-
-#[tokio::test]
-async fn reset_after_the_text_is_a_network_error() {
-    let server = serve(Response::sse(&TRANSCRIPT[..last_chunk_at()]).then(Action::Reset)).await;
-    let p = provider(&server, &[("max_retries", "0")]).await;
-    // The reset may overtake the text on its way: the error then comes
-    // before the stream starts. Either way it is a network error.
-    let e = support::reply_error(&p, &request()).await;
-    assert_eq!(e.kind(), "network", "{e}");
 }
 
 const MODELS: &str = r#"{"models":[{"name":"models/gemini-2.5-flash","version":"001","displayName":"Gemini 2.5 Flash","description":"Stable version of Gemini 2.5 Flash","inputTokenLimit":1048576,"outputTokenLimit":65536,"supportedGenerationMethods":["generateContent","countTokens","createCachedContent","batchGenerateContent"],"temperature":1,"topP":0.95,"topK":64,"maxTemperature":2,"thinking":true},{"name":"models/gemini-embedding-001","version":"001","displayName":"Gemini Embedding 001","inputTokenLimit":2048,"outputTokenLimit":1,"supportedGenerationMethods":["embedContent","countTextTokens","countTokens","asyncBatchEmbedContent"]}]}"#;
@@ -209,7 +267,7 @@ async fn lists_models_across_pages() {
         })])
     .await
     .unwrap();
-    let p = provider(&server, &[]).await;
+    let p = vendor().at(&server, &[]).await;
     let models = p.list_models().await.unwrap();
     let ids: Vec<&str> = models.iter().map(|m| m.id.as_str()).collect();
     // Bare ids, chat models only, sorted.
@@ -234,130 +292,11 @@ async fn lists_models_across_pages() {
 #[tokio::test]
 async fn a_page_token_handed_out_twice_does_not_loop() {
     let page = r#"{"models":[{"name":"models/gemini-2.5-flash","supportedGenerationMethods":["generateContent"]}],"nextPageToken":"same"}"#;
-    let server = FakeServer::start(vec![
-        Route::new("GET", "/v1beta/models").respond(Response::json(200, page))
-    ])
-    .await
-    .unwrap();
-    let p = provider(&server, &[]).await;
+    let server = support::serve_get("/v1beta/models", Response::json(200, page)).await;
+    let p = vendor().at(&server, &[]).await;
     let models = p.list_models().await.unwrap();
     assert_eq!(models.len(), 1);
     assert_eq!(server.requests().len(), 2);
-}
-
-#[tokio::test]
-async fn documented_error_bodies_map_to_typed_errors() {
-    let cases: &[(u16, &str, &str)] = &[
-        // An invalid key is a 400, not a 401; the DebugInfo detail that echoes
-        // the key must not reach the message.
-        (
-            400,
-            r#"{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID","domain":"googleapis.com","metadata":{"service":"generativelanguage.googleapis.com"}},{"@type":"type.googleapis.com/google.rpc.DebugInfo","detail":"Invalid API key: AIzaSy-test-planted-0123456789"}]}}"#,
-            "authentication",
-        ),
-        (
-            403,
-            r#"{"error":{"code":403,"message":"Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.","status":"PERMISSION_DENIED"}}"#,
-            "authentication",
-        ),
-        (
-            403,
-            r#"{"error":{"code":403,"message":"Your API key doesn't have the required permissions.","status":"PERMISSION_DENIED"}}"#,
-            "permission",
-        ),
-        (
-            404,
-            r#"{"error":{"code":404,"message":"models/gemini-9 is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods.","status":"NOT_FOUND"}}"#,
-            "model_not_found",
-        ),
-        (
-            400,
-            r#"{"error":{"code":400,"message":"The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).","status":"INVALID_ARGUMENT"}}"#,
-            "context_length_exceeded",
-        ),
-        (
-            400,
-            r#"{"error":{"code":400,"message":"* GenerateContentRequest.contents: contents is not specified\n","status":"INVALID_ARGUMENT"}}"#,
-            "invalid_request",
-        ),
-        (
-            429,
-            r#"{"error":{"code":429,"message":"You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits.","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[{"quotaMetric":"generativelanguage.googleapis.com/generate_content_free_tier_requests","quotaId":"GenerateRequestsPerMinutePerProjectPerModel-FreeTier","quotaDimensions":{"location":"global","model":"gemini-2.5-flash"},"quotaValue":"10"}]},{"@type":"type.googleapis.com/google.rpc.Help","links":[{"description":"Learn more about Gemini API quotas","url":"https://ai.google.dev/gemini-api/docs/rate-limits"}]},{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"43s"}]}}"#,
-            "rate_limited",
-        ),
-        (
-            429,
-            r#"{"error":{"code":429,"message":"You exceeded your current quota, please check your plan and billing details.","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[{"quotaMetric":"generativelanguage.googleapis.com/generate_content_free_tier_requests","quotaId":"GenerateRequestsPerDayPerProjectPerModel-FreeTier"}]},{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"22s"}]}}"#,
-            "quota_exhausted",
-        ),
-        (
-            402,
-            r#"{"error":{"code":402,"message":"Your prepaid credits are used up.","status":"RESOURCE_EXHAUSTED"}}"#,
-            "quota_exhausted",
-        ),
-        (
-            503,
-            r#"{"error":{"code":503,"message":"The model is overloaded. Please try again later.","status":"UNAVAILABLE"}}"#,
-            "overloaded",
-        ),
-        (
-            500,
-            r#"{"error":{"code":500,"message":"An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting","status":"INTERNAL"}}"#,
-            "server_error",
-        ),
-    ];
-    for (status, body, kind) in cases {
-        let server = serve(Response::json(*status, body)).await;
-        let p = provider(&server, &[("max_retries", "0")]).await;
-        let e = events(&p).await.unwrap_err();
-        assert_http_error(&e, "gemini", *status, kind);
-        if *kind == "rate_limited" {
-            // No header: the wait comes from RetryInfo in the body.
-            assert_eq!(e.retry_after(), Some(Duration::from_secs(43)));
-        }
-    }
-}
-
-#[tokio::test]
-async fn an_invalid_key_is_not_retried() {
-    let server = serve(Response::json(
-        400,
-        r#"{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID","domain":"googleapis.com"}]}}"#,
-    ))
-    .await;
-    let p = provider(&server, &[("max_retries", "3")]).await;
-    assert_eq!(events(&p).await.unwrap_err().kind(), "authentication");
-    assert_eq!(server.requests().len(), 1);
-}
-
-#[tokio::test]
-async fn in_stream_error_is_a_typed_error_after_the_text() {
-    let body = concat!(
-        "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Hel\"}],\"role\": \"model\"},\"index\": 0}]}\r\n\r\n",
-        "data: {\"error\": {\"code\": 503,\"message\": \"The model is overloaded. Please try again later.\",\"status\": \"UNAVAILABLE\"}}\r\n\r\n",
-    );
-    let server = serve(Response::sse(body)).await;
-    let p = provider(&server, &[]).await;
-    let mut s = p.stream_chat(&request()).await.unwrap();
-    assert_eq!(
-        s.next().await.unwrap().unwrap(),
-        ChatEvent::Delta { text: "Hel".into() }
-    );
-    let e = s.next().await.unwrap().unwrap_err();
-    assert_error(&e, "overloaded", "overloaded");
-    assert!(s.next().await.is_none());
-    // Output had started: no retry.
-    assert_eq!(server.requests().len(), 1);
-}
-
-#[tokio::test]
-async fn blocked_prompt_is_content_blocked_and_not_retried() {
-    let body = "data: {\"promptFeedback\": {\"blockReason\": \"PROHIBITED_CONTENT\"},\"usageMetadata\": {\"promptTokenCount\": 12,\"totalTokenCount\": 12},\"modelVersion\": \"gemini-2.5-flash\",\"responseId\": \"x1\"}\r\n\r\n";
-    let server = serve(Response::sse(body)).await;
-    let p = provider(&server, &[("max_retries", "3")]).await;
-    let e = events(&p).await.unwrap_err();
-    assert_error(&e, "content_blocked", "PROHIBITED_CONTENT");
-    assert_eq!(server.requests().len(), 1);
 }
 
 #[tokio::test]
@@ -366,54 +305,12 @@ async fn a_reply_stopped_for_safety_keeps_its_text_and_says_why() {
         "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Once upon\"}],\"role\": \"model\"},\"index\": 0}]}\r\n\r\n",
         "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"\"}],\"role\": \"model\"},\"finishReason\": \"SAFETY\",\"index\": 0,\"safetyRatings\": [{\"category\": \"HARM_CATEGORY_DANGEROUS_CONTENT\",\"probability\": \"HIGH\",\"blocked\": true}]}],\"usageMetadata\": {\"promptTokenCount\": 5,\"candidatesTokenCount\": 2,\"totalTokenCount\": 7}}\r\n\r\n",
     );
-    let server = serve(Response::sse(body)).await;
-    let p = provider(&server, &[]).await;
-    let reply = p
-        .stream_chat(&request())
-        .await
-        .unwrap()
-        .collect_response()
-        .await
-        .unwrap();
+    let (_, reply) = vendor().exchange(body, &request(), &[]).await;
     assert_eq!(reply.text(), "Once upon");
     assert_eq!(
         reply.finish,
         Some(Finish::new(FinishReason::ContentFilter, "SAFETY"))
     );
-}
-
-#[tokio::test]
-async fn dropping_the_stream_closes_the_connection() {
-    let server = serve(Response::sse(&TRANSCRIPT[..last_chunk_at()]).then(Action::Stall)).await;
-    let p = provider(&server, &[]).await;
-    let mut s = p.stream_chat(&request()).await.unwrap();
-    assert!(matches!(s.next().await, Some(Ok(ChatEvent::Delta { .. }))));
-    drop(s);
-    assert_hangs_up(&server, "the server never saw the connection close").await;
-}
-
-#[tokio::test]
-async fn a_stalled_stream_times_out_and_the_client_hangs_up() {
-    let first = &TRANSCRIPT[..TRANSCRIPT.find("\r\n\r\n").unwrap() + 4];
-    let server = serve(Response::sse(first).then(Action::Stall)).await;
-    let p = provider(&server, &[("idle_timeout", "0.3"), ("max_retries", "0")]).await;
-    let start = Instant::now();
-    let mut s = p.stream_chat(&request()).await.unwrap();
-    assert!(matches!(s.next().await, Some(Ok(ChatEvent::Delta { .. }))));
-    let e = s.next().await.unwrap().unwrap_err();
-    assert_eq!(e.kind(), "timeout", "{e}");
-    assert!(start.elapsed() < Duration::from_secs(5));
-    assert!(s.next().await.is_none());
-    drop(s);
-    assert_hangs_up(&server, "the stalled connection was never closed").await;
-}
-
-#[tokio::test]
-async fn html_page_with_200_is_a_malformed_response() {
-    let server = serve(support::captive_portal("text/html; charset=utf-8")).await;
-    let p = provider(&server, &[("max_retries", "0")]).await;
-    let e = events(&p).await.unwrap_err();
-    assert_error(&e, "malformed_response", "captive portal");
 }
 
 #[tokio::test]
@@ -469,38 +366,20 @@ async fn the_google_alias_reads_google_api_key_first() {
 
 #[tokio::test]
 async fn errors_name_the_alias_they_came_from() {
-    let server = serve(Response::json(
-        404,
-        r#"{"error":{"code":404,"message":"models/gemini-9 is not found for API version v1beta","status":"NOT_FOUND"}}"#,
-    ))
-    .await;
-    let p = provider_as("google", &server, &[("max_retries", "0")]).await;
-    let e = events(&p).await.unwrap_err();
+    let not_found = r#"{"error":{"code":404,"message":"models/gemini-9 is not found for API version v1beta","status":"NOT_FOUND"}}"#;
+    let (_server, p) = vendor_as("google")
+        .answering(Response::json(404, not_found), &[("max_retries", "0")])
+        .await;
+    let e = support::events(&p, &request()).await.unwrap_err();
     assert_eq!(e.provider(), Some("google"));
 }
 
 #[tokio::test]
-async fn connection_refused_is_a_network_error() {
-    let url = support::refused_url().await;
-    let p = support::pointed_at(
-        Gemini::new("gemini"),
-        "gemini",
-        KEY,
-        &url,
-        &[("max_retries", "0")],
-    )
-    .await;
-    let e = events(&p).await.unwrap_err();
-    assert_eq!(e.kind(), "network", "{e}");
-    assert_no_key(&e);
-}
-
-#[tokio::test]
 async fn reinitializing_starts_from_a_clean_state() {
-    let old = serve(Response::sse(TRANSCRIPT)).await;
-    let new = serve(Response::sse(TRANSCRIPT)).await;
-    let mut p = provider(&old, &[]).await;
-    events(&p).await.unwrap();
+    let gemini = vendor();
+    let (old, mut p) = gemini.answering(Response::sse(TRANSCRIPT), &[]).await;
+    let new = gemini.serve(Response::sse(TRANSCRIPT)).await;
+    support::events(&p, &request()).await.unwrap();
     let base = format!("{}/v1beta", new.url());
     p.initialize(&ResolvedSettings::from_pairs(
         "gemini",
@@ -508,7 +387,7 @@ async fn reinitializing_starts_from_a_clean_state() {
     ))
     .await
     .unwrap();
-    events(&p).await.unwrap();
+    support::events(&p, &request()).await.unwrap();
     assert_eq!(old.requests().len(), 1);
     assert_eq!(
         new.requests()[0].header("x-goog-api-key"),
@@ -525,11 +404,8 @@ async fn both_ids_are_registered_by_the_same_code_with_their_own_settings() {
             .find(id)
             .unwrap_or_else(|| panic!("{id} is not registered"));
         assert_eq!(reg.settings(), specs, "{id}");
-        let server = serve(Response::json(
-            404,
-            r#"{"error":{"code":404,"message":"not found","status":"NOT_FOUND"}}"#,
-        ))
-        .await;
+        let not_found = r#"{"error":{"code":404,"message":"not found","status":"NOT_FOUND"}}"#;
+        let server = vendor().serve(Response::json(404, not_found)).await;
         let mut p = (reg.constructor())().unwrap();
         let base = format!("{}/v1beta", server.url());
         p.initialize(&ResolvedSettings::from_pairs(

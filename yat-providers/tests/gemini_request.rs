@@ -6,39 +6,27 @@
 mod support;
 
 use serde_json::{json, Value};
+use support::vendors::gemini::vendor_as;
+use support::wire::{assert_sends, Canned, Sends};
 use yat_core::assemble::SYNTHETIC_ID_PREFIX;
 use yat_core::{
-    ChatRequest, ChatStreamExt, JsonSchema, LlmProvider, Media, Message, ModelCapabilities, Part,
-    Reasoning, ReasoningConfig, ReasoningEffort, ResponseFormat, ToolCall, ToolChoice, ToolOutput,
-    ToolResult, ToolSpec, YatError,
+    ChatRequest, JsonSchema, LlmProvider, Media, Message, ModelCapabilities, Part, Reasoning,
+    ReasoningConfig, ReasoningEffort, ResponseFormat, ToolCall, ToolChoice, ToolOutput, ToolResult,
+    ToolSpec, YatError,
 };
-use yat_fakeserver::{FakeServer, Response, Route};
+use yat_fakeserver::Response;
 use yat_providers::gemini::Gemini;
 
-const KEY: &str = "AIzaSy-test-planted-0123456789";
-const CHAT_PATH: &str = "/v1beta/models/gemini-2.5-flash:streamGenerateContent";
 const REPLY: &str = "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"OK\"}],\"role\": \"model\"},\"finishReason\": \"STOP\",\"index\": 0}],\"usageMetadata\": {\"promptTokenCount\": 5,\"candidatesTokenCount\": 1,\"totalTokenCount\": 6}}\r\n\r\n";
 
-async fn provider_as(id: &'static str, server: &FakeServer) -> Gemini {
-    let base = format!("{}/v1beta", server.url());
-    support::pointed_at(Gemini::new(id), id, KEY, &base, &[]).await
+/// The short reply every request here is answered with.
+fn ok() -> Canned {
+    Canned::new(REPLY, "OK")
 }
 
 /// The body `id` sends for `req`, as the server received it.
 async fn sent_as(id: &'static str, req: &ChatRequest) -> String {
-    let server = support::serve_post(CHAT_PATH, Response::sse(REPLY)).await;
-    let p = provider_as(id, &server).await;
-    let reply = p
-        .stream_chat(req)
-        .await
-        .unwrap()
-        .collect_response()
-        .await
-        .unwrap();
-    assert_eq!(reply.text(), "OK");
-    let reqs = server.requests();
-    assert_eq!(reqs.len(), 1);
-    reqs[0].text()
+    ok().sent(&vendor_as(id), req, &[]).await.text()
 }
 
 async fn sent(req: &ChatRequest) -> String {
@@ -97,15 +85,12 @@ async fn images_and_documents_go_out_as_inline_data_or_file_data() {
 
 #[tokio::test]
 async fn media_that_cannot_be_typed_fails_before_anything_is_sent() {
-    let server = support::serve_post(CHAT_PATH, Response::sse(REPLY)).await;
-    let p = provider_as("gemini", &server).await;
     let mut unknown = Media::bytes("x", b"plain words".to_vec()).with_name("notes.bin");
     unknown.media_type = None;
     let req = ask(vec![Message::user(Part::Document(unknown))]);
-    let e = support::reply_error(&p, &req).await;
+    let e = vendor_as("gemini").refused(&req, &[]).await;
     assert!(matches!(e, YatError::InvalidRequest(_)), "{e:?}");
     assert!(e.to_string().contains("notes.bin"), "{e}");
-    assert!(server.requests().is_empty());
 }
 
 #[tokio::test]
@@ -241,34 +226,42 @@ async fn response_formats_reasoning_and_the_seed_go_in_the_generation_config() {
         "required": ["name"],
         "additionalProperties": false
     });
-    let cases = [
-        (
-            ask(vec![Message::user("x")]).response_format(ResponseFormat::JsonObject),
-            json!({"responseMimeType": "application/json"}),
-        ),
-        (
-            ask(vec![Message::user("x")]).response_format(ResponseFormat::JsonSchema(
-                JsonSchema::new("city", schema.clone()),
-            )),
+    let x = || ask(vec![Message::user("x")]);
+    let config = "/generationConfig";
+    let rows = [
+        Sends::new("JSON", x().response_format(ResponseFormat::JsonObject))
+            .field(config, json!({"responseMimeType": "application/json"})),
+        Sends::new(
+            "a JSON schema",
+            x().response_format(ResponseFormat::JsonSchema(JsonSchema::new(
+                "city",
+                schema.clone(),
+            ))),
+        )
+        .field(
+            config,
             json!({"responseMimeType": "application/json", "responseJsonSchema": schema}),
         ),
-        (
-            ask(vec![Message::user("x")]).response_format(ResponseFormat::Text),
-            Value::Null,
-        ),
-        (
-            ask(vec![Message::user("x")]).reasoning(ReasoningConfig::effort(ReasoningEffort::High)),
+        Sends::new("text", x().response_format(ResponseFormat::Text)).absent(config),
+        Sends::new(
+            "an effort",
+            x().reasoning(ReasoningConfig::effort(ReasoningEffort::High)),
+        )
+        .field(
+            config,
             json!({"thinkingConfig": {"thinkingBudget": 24576, "includeThoughts": true}}),
         ),
-        (
-            ask(vec![Message::user("x")]).reasoning(ReasoningConfig::budget_tokens(1024)),
+        Sends::new(
+            "a budget",
+            x().reasoning(ReasoningConfig::budget_tokens(1024)),
+        )
+        .field(
+            config,
             json!({"thinkingConfig": {"thinkingBudget": 1024, "includeThoughts": true}}),
         ),
-        (ask(vec![Message::user("x")]).seed(42), json!({"seed": 42})),
+        Sends::new("a seed", x().seed(42)).field(config, json!({"seed": 42})),
     ];
-    for (req, config) in cases {
-        assert_eq!(sent_json(&req).await["generationConfig"], config, "{req:?}");
-    }
+    assert_sends(&vendor_as("gemini"), &ok(), rows).await;
     // All at once, in the documented order, the f32s as written.
     let req = ask(vec![Message::user("x")])
         .temperature(0.2)
@@ -317,12 +310,8 @@ async fn the_provider_claims_the_whole_contract() {
 #[tokio::test]
 async fn the_listing_says_which_models_think() {
     let page = r#"{"models":[{"name":"models/gemini-2.5-flash","displayName":"Gemini 2.5 Flash","supportedGenerationMethods":["generateContent"],"thinking":true},{"name":"models/gemini-2.0-flash","supportedGenerationMethods":["generateContent"],"thinking":false},{"name":"models/gemma-3-27b-it","supportedGenerationMethods":["generateContent"]}]}"#;
-    let server = FakeServer::start(vec![
-        Route::new("GET", "/v1beta/models").respond(Response::json(200, page))
-    ])
-    .await
-    .unwrap();
-    let p = provider_as("gemini", &server).await;
+    let server = support::serve_get("/v1beta/models", Response::json(200, page)).await;
+    let p = vendor_as("gemini").at(&server, &[]).await;
     let models = p.list_models().await.unwrap();
     let caps: Vec<(&str, Option<ModelCapabilities>)> = models
         .iter()

@@ -5,18 +5,17 @@
 #![cfg(any(feature = "gemini", feature = "google"))]
 
 mod support;
+use support::response_of;
+use support::vendors::gemini::vendor;
+use support::{delta, ended as end, finish, piece as args, signed as signature, start, thought};
 
 use serde_json::json;
 use yat_core::assemble::SYNTHETIC_ID_PREFIX;
 use yat_core::{
-    ChatEvent, ChatRequest, ChatStreamExt, Finish, FinishReason, LlmProvider, Media, Message, Part,
-    Reasoning, ToolCall, ToolResult, ToolSpec, Usage, YatError,
+    ChatEvent, ChatRequest, Finish, FinishReason, Media, Message, Part, Reasoning, ToolCall,
+    ToolResult, ToolSpec, Usage, YatError,
 };
-use yat_fakeserver::{FakeServer, Response, Split};
-use yat_providers::gemini::Gemini;
-
-const KEY: &str = "AIzaSy-test-planted-0123456789";
-const CHAT_PATH: &str = "/v1beta/models/gemini-2.5-flash:streamGenerateContent";
+use yat_fakeserver::Response;
 
 const PARALLEL_CALLS: &str = include_str!("fixtures/gemini/parallel_calls.sse");
 const CALL_WITHOUT_ID: &str = include_str!("fixtures/gemini/call_without_id.sse");
@@ -25,17 +24,7 @@ const SIGNED_CALL: &str = include_str!("fixtures/gemini/signed_call.sse");
 const AFTER_TOOL_RESULT: &str = include_str!("fixtures/gemini/after_tool_result.sse");
 const UNKNOWN_PARTS: &str = include_str!("fixtures/gemini/unknown_parts.sse");
 
-async fn provider(server: &FakeServer) -> Gemini {
-    let base = format!("{}/v1beta", server.url());
-    support::pointed_at(
-        Gemini::new("gemini"),
-        "gemini",
-        KEY,
-        &base,
-        &[("max_retries", "0")],
-    )
-    .await
-}
+const NO_RETRIES: [(&str, &str); 1] = [("max_retries", "0")];
 
 fn weather_tool() -> ToolSpec {
     ToolSpec::new(
@@ -52,54 +41,8 @@ fn request(messages: Vec<Message>) -> ChatRequest {
 /// The events of `body` served whole, and served one byte at a time (they
 /// must not differ).
 async fn events_of(body: &str) -> Vec<ChatEvent> {
-    let mut seen = Vec::new();
-    for split in [Split::Whole, Split::EveryByte] {
-        let server = support::serve_post(CHAT_PATH, Response::sse(body).split(split)).await;
-        let p = provider(&server).await;
-        seen.push(
-            support::events(&p, &request(vec![Message::user("Go")]))
-                .await
-                .unwrap(),
-        );
-    }
-    assert_eq!(seen[0], seen[1], "a byte-by-byte body decoded differently");
-    seen.swap_remove(0)
-}
-
-fn start(index: u32, id: &str, name: &str) -> ChatEvent {
-    ChatEvent::ToolCallStart {
-        index,
-        id: id.into(),
-        name: name.into(),
-    }
-}
-
-fn args(index: u32, arguments: &str) -> ChatEvent {
-    ChatEvent::ToolCallDelta {
-        index,
-        arguments: arguments.into(),
-    }
-}
-
-fn end(index: u32, call: ToolCall) -> ChatEvent {
-    ChatEvent::ToolCallEnd {
-        index,
-        call: Box::new(call),
-    }
-}
-
-fn delta(text: &str) -> ChatEvent {
-    ChatEvent::Delta { text: text.into() }
-}
-
-fn thought(text: &str) -> ChatEvent {
-    ChatEvent::ReasoningDelta { text: text.into() }
-}
-
-fn signature(s: &str) -> ChatEvent {
-    ChatEvent::ReasoningSignature {
-        signature: s.into(),
-    }
+    let req = request(vec![Message::user("Go")]);
+    vendor().events_however_cut(body, &req).await.unwrap()
 }
 
 #[tokio::test]
@@ -125,7 +68,7 @@ async fn two_function_calls_in_one_chunk_are_two_calls_and_the_stop_means_tool_c
                 )
             ),
             ChatEvent::Usage(Usage::new(74, 86).with_reasoning(56)),
-            ChatEvent::Finish(Finish::new(FinishReason::ToolCalls, "STOP")),
+            finish(FinishReason::ToolCalls, "STOP"),
         ]
     );
 }
@@ -141,7 +84,7 @@ async fn a_call_without_an_id_gets_one_made_up() {
             args(0, "{}"),
             end(0, ToolCall::new(synthetic.as_str(), "now", json!({}))),
             ChatEvent::Usage(Usage::new(41, 12)),
-            ChatEvent::Finish(Finish::new(FinishReason::ToolCalls, "STOP")),
+            finish(FinishReason::ToolCalls, "STOP"),
         ]
     );
 }
@@ -161,18 +104,11 @@ async fn thoughts_are_reasoning_and_a_lone_signature_closes_the_reply() {
                     .with_cache_read(1024)
                     .with_reasoning(122)
             ),
-            ChatEvent::Finish(Finish::new(FinishReason::Stop, "STOP")),
+            finish(FinishReason::Stop, "STOP"),
         ]
     );
-    let server = support::serve_post(CHAT_PATH, Response::sse(THINKING_SIGNED)).await;
-    let p = provider(&server).await;
-    let reply = p
-        .stream_chat(&request(vec![Message::user("2 + 2?")]))
-        .await
-        .unwrap()
-        .collect_response()
-        .await
-        .unwrap();
+    let req = request(vec![Message::user("2 + 2?")]);
+    let (_, reply) = vendor().exchange(THINKING_SIGNED, &req, &NO_RETRIES).await;
     assert_eq!(
         reply.parts,
         vec![
@@ -196,7 +132,7 @@ async fn parts_of_other_kinds_are_skipped_and_tool_prompts_count_as_input() {
         vec![
             delta("The answer is 42."),
             ChatEvent::Usage(Usage::new(35, 40)),
-            ChatEvent::Finish(Finish::new(FinishReason::Stop, "STOP")),
+            finish(FinishReason::Stop, "STOP"),
         ]
     );
 }
@@ -204,48 +140,32 @@ async fn parts_of_other_kinds_are_skipped_and_tool_prompts_count_as_input() {
 #[tokio::test]
 async fn an_image_question_sends_inline_data_and_reads_the_answer() {
     let body = "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"A black cat on a red sofa.\"}],\"role\": \"model\"},\"finishReason\": \"STOP\",\"index\": 0}],\"usageMetadata\": {\"promptTokenCount\": 265,\"candidatesTokenCount\": 8,\"totalTokenCount\": 273,\"promptTokensDetails\": [{\"modality\": \"TEXT\",\"tokenCount\": 7},{\"modality\": \"IMAGE\",\"tokenCount\": 258}]},\"modelVersion\": \"gemini-2.5-flash\",\"responseId\": \"q0tSacf3MeOoz7IPlsyA8Ac\"}\r\n\r\n";
-    let server = support::serve_post(CHAT_PATH, Response::sse(body)).await;
-    let p = provider(&server).await;
     let jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00".to_vec();
     let req = ChatRequest::new(
         "gemini-2.5-flash",
         vec![Message::user("What is in this picture?")
             .with_part(Part::Image(Media::bytes("image/jpeg", jpeg)))],
     );
-    let reply = p
-        .stream_chat(&req)
-        .await
-        .unwrap()
-        .collect_response()
-        .await
-        .unwrap();
+    let (sent, reply) = vendor().exchange(body, &req, &NO_RETRIES).await;
     assert_eq!(reply.text(), "A black cat on a red sofa.");
     assert_eq!(reply.usage, Some(Usage::new(265, 8)));
     assert_eq!(
-        server.requests()[0].text(),
+        sent.text(),
         r#"{"contents":[{"role":"user","parts":[{"text":"What is in this picture?"},{"inlineData":{"mimeType":"image/jpeg","data":"/9j/4AAQSkZJRgA="}}]}]}"#
     );
 }
 
 #[tokio::test]
 async fn a_tool_loop_sends_back_the_signed_call_its_result_and_the_signed_answer() {
-    let server = support::serve_post_in_turn(
-        CHAT_PATH,
-        [SIGNED_CALL, AFTER_TOOL_RESULT].map(Response::sse),
-    )
-    .await;
-    let p = provider(&server).await;
+    let (server, p) = vendor()
+        .conversing(&[SIGNED_CALL, AFTER_TOOL_RESULT], &NO_RETRIES)
+        .await;
     let mut history = vec![Message::user("What's the weather in Paris?")];
 
     // Turn 1: thoughts, then one signed call without an id.
-    let mut s = p.stream_chat(&request(history.clone())).await.unwrap();
-    let mut seen = Vec::new();
-    let mut builder = yat_core::ResponseBuilder::default();
-    while let Some(ev) = futures::StreamExt::next(&mut s).await {
-        let ev = ev.unwrap();
-        seen.push(ev.clone());
-        builder.push(ev);
-    }
+    let seen = support::events(&p, &request(history.clone()))
+        .await
+        .unwrap();
     let call = ToolCall::new(
         format!("{SYNTHETIC_ID_PREFIX}0"),
         "get_weather",
@@ -260,10 +180,10 @@ async fn a_tool_loop_sends_back_the_signed_call_its_result_and_the_signed_answer
             args(0, r#"{"city":"Paris"}"#),
             end(0, call.clone()),
             ChatEvent::Usage(Usage::new(58, 113).with_reasoning(97)),
-            ChatEvent::Finish(Finish::new(FinishReason::ToolCalls, "STOP")),
+            finish(FinishReason::ToolCalls, "STOP"),
         ]
     );
-    let reply = builder.finish();
+    let reply = response_of(&seen);
     let calls: Vec<ToolCall> = reply.tool_calls().cloned().collect();
     history.push(reply.into_message());
     history.push(Message::tool_results(
@@ -272,13 +192,7 @@ async fn a_tool_loop_sends_back_the_signed_call_its_result_and_the_signed_answer
 
     // Turn 2: the call goes back with its signature but without the id yat
     // made up, the thought text stays home, the result is a user turn.
-    let reply = p
-        .stream_chat(&request(history.clone()))
-        .await
-        .unwrap()
-        .collect_response()
-        .await
-        .unwrap();
+    let reply = support::reply(&p, &request(history.clone())).await;
     assert_eq!(reply.text(), "It is 12°C in Paris.");
     assert_eq!(reply.finish, Some(Finish::new(FinishReason::Stop, "STOP")));
     let tools = r#""tools":[{"functionDeclarations":[{"name":"get_weather","description":"Current weather in a city","parametersJsonSchema":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}]}]"#;
@@ -302,12 +216,7 @@ async fn a_tool_loop_sends_back_the_signed_call_its_result_and_the_signed_answer
     // part, goes back the same way.
     history.push(reply.into_message());
     history.push(Message::user("Thanks!"));
-    p.stream_chat(&request(history))
-        .await
-        .unwrap()
-        .collect_response()
-        .await
-        .unwrap();
+    support::reply(&p, &request(history)).await;
     let body = server.requests()[2].json();
     assert_eq!(
         body["contents"][3],
@@ -343,8 +252,7 @@ async fn content_after_a_finish_makes_it_provisional_again() {
         "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Checking.\"}],\"role\": \"model\"},\"finishReason\": \"STOP\",\"index\": 0}]}\r\n\r\n",
         "data: {\"candidates\": [{\"content\": {\"parts\": [{\"functionCall\": {\"name\": \"now\"}}],\"role\": \"model\"},\"index\": 0}]}\r\n\r\n",
     );
-    let server = support::serve_post(CHAT_PATH, Response::sse(body)).await;
-    let p = provider(&server).await;
+    let (_server, p) = vendor().answering(Response::sse(body), &NO_RETRIES).await;
     let e = support::stream_error(&p, &request(vec![Message::user("Go")])).await;
     assert_eq!(e.kind(), "network", "{e}");
 }
@@ -368,8 +276,7 @@ async fn malformed_chunks_are_typed_errors() {
             "thought",
         ),
     ] {
-        let server = support::serve_post(CHAT_PATH, Response::sse(body)).await;
-        let p = provider(&server).await;
+        let (_server, p) = vendor().answering(Response::sse(body), &NO_RETRIES).await;
         let e = support::reply_error(&p, &request(vec![Message::user("Go")])).await;
         match &e {
             YatError::MalformedResponse {

@@ -86,17 +86,19 @@ async fn a_tool_loop_ends_in_text_quoting_the_results() {
 async fn a_reasoning_conversation_round_trips_and_an_edited_one_is_refused() {
     let m = manager().await;
     let think = ReasoningConfig::effort(ReasoningEffort::High);
+    // Every turn asks the reasoning model to think hard.
+    let ask = |history: Vec<Message>| {
+        chat(
+            &m,
+            "mock-reasoning",
+            ChatRequest::new("", history).reasoning(think),
+        )
+    };
     let mut history = vec![
         Message::system("Be brief."),
         Message::user("Why is the sky blue?"),
     ];
-    let first = chat(
-        &m,
-        "mock-reasoning",
-        ChatRequest::new("", history.clone()).reasoning(think),
-    )
-    .await
-    .unwrap();
+    let first = ask(history.clone()).await.unwrap();
     let usage = first.usage.unwrap();
     assert!(
         usage.reasoning_tokens.unwrap() > 0 && usage.reasoning_tokens < Some(usage.output_tokens)
@@ -108,25 +110,13 @@ async fn a_reasoning_conversation_round_trips_and_an_edited_one_is_refused() {
     );
     history.push(first.into_message());
     history.push(Message::user("Shorter?"));
-    let second = chat(
-        &m,
-        "mock-reasoning",
-        ChatRequest::new("", history.clone()).reasoning(think),
-    )
-    .await
-    .unwrap();
+    let second = ask(history.clone()).await.unwrap();
     assert_eq!(second.text(), "Shorter?");
 
     if let Part::Reasoning(r) = &mut history[2].content[0] {
         r.text = r.text.replace("words", "letters");
     }
-    match chat(
-        &m,
-        "mock-reasoning",
-        ChatRequest::new("", history).reasoning(think),
-    )
-    .await
-    {
+    match ask(history).await {
         Err(YatError::InvalidRequest(f)) => {
             assert!(f.message.contains("messages.2.content.0"), "{f:?}")
         }

@@ -7,17 +7,16 @@
 mod support;
 
 use serde_json::json;
+use support::vendors::openai::preset as vendor;
+use support::wire::{assert_sends, Canned, Sends};
 use yat_core::{
-    Capabilities, ChatRequest, ChatStreamExt, JsonSchema, LlmProvider, Media, Message, Part,
-    Reasoning, ReasoningConfig, ReasoningEffort, ResponseFormat, ToolCall, ToolChoice, ToolResult,
-    ToolSpec, YatError,
+    Capabilities, ChatRequest, JsonSchema, LlmProvider, Media, Message, Part, Reasoning,
+    ReasoningConfig, ReasoningEffort, ResponseFormat, ToolCall, ToolChoice, ToolResult, ToolSpec,
+    YatError,
 };
-use yat_fakeserver::{FakeServer, Response};
 use yat_providers::openai::presets::Preset;
 use yat_providers::openai::request::TOOL_ERROR_PREFIX;
 use yat_providers::openai::{presets, OpenAiCompatible};
-
-const CHAT_PATH: &str = "/v1/chat/completions";
 
 const DONE: &str = concat!(
     "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ok\"},\"finish_reason\":null}]}\n\n",
@@ -25,26 +24,15 @@ const DONE: &str = concat!(
     "data: [DONE]\n\n",
 );
 
-async fn provider(server: &FakeServer, preset: &Preset) -> OpenAiCompatible {
-    let base = format!("{}/v1", server.url());
-    support::pointed_at(
-        OpenAiCompatible::new(preset.profile()),
-        preset.id,
-        "sk-test-planted-0123456789",
-        &base,
-        &[("max_retries", "0")],
-    )
-    .await
+/// The short reply every request here is answered with.
+fn done() -> Canned {
+    Canned::new(DONE, "ok")
 }
 
 /// The body `preset`'s provider sends for `req`.
 async fn sent(preset: &Preset, req: &ChatRequest) -> serde_json::Value {
-    let server = support::serve_post(CHAT_PATH, Response::sse(DONE)).await;
-    let p = provider(&server, preset).await;
-    support::events(&p, req).await.unwrap();
-    let reqs = server.requests();
-    assert_eq!(reqs.len(), 1);
-    reqs[0].json()
+    let no_retries = [("max_retries", "0")];
+    done().sent(&vendor(*preset), req, &no_retries).await.json()
 }
 
 fn weather_tool() -> ToolSpec {
@@ -122,22 +110,24 @@ async fn tools_choice_format_reasoning_seed_and_extra_as_documented() {
 
 #[tokio::test]
 async fn tool_choice_modes_and_json_object() {
-    for (choice, wire) in [
+    let rows = [
         (ToolChoice::Auto, json!("auto")),
         (ToolChoice::None, json!("none")),
         (ToolChoice::Required, json!("required")),
-    ] {
+    ]
+    .map(|(choice, wire)| {
         let req = ChatRequest::new("m", vec![Message::user("hi")])
             .tool(weather_tool())
-            .tool_choice(choice)
+            .tool_choice(choice.clone())
             .response_format(ResponseFormat::JsonObject)
             .reasoning(ReasoningConfig::budget_tokens(1_000));
-        let body = sent(&presets::openai::PRESET, &req).await;
-        assert_eq!(body["tool_choice"], wire);
-        assert_eq!(body["response_format"], json!({"type": "json_object"}));
-        // A budget goes as the nearest effort.
-        assert_eq!(body["reasoning_effort"], "low");
-    }
+        Sends::new(format!("{choice:?}"), req)
+            .field("/tool_choice", wire)
+            .field("/response_format", json!({"type": "json_object"}))
+            // A budget goes as the nearest effort.
+            .field("/reasoning_effort", json!("low"))
+    });
+    assert_sends(&vendor(presets::openai::PRESET), &done(), rows).await;
 }
 
 #[tokio::test]
@@ -174,15 +164,12 @@ async fn images_and_documents_go_as_content_parts() {
 
 #[tokio::test]
 async fn a_document_by_url_is_refused_before_anything_is_sent() {
-    let server = support::serve_post(CHAT_PATH, Response::sse(DONE)).await;
-    let p = provider(&server, &presets::openai::PRESET).await;
     let m = Message::user("Read").with_part(Part::Document(Media::url("https://x.test/a.pdf")));
-    let e = support::reply_error(&p, &ChatRequest::new("m", vec![m])).await;
-    match e {
+    let req = ChatRequest::new("m", vec![m]);
+    match vendor(presets::openai::PRESET).refused(&req, &[]).await {
         YatError::Unsupported { capability, .. } => assert_eq!(capability, "documents"),
         other => panic!("{other:?}"),
     }
-    assert!(server.requests().is_empty());
 }
 
 #[tokio::test]
@@ -247,19 +234,13 @@ async fn a_tool_round_trip_over_two_requests() {
         "data: {\"id\":\"c2\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n",
         "data: [DONE]\n\n",
     );
-    let server =
-        support::serve_post_in_turn(CHAT_PATH, [Response::sse(first), Response::sse(second)]).await;
-    let p = provider(&server, &presets::openai::PRESET).await;
+    let (server, p) = vendor(presets::openai::PRESET)
+        .conversing(&[first, second], &[("max_retries", "0")])
+        .await;
 
     let mut messages = vec![Message::user("Weather in Paris?")];
     let req = ChatRequest::new("gpt-4o", messages.clone()).tool(weather_tool());
-    let reply = p
-        .stream_chat(&req)
-        .await
-        .unwrap()
-        .collect_response()
-        .await
-        .unwrap();
+    let reply = support::reply(&p, &req).await;
     assert_eq!(reply.reasoning_text(), "Need the weather.");
     let call = reply.tool_calls().next().unwrap().clone();
     assert_eq!(call.arguments, json!({"city": "Paris"}));
@@ -270,13 +251,7 @@ async fn a_tool_round_trip_over_two_requests() {
     )]));
 
     let req = ChatRequest::new("gpt-4o", messages).tool(weather_tool());
-    let answer = p
-        .stream_chat(&req)
-        .await
-        .unwrap()
-        .collect_response()
-        .await
-        .unwrap();
+    let answer = support::reply(&p, &req).await;
     assert_eq!(answer.text(), "It is 12°C in Paris.");
 
     let reqs = server.requests();
@@ -336,17 +311,10 @@ async fn deepseek_takes_tools_and_reasoning_but_no_images() {
         "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ok\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":100,\"completion_tokens\":9,\"total_tokens\":109,\"prompt_cache_hit_tokens\":64,\"prompt_cache_miss_tokens\":36,\"completion_tokens_details\":{\"reasoning_tokens\":8}}}\n\n",
         "data: [DONE]\n\n",
     );
-    let server = support::serve_post(CHAT_PATH, Response::sse(body)).await;
-    let p = provider(&server, &presets::deepseek::PRESET).await;
     let req = ChatRequest::new("deepseek-reasoner", vec![Message::user("hi")])
         .reasoning(ReasoningConfig::effort(ReasoningEffort::Medium));
-    let reply = p
-        .stream_chat(&req)
-        .await
-        .unwrap()
-        .collect_response()
-        .await
-        .unwrap();
+    let deepseek = vendor(presets::deepseek::PRESET);
+    let (sent, reply) = deepseek.exchange(body, &req, &[("max_retries", "0")]).await;
     assert_eq!(
         reply.usage,
         Some(
@@ -355,25 +323,28 @@ async fn deepseek_takes_tools_and_reasoning_but_no_images() {
                 .with_reasoning(8)
         )
     );
-    assert_eq!(server.requests()[0].json()["reasoning_effort"], "medium");
+    assert_eq!(sent.json()["reasoning_effort"], "medium");
 }
 
 #[cfg(feature = "openrouter")]
 #[tokio::test]
 async fn openrouter_takes_reasoning_as_its_object() {
-    let req = ChatRequest::new("deepseek/deepseek-r1", vec![Message::user("hi")])
+    let budget = ChatRequest::new("deepseek/deepseek-r1", vec![Message::user("hi")])
         .reasoning(ReasoningConfig::budget_tokens(3_000));
-    let body = sent(&presets::openrouter::PRESET, &req).await;
-    assert_eq!(body["reasoning"], json!({"max_tokens": 3_000}));
-    assert!(body.get("reasoning_effort").is_none());
-    let req = ChatRequest::new("openai/o3", vec![Message::user("hi")])
+    let effort = ChatRequest::new("openai/o3", vec![Message::user("hi")])
         .reasoning(ReasoningConfig::effort(ReasoningEffort::High))
         .extra("openrouter", "provider", json!({"sort": "price"}))
         .extra("openai", "user", json!("not for openrouter"));
-    let body = sent(&presets::openrouter::PRESET, &req).await;
-    assert_eq!(body["reasoning"], json!({"effort": "high"}));
-    assert_eq!(body["provider"], json!({"sort": "price"}));
-    assert!(body.get("user").is_none());
+    let rows = [
+        Sends::new("a budget", budget)
+            .field("/reasoning", json!({"max_tokens": 3_000}))
+            .absent("/reasoning_effort"),
+        Sends::new("an effort, and extra fields", effort)
+            .field("/reasoning", json!({"effort": "high"}))
+            .field("/provider", json!({"sort": "price"}))
+            .absent("/user"),
+    ];
+    assert_sends(&vendor(presets::openrouter::PRESET), &done(), rows).await;
 }
 
 #[cfg(all(

@@ -4,16 +4,12 @@
 #![cfg(feature = "openai")]
 
 mod support;
-use support::{end, ended_calls, piece, start};
+use support::vendors::openai::vendor;
+use support::{delta, end, ended_calls, finish, piece, start, thought};
 
-use yat_core::{
-    ChatEvent, ChatRequest, ChatStreamExt, Finish, FinishReason, LlmProvider, Message, ToolCall,
-    Usage, YatError,
-};
-use yat_fakeserver::{FakeServer, Response, Split};
-use yat_providers::openai::{presets, OpenAiCompatible};
+use yat_core::{ChatEvent, ChatRequest, FinishReason, Message, ToolCall, Usage, YatError};
+use yat_fakeserver::{Response, Split};
 
-const CHAT_PATH: &str = "/v1/chat/completions";
 const LLAMA_CPP_PYTHON: &str = include_str!("fixtures/openai/tool-call-llama-cpp-python.sse");
 
 /// A `data:` line holding a chunk whose first choice has `delta`, and
@@ -35,30 +31,29 @@ fn transcript(parts: &[String]) -> String {
     body
 }
 
-async fn provider(server: &FakeServer) -> OpenAiCompatible {
-    let base = format!("{}/v1", server.url());
-    support::pointed_at(
-        OpenAiCompatible::new(presets::openai::PRESET.profile()),
-        "openai",
-        "sk-test-planted-0123456789",
-        &base,
-        &[("max_retries", "0")],
-    )
-    .await
-}
+const NO_RETRIES: [(&str, &str); 1] = [("max_retries", "0")];
 
 fn request() -> ChatRequest {
     ChatRequest::new("gpt-4o-mini", vec![Message::user("What time is it?")])
 }
 
 async fn events_of(body: &str, split: Split) -> Result<Vec<ChatEvent>, YatError> {
-    let server = support::serve_post(CHAT_PATH, Response::sse(body).split(split)).await;
-    let p = provider(&server).await;
+    let resp = Response::sse(body).split(split);
+    let (_server, p) = vendor().answering(resp, &NO_RETRIES).await;
     support::events(&p, &request()).await
 }
 
+/// The error the reply `body` ends with, inside the stream, and the events
+/// before it.
+async fn error_of(body: &str) -> (Vec<ChatEvent>, YatError) {
+    let (_server, p) = vendor().answering(Response::sse(body), &NO_RETRIES).await;
+    let (events, e) = support::events_until_error(&p, &request()).await;
+    assert!(!events.is_empty(), "the error came before the stream: {e}");
+    (events, e)
+}
+
 fn finish_tool_calls() -> ChatEvent {
-    ChatEvent::Finish(Finish::new(FinishReason::ToolCalls, "tool_calls"))
+    finish(FinishReason::ToolCalls, "tool_calls")
 }
 
 #[tokio::test]
@@ -242,16 +237,7 @@ async fn text_before_a_call_and_a_call_without_arguments() {
             Some("tool_calls"),
         ),
     ]);
-    let reply = {
-        let server = support::serve_post(CHAT_PATH, Response::sse(&body)).await;
-        let p = provider(&server).await;
-        p.stream_chat(&request())
-            .await
-            .unwrap()
-            .collect_response()
-            .await
-            .unwrap()
-    };
+    let (_, reply) = vendor().exchange(&body, &request(), &NO_RETRIES).await;
     assert_eq!(reply.text(), "Let me check.");
     let calls: Vec<&ToolCall> = reply.tool_calls().collect();
     assert_eq!(calls.len(), 1);
@@ -283,18 +269,12 @@ async fn reasoning_content_and_reasoning_deltas_come_before_the_text() {
     assert_eq!(
         events,
         vec![
-            ChatEvent::ReasoningDelta {
-                text: "The user ".into()
-            },
-            ChatEvent::ReasoningDelta {
-                text: "wants \"2+2\".".into()
-            },
-            ChatEvent::ReasoningDelta {
-                text: " Easy.".into()
-            },
-            ChatEvent::Delta { text: "4".into() },
+            thought("The user "),
+            thought("wants \"2+2\"."),
+            thought(" Easy."),
+            delta("4"),
             ChatEvent::Usage(Usage::new(12, 30).with_reasoning(29)),
-            ChatEvent::Finish(Finish::new(FinishReason::Stop, "stop")),
+            finish(FinishReason::Stop, "stop"),
         ]
     );
 }
@@ -314,10 +294,7 @@ async fn cached_and_reasoning_tokens_are_split_out_of_the_counts() {
         .with_reasoning(256);
     assert_eq!(
         &events[1..],
-        &[
-            ChatEvent::Usage(usage),
-            ChatEvent::Finish(Finish::new(FinishReason::Stop, "stop")),
-        ]
+        &[ChatEvent::Usage(usage), finish(FinishReason::Stop, "stop")]
     );
     assert_eq!(usage.total_input(), 2048);
 }
@@ -331,22 +308,9 @@ async fn malformed_arguments_are_a_typed_error_with_the_raw_text() {
         ),
         chunk("{}", Some("tool_calls")),
     ]);
-    let server = support::serve_post(CHAT_PATH, Response::sse(&body)).await;
-    let p = provider(&server).await;
-    match support::stream_error(&p, &request()).await {
-        YatError::InvalidToolArguments {
-            provider,
-            id,
-            name,
-            raw,
-            ..
-        } => {
-            assert_eq!(provider, "openai");
-            assert_eq!((id.as_str(), name.as_str()), ("call_x", "get_weather"));
-            assert_eq!(raw, "{\"city\": \"Par");
-        }
-        other => panic!("{other:?}"),
-    }
+    let (_, e) = error_of(&body).await;
+    let raw = "{\"city\": \"Par";
+    support::assert_invalid_arguments(&e, "openai", "call_x", "get_weather", raw);
 }
 
 #[tokio::test]
@@ -362,11 +326,8 @@ async fn a_fragment_for_an_index_that_never_started_is_a_typed_error() {
         ),
         chunk("{}", Some("tool_calls")),
     ]);
-    let server = support::serve_post(CHAT_PATH, Response::sse(&body)).await;
-    let p = provider(&server).await;
-    let e = support::stream_error(&p, &request()).await;
-    assert_eq!(e.kind(), "malformed_response", "{e}");
-    assert!(e.to_string().contains("index 3"), "{e}");
+    let (_, e) = error_of(&body).await;
+    support::assert_error(&e, "malformed_response", "index 3");
 }
 
 #[tokio::test]
@@ -388,15 +349,7 @@ async fn a_hundred_kilobytes_of_arguments_one_byte_per_chunk() {
     }
     parts.push(chunk("{}", Some("tool_calls")));
     let body = transcript(&parts);
-    let server = support::serve_post(CHAT_PATH, Response::sse(&body)).await;
-    let p = provider(&server).await;
-    let reply = p
-        .stream_chat(&request())
-        .await
-        .unwrap()
-        .collect_response()
-        .await
-        .unwrap();
+    let (_, reply) = vendor().exchange(&body, &request(), &NO_RETRIES).await;
     let calls: Vec<&ToolCall> = reply.tool_calls().collect();
     assert_eq!(calls.len(), 1);
     assert_eq!(calls[0].id, "call_big");
@@ -432,9 +385,7 @@ async fn a_malformed_call_does_not_hide_the_good_call_beside_it() {
         ),
         chunk("{}", Some("tool_calls")),
     ]);
-    let server = support::serve_post(CHAT_PATH, Response::sse(&body)).await;
-    let p = provider(&server).await;
-    let (events, e) = support::events_until_error(&p, &request()).await;
+    let (events, e) = error_of(&body).await;
     assert_eq!(
         ended_calls(&events),
         [ToolCall::new(
@@ -444,10 +395,6 @@ async fn a_malformed_call_does_not_hide_the_good_call_beside_it() {
         )]
     );
     assert!(!events.iter().any(|e| matches!(e, ChatEvent::Finish(_))));
-    match e {
-        YatError::InvalidToolArguments { id, raw, .. } => {
-            assert_eq!((id.as_str(), raw.as_str()), ("call_bad", "{\"city\": Par"))
-        }
-        other => panic!("{other:?}"),
-    }
+    let raw = "{\"city\": Par";
+    support::assert_invalid_arguments(&e, "openai", "call_bad", "get_weather", raw);
 }

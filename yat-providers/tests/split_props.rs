@@ -147,6 +147,47 @@ fn anthropic_usage(pieces: &[String]) -> Usage {
         .with_cache_write(0)
 }
 
+/// A wire format whose transcripts yat-fakeserver generates: its decoder,
+/// its generator, the usage and finish its transcripts report, and where in
+/// a transcript its end becomes known.
+struct Generated {
+    name: &'static str,
+    decoder: Make,
+    generate: fn(&[&str]) -> String,
+    usage: fn(&[String]) -> Usage,
+    finish: &'static str,
+    complete_from: fn(&str) -> usize,
+}
+
+const GENERATED: [Generated; 2] = [
+    Generated {
+        name: "openai",
+        decoder: openai_decoder,
+        generate: yat_fakeserver::openai_stream,
+        usage: openai_usage,
+        finish: "stop",
+        // A compatible server may close right after the finish chunk
+        // without `[DONE]`, which is complete by design: so from the end of
+        // that chunk's JSON.
+        complete_from: |body| {
+            let finish = body.find("\"finish_reason\":\"stop\"").unwrap();
+            finish + body[finish..].find('\n').unwrap()
+        },
+    },
+    Generated {
+        name: "anthropic",
+        decoder: anthropic_decoder,
+        generate: yat_fakeserver::anthropic_stream,
+        usage: anthropic_usage,
+        finish: "end_turn",
+        // From the `message_stop` event's name line.
+        complete_from: |body| {
+            let marker = "event: message_stop\n";
+            body.find(marker).unwrap() + marker.len()
+        },
+    },
+];
+
 /// Text deltas as models send them: any Unicode (escaped as JSON by the
 /// generator), often multi-byte, sometimes empty.
 fn pieces() -> impl Strategy<Value = Vec<String>> {
@@ -172,36 +213,25 @@ fn with_line_ends(lf: &str, which: u8) -> String {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
+    /// However the bytes of a generated transcript are cut, in every
+    /// generated format, the events are the same and what the text says.
     #[test]
-    fn openai_events_do_not_depend_on_how_the_bytes_are_cut(
+    fn generated_events_do_not_depend_on_how_the_bytes_are_cut(
         pieces in pieces(),
         eol in any::<u8>(),
         points in prop::collection::vec(any::<usize>(), 0..24),
     ) {
         let refs: Vec<&str> = pieces.iter().map(String::as_str).collect();
-        let body = with_line_ends(&yat_fakeserver::openai_stream(&refs), eol);
-        let bytes = body.as_bytes();
-        let whole = run(openai_decoder(), &[bytes]);
-        prop_assert_eq!(&whole, &(expected(&pieces, openai_usage(&pieces), "stop"), End::Done));
-        prop_assert_eq!(run(openai_decoder(), &cut(bytes, &points)), whole.clone());
-        let singles: Vec<&[u8]> = bytes.chunks(1).collect();
-        prop_assert_eq!(run(openai_decoder(), &singles), whole);
-    }
-
-    #[test]
-    fn anthropic_events_do_not_depend_on_how_the_bytes_are_cut(
-        pieces in pieces(),
-        eol in any::<u8>(),
-        points in prop::collection::vec(any::<usize>(), 0..24),
-    ) {
-        let refs: Vec<&str> = pieces.iter().map(String::as_str).collect();
-        let body = with_line_ends(&yat_fakeserver::anthropic_stream(&refs), eol);
-        let bytes = body.as_bytes();
-        let whole = run(anthropic_decoder(), &[bytes]);
-        prop_assert_eq!(&whole, &(expected(&pieces, anthropic_usage(&pieces), "end_turn"), End::Done));
-        prop_assert_eq!(run(anthropic_decoder(), &cut(bytes, &points)), whole.clone());
-        let singles: Vec<&[u8]> = bytes.chunks(1).collect();
-        prop_assert_eq!(run(anthropic_decoder(), &singles), whole);
+        for f in &GENERATED {
+            let body = with_line_ends(&(f.generate)(&refs), eol);
+            let bytes = body.as_bytes();
+            let whole = run((f.decoder)(), &[bytes]);
+            let expected = (expected(&pieces, (f.usage)(&pieces), f.finish), End::Done);
+            prop_assert_eq!(&whole, &expected, "{}", f.name);
+            prop_assert_eq!(&run((f.decoder)(), &cut(bytes, &points)), &whole, "{}", f.name);
+            let singles: Vec<&[u8]> = bytes.chunks(1).collect();
+            prop_assert_eq!(&run((f.decoder)(), &singles), &whole, "{}", f.name);
+        }
     }
 
     /// Cut short anywhere before its end is known, a transcript is never
@@ -209,34 +239,17 @@ proptest! {
     #[test]
     fn a_truncated_stream_never_looks_complete(
         pieces in pieces(),
-        anthropic in any::<bool>(),
+        format in any::<prop::sample::Index>(),
         at in any::<prop::sample::Index>(),
         size in 1usize..64,
     ) {
+        let f = &GENERATED[format.index(GENERATED.len())];
         let refs: Vec<&str> = pieces.iter().map(String::as_str).collect();
-        let (body, end) = if anthropic {
-            // Up to the `message_stop` event's name line.
-            let body = yat_fakeserver::anthropic_stream(&refs);
-            let marker = "event: message_stop\n";
-            let end = body.find(marker).unwrap() + marker.len();
-            (body, end)
-        } else {
-            // A compatible server may close right after the finish chunk
-            // without `[DONE]`, which is complete by design: so up to the
-            // end of that chunk's JSON.
-            let body = yat_fakeserver::openai_stream(&refs);
-            let finish = body.find("\"finish_reason\":\"stop\"").unwrap();
-            let end = finish + body[finish..].find('\n').unwrap();
-            (body, end)
-        };
-        let bytes = &body.as_bytes()[..at.index(end)];
+        let body = (f.generate)(&refs);
+        let bytes = &body.as_bytes()[..at.index((f.complete_from)(&body))];
         let pieces: Vec<&[u8]> = bytes.chunks(size).collect();
-        let (events, how) = if anthropic {
-            run(anthropic_decoder(), &pieces)
-        } else {
-            run(openai_decoder(), &pieces)
-        };
-        prop_assert!(matches!(how, End::Failed(_)), "{:?} {:?}", how, events);
+        let (events, how) = run((f.decoder)(), &pieces);
+        prop_assert!(matches!(how, End::Failed(_)), "{}: {:?} {:?}", f.name, how, events);
         prop_assert!(!events.iter().any(|e| matches!(e, ChatEvent::Finish(_))), "{:?}", events);
     }
 

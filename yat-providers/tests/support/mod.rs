@@ -1,17 +1,30 @@
-//! What the provider tests (`openai.rs`, `anthropic.rs`, `gemini.rs`,
-//! `cohere.rs`) share: a provider initialized against a fake server, a
-//! reply read to its events or to its error, and the checks every
-//! provider's errors must pass. What a provider's wire format looks like
-//! (its transcripts, routes and requests) stays in its own file.
+//! What the provider tests (`openai*.rs`, `anthropic*.rs`, `gemini*.rs`,
+//! `cohere*.rs`) share: a provider initialized against a fake server
+//! ([`Vendor`]), a reply read to its events or to its error, the events
+//! expected, and the checks every wire format runs over its vendor's cases
+//! ([`checks`], [`wire`]). What a provider's wire format looks like (its
+//! transcripts, routes and requests) stays in its own file, as data.
 
 // Each test crate compiles this module on its own and uses a subset of it.
 #![allow(dead_code)]
+
+pub mod checks;
+mod events;
+mod vendor;
+pub mod vendors;
+pub mod wire;
+
+// Like the functions below, each test crate uses some of these.
+#[allow(unused_imports)]
+pub use events::*;
+pub use vendor::Vendor;
 
 use std::time::Duration;
 
 use futures::StreamExt;
 use yat_core::{
-    ChatEvent, ChatRequest, ChatStream, ChatStreamExt, LlmProvider, ResolvedSettings, YatError,
+    ChatEvent, ChatRequest, ChatResponse, ChatStream, ChatStreamExt, LlmProvider, ResolvedSettings,
+    YatError,
 };
 use yat_fakeserver::{FakeServer, Response, Route};
 
@@ -47,6 +60,13 @@ pub async fn refused_url() -> String {
     let url = server.url();
     drop(server);
     url
+}
+
+/// A server answering `GET path` with `resp` (a listing, say).
+pub async fn serve_get(path: &str, resp: Response) -> FakeServer {
+    FakeServer::start(vec![Route::new("GET", path).respond(resp)])
+        .await
+        .unwrap()
 }
 
 /// A server answering `POST path` with `resp`.
@@ -91,6 +111,17 @@ pub async fn events<P: LlmProvider>(p: &P, req: &ChatRequest) -> Result<Vec<Chat
     Ok(out)
 }
 
+/// The reply to `req` collected whole, or the error inside its stream;
+/// the request itself must succeed.
+async fn collected<P: LlmProvider>(p: &P, req: &ChatRequest) -> Result<ChatResponse, YatError> {
+    p.stream_chat(req).await.unwrap().collect_response().await
+}
+
+/// The whole reply to `req`, read to its end.
+pub async fn reply<P: LlmProvider>(p: &P, req: &ChatRequest) -> ChatResponse {
+    collected(p, req).await.unwrap()
+}
+
 /// The error the reply to `req` ends with, whether it comes before the
 /// stream starts or inside it.
 pub async fn reply_error<P: LlmProvider>(p: &P, req: &ChatRequest) -> YatError {
@@ -102,12 +133,7 @@ pub async fn reply_error<P: LlmProvider>(p: &P, req: &ChatRequest) -> YatError {
 
 /// The error inside a stream that starts: the request itself succeeds.
 pub async fn stream_error<P: LlmProvider>(p: &P, req: &ChatRequest) -> YatError {
-    p.stream_chat(req)
-        .await
-        .unwrap()
-        .collect_response()
-        .await
-        .unwrap_err()
+    collected(p, req).await.unwrap_err()
 }
 
 /// The text of the deltas before the stream's error, and the error. Panics
@@ -180,38 +206,21 @@ pub async fn events_until_error<P: LlmProvider>(
     panic!("the stream ended without an error: {out:?}");
 }
 
-/// `ToolCallStart` for call `index`.
-pub fn start(index: u32, id: &str, name: &str) -> ChatEvent {
-    ChatEvent::ToolCallStart {
-        index,
-        id: id.into(),
-        name: name.into(),
+/// Asserts that `e` is the typed error for tool arguments that are not
+/// JSON: from `provider`, naming the call, carrying the raw text.
+pub fn assert_invalid_arguments(e: &YatError, provider: &str, id: &str, name: &str, raw: &str) {
+    match e {
+        YatError::InvalidToolArguments {
+            provider: p,
+            id: i,
+            name: n,
+            raw: r,
+            ..
+        } => {
+            assert_eq!(p, provider);
+            assert_eq!((i.as_str(), n.as_str()), (id, name));
+            assert_eq!(r, raw);
+        }
+        other => panic!("not invalid tool arguments: {other:?}"),
     }
-}
-
-/// `ToolCallDelta`: a piece of call `index`'s arguments.
-pub fn piece(index: u32, arguments: &str) -> ChatEvent {
-    ChatEvent::ToolCallDelta {
-        index,
-        arguments: arguments.into(),
-    }
-}
-
-/// `ToolCallEnd` for call `index` with parsed `arguments`.
-pub fn end(index: u32, id: &str, name: &str, arguments: serde_json::Value) -> ChatEvent {
-    ChatEvent::ToolCallEnd {
-        index,
-        call: Box::new(yat_core::ToolCall::new(id, name, arguments)),
-    }
-}
-
-/// The calls of the `ToolCallEnd` events among `events`, in order.
-pub fn ended_calls(events: &[ChatEvent]) -> Vec<yat_core::ToolCall> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            ChatEvent::ToolCallEnd { call, .. } => Some((**call).clone()),
-            _ => None,
-        })
-        .collect()
 }
