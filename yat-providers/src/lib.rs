@@ -29,6 +29,8 @@ pub mod mock;
 #[cfg(feature = "openai-wire")]
 #[cfg_attr(docsrs, doc(cfg(feature = "openai-wire")))]
 pub mod openai;
+#[cfg(all(test, feature = "http"))]
+mod transcript_run;
 
 use yat_core::manager::ManagerBuilder;
 

@@ -311,9 +311,9 @@ impl StreamDecoder for AnthropicDecoder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transcript_run::{self, delta, run_sized, split_at_points, End, Run};
     use proptest::prelude::*;
     use yat_core::{ToolCall, Usage};
-    use yat_http::{decode_pieces, Ending, Framing};
 
     /// The docs' "Basic streaming request" response (shared/wire-formats.md
     /// §2), byte for byte.
@@ -361,54 +361,12 @@ mod tests {
         "data: {\"type\":\"message_stop\"}\n\n",
     );
 
-    /// What the decoder made of a body, and how it ended.
-    #[derive(Debug, PartialEq)]
-    enum End {
-        Done,
-        Eof,
-        Failed(String),
+    fn run_pieces(pieces: &[&[u8]]) -> Run {
+        transcript_run::run_pieces("anthropic", AnthropicDecoder::new("anthropic"), pieces)
     }
 
-    /// Feeds `pieces` to a [`DecodeDriver`] running the Anthropic decoder,
-    /// the loop the transport runs, and then ends the body.
-    fn run_pieces(pieces: &[&[u8]]) -> (Vec<ChatEvent>, End, Option<YatError>) {
-        let d = decode_pieces(
-            "anthropic",
-            Framing::Sse,
-            AnthropicDecoder::new("anthropic"),
-            pieces,
-        );
-        let end = match (d.ending, &d.error) {
-            (Ending::Marker, _) => End::Done,
-            (Ending::EndOfBody, _) => End::Eof,
-            (_, Some(e)) => End::Failed(e.kind().into()),
-            (Ending::Failed, None) => unreachable!("decode_pieces checks this"),
-        };
-        (d.events, end, d.error)
-    }
-
-    fn run(bytes: &[u8], size: usize) -> (Vec<ChatEvent>, End, Option<YatError>) {
-        let pieces: Vec<&[u8]> = bytes.chunks(size.max(1)).collect();
-        run_pieces(&pieces)
-    }
-
-    /// `bytes` cut at each of `points` (taken modulo its length).
-    fn split_at_points<'a>(bytes: &'a [u8], points: &[usize]) -> Vec<&'a [u8]> {
-        let mut cuts: Vec<usize> = points.iter().map(|p| p % (bytes.len() + 1)).collect();
-        cuts.sort_unstable();
-        cuts.dedup();
-        let mut pieces = Vec::with_capacity(cuts.len() + 1);
-        let mut start = 0;
-        for c in cuts {
-            pieces.push(&bytes[start..c]);
-            start = c;
-        }
-        pieces.push(&bytes[start..]);
-        pieces
-    }
-
-    fn delta(t: &str) -> ChatEvent {
-        ChatEvent::Delta { text: t.into() }
+    fn run(bytes: &[u8], size: usize) -> Run {
+        run_sized("anthropic", AnthropicDecoder::new("anthropic"), bytes, size)
     }
 
     fn usage(input_tokens: u64, output_tokens: u64) -> ChatEvent {

@@ -259,41 +259,18 @@ impl StreamDecoder for CohereDecoder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transcript_run::{self, delta, run_sized, split_at_points, End, Run};
     use yat_core::Usage;
-    use yat_http::{decode_pieces, Ending, Framing};
 
     /// The documented transcript (shared/wire-formats.md §4), byte for byte.
     const TRANSCRIPT: &str = "event: message-start\ndata: {\"type\":\"message-start\",\"id\":\"29f14a5a-11de-4cae-9800-25e4747408ea\",\"delta\":{\"message\":{\"role\":\"assistant\"}}}\n\nevent: content-start\ndata: {\"type\":\"content-start\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"type\":\"text\",\"text\":\"\"}}}}\n\nevent: content-delta\ndata: {\"type\":\"content-delta\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"text\":\"LL\"}}}}\n\nevent: content-delta\ndata: {\"type\":\"content-delta\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"text\":\"Ms\"}}}}\n\nevent: content-delta\ndata: {\"type\":\"content-delta\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"text\":\" stand\"}}}}\n\nevent: content-end\ndata: {\"type\":\"content-end\",\"index\":0}\n\nevent: message-end\ndata: {\"type\":\"message-end\",\"delta\":{\"finish_reason\":\"COMPLETE\",\"usage\":{\"billed_units\":{\"input_tokens\":5,\"output_tokens\":26},\"tokens\":{\"input_tokens\":71,\"output_tokens\":26}}}}\n\ndata: [DONE]\n\n";
 
-    /// What the decoder made of a body, and how it ended.
-    #[derive(Debug, PartialEq)]
-    enum End {
-        Done,
-        Eof,
-        Failed(String),
+    fn run_pieces(pieces: &[&[u8]]) -> Run {
+        transcript_run::run_pieces("cohere", CohereDecoder::new("cohere"), pieces)
     }
 
-    /// Feeds `pieces` to a [`DecodeDriver`] running the Cohere decoder, the
-    /// loop the transport runs, and then ends the body.
-    fn run_pieces(pieces: &[&[u8]]) -> (Vec<ChatEvent>, End, Option<YatError>) {
-        let d = decode_pieces("cohere", Framing::Sse, CohereDecoder::new("cohere"), pieces);
-        let end = match (d.ending, &d.error) {
-            (Ending::Marker, _) => End::Done,
-            (Ending::EndOfBody, _) => End::Eof,
-            (_, Some(e)) => End::Failed(e.kind().into()),
-            (Ending::Failed, None) => unreachable!("decode_pieces checks this"),
-        };
-        (d.events, end, d.error)
-    }
-
-    /// [`run_pieces`] with pieces of `size` bytes.
-    fn run(bytes: &[u8], size: usize) -> (Vec<ChatEvent>, End, Option<YatError>) {
-        let pieces: Vec<&[u8]> = bytes.chunks(size.max(1)).collect();
-        run_pieces(&pieces)
-    }
-
-    fn delta(t: &str) -> ChatEvent {
-        ChatEvent::Delta { text: t.into() }
+    fn run(bytes: &[u8], size: usize) -> Run {
+        run_sized("cohere", CohereDecoder::new("cohere"), bytes, size)
     }
 
     fn expected() -> Vec<ChatEvent> {
@@ -471,19 +448,9 @@ mod tests {
         /// multi-byte character, inside `[DONE]`), the events are the same.
         #[test]
         fn any_split_of_a_realistic_transcript_gives_the_same_events(
-            mut points in proptest::collection::vec(0..RICH.len(), 0..24),
+            points in proptest::collection::vec(0..RICH.len(), 0..24),
         ) {
-            points.sort_unstable();
-            points.dedup();
-            let bytes = RICH.as_bytes();
-            let mut pieces = Vec::with_capacity(points.len() + 1);
-            let mut at = 0;
-            for p in points {
-                pieces.push(&bytes[at..p]);
-                at = p;
-            }
-            pieces.push(&bytes[at..]);
-            let (events, end, err) = run_pieces(&pieces);
+            let (events, end, err) = run_pieces(&split_at_points(RICH.as_bytes(), &points));
             proptest::prop_assert!(err.is_none(), "{:?}", err);
             proptest::prop_assert_eq!(end, End::Done);
             proptest::prop_assert_eq!(events, rich_events());

@@ -1,8 +1,8 @@
 //! The decoder against byte-exact transcripts, cut every way.
 
 use super::*;
+use crate::transcript_run::{self, delta, run_sized, split_at_points, End, Run};
 use proptest::prelude::*;
-use yat_http::{decode_pieces, Ending, Framing};
 
 /// The documented transcript (shared/wire-formats.md §3), byte for byte.
 const TRANSCRIPT: &str = "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Hello\"}],\"role\": \"model\"},\"index\": 0}],\"usageMetadata\": {\"promptTokenCount\": 6,\"totalTokenCount\": 6},\"modelVersion\": \"gemini-2.5-flash\",\"responseId\": \"mGqHaPm3Ld2F7M8Px4mQ6QE\"}\n\ndata: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"! How can I help today?\"}],\"role\": \"model\"},\"index\": 0}],\"usageMetadata\": {\"promptTokenCount\": 6,\"totalTokenCount\": 6},\"modelVersion\": \"gemini-2.5-flash\",\"responseId\": \"mGqHaPm3Ld2F7M8Px4mQ6QE\"}\n\ndata: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"\"}],\"role\": \"model\"},\"finishReason\": \"STOP\",\"index\": 0}],\"usageMetadata\": {\"promptTokenCount\": 6,\"candidatesTokenCount\": 8,\"totalTokenCount\": 14},\"modelVersion\": \"gemini-2.5-flash\",\"responseId\": \"mGqHaPm3Ld2F7M8Px4mQ6QE\"}\n\n";
@@ -30,24 +30,29 @@ fn thinking_events() -> Vec<ChatEvent> {
     ]
 }
 
-/// Feeds `pieces` to a [`DecodeDriver`] running the Gemini decoder, the
-/// loop the transport runs, and then ends the body: the events, and the
-/// error that ended them if one did.
-fn run_pieces(pieces: &[&[u8]]) -> (Vec<ChatEvent>, Option<YatError>) {
-    let d = decode_pieces("gemini", Framing::Sse, GeminiDecoder::new("gemini"), pieces);
+/// The events of a run through the Gemini decoder, and the error that
+/// ended them if one did.
+fn events_and_error((events, end, err): Run) -> (Vec<ChatEvent>, Option<YatError>) {
     // Gemini's stream has no end marker: a reply ends with its body.
-    assert_ne!(d.ending, Ending::Marker);
-    (d.events, d.error)
+    assert_ne!(end, End::Done);
+    (events, err)
 }
 
-/// [`run_pieces`] with pieces of `size` bytes.
+fn run_pieces(pieces: &[&[u8]]) -> (Vec<ChatEvent>, Option<YatError>) {
+    events_and_error(transcript_run::run_pieces(
+        "gemini",
+        GeminiDecoder::new("gemini"),
+        pieces,
+    ))
+}
+
 fn run(bytes: &[u8], size: usize) -> (Vec<ChatEvent>, Option<YatError>) {
-    let pieces: Vec<&[u8]> = bytes.chunks(size.max(1)).collect();
-    run_pieces(&pieces)
-}
-
-fn delta(t: &str) -> ChatEvent {
-    ChatEvent::Delta { text: t.into() }
+    events_and_error(run_sized(
+        "gemini",
+        GeminiDecoder::new("gemini"),
+        bytes,
+        size,
+    ))
 }
 
 /// One chunk with `text` and, if given, a `finishReason`.
@@ -113,19 +118,9 @@ proptest! {
     /// same.
     #[test]
     fn any_split_of_a_realistic_transcript_gives_the_same_events(
-        mut points in prop::collection::vec(0..THINKING.len(), 0..24),
+        points in prop::collection::vec(0..THINKING.len(), 0..24),
     ) {
-        points.sort_unstable();
-        points.dedup();
-        let bytes = THINKING.as_bytes();
-        let mut pieces = Vec::with_capacity(points.len() + 1);
-        let mut at = 0;
-        for p in points {
-            pieces.push(&bytes[at..p]);
-            at = p;
-        }
-        pieces.push(&bytes[at..]);
-        let (events, err) = run_pieces(&pieces);
+        let (events, err) = run_pieces(&split_at_points(THINKING.as_bytes(), &points));
         prop_assert!(err.is_none(), "{:?}", err);
         prop_assert_eq!(events, thinking_events());
     }

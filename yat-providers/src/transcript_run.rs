@@ -1,0 +1,65 @@
+//! A stream decoder run over a body cut into pieces, the way the transport
+//! feeds it: the loop and the account of how the run ended that the
+//! decoders' unit tests share, whatever the wire format.
+
+use yat_core::{ChatEvent, YatError};
+use yat_http::{decode_pieces, Ending, Framing, StreamDecoder};
+
+/// How a run ended.
+#[derive(Debug, PartialEq)]
+pub(crate) enum End {
+    /// At the stream's end marker.
+    Done,
+    /// With the body, the decoder content with that.
+    Eof,
+    /// With an error of this kind.
+    Failed(String),
+}
+
+/// What a run gave: the events, how it ended, and the error it ended with.
+pub(crate) type Run = (Vec<ChatEvent>, End, Option<YatError>);
+
+/// Feeds `pieces` of an SSE body to `decoder` through the driver the
+/// transport runs, then ends the body.
+pub(crate) fn run_pieces(provider: &str, decoder: impl StreamDecoder, pieces: &[&[u8]]) -> Run {
+    let d = decode_pieces(provider, Framing::Sse, decoder, pieces);
+    let end = match (d.ending, &d.error) {
+        (Ending::Marker, _) => End::Done,
+        (Ending::EndOfBody, _) => End::Eof,
+        (_, Some(e)) => End::Failed(e.kind().into()),
+        (Ending::Failed, None) => unreachable!("decode_pieces checks this"),
+    };
+    (d.events, end, d.error)
+}
+
+/// [`run_pieces`] with `bytes` in pieces of `size` bytes.
+pub(crate) fn run_sized(
+    provider: &str,
+    decoder: impl StreamDecoder,
+    bytes: &[u8],
+    size: usize,
+) -> Run {
+    let pieces: Vec<&[u8]> = bytes.chunks(size.max(1)).collect();
+    run_pieces(provider, decoder, &pieces)
+}
+
+/// `bytes` cut at each of `points` (taken modulo its length), as a
+/// property test draws them.
+pub(crate) fn split_at_points<'a>(bytes: &'a [u8], points: &[usize]) -> Vec<&'a [u8]> {
+    let mut cuts: Vec<usize> = points.iter().map(|p| p % (bytes.len() + 1)).collect();
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut pieces = Vec::with_capacity(cuts.len() + 1);
+    let mut start = 0;
+    for c in cuts {
+        pieces.push(&bytes[start..c]);
+        start = c;
+    }
+    pieces.push(&bytes[start..]);
+    pieces
+}
+
+/// A piece of reply text.
+pub(crate) fn delta(text: &str) -> ChatEvent {
+    ChatEvent::Delta { text: text.into() }
+}
