@@ -63,3 +63,33 @@ pub(crate) fn split_at_points<'a>(bytes: &'a [u8], points: &[usize]) -> Vec<&'a 
 pub(crate) fn delta(text: &str) -> ChatEvent {
     ChatEvent::Delta { text: text.into() }
 }
+
+/// Checks that `transcript` (written with LF line ends) gives `expected`
+/// and ends as `end` however the network cuts it, and with its line ends
+/// written as CRLF or as a lone CR, as SSE allows.
+pub(crate) fn assert_decodes_however_cut(
+    run: impl Fn(&[u8], usize) -> Run,
+    transcript: &str,
+    expected: &[ChatEvent],
+    end: End,
+) {
+    for eol in ["\n", "\r\n", "\r"] {
+        let body = transcript.replace('\n', eol);
+        for size in [usize::MAX, 1, 2, 3, 5, 7, 13, 64] {
+            let (events, ended, err) = run(body.as_bytes(), size);
+            let case = format!("line ends {eol:?}, pieces of {size}");
+            assert!(err.is_none(), "{case}: {err:?}");
+            assert_eq!((events.as_slice(), &ended), (expected, &end), "{case}");
+        }
+    }
+}
+
+/// `transcript` without its `event:` lines: the form of a stream whose
+/// events are told apart by their JSON `type` alone.
+pub(crate) fn without_event_names(transcript: &str) -> String {
+    transcript
+        .lines()
+        .filter(|l| !l.starts_with("event:"))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}

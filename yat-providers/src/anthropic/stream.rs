@@ -311,7 +311,10 @@ impl StreamDecoder for AnthropicDecoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transcript_run::{self, delta, run_sized, split_at_points, End, Run};
+    use crate::transcript_run::{
+        self, assert_decodes_however_cut, delta, run_sized, split_at_points, without_event_names,
+        End, Run,
+    };
     use proptest::prelude::*;
     use yat_core::{ToolCall, Usage};
 
@@ -425,15 +428,7 @@ mod tests {
 
     #[test]
     fn documented_transcript_gives_exact_events_however_it_is_cut() {
-        for size in [usize::MAX, 1, 2, 3, 7, 64] {
-            let (events, end, err) = run(TRANSCRIPT.as_bytes(), size);
-            assert!(err.is_none(), "size {size}: {err:?}");
-            assert_eq!((events, end), (expected(), End::Done), "size {size}");
-        }
-        let crlf = TRANSCRIPT.replace('\n', "\r\n");
-        assert_eq!(run(crlf.as_bytes(), 3).0, expected());
-        let cr = TRANSCRIPT.replace('\n', "\r");
-        assert_eq!(run(cr.as_bytes(), 5).0, expected());
+        assert_decodes_however_cut(run, TRANSCRIPT, &expected(), End::Done);
     }
 
     #[test]
@@ -445,12 +440,7 @@ mod tests {
 
     #[test]
     fn events_without_names_are_told_by_their_type() {
-        let unnamed: String = TRANSCRIPT
-            .lines()
-            .filter(|l| !l.starts_with("event:"))
-            .map(|l| format!("{l}\n"))
-            .collect();
-        let (events, end, _) = run(unnamed.as_bytes(), 7);
+        let (events, end, _) = run(without_event_names(TRANSCRIPT).as_bytes(), 7);
         assert_eq!((events, end), (expected(), End::Done));
     }
 

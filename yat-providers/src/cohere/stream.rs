@@ -259,7 +259,10 @@ impl StreamDecoder for CohereDecoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transcript_run::{self, delta, run_sized, split_at_points, End, Run};
+    use crate::transcript_run::{
+        self, assert_decodes_however_cut, delta, run_sized, split_at_points, without_event_names,
+        End, Run,
+    };
     use yat_core::Usage;
 
     /// The documented transcript (shared/wire-formats.md §4), byte for byte.
@@ -285,22 +288,12 @@ mod tests {
 
     #[test]
     fn documented_transcript_gives_exact_events_however_it_is_cut() {
-        for size in [usize::MAX, 1, 2, 5, 13, 100] {
-            let (events, end, _) = run(TRANSCRIPT.as_bytes(), size);
-            assert_eq!((events, end), (expected(), End::Done), "size {size}");
-        }
-        let crlf = TRANSCRIPT.replace('\n', "\r\n");
-        assert_eq!(run(crlf.as_bytes(), 3).0, expected());
+        assert_decodes_however_cut(run, TRANSCRIPT, &expected(), End::Done);
     }
 
     #[test]
     fn events_without_names_are_told_by_their_type() {
-        let unnamed: String = TRANSCRIPT
-            .lines()
-            .filter(|l| !l.starts_with("event:"))
-            .map(|l| format!("{l}\n"))
-            .collect();
-        let (events, end, _) = run(unnamed.as_bytes(), 7);
+        let (events, end, _) = run(without_event_names(TRANSCRIPT).as_bytes(), 7);
         assert_eq!((events, end), (expected(), End::Done));
     }
 
