@@ -12,6 +12,14 @@
 #[cfg(feature = "anthropic")]
 #[cfg_attr(docsrs, doc(cfg(feature = "anthropic")))]
 pub mod anthropic;
+// What the HTTP providers hold once initialized and the requests they
+// build alike; the OpenAI family uses only the chat POST.
+#[cfg(feature = "http")]
+#[cfg_attr(
+    not(any(feature = "anthropic", feature = "cohere", feature = "gemini-wire")),
+    allow(dead_code)
+)]
+mod api;
 #[cfg(feature = "cohere")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cohere")))]
 pub mod cohere;

@@ -32,12 +32,11 @@ use yat_core::{
     async_trait, Capabilities, ChatRequest, ChatStream, Failure, LlmProvider, ModelInfo,
     ResolvedSettings, SettingSpec, YatError,
 };
-use yat_http::header::ACCEPT;
-use yat_http::Url;
-
-use yat_http::connection::{self, endpoint, not_initialized, Connection};
+use yat_http::connection::not_initialized;
 use yat_http::pagination::{self, Page};
-use yat_http::{self as http, Framing, HttpRequest};
+use yat_http::{self as http, HttpRequest};
+
+use crate::api::{sse_post, Api};
 
 const ID: &str = "cohere";
 
@@ -70,16 +69,10 @@ yat_core::register_provider! {
 /// A Cohere provider instance.
 #[derive(Debug, Default)]
 pub struct Cohere {
-    live: Option<Live>,
+    live: Option<Api>,
 }
 
-#[derive(Debug)]
-struct Live {
-    base_url: Url,
-    conn: Connection,
-}
-
-fn authorize(live: &Live, r: HttpRequest) -> HttpRequest {
+fn authorize(live: &Api, r: HttpRequest) -> HttpRequest {
     match &live.conn.key {
         Some(k) => r.bearer_auth(k),
         None => r,
@@ -108,7 +101,7 @@ fn model_page(page: wire::ModelList) -> Page<ModelInfo> {
 }
 
 impl Cohere {
-    fn live(&self) -> Result<&Live, YatError> {
+    fn live(&self) -> Result<&Api, YatError> {
         self.live.as_ref().ok_or_else(|| not_initialized(ID))
     }
 
@@ -118,30 +111,23 @@ impl Cohere {
         if req.model.trim().is_empty() {
             return Err(YatError::InvalidRequest(Failure::new(ID, "no model given")));
         }
-        let url = endpoint(&live.base_url, &["v2", "chat"]);
+        let url = live.url(&["v2", "chat"]).into();
         let body = request::ChatBody::new(req)?;
-        let r = match req.extra_for(ID) {
-            None => HttpRequest::post_json(url.into(), &body)?,
-            Some(extra) => HttpRequest::post_json(url.into(), &body.with_extra(extra)?)?,
-        };
         // `stream: true` is what selects the stream; the Accept header asks
         // for it in the SSE form the decoder reads.
-        let r = r.header(ACCEPT, "text/event-stream");
+        let r = sse_post(ID, url, &body, req.extra_for(ID))?;
         Ok(authorize(live, r))
     }
 
     /// The model list request for one page (pure: no I/O).
     pub fn list_request(&self, page_token: Option<&str>) -> Result<HttpRequest, YatError> {
         let live = self.live()?;
-        let mut url = endpoint(&live.base_url, &["v1", "models"]);
-        {
-            let mut q = url.query_pairs_mut();
-            q.append_pair("endpoint", "chat");
-            q.append_pair("page_size", PAGE_SIZE);
-            if let Some(t) = page_token {
-                q.append_pair("page_token", t);
-            }
-        }
+        let url = live.page_url(
+            &["v1", "models"],
+            &[("endpoint", "chat"), ("page_size", PAGE_SIZE)],
+            "page_token",
+            page_token,
+        );
         Ok(authorize(live, HttpRequest::get(url.into())))
     }
 }
@@ -151,9 +137,12 @@ impl LlmProvider for Cohere {
     async fn initialize(&mut self, settings: &ResolvedSettings) -> Result<(), YatError> {
         // A re-initialization starts clean: the old client goes with `live`.
         self.live = None;
-        let base_url = connection::base_url(ID, settings, DEFAULT_BASE_URL)?;
-        let conn = Connection::from_settings(ID, settings, error::parse_error)?;
-        self.live = Some(Live { base_url, conn });
+        self.live = Some(Api::from_settings(
+            ID,
+            settings,
+            DEFAULT_BASE_URL,
+            error::parse_error,
+        )?);
         Ok(())
     }
 
@@ -165,11 +154,7 @@ impl LlmProvider for Cohere {
     async fn stream_chat(&self, req: &ChatRequest) -> Result<ChatStream, YatError> {
         let http = self.chat_request(req)?;
         self.live()?
-            .conn
-            .transport
-            .stream(&http, Framing::Sse, || {
-                Box::new(stream::CohereDecoder::new(ID))
-            })
+            .stream_sse(&http, || Box::new(stream::CohereDecoder::new(ID)))
             .await
     }
 

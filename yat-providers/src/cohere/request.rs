@@ -194,21 +194,6 @@ impl<'a> ChatBody<'a> {
             stream: true,
         })
     }
-
-    /// The body with `extra` written over its top-level fields.
-    ///
-    /// The body goes through its own JSON text, so its numbers keep the
-    /// form they are written in (an `f32` 0.3 stays 0.3).
-    pub(crate) fn with_extra(
-        &self,
-        extra: &serde_json::Map<String, serde_json::Value>,
-    ) -> Result<serde_json::Value, YatError> {
-        let encode = |e: serde_json::Error| invalid(format!("cannot encode the request: {e}"));
-        let mut body: serde_json::Value =
-            serde_json::from_slice(&serde_json::to_vec(self).map_err(encode)?).map_err(encode)?;
-        yat_core::types::merge_extra(&mut body, Some(extra));
-        Ok(body)
-    }
 }
 
 /// Cohere's `p` must lie in 0.01–0.99. The common `top_p = 1.0` means "no
@@ -569,9 +554,9 @@ mod tests {
             .extra(ID, "k", serde_json::json!(40))
             .extra(ID, "stream", serde_json::json!(true));
         let body = ChatBody::new(&req).unwrap();
-        let v = body.with_extra(req.extra_for(ID).unwrap()).unwrap();
+        let r = crate::api::sse_post(ID, "http://h".into(), &body, req.extra_for(ID)).unwrap();
         assert_eq!(
-            serde_json::to_string(&v).unwrap(),
+            String::from_utf8(r.body.unwrap()).unwrap(),
             r#"{"model":"m","messages":[{"role":"user","content":"hi"}],"temperature":0.3,"stream":true,"k":40}"#
         );
     }

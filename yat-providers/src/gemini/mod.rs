@@ -52,12 +52,12 @@ use yat_core::{
     async_trait, Capabilities, ChatRequest, ChatStream, Failure, LlmProvider, ModelCapabilities,
     ModelInfo, ResolvedSettings, SettingSpec, YatError,
 };
+use yat_http::connection::not_initialized;
 use yat_http::header::HeaderName;
-use yat_http::Url;
-
-use yat_http::connection::{self, endpoint, not_initialized, Connection};
 use yat_http::pagination::{self, Page};
-use yat_http::{self as http, Framing, HttpRequest};
+use yat_http::{self as http, HttpRequest};
+
+use crate::api::Api;
 
 /// The public endpoint, ending before `/models`.
 pub const DEFAULT_BASE_URL: &str = "https://generativelanguage.googleapis.com/v1beta";
@@ -117,13 +117,7 @@ yat_core::register_provider! {
 #[derive(Debug)]
 pub struct Gemini {
     id: &'static str,
-    live: Option<Live>,
-}
-
-#[derive(Debug)]
-struct Live {
-    base_url: Url,
-    conn: Connection,
+    live: Option<Api>,
 }
 
 impl Gemini {
@@ -133,7 +127,7 @@ impl Gemini {
         Gemini { id, live: None }
     }
 
-    fn live(&self) -> Result<&Live, YatError> {
+    fn live(&self) -> Result<&Api, YatError> {
         self.live.as_ref().ok_or_else(|| not_initialized(self.id))
     }
 
@@ -182,19 +176,17 @@ impl Gemini {
     /// The `models.list` request for one page (pure: no I/O).
     pub fn list_request(&self, page_token: Option<&str>) -> Result<HttpRequest, YatError> {
         let live = self.live()?;
-        let mut url = endpoint(&live.base_url, &["models"]);
-        {
-            let mut q = url.query_pairs_mut();
-            q.append_pair("pageSize", PAGE_SIZE);
-            if let Some(t) = page_token {
-                q.append_pair("pageToken", t);
-            }
-        }
+        let url = live.page_url(
+            &["models"],
+            &[("pageSize", PAGE_SIZE)],
+            "pageToken",
+            page_token,
+        );
         Ok(authorize(live, HttpRequest::get(url.into())))
     }
 }
 
-fn authorize(live: &Live, r: HttpRequest) -> HttpRequest {
+fn authorize(live: &Api, r: HttpRequest) -> HttpRequest {
     match &live.conn.key {
         Some(k) => r.secret_header(HeaderName::from_static("x-goog-api-key"), k),
         None => r,
@@ -206,9 +198,12 @@ impl LlmProvider for Gemini {
     async fn initialize(&mut self, settings: &ResolvedSettings) -> Result<(), YatError> {
         // A re-initialization starts clean: the old client goes with `live`.
         self.live = None;
-        let base_url = connection::base_url(self.id, settings, DEFAULT_BASE_URL)?;
-        let conn = Connection::from_settings(self.id, settings, error::parse_error)?;
-        self.live = Some(Live { base_url, conn });
+        self.live = Some(Api::from_settings(
+            self.id,
+            settings,
+            DEFAULT_BASE_URL,
+            error::parse_error,
+        )?);
         Ok(())
     }
 
@@ -226,11 +221,7 @@ impl LlmProvider for Gemini {
         let http = self.chat_request(req)?;
         let id = self.id;
         self.live()?
-            .conn
-            .transport
-            .stream(&http, Framing::Sse, move || {
-                Box::new(stream::GeminiDecoder::new(id))
-            })
+            .stream_sse(&http, move || Box::new(stream::GeminiDecoder::new(id)))
             .await
     }
 
