@@ -155,13 +155,8 @@ mod tests {
             String::from_utf8(plain.body.clone().unwrap()).unwrap(),
             r#"{"model":"m","temperature":0.7}"#
         );
-        let headers: Vec<_> = plain
-            .headers
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .collect();
         assert_eq!(
-            headers,
+            crate::setup_check::headers(&plain),
             [
                 ("content-type", "application/json"),
                 ("accept", "text/event-stream")

@@ -279,21 +279,11 @@ impl LlmProvider for Anthropic {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::setup_check::{self, headers, BAD_BASE_URLS};
     use yat_core::Message;
 
     async fn ready(pairs: &[(&str, &str)]) -> Anthropic {
-        let mut p = Anthropic::default();
-        p.initialize(&ResolvedSettings::from_pairs(ID, pairs))
-            .await
-            .unwrap();
-        p
-    }
-
-    fn headers(r: &HttpRequest) -> Vec<(&str, &str)> {
-        r.headers
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .collect()
+        setup_check::ready(Anthropic::default(), ID, pairs).await
     }
 
     #[tokio::test]
@@ -383,38 +373,22 @@ mod tests {
             p.chat_request(&sys_only),
             Err(YatError::InvalidRequest(_))
         ));
-        let no_model = ChatRequest::new(" ", vec![Message::user("x")]);
-        assert!(matches!(
-            p.chat_request(&no_model),
-            Err(YatError::InvalidRequest(_))
-        ));
-        let fresh = Anthropic::default();
-        assert!(matches!(
-            fresh.chat_request(&no_model),
-            Err(YatError::Unavailable { .. })
-        ));
+        setup_check::assert_blank_model_and_uninitialized_refused(
+            |r| p.chat_request(r),
+            |r| Anthropic::default().chat_request(r),
+            ID,
+        );
     }
 
     #[tokio::test]
     async fn bad_settings_are_setting_errors() {
-        for (key, bad) in [
-            ("base_url", "ftp://x"),
-            ("base_url", "nope"),
-            ("base_url", "data:text/plain,x"),
+        setup_check::assert_bad_settings_rejected(Anthropic::default, ID, BAD_BASE_URLS).await;
+        let bad_max_tokens = [
             ("max_tokens", "0"),
             ("max_tokens", "many"),
             ("max_tokens", "99999999999"),
-        ] {
-            let mut p = Anthropic::default();
-            let e = p
-                .initialize(&ResolvedSettings::from_pairs(ID, &[(key, bad)]))
-                .await
-                .unwrap_err();
-            assert!(
-                matches!(&e, YatError::InvalidSetting { key: k, .. } if k == key),
-                "{key}={bad}: {e:?}"
-            );
-        }
+        ];
+        setup_check::assert_bad_settings_rejected(Anthropic::default, ID, &bad_max_tokens).await;
     }
 
     #[tokio::test]

@@ -179,14 +179,11 @@ impl LlmProvider for Cohere {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::setup_check::{self, headers, BAD_BASE_URLS};
     use yat_core::Message;
 
     async fn ready(pairs: &[(&str, &str)]) -> Cohere {
-        let mut p = Cohere::default();
-        p.initialize(&ResolvedSettings::from_pairs(ID, pairs))
-            .await
-            .unwrap();
-        p
+        setup_check::ready(Cohere::default(), ID, pairs).await
     }
 
     #[tokio::test]
@@ -204,13 +201,8 @@ mod tests {
             .unwrap();
         assert_eq!(r.method, yat_http::Method::POST);
         assert_eq!(r.url, "http://127.0.0.1:9/v2/chat");
-        let headers: Vec<(&str, &str)> = r
-            .headers
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .collect();
         assert_eq!(
-            headers,
+            headers(&r),
             vec![
                 ("content-type", "application/json"),
                 ("accept", "text/event-stream"),
@@ -235,13 +227,16 @@ mod tests {
 
     #[tokio::test]
     async fn bad_base_urls_are_setting_errors() {
-        for bad in ["ftp://x", "nope", "data:text/plain,x"] {
-            let mut p = Cohere::default();
-            let e = p
-                .initialize(&ResolvedSettings::from_pairs(ID, &[("base_url", bad)]))
-                .await
-                .unwrap_err();
-            assert!(matches!(e, YatError::InvalidSetting { .. }), "{bad}: {e:?}");
-        }
+        setup_check::assert_bad_settings_rejected(Cohere::default, ID, BAD_BASE_URLS).await;
+    }
+
+    #[tokio::test]
+    async fn requests_that_cannot_succeed_fail_before_sending() {
+        let p = ready(&[("api_key", "k")]).await;
+        setup_check::assert_blank_model_and_uninitialized_refused(
+            |r| p.chat_request(r),
+            |r| Cohere::default().chat_request(r),
+            ID,
+        );
     }
 }

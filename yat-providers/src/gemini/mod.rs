@@ -246,14 +246,11 @@ impl LlmProvider for Gemini {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::setup_check::{self, headers, BAD_BASE_URLS};
     use yat_core::Message;
 
     async fn ready(pairs: &[(&str, &str)]) -> Gemini {
-        let mut p = Gemini::new("gemini");
-        p.initialize(&ResolvedSettings::from_pairs("gemini", pairs))
-            .await
-            .unwrap();
-        p
+        setup_check::ready(Gemini::new("gemini"), "gemini", pairs).await
     }
 
     #[tokio::test]
@@ -271,13 +268,8 @@ mod tests {
             "http://127.0.0.1:9/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse"
         );
         assert!(!r.url.contains("AIza"));
-        let headers: Vec<(&str, &str)> = r
-            .headers
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .collect();
         assert_eq!(
-            headers,
+            headers(&r),
             vec![
                 ("content-type", "application/json"),
                 ("x-goog-api-key", "AIza-planted")
@@ -294,14 +286,11 @@ mod tests {
             p.chat_request(&sys_only),
             Err(YatError::InvalidRequest(_))
         ));
-        let no_model = ChatRequest::new(" ", vec![Message::user("x")]);
-        assert!(matches!(
-            p.chat_request(&no_model),
-            Err(YatError::InvalidRequest(_))
-        ));
-        let fresh = Gemini::new("google");
-        let e = fresh.chat_request(&no_model).unwrap_err();
-        assert!(matches!(e, YatError::Unavailable { ref provider, .. } if provider == "google"));
+        setup_check::assert_blank_model_and_uninitialized_refused(
+            |r| p.chat_request(r),
+            |r| Gemini::new("google").chat_request(r),
+            "google",
+        );
     }
 
     #[tokio::test]
@@ -319,17 +308,8 @@ mod tests {
 
     #[tokio::test]
     async fn bad_base_urls_are_setting_errors() {
-        for bad in ["ftp://x", "not a url", "mailto:a@b"] {
-            let mut p = Gemini::new("gemini");
-            let e = p
-                .initialize(&ResolvedSettings::from_pairs(
-                    "gemini",
-                    &[("base_url", bad)],
-                ))
-                .await
-                .unwrap_err();
-            assert!(matches!(e, YatError::InvalidSetting { .. }), "{bad}: {e:?}");
-        }
+        let new = || Gemini::new("gemini");
+        setup_check::assert_bad_settings_rejected(new, "gemini", BAD_BASE_URLS).await;
     }
 
     #[test]
