@@ -38,6 +38,8 @@ pub mod mock;
 #[cfg_attr(docsrs, doc(cfg(feature = "openai-wire")))]
 pub mod openai;
 #[cfg(all(test, feature = "http"))]
+mod request_fixture;
+#[cfg(all(test, feature = "http"))]
 mod setup_check;
 #[cfg(all(test, feature = "http"))]
 mod transcript_run;

@@ -428,6 +428,7 @@ fn wire_call(c: &ToolCall) -> WireToolCall<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::request_fixture;
     use yat_core::{JsonSchema, ReasoningEffort};
 
     fn sent(req: &ChatRequest) -> String {
@@ -440,19 +441,12 @@ mod tests {
 
     #[test]
     fn request_body_matches_the_documented_shape() {
-        let req = ChatRequest::new(
-            "command-a-03-2025",
-            vec![Message::system("Be brief."), Message::user("Say hello")],
-        )
-        .temperature(0.3)
-        .top_p(0.75)
-        .max_tokens(256)
-        .stop("\n\n");
+        let req = request_fixture::sampled("command-a-03-2025");
         // The bytes sent, not a `Value`: f32 parameters must go out as
-        // written (0.3, not 0.30000001192092896).
+        // written (0.7, not 0.699999988079071).
         assert_eq!(
             sent(&req),
-            r#"{"model":"command-a-03-2025","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Say hello"}],"temperature":0.3,"p":0.75,"max_tokens":256,"stop_sequences":["\n\n"],"stream":true}"#
+            r#"{"model":"command-a-03-2025","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Say hello"}],"temperature":0.7,"p":0.9,"max_tokens":256,"stop_sequences":["\n\n"],"stream":true}"#
         );
         let bare = ChatRequest::new("m", vec![Message::user("hi"), Message::assistant("yo")]);
         assert_eq!(
