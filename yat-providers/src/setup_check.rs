@@ -3,7 +3,7 @@
 //! every HTTP provider's setup passes alike.
 
 use yat_core::{ChatRequest, LlmProvider, Message, ResolvedSettings, YatError};
-use yat_http::HttpRequest;
+use yat_http::{HttpRequest, Method};
 
 /// `provider`, initialized as `id` with the settings `pairs`.
 pub(crate) async fn ready<P: LlmProvider>(mut provider: P, id: &str, pairs: &[(&str, &str)]) -> P {
@@ -20,6 +20,38 @@ pub(crate) fn headers(r: &HttpRequest) -> Vec<(&str, &str)> {
         .iter()
         .map(|(n, v)| (n.as_str(), v.as_str()))
         .collect()
+}
+
+/// Checks that `r` is a `method` request of `url` with exactly `expected`
+/// for headers, in that order.
+pub(crate) fn assert_request(
+    r: &HttpRequest,
+    method: Method,
+    url: &str,
+    expected: &[(&str, &str)],
+) {
+    assert_eq!(r.method, method);
+    assert_eq!(r.url, url);
+    assert_eq!(headers(r), expected);
+}
+
+/// Checks that `list_request` asks for the first page of a list with a GET
+/// of `first`, and for the page after `cursor` with a GET of `then`, where
+/// the cursor is query-encoded.
+pub(crate) fn assert_pages(
+    list_request: impl Fn(Option<&str>) -> Result<HttpRequest, YatError>,
+    first: &str,
+    cursor: &str,
+    then: &str,
+) {
+    for (cursor, url) in [(None, first), (Some(cursor), then)] {
+        let r = list_request(cursor).unwrap();
+        assert_eq!(
+            (&r.method, r.url.as_str()),
+            (&Method::GET, url),
+            "{cursor:?}"
+        );
+    }
 }
 
 /// `base_url` values no HTTP provider may accept: not http(s), not a URL,

@@ -299,16 +299,16 @@ mod tests {
                 vec![Message::system("Be brief."), Message::user("Hi")],
             ))
             .unwrap();
-        assert_eq!(r.method, yat_http::Method::POST);
-        assert_eq!(r.url, "http://127.0.0.1:9/v1/messages");
-        assert_eq!(
-            headers(&r),
-            vec![
+        setup_check::assert_request(
+            &r,
+            yat_http::Method::POST,
+            "http://127.0.0.1:9/v1/messages",
+            &[
                 ("content-type", "application/json"),
                 ("accept", "text/event-stream"),
                 ("x-api-key", "sk-ant-planted"),
                 ("anthropic-version", "2023-06-01"),
-            ]
+            ],
         );
         let body = r.json_body();
         assert_eq!(body["stream"], true);
@@ -352,16 +352,15 @@ mod tests {
     #[tokio::test]
     async fn list_request_pages_with_an_encoded_cursor_and_the_same_headers() {
         let p = ready(&[("api_key", "k"), ("base_url", "http://h/proxy/")]).await;
-        let first = p.list_request(None).unwrap();
-        assert_eq!(first.url, "http://h/proxy/v1/models?limit=1000");
-        assert_eq!(first.method, yat_http::Method::GET);
-        assert_eq!(
-            headers(&first),
-            vec![("x-api-key", "k"), ("anthropic-version", "2023-06-01")]
+        setup_check::assert_pages(
+            |cursor| p.list_request(cursor),
+            "http://h/proxy/v1/models?limit=1000",
+            "claude a&b",
+            "http://h/proxy/v1/models?limit=1000&after_id=claude+a%26b",
         );
         assert_eq!(
-            p.list_request(Some("claude a&b")).unwrap().url,
-            "http://h/proxy/v1/models?limit=1000&after_id=claude+a%26b"
+            headers(&p.list_request(None).unwrap()),
+            vec![("x-api-key", "k"), ("anthropic-version", "2023-06-01")]
         );
     }
 

@@ -179,7 +179,7 @@ impl LlmProvider for Cohere {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::setup_check::{self, headers, BAD_BASE_URLS};
+    use crate::setup_check::{self, BAD_BASE_URLS};
     use yat_core::Message;
 
     async fn ready(pairs: &[(&str, &str)]) -> Cohere {
@@ -199,15 +199,15 @@ mod tests {
                 vec![Message::user("Hi")],
             ))
             .unwrap();
-        assert_eq!(r.method, yat_http::Method::POST);
-        assert_eq!(r.url, "http://127.0.0.1:9/v2/chat");
-        assert_eq!(
-            headers(&r),
-            vec![
+        setup_check::assert_request(
+            &r,
+            yat_http::Method::POST,
+            "http://127.0.0.1:9/v2/chat",
+            &[
                 ("content-type", "application/json"),
                 ("accept", "text/event-stream"),
                 ("authorization", "Bearer co-planted"),
-            ]
+            ],
         );
         assert_eq!(r.json_body()["stream"], true);
     }
@@ -215,13 +215,11 @@ mod tests {
     #[tokio::test]
     async fn list_request_filters_chat_models_and_pages() {
         let p = ready(&[("api_key", "k"), ("base_url", "http://h")]).await;
-        assert_eq!(
-            p.list_request(None).unwrap().url,
-            "http://h/v1/models?endpoint=chat&page_size=1000"
-        );
-        assert_eq!(
-            p.list_request(Some("t/1=")).unwrap().url,
-            "http://h/v1/models?endpoint=chat&page_size=1000&page_token=t%2F1%3D"
+        setup_check::assert_pages(
+            |token| p.list_request(token),
+            "http://h/v1/models?endpoint=chat&page_size=1000",
+            "t/1=",
+            "http://h/v1/models?endpoint=chat&page_size=1000&page_token=t%2F1%3D",
         );
     }
 

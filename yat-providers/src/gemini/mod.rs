@@ -246,7 +246,7 @@ impl LlmProvider for Gemini {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::setup_check::{self, headers, BAD_BASE_URLS};
+    use crate::setup_check::{self, BAD_BASE_URLS};
     use yat_core::Message;
 
     async fn ready(pairs: &[(&str, &str)]) -> Gemini {
@@ -262,19 +262,16 @@ mod tests {
         .await;
         let req = ChatRequest::new("models/gemini-2.5-flash", vec![Message::user("Hi")]);
         let r = p.chat_request(&req).unwrap();
-        assert_eq!(r.method, yat_http::Method::POST);
-        assert_eq!(
-            r.url,
-            "http://127.0.0.1:9/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse"
+        setup_check::assert_request(
+            &r,
+            yat_http::Method::POST,
+            "http://127.0.0.1:9/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse",
+            &[
+                ("content-type", "application/json"),
+                ("x-goog-api-key", "AIza-planted"),
+            ],
         );
         assert!(!r.url.contains("AIza"));
-        assert_eq!(
-            headers(&r),
-            vec![
-                ("content-type", "application/json"),
-                ("x-goog-api-key", "AIza-planted")
-            ]
-        );
         assert_eq!(r.json_body()["contents"][0]["parts"][0]["text"], "Hi");
     }
 
@@ -296,13 +293,11 @@ mod tests {
     #[tokio::test]
     async fn list_request_pages_with_encoded_tokens() {
         let p = ready(&[("api_key", "k"), ("base_url", "http://h/v1beta/")]).await;
-        assert_eq!(
-            p.list_request(None).unwrap().url,
-            "http://h/v1beta/models?pageSize=1000"
-        );
-        assert_eq!(
-            p.list_request(Some("a+b/c=")).unwrap().url,
-            "http://h/v1beta/models?pageSize=1000&pageToken=a%2Bb%2Fc%3D"
+        setup_check::assert_pages(
+            |token| p.list_request(token),
+            "http://h/v1beta/models?pageSize=1000",
+            "a+b/c=",
+            "http://h/v1beta/models?pageSize=1000&pageToken=a%2Bb%2Fc%3D",
         );
     }
 
