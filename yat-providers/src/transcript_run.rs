@@ -64,26 +64,6 @@ pub(crate) fn delta(text: &str) -> ChatEvent {
     ChatEvent::Delta { text: text.into() }
 }
 
-/// Checks that `transcript` (written with LF line ends) gives `expected`
-/// and ends as `end` however the network cuts it, and with its line ends
-/// written as CRLF or as a lone CR, as SSE allows.
-pub(crate) fn assert_decodes_however_cut(
-    run: impl Fn(&[u8], usize) -> Run,
-    transcript: &str,
-    expected: &[ChatEvent],
-    end: End,
-) {
-    for eol in ["\n", "\r\n", "\r"] {
-        let body = transcript.replace('\n', eol);
-        for size in [usize::MAX, 1, 2, 3, 5, 7, 13, 64] {
-            let (events, ended, err) = run(body.as_bytes(), size);
-            let case = format!("line ends {eol:?}, pieces of {size}");
-            assert!(err.is_none(), "{case}: {err:?}");
-            assert_eq!((events.as_slice(), &ended), (expected, &end), "{case}");
-        }
-    }
-}
-
 /// `transcript` without its `event:` lines: the form of a stream whose
 /// events are told apart by their JSON `type` alone.
 pub(crate) fn without_event_names(transcript: &str) -> String {
@@ -92,4 +72,53 @@ pub(crate) fn without_event_names(transcript: &str) -> String {
         .filter(|l| !l.starts_with("event:"))
         .map(|l| format!("{l}\n"))
         .collect()
+}
+
+/// A wire format's documented transcript and what it decodes to: a row of
+/// the table every SSE decoder is checked against.
+pub(crate) struct Documented {
+    /// The wire format, named in a failure.
+    pub format: &'static str,
+    /// Runs a body through the format's decoder in pieces of a size.
+    pub run: fn(&[u8], usize) -> Run,
+    /// The documentation's transcript, byte for byte, with LF line ends.
+    pub transcript: &'static str,
+    /// Its events.
+    pub expected: Vec<ChatEvent>,
+    /// How it ends: at the format's end marker, or with the body for a
+    /// format that has none.
+    pub end: End,
+}
+
+/// Every SSE format's documented transcript gives exactly its events
+/// however the network cuts it; with its line ends written as LF, CRLF or
+/// a lone CR, as SSE allows; without `event:` names (events are told
+/// apart by their JSON `type`; formats without names have nothing to
+/// lose); and without the blank line after the last event, which some
+/// servers leave out.
+#[test]
+fn documented_transcripts_give_exact_events_however_they_are_cut() {
+    let mut formats: Vec<Documented> = Vec::new();
+    #[cfg(feature = "anthropic")]
+    formats.push(crate::anthropic::stream::tests::documented());
+    #[cfg(feature = "cohere")]
+    formats.push(crate::cohere::stream::tests::documented());
+    #[cfg(feature = "gemini-wire")]
+    formats.push(crate::gemini::stream::tests::documented());
+    for f in &formats {
+        let check = |body: &str, size: usize, case: &str| {
+            let (events, end, err) = (f.run)(body.as_bytes(), size);
+            let case = format!("{}, {case}, pieces of {size}", f.format);
+            assert!(err.is_none(), "{case}: {err:?}");
+            assert_eq!((&events, &end), (&f.expected, &f.end), "{case}");
+        };
+        for eol in ["\n", "\r\n", "\r"] {
+            let body = f.transcript.replace('\n', eol);
+            for size in [usize::MAX, 1, 2, 3, 5, 7, 13, 64] {
+                check(&body, size, &format!("line ends {eol:?}"));
+            }
+        }
+        check(&without_event_names(f.transcript), 7, "no event names");
+        check(f.transcript.trim_end(), 5, "no blank line at the end");
+    }
 }

@@ -257,12 +257,9 @@ impl StreamDecoder for CohereDecoder {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
-    use crate::transcript_run::{
-        self, assert_decodes_however_cut, delta, run_sized, split_at_points, without_event_names,
-        End, Run,
-    };
+    use crate::transcript_run::{self, delta, run_sized, split_at_points, Documented, End, Run};
     use yat_core::Usage;
 
     /// The documented transcript (shared/wire-formats.md §4), byte for byte.
@@ -286,15 +283,16 @@ mod tests {
         ]
     }
 
-    #[test]
-    fn documented_transcript_gives_exact_events_however_it_is_cut() {
-        assert_decodes_however_cut(run, TRANSCRIPT, &expected(), End::Done);
-    }
-
-    #[test]
-    fn events_without_names_are_told_by_their_type() {
-        let (events, end, _) = run(without_event_names(TRANSCRIPT).as_bytes(), 7);
-        assert_eq!((events, end), (expected(), End::Done));
+    /// The documented transcript's row of the table every SSE format is
+    /// checked against.
+    pub(crate) fn documented() -> Documented {
+        Documented {
+            format: "cohere",
+            run,
+            transcript: TRANSCRIPT,
+            expected: expected(),
+            end: End::Done,
+        }
     }
 
     #[test]
