@@ -2,7 +2,7 @@
 //! feeds it: the loop and the account of how the run ended that the
 //! decoders' unit tests share, whatever the wire format.
 
-use yat_core::{ChatEvent, YatError};
+use yat_core::{ChatEvent, Finish, FinishReason, YatError};
 use yat_http::{decode_pieces, Ending, Framing, StreamDecoder};
 
 /// How a run ended.
@@ -88,6 +88,21 @@ pub(crate) struct Documented {
     /// How it ends: at the format's end marker, or with the body for a
     /// format that has none.
     pub end: End,
+    /// Raw finish reasons the format documents (and one it does not), and
+    /// what each means; each is put in place of the transcript's own.
+    pub finish_reasons: &'static [(&'static str, FinishReason)],
+}
+
+/// The rows of the table: one for each SSE format compiled in.
+fn documented_formats() -> Vec<Documented> {
+    let mut formats: Vec<Documented> = Vec::new();
+    #[cfg(feature = "anthropic")]
+    formats.push(crate::anthropic::stream::tests::documented());
+    #[cfg(feature = "cohere")]
+    formats.push(crate::cohere::stream::tests::documented());
+    #[cfg(feature = "gemini-wire")]
+    formats.push(crate::gemini::stream::tests::documented());
+    formats
 }
 
 /// Every SSE format's documented transcript gives exactly its events
@@ -98,14 +113,7 @@ pub(crate) struct Documented {
 /// servers leave out.
 #[test]
 fn documented_transcripts_give_exact_events_however_they_are_cut() {
-    let mut formats: Vec<Documented> = Vec::new();
-    #[cfg(feature = "anthropic")]
-    formats.push(crate::anthropic::stream::tests::documented());
-    #[cfg(feature = "cohere")]
-    formats.push(crate::cohere::stream::tests::documented());
-    #[cfg(feature = "gemini-wire")]
-    formats.push(crate::gemini::stream::tests::documented());
-    for f in &formats {
+    for f in &documented_formats() {
         let check = |body: &str, size: usize, case: &str| {
             let (events, end, err) = (f.run)(body.as_bytes(), size);
             let case = format!("{}, {case}, pieces of {size}", f.format);
@@ -120,5 +128,27 @@ fn documented_transcripts_give_exact_events_however_they_are_cut() {
         }
         check(&without_event_names(f.transcript), 7, "no event names");
         check(f.transcript.trim_end(), 5, "no blank line at the end");
+    }
+}
+
+/// Every SSE format maps each raw finish reason to its meaning and keeps
+/// the raw value, in its documented transcript.
+#[test]
+fn finish_reasons_are_mapped_and_raw_kept() {
+    for f in documented_formats() {
+        let Some((ChatEvent::Finish(finish), before)) = f.expected.split_last() else {
+            panic!("{}: the transcript does not finish", f.format);
+        };
+        let own = format!("\"{}\"", finish.raw.as_deref().unwrap());
+        assert_eq!(f.transcript.matches(&own).count(), 1, "{}", f.format);
+        for (raw, reason) in f.finish_reasons {
+            let body = f.transcript.replace(&own, &format!("\"{raw}\""));
+            let (events, end, err) = (f.run)(body.as_bytes(), usize::MAX);
+            let case = format!("{}: {raw}", f.format);
+            assert!(err.is_none(), "{case}: {err:?}");
+            let finish = ChatEvent::Finish(Finish::new(*reason, *raw));
+            assert_eq!(events.split_last(), Some((&finish, before)), "{case}");
+            assert_eq!(end, f.end, "{case}");
+        }
     }
 }

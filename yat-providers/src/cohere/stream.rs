@@ -292,6 +292,14 @@ pub(crate) mod tests {
             transcript: TRANSCRIPT,
             expected: expected(),
             end: End::Done,
+            finish_reasons: &[
+                ("COMPLETE", FinishReason::Stop),
+                ("STOP_SEQUENCE", FinishReason::StopSequence),
+                ("MAX_TOKENS", FinishReason::Length),
+                ("TOOL_CALL", FinishReason::ToolCalls),
+                ("max_tokens", FinishReason::Length),
+                ("SOMETHING_NEW", FinishReason::Other),
+            ],
         }
     }
 
@@ -335,33 +343,6 @@ pub(crate) mod tests {
             run(done_early.as_bytes(), 4).1,
             End::Failed("network".into())
         );
-    }
-
-    #[test]
-    fn finish_reasons_are_mapped_and_raw_kept() {
-        for (raw, reason) in [
-            ("COMPLETE", FinishReason::Stop),
-            ("STOP_SEQUENCE", FinishReason::StopSequence),
-            ("MAX_TOKENS", FinishReason::Length),
-            ("TOOL_CALL", FinishReason::ToolCalls),
-            ("max_tokens", FinishReason::Length),
-            ("SOMETHING_NEW", FinishReason::Other),
-        ] {
-            let t = format!(
-                "event: content-delta\ndata: {{\"type\":\"content-delta\",\"index\":0,\"delta\":{{\"message\":{{\"content\":{{\"text\":\"x\"}}}}}}}}\n\nevent: message-end\ndata: {{\"type\":\"message-end\",\"delta\":{{\"finish_reason\":\"{raw}\",\"usage\":{{\"billed_units\":{{\"input_tokens\":3,\"output_tokens\":1}}}}}}}}\n\ndata: [DONE]\n\n"
-            );
-            let (events, end, _) = run(t.as_bytes(), usize::MAX);
-            assert_eq!(end, End::Done, "{raw}");
-            assert_eq!(
-                events,
-                vec![
-                    delta("x"),
-                    ChatEvent::Usage(Usage::new(3, 1)),
-                    ChatEvent::Finish(Finish::new(reason, raw)),
-                ],
-                "{raw}"
-            );
-        }
     }
 
     #[test]

@@ -80,6 +80,27 @@ pub(crate) fn documented() -> Documented {
             ChatEvent::Finish(Finish::new(FinishReason::Stop, "STOP")),
         ],
         end: End::Eof,
+        finish_reasons: &[
+            ("STOP", FinishReason::Stop),
+            ("MAX_TOKENS", FinishReason::Length),
+            ("SAFETY", FinishReason::ContentFilter),
+            ("RECITATION", FinishReason::ContentFilter),
+            ("BLOCKLIST", FinishReason::ContentFilter),
+            ("PROHIBITED_CONTENT", FinishReason::ContentFilter),
+            ("SPII", FinishReason::ContentFilter),
+            ("IMAGE_SAFETY", FinishReason::ContentFilter),
+            ("IMAGE_PROHIBITED_CONTENT", FinishReason::ContentFilter),
+            ("IMAGE_RECITATION", FinishReason::ContentFilter),
+            ("LANGUAGE", FinishReason::Other),
+            ("OTHER", FinishReason::Other),
+            ("MALFORMED_FUNCTION_CALL", FinishReason::Other),
+            ("UNEXPECTED_TOOL_CALL", FinishReason::Other),
+            ("TOO_MANY_TOOL_CALLS", FinishReason::Other),
+            ("NO_IMAGE", FinishReason::Other),
+            ("IMAGE_OTHER", FinishReason::Other),
+            ("FINISH_REASON_UNSPECIFIED", FinishReason::Other),
+            ("SOMETHING_NEW", FinishReason::Other),
+        ],
     }
 }
 
@@ -135,40 +156,6 @@ fn text_split_inside_a_utf8_character_arrives_whole() {
     assert!(err.is_none());
     assert_eq!(events[0], delta("h\u{e9}llo \u{1F30D}"));
     assert_eq!(run(t.as_bytes(), 1).0, events);
-}
-
-#[test]
-fn finish_reasons_are_mapped_and_raw_kept() {
-    for (raw, reason) in [
-        ("STOP", FinishReason::Stop),
-        ("MAX_TOKENS", FinishReason::Length),
-        ("SAFETY", FinishReason::ContentFilter),
-        ("RECITATION", FinishReason::ContentFilter),
-        ("BLOCKLIST", FinishReason::ContentFilter),
-        ("PROHIBITED_CONTENT", FinishReason::ContentFilter),
-        ("SPII", FinishReason::ContentFilter),
-        ("IMAGE_SAFETY", FinishReason::ContentFilter),
-        ("IMAGE_PROHIBITED_CONTENT", FinishReason::ContentFilter),
-        ("IMAGE_RECITATION", FinishReason::ContentFilter),
-        ("LANGUAGE", FinishReason::Other),
-        ("OTHER", FinishReason::Other),
-        ("MALFORMED_FUNCTION_CALL", FinishReason::Other),
-        ("UNEXPECTED_TOOL_CALL", FinishReason::Other),
-        ("TOO_MANY_TOOL_CALLS", FinishReason::Other),
-        ("NO_IMAGE", FinishReason::Other),
-        ("IMAGE_OTHER", FinishReason::Other),
-        ("FINISH_REASON_UNSPECIFIED", FinishReason::Other),
-        ("SOMETHING_NEW", FinishReason::Other),
-    ] {
-        let t = chunk("x", Some(raw));
-        let (events, err) = run(t.as_bytes(), usize::MAX);
-        assert!(err.is_none(), "{raw}: {err:?}");
-        assert_eq!(
-            events,
-            vec![delta("x"), ChatEvent::Finish(Finish::new(reason, raw))],
-            "{raw}"
-        );
-    }
 }
 
 #[test]
