@@ -79,8 +79,8 @@ pub(crate) fn without_event_names(transcript: &str) -> String {
 pub(crate) struct Documented {
     /// The wire format, named in a failure.
     pub format: &'static str,
-    /// Runs a body through the format's decoder in pieces of a size.
-    pub run: fn(&[u8], usize) -> Run,
+    /// Runs a body, in pieces, through the format's decoder.
+    pub run: fn(&[&[u8]]) -> Run,
     /// The documentation's transcript, byte for byte, with LF line ends.
     pub transcript: &'static str,
     /// Its events.
@@ -91,6 +91,19 @@ pub(crate) struct Documented {
     /// Raw finish reasons the format documents (and one it does not), and
     /// what each means; each is put in place of the transcript's own.
     pub finish_reasons: &'static [(&'static str, FinishReason)],
+    /// A longer reply in the documented shapes, with what the format can
+    /// carry beyond plain text (escapes and multi-byte text, events to
+    /// skip), and its events.
+    pub rich: &'static str,
+    /// The events of `rich`.
+    pub rich_expected: Vec<ChatEvent>,
+}
+
+impl Documented {
+    fn run_sized(&self, body: &str, size: usize) -> Run {
+        let pieces: Vec<&[u8]> = body.as_bytes().chunks(size.max(1)).collect();
+        (self.run)(&pieces)
+    }
 }
 
 /// The rows of the table: one for each SSE format compiled in.
@@ -105,7 +118,8 @@ fn documented_formats() -> Vec<Documented> {
     formats
 }
 
-/// Every SSE format's documented transcript gives exactly its events
+/// Every SSE format's rich reply gives exactly its events, and its
+/// documented transcript too
 /// however the network cuts it; with its line ends written as LF, CRLF or
 /// a lone CR, as SSE allows; without `event:` names (events are told
 /// apart by their JSON `type`; formats without names have nothing to
@@ -115,7 +129,7 @@ fn documented_formats() -> Vec<Documented> {
 fn documented_transcripts_give_exact_events_however_they_are_cut() {
     for f in &documented_formats() {
         let check = |body: &str, size: usize, case: &str| {
-            let (events, end, err) = (f.run)(body.as_bytes(), size);
+            let (events, end, err) = f.run_sized(body, size);
             let case = format!("{}, {case}, pieces of {size}", f.format);
             assert!(err.is_none(), "{case}: {err:?}");
             assert_eq!((&events, &end), (&f.expected, &f.end), "{case}");
@@ -128,6 +142,14 @@ fn documented_transcripts_give_exact_events_however_they_are_cut() {
         }
         check(&without_event_names(f.transcript), 7, "no event names");
         check(f.transcript.trim_end(), 5, "no blank line at the end");
+        let (events, end, err) = f.run_sized(f.rich, usize::MAX);
+        assert!(err.is_none(), "{}, rich: {err:?}", f.format);
+        assert_eq!(
+            (&events, &end),
+            (&f.rich_expected, &f.end),
+            "{}, rich",
+            f.format
+        );
     }
 }
 
@@ -143,12 +165,34 @@ fn finish_reasons_are_mapped_and_raw_kept() {
         assert_eq!(f.transcript.matches(&own).count(), 1, "{}", f.format);
         for (raw, reason) in f.finish_reasons {
             let body = f.transcript.replace(&own, &format!("\"{raw}\""));
-            let (events, end, err) = (f.run)(body.as_bytes(), usize::MAX);
+            let (events, end, err) = f.run_sized(&body, usize::MAX);
             let case = format!("{}: {raw}", f.format);
             assert!(err.is_none(), "{case}: {err:?}");
             let finish = ChatEvent::Finish(Finish::new(*reason, *raw));
             assert_eq!(events.split_last(), Some((&finish, before)), "{case}");
             assert_eq!(end, f.end, "{case}");
+        }
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    /// However the network cuts each SSE format's rich reply (inside a
+    /// CRLF, inside a multi-byte character, inside a JSON escape or an end
+    /// marker), with LF or CRLF line ends, the events are the same.
+    #[test]
+    fn any_split_of_a_rich_reply_gives_the_same_events(
+        points in proptest::collection::vec(0usize..8192, 0..24),
+        crlf: bool,
+    ) {
+        for f in documented_formats() {
+            let lf = f.rich.replace("\r\n", "\n");
+            let body = if crlf { lf.replace('\n', "\r\n") } else { lf };
+            let (events, end, err) = (f.run)(&split_at_points(body.as_bytes(), &points));
+            proptest::prop_assert!(err.is_none(), "{}: {:?}", f.format, err);
+            proptest::prop_assert_eq!(&end, &f.end, "{}", f.format);
+            proptest::prop_assert_eq!(&events, &f.rich_expected, "{}", f.format);
         }
     }
 }

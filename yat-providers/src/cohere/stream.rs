@@ -259,7 +259,7 @@ impl StreamDecoder for CohereDecoder {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::transcript_run::{self, delta, run_sized, split_at_points, Documented, End, Run};
+    use crate::transcript_run::{self, delta, run_sized, Documented, End, Run};
     use yat_core::Usage;
 
     /// The documented transcript (shared/wire-formats.md §4), byte for byte.
@@ -288,7 +288,7 @@ pub(crate) mod tests {
     pub(crate) fn documented() -> Documented {
         Documented {
             format: "cohere",
-            run,
+            run: run_pieces,
             transcript: TRANSCRIPT,
             expected: expected(),
             end: End::Done,
@@ -300,6 +300,8 @@ pub(crate) mod tests {
                 ("max_tokens", FinishReason::Length),
                 ("SOMETHING_NEW", FinishReason::Other),
             ],
+            rich: RICH,
+            rich_expected: rich_events(),
         }
     }
 
@@ -406,27 +408,8 @@ pub(crate) mod tests {
         ]
     }
 
-    #[test]
-    fn rich_transcript_gives_exact_events() {
-        let (events, end, err) = run(RICH.as_bytes(), usize::MAX);
-        assert!(err.is_none(), "{err:?}");
-        assert_eq!((events, end), (rich_events(), End::Done));
-    }
-
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
-
-        /// However the network cuts the body (inside a CRLF, inside a
-        /// multi-byte character, inside `[DONE]`), the events are the same.
-        #[test]
-        fn any_split_of_a_realistic_transcript_gives_the_same_events(
-            points in proptest::collection::vec(0..RICH.len(), 0..24),
-        ) {
-            let (events, end, err) = run_pieces(&split_at_points(RICH.as_bytes(), &points));
-            proptest::prop_assert!(err.is_none(), "{:?}", err);
-            proptest::prop_assert_eq!(end, End::Done);
-            proptest::prop_assert_eq!(events, rich_events());
-        }
 
         /// Cut anywhere before `message-end` is whole, the transcript never
         /// passes for a complete reply.

@@ -1,7 +1,7 @@
 //! The decoder against byte-exact transcripts, cut every way.
 
 use super::*;
-use crate::transcript_run::{self, delta, run_sized, split_at_points, Documented, End, Run};
+use crate::transcript_run::{self, delta, run_sized, Documented, End, Run};
 use proptest::prelude::*;
 
 /// The documented transcript (shared/wire-formats.md §3), byte for byte.
@@ -38,14 +38,6 @@ fn events_and_error((events, end, err): Run) -> (Vec<ChatEvent>, Option<YatError
     (events, err)
 }
 
-fn run_pieces(pieces: &[&[u8]]) -> (Vec<ChatEvent>, Option<YatError>) {
-    events_and_error(transcript_run::run_pieces(
-        "gemini",
-        GeminiDecoder::new("gemini"),
-        pieces,
-    ))
-}
-
 fn run(bytes: &[u8], size: usize) -> (Vec<ChatEvent>, Option<YatError>) {
     events_and_error(run_sized(
         "gemini",
@@ -71,7 +63,7 @@ fn chunk(text: &str, finish: Option<&str>) -> String {
 pub(crate) fn documented() -> Documented {
     Documented {
         format: "gemini",
-        run: |bytes, size| run_sized("gemini", GeminiDecoder::new("gemini"), bytes, size),
+        run: |pieces| transcript_run::run_pieces("gemini", GeminiDecoder::new("gemini"), pieces),
         transcript: TRANSCRIPT,
         expected: vec![
             delta("Hello"),
@@ -101,6 +93,8 @@ pub(crate) fn documented() -> Documented {
             ("FINISH_REASON_UNSPECIFIED", FinishReason::Other),
             ("SOMETHING_NEW", FinishReason::Other),
         ],
+        rich: THINKING,
+        rich_expected: thinking_events(),
     }
 }
 
@@ -116,27 +110,8 @@ fn huge_token_counts_saturate_instead_of_overflowing() {
     );
 }
 
-#[test]
-fn thinking_transcript_shows_thoughts_as_reasoning_and_counts_them_as_output() {
-    let (events, err) = run(THINKING.as_bytes(), usize::MAX);
-    assert!(err.is_none(), "{err:?}");
-    assert_eq!(events, thinking_events());
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
-
-    /// However the network cuts the body (inside a CRLF, inside a
-    /// multi-byte character, inside a JSON escape), the events are the
-    /// same.
-    #[test]
-    fn any_split_of_a_realistic_transcript_gives_the_same_events(
-        points in prop::collection::vec(0..THINKING.len(), 0..24),
-    ) {
-        let (events, err) = run_pieces(&split_at_points(THINKING.as_bytes(), &points));
-        prop_assert!(err.is_none(), "{:?}", err);
-        prop_assert_eq!(events, thinking_events());
-    }
 
     /// Cut anywhere before its last byte, the transcript never passes
     /// for a complete reply: it ends in an error, never in a finish.
