@@ -16,6 +16,11 @@ use yat_http::{ErrorParser, Framing, HttpRequest, StreamDecoder, Url};
 
 /// Where an initialized provider's API lives, and the key and transport
 /// that reach it.
+// The OpenAI family keeps its base URL as text (see `openai::Live`).
+#[cfg_attr(
+    not(any(feature = "anthropic", feature = "cohere", feature = "gemini-wire")),
+    allow(dead_code)
+)]
 #[derive(Debug)]
 pub(crate) struct Api {
     /// The `base_url` setting (or the vendor's default) as a URL paths are
@@ -25,6 +30,10 @@ pub(crate) struct Api {
     pub conn: Connection,
 }
 
+#[cfg_attr(
+    not(any(feature = "anthropic", feature = "cohere", feature = "gemini-wire")),
+    allow(dead_code)
+)]
 impl Api {
     /// Reads `base_url` (`default_base_url` when unset), `api_key` and the
     /// shared HTTP settings of `provider`; `parse_error` reads the vendor's
@@ -88,6 +97,11 @@ impl Api {
 /// Only a request with extra fields pays for the detour through a
 /// [`Value`], and that detour goes through the body's bytes, so that its
 /// `f32` parameters stay as written (0.7, not 0.699999988079071).
+// Gemini writes its extra fields while serializing its body instead.
+#[cfg_attr(
+    not(any(feature = "anthropic", feature = "cohere", feature = "openai-wire")),
+    allow(dead_code)
+)]
 pub(crate) fn sse_post(
     provider: &str,
     url: String,
@@ -112,7 +126,11 @@ pub(crate) fn sse_post(
     Ok(r.header(ACCEPT, "text/event-stream"))
 }
 
-#[cfg(test)]
+// Checks `Api` too, which only these providers use.
+#[cfg(all(
+    test,
+    any(feature = "anthropic", feature = "cohere", feature = "gemini-wire")
+))]
 mod tests {
     use super::*;
     use serde_json::json;

@@ -23,6 +23,7 @@ pub(crate) fn sampled(model: &str) -> ChatRequest {
 /// assistant turn, and an empty user turn between two assistant ones.
 /// Merged, it is user `a b`, assistant `c d e`, user `f`, with the system
 /// prompt `s1`, `s2`, `s3`.
+#[cfg(any(feature = "anthropic", feature = "gemini-wire"))]
 pub(crate) fn turns_to_merge() -> ChatRequest {
     ChatRequest::new(
         "m",
