@@ -164,17 +164,8 @@ impl<'a> Scan<'a> {
             self.pos += 1;
             self.ws();
             f(self, key)?;
-            self.ws();
-            match self.peek()? {
-                b',' => {
-                    self.pos += 1;
-                    self.ws();
-                }
-                b'}' => {
-                    self.pos += 1;
-                    return Some(());
-                }
-                _ => return None,
+            if !self.next_element(b'}')? {
+                return Some(());
             }
         }
     }
@@ -198,18 +189,29 @@ impl<'a> Scan<'a> {
         loop {
             f(self, index)?;
             index += 1;
-            self.ws();
-            match self.peek()? {
-                b',' => {
-                    self.pos += 1;
-                    self.ws();
-                }
-                b']' => {
-                    self.pos += 1;
-                    return Some(());
-                }
-                _ => return None,
+            if !self.next_element(b']')? {
+                return Some(());
             }
+        }
+    }
+
+    /// After an element of an object or an array: past a `,`, `true` (the
+    /// cursor is on the next element); past `close`, `false` (the
+    /// container is over); anything else is declined.
+    #[inline]
+    fn next_element(&mut self, close: u8) -> Option<bool> {
+        self.ws();
+        match self.peek()? {
+            b',' => {
+                self.pos += 1;
+                self.ws();
+                Some(true)
+            }
+            c if c == close => {
+                self.pos += 1;
+                Some(false)
+            }
+            _ => None,
         }
     }
 

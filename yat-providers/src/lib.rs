@@ -12,6 +12,10 @@
 #[cfg(feature = "anthropic")]
 #[cfg_attr(docsrs, doc(cfg(feature = "anthropic")))]
 pub mod anthropic;
+// What the HTTP providers hold once initialized and the requests they
+// build alike.
+#[cfg(feature = "http")]
+mod api;
 #[cfg(feature = "cohere")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cohere")))]
 pub mod cohere;
@@ -29,6 +33,18 @@ pub mod mock;
 #[cfg(feature = "openai-wire")]
 #[cfg_attr(docsrs, doc(cfg(feature = "openai-wire")))]
 pub mod openai;
+#[cfg(all(test, feature = "http"))]
+mod request_fixture;
+#[cfg(all(
+    test,
+    any(feature = "anthropic", feature = "cohere", feature = "gemini-wire")
+))]
+mod setup_check;
+#[cfg(all(
+    test,
+    any(feature = "anthropic", feature = "cohere", feature = "gemini-wire")
+))]
+mod transcript_run;
 
 use yat_core::manager::ManagerBuilder;
 

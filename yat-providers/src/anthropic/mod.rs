@@ -45,17 +45,16 @@ pub mod stream;
 pub mod turns;
 pub mod wire;
 
-use yat_core::types::merge_extra;
 use yat_core::{
     async_trait, Capabilities, ChatRequest, ChatStream, Failure, LlmProvider, ModelInfo,
     ResolvedSettings, SettingKind, SettingSpec, YatError,
 };
-use yat_http::header::{HeaderName, ACCEPT};
-use yat_http::Url;
-
-use yat_http::connection::{self, endpoint, not_initialized, Connection};
+use yat_http::connection::not_initialized;
+use yat_http::header::HeaderName;
 use yat_http::pagination::{self, Page};
-use yat_http::{self as http, Framing, HttpRequest};
+use yat_http::{self as http, HttpRequest};
+
+use crate::api::{sse_post, Api};
 
 const ID: &str = "anthropic";
 
@@ -122,16 +121,15 @@ pub struct Anthropic {
 
 #[derive(Debug)]
 struct Live {
-    base_url: Url,
+    api: Api,
     version: String,
     beta: Option<String>,
     max_tokens: u32,
-    conn: Connection,
 }
 
 /// The headers every request carries: key, version, betas.
 fn authorize(live: &Live, mut r: HttpRequest) -> HttpRequest {
-    if let Some(k) = &live.conn.key {
+    if let Some(k) = &live.api.conn.key {
         r = r.secret_header(HeaderName::from_static("x-api-key"), k);
     }
     r = r.header(
@@ -191,35 +189,22 @@ impl Anthropic {
         if !body.has_messages() {
             return Err(invalid("the conversation has no user or assistant message"));
         }
-        let url = String::from(endpoint(&live.base_url, &["v1", "messages"]));
-        let r = match req.extra_for(ID) {
-            None => HttpRequest::post_json(url, &body)?,
-            // The rare path pays for a `Value`; the plain one writes the
-            // body straight out.
-            Some(extra) => {
-                let mut v = serde_json::to_value(&body)
-                    .map_err(|e| invalid(&format!("cannot encode the request: {e}")))?;
-                merge_extra(&mut v, Some(extra));
-                HttpRequest::post_json(url, &v)?
-            }
-        };
+        let url = live.api.url(&["v1", "messages"]).into();
         // `stream: true` is what selects the stream; the Accept header says
         // which form the decoder reads.
-        let r = r.header(ACCEPT, "text/event-stream");
+        let r = sse_post(ID, url, &body, req.extra_for(ID))?;
         Ok(authorize(live, r))
     }
 
     /// The model list request for one page (pure: no I/O).
     pub fn list_request(&self, after_id: Option<&str>) -> Result<HttpRequest, YatError> {
         let live = self.live()?;
-        let mut url = endpoint(&live.base_url, &["v1", "models"]);
-        {
-            let mut q = url.query_pairs_mut();
-            q.append_pair("limit", PAGE_SIZE);
-            if let Some(id) = after_id {
-                q.append_pair("after_id", id);
-            }
-        }
+        let url = live.api.page_url(
+            &["v1", "models"],
+            &[("limit", PAGE_SIZE)],
+            "after_id",
+            after_id,
+        );
         Ok(authorize(live, HttpRequest::get(url.into())))
     }
 }
@@ -229,7 +214,7 @@ impl LlmProvider for Anthropic {
     async fn initialize(&mut self, settings: &ResolvedSettings) -> Result<(), YatError> {
         // A re-initialization starts clean: the old client goes with `live`.
         self.live = None;
-        let base_url = connection::base_url(ID, settings, DEFAULT_BASE_URL)?;
+        let api = Api::from_settings(ID, settings, DEFAULT_BASE_URL, error::parse_error)?;
         let max_tokens = match settings.get_u64("max_tokens")? {
             None => DEFAULT_MAX_TOKENS,
             Some(n) => u32::try_from(n).ok().filter(|n| *n > 0).ok_or_else(|| {
@@ -247,32 +232,25 @@ impl LlmProvider for Anthropic {
             .unwrap_or(DEFAULT_API_VERSION)
             .to_owned();
         let beta = settings.get("anthropic_beta").and_then(beta_list);
-        let conn = Connection::from_settings(ID, settings, error::parse_error)?;
         self.live = Some(Live {
-            base_url,
+            api,
             version,
             beta,
             max_tokens,
-            conn,
         });
         Ok(())
     }
 
     async fn list_models(&self) -> Result<Vec<ModelInfo>, YatError> {
-        let transport = &self.live()?.conn.transport;
+        let transport = &self.live()?.api.conn.transport;
         pagination::collect_models(transport, |after| self.list_request(after), model_page).await
     }
 
     async fn stream_chat(&self, req: &ChatRequest) -> Result<ChatStream, YatError> {
         let http = self.chat_request(req)?;
         self.live()?
-            .conn
-            .transport
-            .stream(
-                &http,
-                Framing::Sse,
-                Box::new(stream::AnthropicDecoder::new(ID)),
-            )
+            .api
+            .stream_sse(&http, Box::new(stream::AnthropicDecoder::new(ID)))
             .await
     }
 
@@ -301,21 +279,11 @@ impl LlmProvider for Anthropic {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::setup_check::{self, headers, BAD_BASE_URLS};
     use yat_core::Message;
 
     async fn ready(pairs: &[(&str, &str)]) -> Anthropic {
-        let mut p = Anthropic::default();
-        p.initialize(&ResolvedSettings::from_pairs(ID, pairs))
-            .await
-            .unwrap();
-        p
-    }
-
-    fn headers(r: &HttpRequest) -> Vec<(&str, &str)> {
-        r.headers
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .collect()
+        setup_check::ready(Anthropic::default(), ID, pairs).await
     }
 
     #[tokio::test]
@@ -331,16 +299,16 @@ mod tests {
                 vec![Message::system("Be brief."), Message::user("Hi")],
             ))
             .unwrap();
-        assert_eq!(r.method, yat_http::Method::POST);
-        assert_eq!(r.url, "http://127.0.0.1:9/v1/messages");
-        assert_eq!(
-            headers(&r),
-            vec![
+        setup_check::assert_request(
+            &r,
+            yat_http::Method::POST,
+            "http://127.0.0.1:9/v1/messages",
+            &[
                 ("content-type", "application/json"),
                 ("accept", "text/event-stream"),
                 ("x-api-key", "sk-ant-planted"),
                 ("anthropic-version", "2023-06-01"),
-            ]
+            ],
         );
         let body = r.json_body();
         assert_eq!(body["stream"], true);
@@ -384,16 +352,15 @@ mod tests {
     #[tokio::test]
     async fn list_request_pages_with_an_encoded_cursor_and_the_same_headers() {
         let p = ready(&[("api_key", "k"), ("base_url", "http://h/proxy/")]).await;
-        let first = p.list_request(None).unwrap();
-        assert_eq!(first.url, "http://h/proxy/v1/models?limit=1000");
-        assert_eq!(first.method, yat_http::Method::GET);
-        assert_eq!(
-            headers(&first),
-            vec![("x-api-key", "k"), ("anthropic-version", "2023-06-01")]
+        setup_check::assert_pages(
+            |cursor| p.list_request(cursor),
+            "http://h/proxy/v1/models?limit=1000",
+            "claude a&b",
+            "http://h/proxy/v1/models?limit=1000&after_id=claude+a%26b",
         );
         assert_eq!(
-            p.list_request(Some("claude a&b")).unwrap().url,
-            "http://h/proxy/v1/models?limit=1000&after_id=claude+a%26b"
+            headers(&p.list_request(None).unwrap()),
+            vec![("x-api-key", "k"), ("anthropic-version", "2023-06-01")]
         );
     }
 
@@ -405,38 +372,22 @@ mod tests {
             p.chat_request(&sys_only),
             Err(YatError::InvalidRequest(_))
         ));
-        let no_model = ChatRequest::new(" ", vec![Message::user("x")]);
-        assert!(matches!(
-            p.chat_request(&no_model),
-            Err(YatError::InvalidRequest(_))
-        ));
-        let fresh = Anthropic::default();
-        assert!(matches!(
-            fresh.chat_request(&no_model),
-            Err(YatError::Unavailable { .. })
-        ));
+        setup_check::assert_blank_model_and_uninitialized_refused(
+            |r| p.chat_request(r),
+            |r| Anthropic::default().chat_request(r),
+            ID,
+        );
     }
 
     #[tokio::test]
     async fn bad_settings_are_setting_errors() {
-        for (key, bad) in [
-            ("base_url", "ftp://x"),
-            ("base_url", "nope"),
-            ("base_url", "data:text/plain,x"),
+        setup_check::assert_bad_settings_rejected(Anthropic::default, ID, BAD_BASE_URLS).await;
+        let bad_max_tokens = [
             ("max_tokens", "0"),
             ("max_tokens", "many"),
             ("max_tokens", "99999999999"),
-        ] {
-            let mut p = Anthropic::default();
-            let e = p
-                .initialize(&ResolvedSettings::from_pairs(ID, &[(key, bad)]))
-                .await
-                .unwrap_err();
-            assert!(
-                matches!(&e, YatError::InvalidSetting { key: k, .. } if k == key),
-                "{key}={bad}: {e:?}"
-            );
-        }
+        ];
+        setup_check::assert_bad_settings_rejected(Anthropic::default, ID, &bad_max_tokens).await;
     }
 
     #[tokio::test]

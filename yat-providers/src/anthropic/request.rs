@@ -215,6 +215,7 @@ fn choice<'a>(choice: Option<&'a ToolChoice>, serial: bool) -> Option<Choice<'a>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::request_fixture;
     use serde_json::json;
     use yat_core::{JsonSchema, Message, ReasoningConfig, ReasoningEffort, ToolSpec};
 
@@ -236,20 +237,12 @@ mod tests {
 
     #[test]
     fn request_body_matches_the_documented_shape() {
-        let req = ChatRequest::new(
-            "claude-sonnet-4-5",
-            vec![Message::system("Be brief."), Message::user("Say hello")],
-        )
-        .temperature(0.7)
-        .top_p(0.9)
-        .max_tokens(256)
-        .stop("\n\nUser:")
-        .seed(7);
+        let req = request_fixture::sampled("claude-sonnet-4-5").seed(7);
         // The bytes sent, not a `Value`: f32 parameters must go out as
         // written (0.7, not 0.699999988079071). No seed: the API has none.
         assert_eq!(
             sent(&req),
-            r#"{"model":"claude-sonnet-4-5","max_tokens":256,"system":"Be brief.","messages":[{"role":"user","content":"Say hello"}],"temperature":0.7,"top_p":0.9,"stop_sequences":["\n\nUser:"],"stream":true}"#
+            r#"{"model":"claude-sonnet-4-5","max_tokens":256,"system":"Be brief.","messages":[{"role":"user","content":"Say hello"}],"temperature":0.7,"top_p":0.9,"stop_sequences":["\n\n"],"stream":true}"#
         );
         // And through a `Value` (the path extra fields take).
         assert_eq!(body(&req)["temperature"].to_string(), "0.7");
@@ -268,22 +261,8 @@ mod tests {
 
     #[test]
     fn systems_are_lifted_and_consecutive_turns_merge_into_blocks() {
-        let req = ChatRequest::new(
-            "m",
-            vec![
-                Message::system("s1"),
-                Message::user("a"),
-                Message::user("b"),
-                Message::system("s2"),
-                Message::assistant("c"),
-                Message::assistant(""),
-                Message::user(""),
-                Message::assistant("d"),
-                Message::assistant("e"),
-                Message::user("f"),
-            ],
-        );
-        let expected = json!({"model":"m","max_tokens":4096,"system":"s1\n\ns2","messages":[
+        let req = request_fixture::turns_to_merge();
+        let expected = json!({"model":"m","max_tokens":4096,"system":"s1\n\ns2\n\ns3","messages":[
             {"role":"user","content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]},
             {"role":"assistant","content":[{"type":"text","text":"c"},{"type":"text","text":"d"},{"type":"text","text":"e"}]},
             {"role":"user","content":"f"}],"stream":true});

@@ -309,11 +309,10 @@ impl StreamDecoder for AnthropicDecoder {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
-    use proptest::prelude::*;
+    use crate::transcript_run::{self, delta, run_sized, Documented, End, Run};
     use yat_core::{ToolCall, Usage};
-    use yat_http::{decode_pieces, Ending, Framing};
 
     /// The docs' "Basic streaming request" response (shared/wire-formats.md
     /// §2), byte for byte.
@@ -361,54 +360,12 @@ mod tests {
         "data: {\"type\":\"message_stop\"}\n\n",
     );
 
-    /// What the decoder made of a body, and how it ended.
-    #[derive(Debug, PartialEq)]
-    enum End {
-        Done,
-        Eof,
-        Failed(String),
+    fn run_pieces(pieces: &[&[u8]]) -> Run {
+        transcript_run::run_pieces("anthropic", AnthropicDecoder::new("anthropic"), pieces)
     }
 
-    /// Feeds `pieces` to a [`DecodeDriver`] running the Anthropic decoder,
-    /// the loop the transport runs, and then ends the body.
-    fn run_pieces(pieces: &[&[u8]]) -> (Vec<ChatEvent>, End, Option<YatError>) {
-        let d = decode_pieces(
-            "anthropic",
-            Framing::Sse,
-            AnthropicDecoder::new("anthropic"),
-            pieces,
-        );
-        let end = match (d.ending, &d.error) {
-            (Ending::Marker, _) => End::Done,
-            (Ending::EndOfBody, _) => End::Eof,
-            (_, Some(e)) => End::Failed(e.kind().into()),
-            (Ending::Failed, None) => unreachable!("decode_pieces checks this"),
-        };
-        (d.events, end, d.error)
-    }
-
-    fn run(bytes: &[u8], size: usize) -> (Vec<ChatEvent>, End, Option<YatError>) {
-        let pieces: Vec<&[u8]> = bytes.chunks(size.max(1)).collect();
-        run_pieces(&pieces)
-    }
-
-    /// `bytes` cut at each of `points` (taken modulo its length).
-    fn split_at_points<'a>(bytes: &'a [u8], points: &[usize]) -> Vec<&'a [u8]> {
-        let mut cuts: Vec<usize> = points.iter().map(|p| p % (bytes.len() + 1)).collect();
-        cuts.sort_unstable();
-        cuts.dedup();
-        let mut pieces = Vec::with_capacity(cuts.len() + 1);
-        let mut start = 0;
-        for c in cuts {
-            pieces.push(&bytes[start..c]);
-            start = c;
-        }
-        pieces.push(&bytes[start..]);
-        pieces
-    }
-
-    fn delta(t: &str) -> ChatEvent {
-        ChatEvent::Delta { text: t.into() }
+    fn run(bytes: &[u8], size: usize) -> Run {
+        run_sized("anthropic", AnthropicDecoder::new("anthropic"), bytes, size)
     }
 
     fn usage(input_tokens: u64, output_tokens: u64) -> ChatEvent {
@@ -465,57 +422,27 @@ mod tests {
         ]
     }
 
-    #[test]
-    fn documented_transcript_gives_exact_events_however_it_is_cut() {
-        for size in [usize::MAX, 1, 2, 3, 7, 64] {
-            let (events, end, err) = run(TRANSCRIPT.as_bytes(), size);
-            assert!(err.is_none(), "size {size}: {err:?}");
-            assert_eq!((events, end), (expected(), End::Done), "size {size}");
-        }
-        let crlf = TRANSCRIPT.replace('\n', "\r\n");
-        assert_eq!(run(crlf.as_bytes(), 3).0, expected());
-        let cr = TRANSCRIPT.replace('\n', "\r");
-        assert_eq!(run(cr.as_bytes(), 5).0, expected());
-    }
-
-    #[test]
-    fn thinking_text_tool_input_and_cache_counts_decode_and_pings_and_unknown_events_are_skipped() {
-        let (events, end, err) = run(RICH.as_bytes(), usize::MAX);
-        assert!(err.is_none(), "{err:?}");
-        assert_eq!((events, end), (rich_expected(), End::Done));
-    }
-
-    #[test]
-    fn events_without_names_are_told_by_their_type() {
-        let unnamed: String = TRANSCRIPT
-            .lines()
-            .filter(|l| !l.starts_with("event:"))
-            .map(|l| format!("{l}\n"))
-            .collect();
-        let (events, end, _) = run(unnamed.as_bytes(), 7);
-        assert_eq!((events, end), (expected(), End::Done));
-    }
-
-    #[test]
-    fn stop_reasons_are_mapped_and_raw_kept() {
-        for (raw, reason) in [
-            ("end_turn", FinishReason::Stop),
-            ("stop_sequence", FinishReason::StopSequence),
-            ("max_tokens", FinishReason::Length),
-            ("model_context_window_exceeded", FinishReason::Length),
-            ("tool_use", FinishReason::ToolCalls),
-            ("refusal", FinishReason::ContentFilter),
-            ("pause_turn", FinishReason::Other),
-            ("something_new", FinishReason::Other),
-        ] {
-            let t = TRANSCRIPT.replace("\"end_turn\"", &format!("\"{raw}\""));
-            let (events, end, _) = run(t.as_bytes(), usize::MAX);
-            assert_eq!(end, End::Done, "{raw}");
-            assert_eq!(
-                events.last(),
-                Some(&ChatEvent::Finish(Finish::new(reason, raw))),
-                "{raw}"
-            );
+    /// The documented transcript's row of the table every SSE format is
+    /// checked against.
+    pub(crate) fn documented() -> Documented {
+        Documented {
+            format: "anthropic",
+            run: run_pieces,
+            transcript: TRANSCRIPT,
+            expected: expected(),
+            end: End::Done,
+            finish_reasons: &[
+                ("end_turn", FinishReason::Stop),
+                ("stop_sequence", FinishReason::StopSequence),
+                ("max_tokens", FinishReason::Length),
+                ("model_context_window_exceeded", FinishReason::Length),
+                ("tool_use", FinishReason::ToolCalls),
+                ("refusal", FinishReason::ContentFilter),
+                ("pause_turn", FinishReason::Other),
+                ("something_new", FinishReason::Other),
+            ],
+            rich: RICH,
+            rich_expected: rich_expected(),
         }
     }
 
@@ -629,22 +556,5 @@ mod tests {
         assert_eq!(dec.decode(&late, &mut out).unwrap(), Step::Done);
         assert!(out.is_empty());
         assert!(dec.end_of_body(&mut out).is_ok());
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(256))]
-
-        #[test]
-        fn any_split_of_a_realistic_transcript_gives_the_same_events(
-            points in prop::collection::vec(0usize..4096, 0..24),
-            crlf in any::<bool>(),
-        ) {
-            let body = if crlf { RICH.replace('\n', "\r\n") } else { RICH.to_owned() };
-            let pieces = split_at_points(body.as_bytes(), &points);
-            let (events, end, err) = run_pieces(&pieces);
-            prop_assert!(err.is_none(), "{:?}", err);
-            prop_assert_eq!(end, End::Done);
-            prop_assert_eq!(events, rich_expected());
-        }
     }
 }

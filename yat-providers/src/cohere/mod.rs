@@ -32,12 +32,11 @@ use yat_core::{
     async_trait, Capabilities, ChatRequest, ChatStream, Failure, LlmProvider, ModelInfo,
     ResolvedSettings, SettingSpec, YatError,
 };
-use yat_http::header::ACCEPT;
-use yat_http::Url;
-
-use yat_http::connection::{self, endpoint, not_initialized, Connection};
+use yat_http::connection::not_initialized;
 use yat_http::pagination::{self, Page};
-use yat_http::{self as http, Framing, HttpRequest};
+use yat_http::{self as http, HttpRequest};
+
+use crate::api::{sse_post, Api};
 
 const ID: &str = "cohere";
 
@@ -70,16 +69,10 @@ yat_core::register_provider! {
 /// A Cohere provider instance.
 #[derive(Debug, Default)]
 pub struct Cohere {
-    live: Option<Live>,
+    live: Option<Api>,
 }
 
-#[derive(Debug)]
-struct Live {
-    base_url: Url,
-    conn: Connection,
-}
-
-fn authorize(live: &Live, r: HttpRequest) -> HttpRequest {
+fn authorize(live: &Api, r: HttpRequest) -> HttpRequest {
     match &live.conn.key {
         Some(k) => r.bearer_auth(k),
         None => r,
@@ -108,7 +101,7 @@ fn model_page(page: wire::ModelList) -> Page<ModelInfo> {
 }
 
 impl Cohere {
-    fn live(&self) -> Result<&Live, YatError> {
+    fn live(&self) -> Result<&Api, YatError> {
         self.live.as_ref().ok_or_else(|| not_initialized(ID))
     }
 
@@ -118,30 +111,23 @@ impl Cohere {
         if req.model.trim().is_empty() {
             return Err(YatError::InvalidRequest(Failure::new(ID, "no model given")));
         }
-        let url = endpoint(&live.base_url, &["v2", "chat"]);
+        let url = live.url(&["v2", "chat"]).into();
         let body = request::ChatBody::new(req)?;
-        let r = match req.extra_for(ID) {
-            None => HttpRequest::post_json(url.into(), &body)?,
-            Some(extra) => HttpRequest::post_json(url.into(), &body.with_extra(extra)?)?,
-        };
         // `stream: true` is what selects the stream; the Accept header asks
         // for it in the SSE form the decoder reads.
-        let r = r.header(ACCEPT, "text/event-stream");
+        let r = sse_post(ID, url, &body, req.extra_for(ID))?;
         Ok(authorize(live, r))
     }
 
     /// The model list request for one page (pure: no I/O).
     pub fn list_request(&self, page_token: Option<&str>) -> Result<HttpRequest, YatError> {
         let live = self.live()?;
-        let mut url = endpoint(&live.base_url, &["v1", "models"]);
-        {
-            let mut q = url.query_pairs_mut();
-            q.append_pair("endpoint", "chat");
-            q.append_pair("page_size", PAGE_SIZE);
-            if let Some(t) = page_token {
-                q.append_pair("page_token", t);
-            }
-        }
+        let url = live.page_url(
+            &["v1", "models"],
+            &[("endpoint", "chat"), ("page_size", PAGE_SIZE)],
+            "page_token",
+            page_token,
+        );
         Ok(authorize(live, HttpRequest::get(url.into())))
     }
 }
@@ -151,9 +137,12 @@ impl LlmProvider for Cohere {
     async fn initialize(&mut self, settings: &ResolvedSettings) -> Result<(), YatError> {
         // A re-initialization starts clean: the old client goes with `live`.
         self.live = None;
-        let base_url = connection::base_url(ID, settings, DEFAULT_BASE_URL)?;
-        let conn = Connection::from_settings(ID, settings, error::parse_error)?;
-        self.live = Some(Live { base_url, conn });
+        self.live = Some(Api::from_settings(
+            ID,
+            settings,
+            DEFAULT_BASE_URL,
+            error::parse_error,
+        )?);
         Ok(())
     }
 
@@ -165,13 +154,7 @@ impl LlmProvider for Cohere {
     async fn stream_chat(&self, req: &ChatRequest) -> Result<ChatStream, YatError> {
         let http = self.chat_request(req)?;
         self.live()?
-            .conn
-            .transport
-            .stream(
-                &http,
-                Framing::Sse,
-                Box::new(stream::CohereDecoder::new(ID)),
-            )
+            .stream_sse(&http, Box::new(stream::CohereDecoder::new(ID)))
             .await
     }
 
@@ -196,14 +179,11 @@ impl LlmProvider for Cohere {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::setup_check::{self, BAD_BASE_URLS};
     use yat_core::Message;
 
     async fn ready(pairs: &[(&str, &str)]) -> Cohere {
-        let mut p = Cohere::default();
-        p.initialize(&ResolvedSettings::from_pairs(ID, pairs))
-            .await
-            .unwrap();
-        p
+        setup_check::ready(Cohere::default(), ID, pairs).await
     }
 
     #[tokio::test]
@@ -219,20 +199,15 @@ mod tests {
                 vec![Message::user("Hi")],
             ))
             .unwrap();
-        assert_eq!(r.method, yat_http::Method::POST);
-        assert_eq!(r.url, "http://127.0.0.1:9/v2/chat");
-        let headers: Vec<(&str, &str)> = r
-            .headers
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .collect();
-        assert_eq!(
-            headers,
-            vec![
+        setup_check::assert_request(
+            &r,
+            yat_http::Method::POST,
+            "http://127.0.0.1:9/v2/chat",
+            &[
                 ("content-type", "application/json"),
                 ("accept", "text/event-stream"),
                 ("authorization", "Bearer co-planted"),
-            ]
+            ],
         );
         assert_eq!(r.json_body()["stream"], true);
     }
@@ -240,25 +215,26 @@ mod tests {
     #[tokio::test]
     async fn list_request_filters_chat_models_and_pages() {
         let p = ready(&[("api_key", "k"), ("base_url", "http://h")]).await;
-        assert_eq!(
-            p.list_request(None).unwrap().url,
-            "http://h/v1/models?endpoint=chat&page_size=1000"
-        );
-        assert_eq!(
-            p.list_request(Some("t/1=")).unwrap().url,
-            "http://h/v1/models?endpoint=chat&page_size=1000&page_token=t%2F1%3D"
+        setup_check::assert_pages(
+            |token| p.list_request(token),
+            "http://h/v1/models?endpoint=chat&page_size=1000",
+            "t/1=",
+            "http://h/v1/models?endpoint=chat&page_size=1000&page_token=t%2F1%3D",
         );
     }
 
     #[tokio::test]
     async fn bad_base_urls_are_setting_errors() {
-        for bad in ["ftp://x", "nope", "data:text/plain,x"] {
-            let mut p = Cohere::default();
-            let e = p
-                .initialize(&ResolvedSettings::from_pairs(ID, &[("base_url", bad)]))
-                .await
-                .unwrap_err();
-            assert!(matches!(e, YatError::InvalidSetting { .. }), "{bad}: {e:?}");
-        }
+        setup_check::assert_bad_settings_rejected(Cohere::default, ID, BAD_BASE_URLS).await;
+    }
+
+    #[tokio::test]
+    async fn requests_that_cannot_succeed_fail_before_sending() {
+        let p = ready(&[("api_key", "k")]).await;
+        setup_check::assert_blank_model_and_uninitialized_refused(
+            |r| p.chat_request(r),
+            |r| Cohere::default().chat_request(r),
+            ID,
+        );
     }
 }

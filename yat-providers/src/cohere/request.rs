@@ -194,21 +194,6 @@ impl<'a> ChatBody<'a> {
             stream: true,
         })
     }
-
-    /// The body with `extra` written over its top-level fields.
-    ///
-    /// The body goes through its own JSON text, so its numbers keep the
-    /// form they are written in (an `f32` 0.3 stays 0.3).
-    pub(crate) fn with_extra(
-        &self,
-        extra: &serde_json::Map<String, serde_json::Value>,
-    ) -> Result<serde_json::Value, YatError> {
-        let encode = |e: serde_json::Error| invalid(format!("cannot encode the request: {e}"));
-        let mut body: serde_json::Value =
-            serde_json::from_slice(&serde_json::to_vec(self).map_err(encode)?).map_err(encode)?;
-        yat_core::types::merge_extra(&mut body, Some(extra));
-        Ok(body)
-    }
 }
 
 /// Cohere's `p` must lie in 0.01–0.99. The common `top_p = 1.0` means "no
@@ -443,6 +428,7 @@ fn wire_call(c: &ToolCall) -> WireToolCall<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::request_fixture;
     use yat_core::{JsonSchema, ReasoningEffort};
 
     fn sent(req: &ChatRequest) -> String {
@@ -455,19 +441,12 @@ mod tests {
 
     #[test]
     fn request_body_matches_the_documented_shape() {
-        let req = ChatRequest::new(
-            "command-a-03-2025",
-            vec![Message::system("Be brief."), Message::user("Say hello")],
-        )
-        .temperature(0.3)
-        .top_p(0.75)
-        .max_tokens(256)
-        .stop("\n\n");
+        let req = request_fixture::sampled("command-a-03-2025");
         // The bytes sent, not a `Value`: f32 parameters must go out as
-        // written (0.3, not 0.30000001192092896).
+        // written (0.7, not 0.699999988079071).
         assert_eq!(
             sent(&req),
-            r#"{"model":"command-a-03-2025","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Say hello"}],"temperature":0.3,"p":0.75,"max_tokens":256,"stop_sequences":["\n\n"],"stream":true}"#
+            r#"{"model":"command-a-03-2025","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Say hello"}],"temperature":0.7,"p":0.9,"max_tokens":256,"stop_sequences":["\n\n"],"stream":true}"#
         );
         let bare = ChatRequest::new("m", vec![Message::user("hi"), Message::assistant("yo")]);
         assert_eq!(
@@ -569,9 +548,9 @@ mod tests {
             .extra(ID, "k", serde_json::json!(40))
             .extra(ID, "stream", serde_json::json!(true));
         let body = ChatBody::new(&req).unwrap();
-        let v = body.with_extra(req.extra_for(ID).unwrap()).unwrap();
+        let r = crate::api::sse_post(ID, "http://h".into(), &body, req.extra_for(ID)).unwrap();
         assert_eq!(
-            serde_json::to_string(&v).unwrap(),
+            String::from_utf8(r.body.unwrap()).unwrap(),
             r#"{"model":"m","messages":[{"role":"user","content":"hi"}],"temperature":0.3,"stream":true,"k":40}"#
         );
     }

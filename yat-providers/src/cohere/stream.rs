@@ -257,43 +257,20 @@ impl StreamDecoder for CohereDecoder {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use crate::transcript_run::{self, delta, run_sized, Documented, End, Run};
     use yat_core::Usage;
-    use yat_http::{decode_pieces, Ending, Framing};
 
     /// The documented transcript (shared/wire-formats.md §4), byte for byte.
     const TRANSCRIPT: &str = "event: message-start\ndata: {\"type\":\"message-start\",\"id\":\"29f14a5a-11de-4cae-9800-25e4747408ea\",\"delta\":{\"message\":{\"role\":\"assistant\"}}}\n\nevent: content-start\ndata: {\"type\":\"content-start\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"type\":\"text\",\"text\":\"\"}}}}\n\nevent: content-delta\ndata: {\"type\":\"content-delta\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"text\":\"LL\"}}}}\n\nevent: content-delta\ndata: {\"type\":\"content-delta\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"text\":\"Ms\"}}}}\n\nevent: content-delta\ndata: {\"type\":\"content-delta\",\"index\":0,\"delta\":{\"message\":{\"content\":{\"text\":\" stand\"}}}}\n\nevent: content-end\ndata: {\"type\":\"content-end\",\"index\":0}\n\nevent: message-end\ndata: {\"type\":\"message-end\",\"delta\":{\"finish_reason\":\"COMPLETE\",\"usage\":{\"billed_units\":{\"input_tokens\":5,\"output_tokens\":26},\"tokens\":{\"input_tokens\":71,\"output_tokens\":26}}}}\n\ndata: [DONE]\n\n";
 
-    /// What the decoder made of a body, and how it ended.
-    #[derive(Debug, PartialEq)]
-    enum End {
-        Done,
-        Eof,
-        Failed(String),
+    fn run_pieces(pieces: &[&[u8]]) -> Run {
+        transcript_run::run_pieces("cohere", CohereDecoder::new("cohere"), pieces)
     }
 
-    /// Feeds `pieces` to a [`DecodeDriver`] running the Cohere decoder, the
-    /// loop the transport runs, and then ends the body.
-    fn run_pieces(pieces: &[&[u8]]) -> (Vec<ChatEvent>, End, Option<YatError>) {
-        let d = decode_pieces("cohere", Framing::Sse, CohereDecoder::new("cohere"), pieces);
-        let end = match (d.ending, &d.error) {
-            (Ending::Marker, _) => End::Done,
-            (Ending::EndOfBody, _) => End::Eof,
-            (_, Some(e)) => End::Failed(e.kind().into()),
-            (Ending::Failed, None) => unreachable!("decode_pieces checks this"),
-        };
-        (d.events, end, d.error)
-    }
-
-    /// [`run_pieces`] with pieces of `size` bytes.
-    fn run(bytes: &[u8], size: usize) -> (Vec<ChatEvent>, End, Option<YatError>) {
-        let pieces: Vec<&[u8]> = bytes.chunks(size.max(1)).collect();
-        run_pieces(&pieces)
-    }
-
-    fn delta(t: &str) -> ChatEvent {
-        ChatEvent::Delta { text: t.into() }
+    fn run(bytes: &[u8], size: usize) -> Run {
+        run_sized("cohere", CohereDecoder::new("cohere"), bytes, size)
     }
 
     fn expected() -> Vec<ChatEvent> {
@@ -306,25 +283,26 @@ mod tests {
         ]
     }
 
-    #[test]
-    fn documented_transcript_gives_exact_events_however_it_is_cut() {
-        for size in [usize::MAX, 1, 2, 5, 13, 100] {
-            let (events, end, _) = run(TRANSCRIPT.as_bytes(), size);
-            assert_eq!((events, end), (expected(), End::Done), "size {size}");
+    /// The documented transcript's row of the table every SSE format is
+    /// checked against.
+    pub(crate) fn documented() -> Documented {
+        Documented {
+            format: "cohere",
+            run: run_pieces,
+            transcript: TRANSCRIPT,
+            expected: expected(),
+            end: End::Done,
+            finish_reasons: &[
+                ("COMPLETE", FinishReason::Stop),
+                ("STOP_SEQUENCE", FinishReason::StopSequence),
+                ("MAX_TOKENS", FinishReason::Length),
+                ("TOOL_CALL", FinishReason::ToolCalls),
+                ("max_tokens", FinishReason::Length),
+                ("SOMETHING_NEW", FinishReason::Other),
+            ],
+            rich: RICH,
+            rich_expected: rich_events(),
         }
-        let crlf = TRANSCRIPT.replace('\n', "\r\n");
-        assert_eq!(run(crlf.as_bytes(), 3).0, expected());
-    }
-
-    #[test]
-    fn events_without_names_are_told_by_their_type() {
-        let unnamed: String = TRANSCRIPT
-            .lines()
-            .filter(|l| !l.starts_with("event:"))
-            .map(|l| format!("{l}\n"))
-            .collect();
-        let (events, end, _) = run(unnamed.as_bytes(), 7);
-        assert_eq!((events, end), (expected(), End::Done));
     }
 
     #[test]
@@ -367,33 +345,6 @@ mod tests {
             run(done_early.as_bytes(), 4).1,
             End::Failed("network".into())
         );
-    }
-
-    #[test]
-    fn finish_reasons_are_mapped_and_raw_kept() {
-        for (raw, reason) in [
-            ("COMPLETE", FinishReason::Stop),
-            ("STOP_SEQUENCE", FinishReason::StopSequence),
-            ("MAX_TOKENS", FinishReason::Length),
-            ("TOOL_CALL", FinishReason::ToolCalls),
-            ("max_tokens", FinishReason::Length),
-            ("SOMETHING_NEW", FinishReason::Other),
-        ] {
-            let t = format!(
-                "event: content-delta\ndata: {{\"type\":\"content-delta\",\"index\":0,\"delta\":{{\"message\":{{\"content\":{{\"text\":\"x\"}}}}}}}}\n\nevent: message-end\ndata: {{\"type\":\"message-end\",\"delta\":{{\"finish_reason\":\"{raw}\",\"usage\":{{\"billed_units\":{{\"input_tokens\":3,\"output_tokens\":1}}}}}}}}\n\ndata: [DONE]\n\n"
-            );
-            let (events, end, _) = run(t.as_bytes(), usize::MAX);
-            assert_eq!(end, End::Done, "{raw}");
-            assert_eq!(
-                events,
-                vec![
-                    delta("x"),
-                    ChatEvent::Usage(Usage::new(3, 1)),
-                    ChatEvent::Finish(Finish::new(reason, raw)),
-                ],
-                "{raw}"
-            );
-        }
     }
 
     #[test]
@@ -457,37 +408,8 @@ mod tests {
         ]
     }
 
-    #[test]
-    fn rich_transcript_gives_exact_events() {
-        let (events, end, err) = run(RICH.as_bytes(), usize::MAX);
-        assert!(err.is_none(), "{err:?}");
-        assert_eq!((events, end), (rich_events(), End::Done));
-    }
-
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
-
-        /// However the network cuts the body (inside a CRLF, inside a
-        /// multi-byte character, inside `[DONE]`), the events are the same.
-        #[test]
-        fn any_split_of_a_realistic_transcript_gives_the_same_events(
-            mut points in proptest::collection::vec(0..RICH.len(), 0..24),
-        ) {
-            points.sort_unstable();
-            points.dedup();
-            let bytes = RICH.as_bytes();
-            let mut pieces = Vec::with_capacity(points.len() + 1);
-            let mut at = 0;
-            for p in points {
-                pieces.push(&bytes[at..p]);
-                at = p;
-            }
-            pieces.push(&bytes[at..]);
-            let (events, end, err) = run_pieces(&pieces);
-            proptest::prop_assert!(err.is_none(), "{:?}", err);
-            proptest::prop_assert_eq!(end, End::Done);
-            proptest::prop_assert_eq!(events, rich_events());
-        }
 
         /// Cut anywhere before `message-end` is whole, the transcript never
         /// passes for a complete reply.

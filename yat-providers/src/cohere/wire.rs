@@ -24,20 +24,33 @@ pub(crate) struct EventType<'a> {
     pub message: Option<IgnoredAny>,
 }
 
+/// The envelope of the events that carry a piece of the message:
+/// `{"delta":{"message":M}}`, `M` being what the event carries.
+#[derive(Deserialize)]
+#[serde(bound(deserialize = "M: Deserialize<'de>"))]
+pub(crate) struct Envelope<M> {
+    #[serde(default)]
+    pub delta: Option<DeltaMessage<M>>,
+}
+
+/// The `delta` of an [`Envelope`].
+#[derive(Deserialize)]
+#[serde(bound(deserialize = "M: Deserialize<'de>"))]
+pub(crate) struct DeltaMessage<M> {
+    #[serde(default)]
+    pub message: Option<M>,
+}
+
+impl<M> DeltaMessage<M> {
+    fn carried(delta: Option<Self>) -> Option<M> {
+        delta?.message
+    }
+}
+
 /// `content-start` and `content-delta`:
 /// `{"delta":{"message":{"content":{"text":"..."}}}}`, or `thinking`
 /// instead of `text` for a reasoning block.
-#[derive(Deserialize)]
-pub(crate) struct ContentDelta<'a> {
-    #[serde(default, borrow)]
-    pub delta: Option<DeltaMessage<'a>>,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct DeltaMessage<'a> {
-    #[serde(default, borrow)]
-    pub message: Option<DeltaContent<'a>>,
-}
+pub(crate) type ContentDelta<'a> = Envelope<DeltaContent<'a>>;
 
 #[derive(Deserialize)]
 pub(crate) struct DeltaContent<'a> {
@@ -59,25 +72,14 @@ pub(crate) struct DeltaText<'a> {
 impl<'a> ContentDelta<'a> {
     /// The block's piece (empty when the event carries none).
     pub(crate) fn content(self) -> DeltaText<'a> {
-        self.delta
-            .and_then(|d| d.message)
+        DeltaMessage::carried(self.delta)
             .and_then(|m| m.content)
             .unwrap_or_default()
     }
 }
 
 /// `tool-plan-delta`: `{"delta":{"message":{"tool_plan":"..."}}}`.
-#[derive(Deserialize)]
-pub(crate) struct ToolPlanDelta<'a> {
-    #[serde(default, borrow)]
-    pub delta: Option<PlanMessage<'a>>,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct PlanMessage<'a> {
-    #[serde(default, borrow)]
-    pub message: Option<PlanText<'a>>,
-}
+pub(crate) type ToolPlanDelta<'a> = Envelope<PlanText<'a>>;
 
 #[derive(Deserialize)]
 pub(crate) struct PlanText<'a> {
@@ -88,7 +90,7 @@ pub(crate) struct PlanText<'a> {
 impl<'a> ToolPlanDelta<'a> {
     /// The piece of the plan, if any.
     pub(crate) fn text(self) -> Option<JsonText<'a>> {
-        self.delta?.message?.tool_plan
+        DeltaMessage::carried(self.delta)?.tool_plan
     }
 }
 
@@ -101,13 +103,7 @@ pub(crate) struct ToolCallEvent<'a> {
     #[serde(default)]
     pub index: Option<u64>,
     #[serde(default, borrow)]
-    pub delta: Option<ToolCallDelta<'a>>,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct ToolCallDelta<'a> {
-    #[serde(default, borrow)]
-    pub message: Option<ToolCallMessage<'a>>,
+    pub delta: Option<DeltaMessage<ToolCallMessage<'a>>>,
 }
 
 #[derive(Deserialize)]
@@ -136,9 +132,7 @@ pub(crate) struct WireFunction<'a> {
 impl<'a> ToolCallEvent<'a> {
     /// The call the event carries (empty when it carries none).
     pub(crate) fn call(self) -> (Option<u64>, WireToolCall<'a>) {
-        let call = self
-            .delta
-            .and_then(|d| d.message)
+        let call = DeltaMessage::carried(self.delta)
             .and_then(|m| m.tool_calls)
             .unwrap_or_default();
         (self.index, call)

@@ -52,12 +52,12 @@ use yat_core::{
     async_trait, Capabilities, ChatRequest, ChatStream, Failure, LlmProvider, ModelCapabilities,
     ModelInfo, ResolvedSettings, SettingSpec, YatError,
 };
+use yat_http::connection::not_initialized;
 use yat_http::header::HeaderName;
-use yat_http::Url;
-
-use yat_http::connection::{self, endpoint, not_initialized, Connection};
 use yat_http::pagination::{self, Page};
-use yat_http::{self as http, Framing, HttpRequest};
+use yat_http::{self as http, HttpRequest};
+
+use crate::api::Api;
 
 /// The public endpoint, ending before `/models`.
 pub const DEFAULT_BASE_URL: &str = "https://generativelanguage.googleapis.com/v1beta";
@@ -117,13 +117,7 @@ yat_core::register_provider! {
 #[derive(Debug)]
 pub struct Gemini {
     id: &'static str,
-    live: Option<Live>,
-}
-
-#[derive(Debug)]
-struct Live {
-    base_url: Url,
-    conn: Connection,
+    live: Option<Api>,
 }
 
 impl Gemini {
@@ -133,7 +127,7 @@ impl Gemini {
         Gemini { id, live: None }
     }
 
-    fn live(&self) -> Result<&Live, YatError> {
+    fn live(&self) -> Result<&Api, YatError> {
         self.live.as_ref().ok_or_else(|| not_initialized(self.id))
     }
 
@@ -182,19 +176,17 @@ impl Gemini {
     /// The `models.list` request for one page (pure: no I/O).
     pub fn list_request(&self, page_token: Option<&str>) -> Result<HttpRequest, YatError> {
         let live = self.live()?;
-        let mut url = endpoint(&live.base_url, &["models"]);
-        {
-            let mut q = url.query_pairs_mut();
-            q.append_pair("pageSize", PAGE_SIZE);
-            if let Some(t) = page_token {
-                q.append_pair("pageToken", t);
-            }
-        }
+        let url = live.page_url(
+            &["models"],
+            &[("pageSize", PAGE_SIZE)],
+            "pageToken",
+            page_token,
+        );
         Ok(authorize(live, HttpRequest::get(url.into())))
     }
 }
 
-fn authorize(live: &Live, r: HttpRequest) -> HttpRequest {
+fn authorize(live: &Api, r: HttpRequest) -> HttpRequest {
     match &live.conn.key {
         Some(k) => r.secret_header(HeaderName::from_static("x-goog-api-key"), k),
         None => r,
@@ -206,9 +198,12 @@ impl LlmProvider for Gemini {
     async fn initialize(&mut self, settings: &ResolvedSettings) -> Result<(), YatError> {
         // A re-initialization starts clean: the old client goes with `live`.
         self.live = None;
-        let base_url = connection::base_url(self.id, settings, DEFAULT_BASE_URL)?;
-        let conn = Connection::from_settings(self.id, settings, error::parse_error)?;
-        self.live = Some(Live { base_url, conn });
+        self.live = Some(Api::from_settings(
+            self.id,
+            settings,
+            DEFAULT_BASE_URL,
+            error::parse_error,
+        )?);
         Ok(())
     }
 
@@ -225,11 +220,7 @@ impl LlmProvider for Gemini {
     async fn stream_chat(&self, req: &ChatRequest) -> Result<ChatStream, YatError> {
         let http = self.chat_request(req)?;
         let decoder = Box::new(stream::GeminiDecoder::new(self.id));
-        self.live()?
-            .conn
-            .transport
-            .stream(&http, Framing::Sse, decoder)
-            .await
+        self.live()?.stream_sse(&http, decoder).await
     }
 
     /// Inline data (`inlineData`, which is every inline image and PDF yat
@@ -253,14 +244,11 @@ impl LlmProvider for Gemini {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::setup_check::{self, BAD_BASE_URLS};
     use yat_core::Message;
 
     async fn ready(pairs: &[(&str, &str)]) -> Gemini {
-        let mut p = Gemini::new("gemini");
-        p.initialize(&ResolvedSettings::from_pairs("gemini", pairs))
-            .await
-            .unwrap();
-        p
+        setup_check::ready(Gemini::new("gemini"), "gemini", pairs).await
     }
 
     #[tokio::test]
@@ -272,24 +260,16 @@ mod tests {
         .await;
         let req = ChatRequest::new("models/gemini-2.5-flash", vec![Message::user("Hi")]);
         let r = p.chat_request(&req).unwrap();
-        assert_eq!(r.method, yat_http::Method::POST);
-        assert_eq!(
-            r.url,
-            "http://127.0.0.1:9/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse"
+        setup_check::assert_request(
+            &r,
+            yat_http::Method::POST,
+            "http://127.0.0.1:9/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse",
+            &[
+                ("content-type", "application/json"),
+                ("x-goog-api-key", "AIza-planted"),
+            ],
         );
         assert!(!r.url.contains("AIza"));
-        let headers: Vec<(&str, &str)> = r
-            .headers
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .collect();
-        assert_eq!(
-            headers,
-            vec![
-                ("content-type", "application/json"),
-                ("x-goog-api-key", "AIza-planted")
-            ]
-        );
         assert_eq!(r.json_body()["contents"][0]["parts"][0]["text"], "Hi");
     }
 
@@ -301,42 +281,28 @@ mod tests {
             p.chat_request(&sys_only),
             Err(YatError::InvalidRequest(_))
         ));
-        let no_model = ChatRequest::new(" ", vec![Message::user("x")]);
-        assert!(matches!(
-            p.chat_request(&no_model),
-            Err(YatError::InvalidRequest(_))
-        ));
-        let fresh = Gemini::new("google");
-        let e = fresh.chat_request(&no_model).unwrap_err();
-        assert!(matches!(e, YatError::Unavailable { ref provider, .. } if provider == "google"));
+        setup_check::assert_blank_model_and_uninitialized_refused(
+            |r| p.chat_request(r),
+            |r| Gemini::new("google").chat_request(r),
+            "google",
+        );
     }
 
     #[tokio::test]
     async fn list_request_pages_with_encoded_tokens() {
         let p = ready(&[("api_key", "k"), ("base_url", "http://h/v1beta/")]).await;
-        assert_eq!(
-            p.list_request(None).unwrap().url,
-            "http://h/v1beta/models?pageSize=1000"
-        );
-        assert_eq!(
-            p.list_request(Some("a+b/c=")).unwrap().url,
-            "http://h/v1beta/models?pageSize=1000&pageToken=a%2Bb%2Fc%3D"
+        setup_check::assert_pages(
+            |token| p.list_request(token),
+            "http://h/v1beta/models?pageSize=1000",
+            "a+b/c=",
+            "http://h/v1beta/models?pageSize=1000&pageToken=a%2Bb%2Fc%3D",
         );
     }
 
     #[tokio::test]
     async fn bad_base_urls_are_setting_errors() {
-        for bad in ["ftp://x", "not a url", "mailto:a@b"] {
-            let mut p = Gemini::new("gemini");
-            let e = p
-                .initialize(&ResolvedSettings::from_pairs(
-                    "gemini",
-                    &[("base_url", bad)],
-                ))
-                .await
-                .unwrap_err();
-            assert!(matches!(e, YatError::InvalidSetting { .. }), "{bad}: {e:?}");
-        }
+        let new = || Gemini::new("gemini");
+        setup_check::assert_bad_settings_rejected(new, "gemini", BAD_BASE_URLS).await;
     }
 
     #[test]

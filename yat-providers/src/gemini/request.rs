@@ -251,49 +251,31 @@ impl Serialize for GenerateBody<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::request_fixture;
     use yat_core::Message;
 
     #[test]
     fn request_body_matches_the_documented_shape() {
-        let req = ChatRequest::new(
-            "gemini-2.5-flash",
-            vec![Message::system("Be brief."), Message::user("Say hello")],
-        )
-        .temperature(0.7)
-        .top_p(0.95)
-        .max_tokens(256)
-        .stop("\n\n");
+        let req = request_fixture::sampled("gemini-2.5-flash");
         // The bytes sent, not a `Value`: f32 parameters must go out as
         // written (0.7, not 0.699999988079071).
         let sent = serde_json::to_string(&GenerateBody::new(&req, None).unwrap()).unwrap();
         assert_eq!(
             sent,
-            r#"{"systemInstruction":{"parts":[{"text":"Be brief."}]},"contents":[{"role":"user","parts":[{"text":"Say hello"}]}],"generationConfig":{"temperature":0.7,"topP":0.95,"maxOutputTokens":256,"stopSequences":["\n\n"]}}"#
+            r#"{"systemInstruction":{"parts":[{"text":"Be brief."}]},"contents":[{"role":"user","parts":[{"text":"Say hello"}]}],"generationConfig":{"temperature":0.7,"topP":0.9,"maxOutputTokens":256,"stopSequences":["\n\n"]}}"#
         );
     }
 
     #[test]
     fn assistant_is_model_and_consecutive_turns_merge() {
-        let req = ChatRequest::new(
-            "m",
-            vec![
-                Message::user("a"),
-                Message::user("b"),
-                Message::system("s1"),
-                Message::assistant("c"),
-                Message::assistant(""),
-                Message::assistant("d"),
-                Message::user("e"),
-                Message::system("s2"),
-            ],
-        );
+        let req = request_fixture::turns_to_merge();
         let v = serde_json::to_value(GenerateBody::new(&req, None).unwrap()).unwrap();
         let expected: Value = serde_json::from_str(
             r#"{"contents":[
                 {"role":"user","parts":[{"text":"a"},{"text":"b"}]},
-                {"role":"model","parts":[{"text":"c"},{"text":"d"}]},
-                {"role":"user","parts":[{"text":"e"}]}],
-               "systemInstruction":{"parts":[{"text":"s1\n\ns2"}]}}"#,
+                {"role":"model","parts":[{"text":"c"},{"text":"d"},{"text":"e"}]},
+                {"role":"user","parts":[{"text":"f"}]}],
+               "systemInstruction":{"parts":[{"text":"s1\n\ns2\n\ns3"}]}}"#,
         )
         .unwrap();
         assert_eq!(v, expected);

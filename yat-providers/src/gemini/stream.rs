@@ -304,4 +304,4 @@ impl StreamDecoder for GeminiDecoder {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -148,37 +148,14 @@ fn injected(what: &str) -> YatError {
     YatError::Server(Failure::new(ID, format!("injected failure in {what}")))
 }
 
-/// What a model can do beyond text, as its listing says.
-#[derive(Clone, Copy)]
-struct Skills {
-    tools: bool,
-    media: bool,
-    json_schema: bool,
-    reasoning: bool,
-}
-
-const TEXT: Skills = Skills {
-    tools: false,
-    media: false,
-    json_schema: false,
-    reasoning: false,
-};
-const TOOLS: Skills = Skills {
-    tools: true,
-    ..TEXT
-};
-const MEDIA: Skills = Skills {
-    media: true,
-    ..TEXT
-};
-const JSON: Skills = Skills {
-    json_schema: true,
-    ..TEXT
-};
-const REASONING: Skills = Skills {
-    reasoning: true,
-    ..TEXT
-};
+/// What a model can do beyond text, as its listing says: a set of the
+/// bits below.
+type Skills = u8;
+const TEXT: Skills = 0;
+const TOOLS: Skills = 1;
+const MEDIA: Skills = 1 << 1;
+const JSON: Skills = 1 << 2;
+const REASONING: Skills = 1 << 3;
 
 const MODELS: &[(&str, &str, Skills)] = &[
     ("mock-echo", "Mock Echo", TEXT),
@@ -194,15 +171,14 @@ const MODELS: &[(&str, &str, Skills)] = &[
     ("mock-vision", "Mock Vision", MEDIA),
 ];
 
-impl Skills {
-    fn capabilities(self) -> ModelCapabilities {
-        ModelCapabilities::default()
-            .tools(self.tools)
-            .images(self.media)
-            .documents(self.media)
-            .json_schema(self.json_schema)
-            .reasoning(self.reasoning)
-    }
+fn capabilities(skills: Skills) -> ModelCapabilities {
+    let has = |skill: Skills| skills & skill != 0;
+    ModelCapabilities::default()
+        .tools(has(TOOLS))
+        .images(has(MEDIA))
+        .documents(has(MEDIA))
+        .json_schema(has(JSON))
+        .reasoning(has(REASONING))
 }
 
 #[async_trait]
@@ -247,7 +223,7 @@ impl LlmProvider for MockProvider {
                     .display_name(*name)
                     .context_length(32_768)
                     .max_output_tokens(4_096)
-                    .capabilities(skills.capabilities())
+                    .capabilities(capabilities(*skills))
             })
             .collect())
     }

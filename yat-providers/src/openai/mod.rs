@@ -31,16 +31,17 @@ pub mod stream;
 
 use std::sync::Arc;
 
-use yat_core::types::merge_extra;
 use yat_core::{
     async_trait, Capabilities, ChatRequest, ChatStream, LlmProvider, ModelInfo, ResolvedSettings,
     YatError,
 };
-use yat_http::header::{HeaderName, ACCEPT};
+use yat_http::header::HeaderName;
 
 pub use request::{MaxTokensField, ReasoningField};
 use yat_http::connection::{not_initialized, Connection};
 use yat_http::{join_url, parse_generic, Framing, HttpRequest};
+
+use crate::api::sse_post;
 
 /// What differs between OpenAI-compatible servers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,22 +106,8 @@ impl OpenAiCompatible {
         let live = self.live()?;
         let body = request::ChatBody::new(req, &self.profile)?;
         let url = join_url(&live.base_url, "chat/completions");
-        let r = match req.extra_for(&self.profile.id) {
-            // Only a request with extra fields pays for the detour through
-            // a `Value`.
-            Some(extra) => {
-                let mut value = serde_json::to_value(&body).map_err(|e| {
-                    YatError::InvalidRequest(yat_core::Failure::new(
-                        &self.profile.id,
-                        format!("cannot encode the request: {e}"),
-                    ))
-                })?;
-                merge_extra(&mut value, Some(extra));
-                HttpRequest::post_json(url, &value)?
-            }
-            None => HttpRequest::post_json(url, &body)?,
-        }
-        .header(ACCEPT, "text/event-stream");
+        let id = &self.profile.id;
+        let r = sse_post(id, url, &body, req.extra_for(id))?;
         Ok(self.authorize(live, r))
     }
 

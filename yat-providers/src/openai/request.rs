@@ -479,6 +479,7 @@ fn document_data(provider: &str, media: &Media) -> Result<String, YatError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::request_fixture;
     use yat_core::{JsonSchema, ReasoningConfig, ReasoningEffort, ToolCall, ToolSpec};
 
     fn profile(max: MaxTokensField, usage: bool, reasoning: ReasoningField) -> Profile {
@@ -510,16 +511,9 @@ mod tests {
 
     #[test]
     fn request_body_matches_the_documented_shape() {
-        let req = ChatRequest::new(
-            "gpt-4o-mini",
-            vec![Message::system("Be brief."), Message::user("Say hello")],
-        )
-        .temperature(0.7)
-        .top_p(1.0)
-        .max_tokens(256)
-        .stop("\n\n");
+        let req = request_fixture::sampled("gpt-4o-mini");
         let expected: serde_json::Value = serde_json::from_str(
-            r#"{"model":"gpt-4o-mini","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Say hello"}],"temperature":0.7,"top_p":1.0,"max_completion_tokens":256,"stop":["\n\n"],"stream":true,"stream_options":{"include_usage":true}}"#,
+            r#"{"model":"gpt-4o-mini","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Say hello"}],"temperature":0.7,"top_p":0.9,"max_completion_tokens":256,"stop":["\n\n"],"stream":true,"stream_options":{"include_usage":true}}"#,
         )
         .unwrap();
         assert_eq!(body(&req, &openai()), expected);

@@ -1,8 +1,8 @@
 //! The decoder against byte-exact transcripts, cut every way.
 
 use super::*;
+use crate::transcript_run::{self, delta, run_sized, Documented, End, Run};
 use proptest::prelude::*;
-use yat_http::{decode_pieces, Ending, Framing};
 
 /// The documented transcript (shared/wire-formats.md §3), byte for byte.
 const TRANSCRIPT: &str = "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Hello\"}],\"role\": \"model\"},\"index\": 0}],\"usageMetadata\": {\"promptTokenCount\": 6,\"totalTokenCount\": 6},\"modelVersion\": \"gemini-2.5-flash\",\"responseId\": \"mGqHaPm3Ld2F7M8Px4mQ6QE\"}\n\ndata: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"! How can I help today?\"}],\"role\": \"model\"},\"index\": 0}],\"usageMetadata\": {\"promptTokenCount\": 6,\"totalTokenCount\": 6},\"modelVersion\": \"gemini-2.5-flash\",\"responseId\": \"mGqHaPm3Ld2F7M8Px4mQ6QE\"}\n\ndata: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"\"}],\"role\": \"model\"},\"finishReason\": \"STOP\",\"index\": 0}],\"usageMetadata\": {\"promptTokenCount\": 6,\"candidatesTokenCount\": 8,\"totalTokenCount\": 14},\"modelVersion\": \"gemini-2.5-flash\",\"responseId\": \"mGqHaPm3Ld2F7M8Px4mQ6QE\"}\n\n";
@@ -30,24 +30,21 @@ fn thinking_events() -> Vec<ChatEvent> {
     ]
 }
 
-/// Feeds `pieces` to a [`DecodeDriver`] running the Gemini decoder, the
-/// loop the transport runs, and then ends the body: the events, and the
-/// error that ended them if one did.
-fn run_pieces(pieces: &[&[u8]]) -> (Vec<ChatEvent>, Option<YatError>) {
-    let d = decode_pieces("gemini", Framing::Sse, GeminiDecoder::new("gemini"), pieces);
+/// The events of a run through the Gemini decoder, and the error that
+/// ended them if one did.
+fn events_and_error((events, end, err): Run) -> (Vec<ChatEvent>, Option<YatError>) {
     // Gemini's stream has no end marker: a reply ends with its body.
-    assert_ne!(d.ending, Ending::Marker);
-    (d.events, d.error)
+    assert_ne!(end, End::Done);
+    (events, err)
 }
 
-/// [`run_pieces`] with pieces of `size` bytes.
 fn run(bytes: &[u8], size: usize) -> (Vec<ChatEvent>, Option<YatError>) {
-    let pieces: Vec<&[u8]> = bytes.chunks(size.max(1)).collect();
-    run_pieces(&pieces)
-}
-
-fn delta(t: &str) -> ChatEvent {
-    ChatEvent::Delta { text: t.into() }
+    events_and_error(run_sized(
+        "gemini",
+        GeminiDecoder::new("gemini"),
+        bytes,
+        size,
+    ))
 }
 
 /// One chunk with `text` and, if given, a `finishReason`.
@@ -60,30 +57,45 @@ fn chunk(text: &str, finish: Option<&str>) -> String {
     )
 }
 
-#[test]
-fn documented_transcript_gives_exact_events_however_it_is_cut() {
-    let expected = vec![
-        delta("Hello"),
-        delta("! How can I help today?"),
-        ChatEvent::Usage(Usage::new(6, 8)),
-        ChatEvent::Finish(Finish::new(FinishReason::Stop, "STOP")),
-    ];
-    for size in [usize::MAX, 1, 2, 3, 7, 64] {
-        let (events, err) = run(TRANSCRIPT.as_bytes(), size);
-        assert!(err.is_none(), "size {size}: {err:?}");
-        assert_eq!(events, expected, "size {size}");
+/// The documented transcript's row of the table every SSE format is
+/// checked against (official output shows CRLF line ends). The stream has
+/// no end marker: a complete reply ends with its body.
+pub(crate) fn documented() -> Documented {
+    Documented {
+        format: "gemini",
+        run: |pieces| transcript_run::run_pieces("gemini", GeminiDecoder::new("gemini"), pieces),
+        transcript: TRANSCRIPT,
+        expected: vec![
+            delta("Hello"),
+            delta("! How can I help today?"),
+            ChatEvent::Usage(Usage::new(6, 8)),
+            ChatEvent::Finish(Finish::new(FinishReason::Stop, "STOP")),
+        ],
+        end: End::Eof,
+        finish_reasons: &[
+            ("STOP", FinishReason::Stop),
+            ("MAX_TOKENS", FinishReason::Length),
+            ("SAFETY", FinishReason::ContentFilter),
+            ("RECITATION", FinishReason::ContentFilter),
+            ("BLOCKLIST", FinishReason::ContentFilter),
+            ("PROHIBITED_CONTENT", FinishReason::ContentFilter),
+            ("SPII", FinishReason::ContentFilter),
+            ("IMAGE_SAFETY", FinishReason::ContentFilter),
+            ("IMAGE_PROHIBITED_CONTENT", FinishReason::ContentFilter),
+            ("IMAGE_RECITATION", FinishReason::ContentFilter),
+            ("LANGUAGE", FinishReason::Other),
+            ("OTHER", FinishReason::Other),
+            ("MALFORMED_FUNCTION_CALL", FinishReason::Other),
+            ("UNEXPECTED_TOOL_CALL", FinishReason::Other),
+            ("TOO_MANY_TOOL_CALLS", FinishReason::Other),
+            ("NO_IMAGE", FinishReason::Other),
+            ("IMAGE_OTHER", FinishReason::Other),
+            ("FINISH_REASON_UNSPECIFIED", FinishReason::Other),
+            ("SOMETHING_NEW", FinishReason::Other),
+        ],
+        rich: THINKING,
+        rich_expected: thinking_events(),
     }
-    // Official output shows CRLF line ends; a lone CR ends lines too.
-    for eol in ["\r\n", "\r"] {
-        let other = TRANSCRIPT.replace('\n', eol);
-        let (events, err) = run(other.as_bytes(), 1);
-        assert!(err.is_none(), "{err:?}");
-        assert_eq!(events, expected);
-    }
-    // Some servers leave out the blank line after the last event.
-    let (events, err) = run(TRANSCRIPT.trim_end().as_bytes(), 5);
-    assert!(err.is_none(), "{err:?}");
-    assert_eq!(events, expected);
 }
 
 #[test]
@@ -98,37 +110,8 @@ fn huge_token_counts_saturate_instead_of_overflowing() {
     );
 }
 
-#[test]
-fn thinking_transcript_shows_thoughts_as_reasoning_and_counts_them_as_output() {
-    let (events, err) = run(THINKING.as_bytes(), usize::MAX);
-    assert!(err.is_none(), "{err:?}");
-    assert_eq!(events, thinking_events());
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
-
-    /// However the network cuts the body (inside a CRLF, inside a
-    /// multi-byte character, inside a JSON escape), the events are the
-    /// same.
-    #[test]
-    fn any_split_of_a_realistic_transcript_gives_the_same_events(
-        mut points in prop::collection::vec(0..THINKING.len(), 0..24),
-    ) {
-        points.sort_unstable();
-        points.dedup();
-        let bytes = THINKING.as_bytes();
-        let mut pieces = Vec::with_capacity(points.len() + 1);
-        let mut at = 0;
-        for p in points {
-            pieces.push(&bytes[at..p]);
-            at = p;
-        }
-        pieces.push(&bytes[at..]);
-        let (events, err) = run_pieces(&pieces);
-        prop_assert!(err.is_none(), "{:?}", err);
-        prop_assert_eq!(events, thinking_events());
-    }
 
     /// Cut anywhere before its last byte, the transcript never passes
     /// for a complete reply: it ends in an error, never in a finish.
@@ -148,40 +131,6 @@ fn text_split_inside_a_utf8_character_arrives_whole() {
     assert!(err.is_none());
     assert_eq!(events[0], delta("h\u{e9}llo \u{1F30D}"));
     assert_eq!(run(t.as_bytes(), 1).0, events);
-}
-
-#[test]
-fn finish_reasons_are_mapped_and_raw_kept() {
-    for (raw, reason) in [
-        ("STOP", FinishReason::Stop),
-        ("MAX_TOKENS", FinishReason::Length),
-        ("SAFETY", FinishReason::ContentFilter),
-        ("RECITATION", FinishReason::ContentFilter),
-        ("BLOCKLIST", FinishReason::ContentFilter),
-        ("PROHIBITED_CONTENT", FinishReason::ContentFilter),
-        ("SPII", FinishReason::ContentFilter),
-        ("IMAGE_SAFETY", FinishReason::ContentFilter),
-        ("IMAGE_PROHIBITED_CONTENT", FinishReason::ContentFilter),
-        ("IMAGE_RECITATION", FinishReason::ContentFilter),
-        ("LANGUAGE", FinishReason::Other),
-        ("OTHER", FinishReason::Other),
-        ("MALFORMED_FUNCTION_CALL", FinishReason::Other),
-        ("UNEXPECTED_TOOL_CALL", FinishReason::Other),
-        ("TOO_MANY_TOOL_CALLS", FinishReason::Other),
-        ("NO_IMAGE", FinishReason::Other),
-        ("IMAGE_OTHER", FinishReason::Other),
-        ("FINISH_REASON_UNSPECIFIED", FinishReason::Other),
-        ("SOMETHING_NEW", FinishReason::Other),
-    ] {
-        let t = chunk("x", Some(raw));
-        let (events, err) = run(t.as_bytes(), usize::MAX);
-        assert!(err.is_none(), "{raw}: {err:?}");
-        assert_eq!(
-            events,
-            vec![delta("x"), ChatEvent::Finish(Finish::new(reason, raw))],
-            "{raw}"
-        );
-    }
 }
 
 #[test]
