@@ -127,9 +127,8 @@ async fn set(ctx: &Ctx, key: &str, value: &str) -> CmdResult {
     let path = &location.config_file;
     match parse_key(key)? {
         Key::DefaultModel => {
-            let prefs = ctx.preferences()?;
+            let (manager, prefs) = ctx.manager_and_preferences().await?;
             let target = resolve_model(Some(value), &prefs, &[])?.target;
-            let manager = ctx.manager().await?;
             ctx.known_provider(&manager, &target.provider)?;
             Preferences::update(path, |p| {
                 p.default_model = Some(target.clone());
@@ -336,8 +335,7 @@ async fn get(ctx: &Ctx, key: &str) -> CmdResult {
 
 async fn show(ctx: &Ctx, only: Option<&str>, json: bool) -> CmdResult {
     let location = ctx.location();
-    let manager = ctx.manager().await?;
-    let prefs = ctx.preferences()?;
+    let (manager, prefs) = ctx.manager_and_preferences().await?;
     let ids: Vec<String> = match only {
         Some(id) => {
             ctx.known_provider(&manager, id)?;
