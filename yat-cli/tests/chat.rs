@@ -4,36 +4,19 @@ mod common;
 
 use common::{no_panic, Output, Sandbox};
 
-/// `yat ARGS...` with the mock's retries before the first output turned
-/// off: these tests are about what happens after them (fallbacks, the
-/// error shown), and the mock's rate limit asks for a 2 s wait.
-fn run_without_retries(sb: &Sandbox, args: &[&str]) -> Output {
-    Output::from(
-        sb.yat()
-            .args(args)
-            .env("MOCK_MAX_RETRIES", "0")
-            .output()
-            .unwrap(),
-    )
-}
-
-fn json_lines(stdout: &str) -> Vec<serde_json::Value> {
-    stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
-}
+/// The mock's retries before the first output turned off: the tests that
+/// set it are about what happens after them (fallbacks, the error shown),
+/// and the mock's rate limit asks for a 2 s wait.
+const NO_RETRIES: &[(&str, &str)] = &[("MOCK_MAX_RETRIES", "0")];
 
 #[test]
 fn with_nothing_configured_the_mock_answers_and_stderr_says_so() {
-    let out = Sandbox::new().run(&["chat", "Hello"]).ok();
+    let out = Sandbox::new()
+        .run(&["chat", "Hello"])
+        .ok()
+        .says("using mock/mock-echo")
+        .says("yat models default");
     assert_eq!(out.stdout, "Hello\n");
-    assert!(
-        out.stderr.contains("using mock/mock-echo"),
-        "{}",
-        out.stderr
-    );
-    assert!(out.stderr.contains("yat models default"), "{}", out.stderr);
 }
 
 #[test]
@@ -48,21 +31,12 @@ fn words_are_joined_and_options_may_follow_the_prompt() {
 fn prompt_from_piped_stdin() {
     let sb = Sandbox::new();
     let out = sb
-        .yat()
-        .args(["chat", "-m", "mock/mock-echo"])
-        .write_stdin("from a pipe\n")
-        .output()
-        .unwrap();
-    let out = Output::from(out).ok();
+        .run_stdin(&["chat", "-m", "mock/mock-echo"], "from a pipe\n")
+        .ok();
     assert_eq!(out.stdout, "from a pipe\n");
-    let out = Output::from(
-        sb.yat()
-            .args(["chat"])
-            .write_stdin("  \n")
-            .output()
-            .unwrap(),
-    );
-    out.code(2).one_error_line("the prompt is empty");
+    sb.run_stdin(&["chat"], "  \n")
+        .code(2)
+        .one_error_line("the prompt is empty");
 }
 
 #[test]
@@ -81,49 +55,30 @@ fn sampling_options_reach_the_provider() {
         .run(&["chat", "-m", "mock/mock-echo", "--stop", ". ", "one. two"])
         .ok();
     assert_eq!(out.stdout, "one\n");
+    let limited = [
+        "--max-tokens",
+        "2",
+        "--temperature",
+        "0.2",
+        "--top-p",
+        "0.9",
+    ];
     let out = sb
-        .run(&[
-            "chat",
-            "-m",
-            "mock/mock-long",
-            "--max-tokens",
-            "2",
-            "--temperature",
-            "0.2",
-            "--top-p",
-            "0.9",
-            "x",
-        ])
-        .ok();
+        .run(&[&["chat", "-m", "mock/mock-long"], &limited[..], &["x"]].concat())
+        .ok()
+        .says("cut at the token limit");
     assert_eq!(out.stdout, "yat is a command\n");
-    assert!(
-        out.stderr.contains("cut at the token limit"),
-        "{}",
-        out.stderr
-    );
 }
 
 #[test]
 fn system_prompt_and_usage_report() {
-    let out = Sandbox::new()
-        .run(&[
-            "chat",
-            "-m",
-            "mock/mock-echo",
-            "-s",
-            "be brief",
-            "-u",
-            "hi there",
-        ])
-        .ok();
-    assert_eq!(out.stdout, "hi there\n");
+    let args = ["chat", "-m", "mock/mock-echo", "-s", "be brief", "-u"];
     // Input tokens count the system prompt's words too.
-    assert!(
-        out.stderr
-            .contains("mock/mock-echo: 4 input tokens, 1 output tokens"),
-        "{}",
-        out.stderr
-    );
+    let out = Sandbox::new()
+        .run(&[&args[..], &["hi there"]].concat())
+        .ok()
+        .says("mock/mock-echo: 4 input tokens, 1 output tokens");
+    assert_eq!(out.stdout, "hi there\n");
 }
 
 #[test]
@@ -131,13 +86,12 @@ fn json_events_for_scripts() {
     let out = Sandbox::new()
         .run(&["chat", "--json", "-m", "mock/mock-echo", "hello json"])
         .ok();
-    let events = json_lines(&out.stdout);
+    let events = out.events();
     let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
     assert_eq!(types, vec!["start", "delta", "delta", "usage", "finish"]);
     assert_eq!(events[0]["provider"], "mock");
     assert_eq!(events[0]["model"], "mock-echo");
-    let text: String = events.iter().filter_map(|e| e["text"].as_str()).collect();
-    assert_eq!(text, "hello json");
+    assert_eq!(out.delta_text(), "hello json");
     assert_eq!(events[3]["input_tokens"], 2);
     assert_eq!(events[4]["reason"], "stop");
 }
@@ -147,7 +101,7 @@ fn json_error_event_after_partial_output() {
     let out = Sandbox::new()
         .run(&["chat", "--json", "-m", "mock/mock-fail-mid", "x"])
         .code(1);
-    let events = json_lines(&out.stdout);
+    let events = out.events();
     let last = events.last().unwrap();
     assert_eq!(last["type"], "error");
     assert_eq!(last["kind"], "network");
@@ -156,6 +110,8 @@ fn json_error_event_after_partial_output() {
         .as_str()
         .unwrap()
         .contains("injected failure after 3 chunks"));
+    assert_eq!(last["remedies"], serde_json::json!([]));
+    assert!(last.get("request_id").is_none(), "the mock sends none");
     assert_eq!(events.iter().filter(|e| e["type"] == "delta").count(), 3);
     out.one_error_line("mock: network error");
 }
@@ -177,40 +133,74 @@ fn a_failure_mid_stream_keeps_the_text_and_exits_1() {
     out.one_error_line("mock: network error: injected failure after 3 chunks");
 }
 
+/// Each mistake or failure, the exit code it ends with and what its one
+/// error line says.
 #[test]
-fn provider_errors_are_one_line_with_exit_1() {
+fn each_failure_is_one_line_with_its_exit_code() {
+    let cases: &[(&str, &[(&str, &str)], &[&str], i32, &str)] = &[
+        (
+            "a server error",
+            NO_RETRIES,
+            &["-m", "mock/mock-fail-before"],
+            1,
+            "mock: server error",
+        ),
+        (
+            "a rate limit suggests a fallback",
+            NO_RETRIES,
+            &["-m", "mock/mock-rate-limited"],
+            1,
+            "--fallback",
+        ),
+        (
+            "an unknown model names the listing",
+            &[],
+            &["-m", "mock/no-such-model"],
+            1,
+            "yat models --provider mock",
+        ),
+        (
+            "a provider that failed to start",
+            &[("MOCK_FAIL", "init")],
+            &["-m", "mock/mock-echo"],
+            1,
+            "mock: unavailable",
+        ),
+        (
+            "neither a model nor an alias",
+            &[],
+            &["-m", "nope"],
+            2,
+            "nor an alias",
+        ),
+        (
+            "an unknown provider lists the others",
+            &[],
+            &["-m", "nope/x"],
+            2,
+            "unknown provider \"nope\"; compiled in: ",
+        ),
+        (
+            "a bad fallback",
+            &[],
+            &["-m", "mock/mock-echo", "--fallback", "bad"],
+            2,
+            "\"bad\"",
+        ),
+        (
+            "a blank fallback is no model",
+            &[],
+            &["-m", "mock/mock-echo", "--fallback", " "],
+            2,
+            "no model given",
+        ),
+    ];
     let sb = Sandbox::new();
-    run_without_retries(&sb, &["chat", "-m", "mock/mock-fail-before", "x"])
-        .code(1)
-        .one_error_line("mock: server error");
-    run_without_retries(&sb, &["chat", "-m", "mock/mock-rate-limited", "x"])
-        .code(1)
-        .one_error_line("--fallback");
-    sb.run(&["chat", "-m", "mock/no-such-model", "x"])
-        .code(1)
-        .one_error_line("yat models --provider mock");
-    let out = Output::from(
-        sb.yat()
-            .args(["chat", "-m", "mock/mock-echo", "x"])
-            .env("MOCK_FAIL", "init")
-            .output()
-            .unwrap(),
-    );
-    out.code(1).one_error_line("mock: unavailable");
-}
-
-#[test]
-fn usage_mistakes_exit_2() {
-    let sb = Sandbox::new();
-    sb.run(&["chat", "-m", "nope", "x"])
-        .code(2)
-        .one_error_line("nor an alias");
-    sb.run(&["chat", "-m", "nope/x", "x"])
-        .code(2)
-        .one_error_line("unknown provider \"nope\"; compiled in: ");
-    sb.run(&["chat", "-m", "mock/mock-echo", "--fallback", "bad", "x"])
-        .code(2)
-        .one_error_line("\"bad\"");
+    for (name, env, args, code, needle) in cases {
+        let out = sb.run_with(env, &[&["chat"], *args, &["x"]].concat());
+        assert_eq!(out.code, *code, "{name}: {}", out.stderr);
+        out.one_error_line(needle);
+    }
 }
 
 #[test]
@@ -223,43 +213,84 @@ fn a_blank_model_is_no_model_and_a_usage_error() {
         );
         assert_eq!(out.stdout, "");
     }
-    sb.run(&["chat", "-m", "mock/mock-echo", "--fallback", " ", "x"])
-        .code(2)
-        .one_error_line("no model given");
 }
 
 #[test]
 fn fallback_tries_in_order_and_says_who_answered() {
-    let out = run_without_retries(
-        &Sandbox::new(),
-        &[
-            "chat",
-            "-m",
-            "mock/mock-fail-before",
-            "--fallback",
-            "mock/mock-rate-limited",
-            "--fallback",
-            "mock/mock-echo",
-            "--fallback",
-            "mock/mock-long",
-            "fell back",
-        ],
-    )
-    .ok();
+    let out = Sandbox::new()
+        .run_with(
+            NO_RETRIES,
+            &[
+                "chat",
+                "-m",
+                "mock/mock-fail-before",
+                "--fallback",
+                "mock/mock-rate-limited",
+                "--fallback",
+                "mock/mock-echo",
+                "--fallback",
+                "mock/mock-long",
+                "fell back",
+            ],
+        )
+        .ok()
+        .says("note: answered by mock/mock-echo");
     assert_eq!(out.stdout, "fell back\n");
-    let warnings: Vec<&str> = out
-        .stderr
-        .lines()
-        .filter(|l| l.starts_with("warning:"))
-        .collect();
+    let warnings = out.stderr_lines("warning:");
     assert_eq!(warnings.len(), 2, "{}", out.stderr);
     assert!(warnings[0].contains("mock/mock-fail-before failed before answering"));
     assert!(warnings[1].contains("mock/mock-rate-limited failed before answering"));
-    assert!(
-        out.stderr.contains("note: answered by mock/mock-echo"),
+}
+
+/// A candidate skipped because it is not ready gets the command that
+/// makes it ready, as the error would.
+#[cfg(feature = "openai")]
+#[test]
+fn a_skipped_provider_that_is_not_ready_is_told_with_its_fix() {
+    let out = Sandbox::new()
+        .run(&[
+            "chat",
+            "-m",
+            "openai/gpt-4o-mini",
+            "--fallback",
+            "mock/mock-echo",
+            "hi",
+        ])
+        .ok();
+    assert_eq!(out.stdout, "hi\n");
+    assert_eq!(
+        out.stderr_lines("warning:"),
+        [
+            "warning: openai/gpt-4o-mini failed before answering: openai: unavailable: \
+             API key (OPENAI_API_KEY) is not set: run `yat keys set openai` or export \
+             OPENAI_API_KEY"
+        ],
         "{}",
         out.stderr
     );
+}
+
+/// `--json`: the error event gives the fixes as data, as `yat providers
+/// --json` does.
+#[cfg(feature = "openai")]
+#[test]
+fn the_json_error_event_carries_the_remedies() {
+    let out = Sandbox::new()
+        .run(&["chat", "--json", "-m", "openai/gpt-4o-mini", "hi"])
+        .code(1);
+    let events = out.events();
+    let error = events.last().unwrap();
+    assert_eq!(error["type"], "error");
+    assert_eq!(error["kind"], "not_ready");
+    assert_eq!(
+        error["remedies"],
+        serde_json::json!([{"remedy": "set", "provider": "openai", "setting": {
+            "key": "api_key", "label": "API key", "env_var": "OPENAI_API_KEY", "kind": "secret"}}])
+    );
+    assert!(error["message"]
+        .as_str()
+        .unwrap()
+        .ends_with("run `yat keys set openai` or export OPENAI_API_KEY"));
 }
 
 #[test]
@@ -272,20 +303,20 @@ fn configured_fallbacks_follow_the_flag_ones() {
         "mock/mock-fail-before,mock/mock-echo",
     ])
     .ok();
-    let out = run_without_retries(
-        &sb,
-        &[
-            "chat",
-            "-m",
-            "mock/mock-rate-limited",
-            "--json",
-            "configured",
-        ],
-    )
-    .ok();
-    let events = json_lines(&out.stdout);
-    assert_eq!(events[0]["model"], "mock-echo");
-    assert!(out.stderr.contains("answered by mock/mock-echo"));
+    let out = sb
+        .run_with(
+            NO_RETRIES,
+            &[
+                "chat",
+                "-m",
+                "mock/mock-rate-limited",
+                "--json",
+                "configured",
+            ],
+        )
+        .ok()
+        .says("answered by mock/mock-echo");
+    assert_eq!(out.events()[0]["model"], "mock-echo");
 }
 
 #[test]
@@ -306,22 +337,21 @@ fn no_fallback_once_output_has_started() {
 
 #[test]
 fn all_fallbacks_failing_reports_each_and_the_last_error() {
-    let out = run_without_retries(
-        &Sandbox::new(),
-        &[
-            "chat",
-            "-m",
-            "mock/mock-fail-before",
-            "--fallback",
-            "mock/mock-rate-limited",
-            "x",
-        ],
-    )
-    .code(1);
-    assert!(out
-        .stderr
-        .contains("warning: mock/mock-fail-before failed before answering"));
-    out.one_error_line("rate limited");
+    Sandbox::new()
+        .run_with(
+            NO_RETRIES,
+            &[
+                "chat",
+                "-m",
+                "mock/mock-fail-before",
+                "--fallback",
+                "mock/mock-rate-limited",
+                "x",
+            ],
+        )
+        .code(1)
+        .says("warning: mock/mock-fail-before failed before answering")
+        .one_error_line("rate limited");
 }
 
 #[test]
@@ -337,10 +367,10 @@ fn verbose_logging_goes_to_stderr_only() {
 fn a_failure_before_the_first_output_is_retried_before_falling_back() {
     // `mock-fail-before` fails every time: with one retry allowed it is
     // tried twice (the debug log says so), then the fallback answers.
-    let out = Output::from(
-        Sandbox::new()
-            .yat()
-            .args([
+    let out: Output = Sandbox::new()
+        .run_with(
+            &[("MOCK_MAX_RETRIES", "1")],
+            &[
                 "-vv",
                 "chat",
                 "-m",
@@ -348,12 +378,10 @@ fn a_failure_before_the_first_output_is_retried_before_falling_back() {
                 "--fallback",
                 "mock/mock-echo",
                 "retried",
-            ])
-            .env("MOCK_MAX_RETRIES", "1")
-            .output()
-            .unwrap(),
-    )
-    .ok();
+            ],
+        )
+        .ok()
+        .says("answered by mock/mock-echo");
     assert_eq!(out.stdout, "retried\n");
     let retries = out
         .stderr
@@ -361,9 +389,4 @@ fn a_failure_before_the_first_output_is_retried_before_falling_back() {
         .filter(|l| l.contains("failed before any output; retrying"))
         .count();
     assert_eq!(retries, 1, "{}", out.stderr);
-    assert!(
-        out.stderr.contains("answered by mock/mock-echo"),
-        "{}",
-        out.stderr
-    );
 }
