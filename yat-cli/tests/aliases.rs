@@ -21,8 +21,7 @@ fn set_list_use_remove() {
     assert_eq!(sb.config_json()["aliases"]["fast"], "mock/mock-echo");
 
     common::assert_snapshot("alias-list", &sb.run(&["alias", "list"]).ok().stdout);
-    let json: serde_json::Value =
-        serde_json::from_str(&sb.run(&["alias", "list", "--json"]).ok().stdout).unwrap();
+    let json: serde_json::Value = sb.json(&["alias", "list", "--json"]);
     assert_eq!(json["long"], "mock/mock-long");
 
     assert_eq!(

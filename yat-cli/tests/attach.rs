@@ -274,8 +274,7 @@ fn attachments_are_stored_by_name_and_size_and_sent_again_on_continue() {
         shown.contains("## user\n\n[image cat.png, image/png, 16 bytes]\n\nWhat is it?\n"),
         "{shown}"
     );
-    let json: serde_json::Value =
-        serde_json::from_str(&sb.run(&["log", "show", "--json"]).ok().stdout).unwrap();
+    let json: serde_json::Value = sb.json(&["log", "show", "--json"]);
     let image = &json["messages"][0]["parts"][0];
     assert_eq!(image["type"], "image");
     assert_eq!(image["size"], 16);

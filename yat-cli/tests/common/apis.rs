@@ -3,6 +3,8 @@
 
 use yat_fakeserver::{anthropic_stream, openai_stream, FakeServer, Response, Route};
 
+use super::{Output, Run, Sandbox};
+
 /// The key every fake-server test gives yat: no output may ever show it
 /// (tests look for "planted").
 pub const KEY: &str = "sk-test-planted-0123456789";
@@ -110,4 +112,17 @@ pub fn anthropic_redacted_stream() -> String {
         .iter()
         .map(|(name, data)| format!("event: {name}\ndata: {data}\n\n"))
         .collect()
+}
+
+/// `yat chat FLAGS... "Hi"` answered by Anthropic (at a fake server) with
+/// [`anthropic_redacted_stream`]; it must succeed.
+pub fn redacted_reasoning_reply(sb: &Sandbox, flags: &[&str]) -> Output {
+    let api = Api::Anthropic;
+    let server = serve(api, vec![Response::sse(&anthropic_redacted_stream())]);
+    sb.at(api, &server.url())
+        .arg("chat")
+        .args(flags)
+        .args(["--no-history", "-m", api.model(), "Hi"])
+        .run()
+        .ok()
 }

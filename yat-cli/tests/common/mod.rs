@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
-pub use apis::{anthropic_redacted_stream, serve, Api, KEY};
+pub use apis::{anthropic_redacted_stream, redacted_reasoning_reply, serve, Api, KEY};
 #[cfg(target_os = "linux")]
 pub use config_reads::config_reads;
 pub use snapshot::{assert_snapshot, assert_table_snapshot, rows_for};
@@ -108,6 +108,17 @@ impl Sandbox {
     #[track_caller]
     pub fn json(&self, args: &[&str]) -> serde_json::Value {
         self.run(args).ok().json()
+    }
+
+    /// Runs each `(args, needle)`: each must exit with `code` and say why
+    /// in one `error:` line containing `needle`.
+    #[track_caller]
+    pub fn check_errors(&self, code: i32, cases: &[(&[&str], &str)]) {
+        for (args, needle) in cases {
+            let out = self.run(args);
+            assert_eq!(out.code, code, "{args:?}:\n{}", out.stderr);
+            out.one_error_line(needle);
+        }
     }
 
     /// `yat` pointed at the fake server at `url` as `api`, with a key.
