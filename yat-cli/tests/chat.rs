@@ -2,29 +2,74 @@
 
 mod common;
 
-use common::{no_panic, Output, Sandbox};
+use common::{check_replies, Output, Reply, Sandbox};
 
 /// The mock's retries before the first output turned off: the tests that
 /// set it are about what happens after them (fallbacks, the error shown),
 /// and the mock's rate limit asks for a 2 s wait.
 const NO_RETRIES: &[(&str, &str)] = &[("MOCK_MAX_RETRIES", "0")];
 
+/// What a prompt gets on stdout, and the notes on stderr that go with it.
 #[test]
-fn with_nothing_configured_the_mock_answers_and_stderr_says_so() {
-    let out = Sandbox::new()
-        .run(&["chat", "Hello"])
-        .ok()
-        .says("using mock/mock-echo")
-        .says("yat models default");
-    assert_eq!(out.stdout, "Hello\n");
-}
-
-#[test]
-fn words_are_joined_and_options_may_follow_the_prompt() {
-    let out = Sandbox::new()
-        .run(&["chat", "two", "words", "-m", "mock/mock-echo"])
-        .ok();
-    assert_eq!(out.stdout, "two words\n");
+fn each_prompt_gets_its_reply() {
+    check_replies(&[
+        Reply {
+            name: "with nothing configured the mock answers and stderr says so",
+            args: &["chat", "Hello"],
+            stdout: "Hello\n",
+            stderr: &["using mock/mock-echo", "yat models default"],
+        },
+        Reply {
+            name: "words are joined and options may follow the prompt",
+            args: &["chat", "two", "words", "-m", "mock/mock-echo"],
+            stdout: "two words\n",
+            stderr: &[],
+        },
+        Reply {
+            name: "a stop sequence reaches the provider",
+            args: &["chat", "-m", "mock/mock-echo", "--stop", ". ", "one. two"],
+            stdout: "one\n",
+            stderr: &[],
+        },
+        Reply {
+            name: "sampling options reach the provider",
+            args: &[
+                "chat",
+                "-m",
+                "mock/mock-long",
+                "--max-tokens",
+                "2",
+                "--temperature",
+                "0.2",
+                "--top-p",
+                "0.9",
+                "x",
+            ],
+            stdout: "yat is a command\n",
+            stderr: &["cut at the token limit"],
+        },
+        // Input tokens count the system prompt's words too.
+        Reply {
+            name: "system prompt and usage report",
+            args: &[
+                "chat",
+                "-m",
+                "mock/mock-echo",
+                "-s",
+                "be brief",
+                "-u",
+                "hi there",
+            ],
+            stdout: "hi there\n",
+            stderr: &["mock/mock-echo: 4 input tokens, 1 output tokens"],
+        },
+        Reply {
+            name: "verbose logging goes to stderr only",
+            args: &["-vvv", "chat", "-m", "mock/mock-echo", "quiet stdout"],
+            stdout: "quiet stdout\n",
+            stderr: &[],
+        },
+    ]);
 }
 
 #[test]
@@ -46,39 +91,6 @@ fn long_replies_stream_whole_and_end_with_a_newline() {
         .ok();
     assert!(out.stdout.starts_with("yat is a command-line"));
     assert!(out.stdout.ends_with("arrive in the middle of a reply.\n"));
-}
-
-#[test]
-fn sampling_options_reach_the_provider() {
-    let sb = Sandbox::new();
-    let out = sb
-        .run(&["chat", "-m", "mock/mock-echo", "--stop", ". ", "one. two"])
-        .ok();
-    assert_eq!(out.stdout, "one\n");
-    let limited = [
-        "--max-tokens",
-        "2",
-        "--temperature",
-        "0.2",
-        "--top-p",
-        "0.9",
-    ];
-    let out = sb
-        .run(&[&["chat", "-m", "mock/mock-long"], &limited[..], &["x"]].concat())
-        .ok()
-        .says("cut at the token limit");
-    assert_eq!(out.stdout, "yat is a command\n");
-}
-
-#[test]
-fn system_prompt_and_usage_report() {
-    let args = ["chat", "-m", "mock/mock-echo", "-s", "be brief", "-u"];
-    // Input tokens count the system prompt's words too.
-    let out = Sandbox::new()
-        .run(&[&args[..], &["hi there"]].concat())
-        .ok()
-        .says("mock/mock-echo: 4 input tokens, 1 output tokens");
-    assert_eq!(out.stdout, "hi there\n");
 }
 
 #[test]
@@ -137,69 +149,76 @@ fn a_failure_mid_stream_keeps_the_text_and_exits_1() {
 /// error line says.
 #[test]
 fn each_failure_is_one_line_with_its_exit_code() {
-    let cases: &[(&str, &[(&str, &str)], &[&str], i32, &str)] = &[
-        (
-            "a server error",
-            NO_RETRIES,
-            &["-m", "mock/mock-fail-before"],
-            1,
-            "mock: server error",
-        ),
-        (
-            "a rate limit suggests a fallback",
-            NO_RETRIES,
-            &["-m", "mock/mock-rate-limited"],
-            1,
-            "--fallback",
-        ),
-        (
-            "an unknown model names the listing",
-            &[],
-            &["-m", "mock/no-such-model"],
-            1,
-            "yat models --provider mock",
-        ),
-        (
-            "a provider that failed to start",
-            &[("MOCK_FAIL", "init")],
-            &["-m", "mock/mock-echo"],
-            1,
-            "mock: unavailable",
-        ),
-        (
-            "neither a model nor an alias",
-            &[],
-            &["-m", "nope"],
-            2,
-            "nor an alias",
-        ),
-        (
-            "an unknown provider lists the others",
-            &[],
-            &["-m", "nope/x"],
-            2,
-            "unknown provider \"nope\"; compiled in: ",
-        ),
-        (
-            "a bad fallback",
-            &[],
-            &["-m", "mock/mock-echo", "--fallback", "bad"],
-            2,
-            "\"bad\"",
-        ),
-        (
-            "a blank fallback is no model",
-            &[],
-            &["-m", "mock/mock-echo", "--fallback", " "],
-            2,
-            "no model given",
-        ),
+    struct Failing {
+        name: &'static str,
+        env: &'static [(&'static str, &'static str)],
+        args: &'static [&'static str],
+        code: i32,
+        needle: &'static str,
+    }
+    let cases = [
+        Failing {
+            name: "a server error",
+            env: NO_RETRIES,
+            args: &["-m", "mock/mock-fail-before"],
+            code: 1,
+            needle: "mock: server error",
+        },
+        Failing {
+            name: "a rate limit suggests a fallback",
+            env: NO_RETRIES,
+            args: &["-m", "mock/mock-rate-limited"],
+            code: 1,
+            needle: "--fallback",
+        },
+        Failing {
+            name: "an unknown model names the listing",
+            env: &[],
+            args: &["-m", "mock/no-such-model"],
+            code: 1,
+            needle: "yat models --provider mock",
+        },
+        Failing {
+            name: "a provider that failed to start",
+            env: &[("MOCK_FAIL", "init")],
+            args: &["-m", "mock/mock-echo"],
+            code: 1,
+            needle: "mock: unavailable",
+        },
+        Failing {
+            name: "neither a model nor an alias",
+            env: &[],
+            args: &["-m", "nope"],
+            code: 2,
+            needle: "nor an alias",
+        },
+        Failing {
+            name: "an unknown provider lists the others",
+            env: &[],
+            args: &["-m", "nope/x"],
+            code: 2,
+            needle: "unknown provider \"nope\"; compiled in: ",
+        },
+        Failing {
+            name: "a bad fallback",
+            env: &[],
+            args: &["-m", "mock/mock-echo", "--fallback", "bad"],
+            code: 2,
+            needle: "\"bad\"",
+        },
+        Failing {
+            name: "a blank fallback is no model",
+            env: &[],
+            args: &["-m", "mock/mock-echo", "--fallback", " "],
+            code: 2,
+            needle: "no model given",
+        },
     ];
     let sb = Sandbox::new();
-    for (name, env, args, code, needle) in cases {
-        let out = sb.run_with(env, &[&["chat"], *args, &["x"]].concat());
-        assert_eq!(out.code, *code, "{name}: {}", out.stderr);
-        out.one_error_line(needle);
+    for case in cases {
+        let out = sb.run_with(case.env, &[&["chat"], case.args, &["x"]].concat());
+        assert_eq!(out.code, case.code, "{}: {}", case.name, out.stderr);
+        out.one_error_line(case.needle);
     }
 }
 
@@ -352,15 +371,6 @@ fn all_fallbacks_failing_reports_each_and_the_last_error() {
         .code(1)
         .says("warning: mock/mock-fail-before failed before answering")
         .one_error_line("rate limited");
-}
-
-#[test]
-fn verbose_logging_goes_to_stderr_only() {
-    let out = Sandbox::new()
-        .run(&["-vvv", "chat", "-m", "mock/mock-echo", "quiet stdout"])
-        .ok();
-    assert_eq!(out.stdout, "quiet stdout\n");
-    no_panic(&out.stderr);
 }
 
 #[test]

@@ -3,7 +3,6 @@
 use std::io::Write;
 
 use serde_json::json;
-use yat::preferences::Preferences;
 use yat::routing::{resolve_model, BUILTIN_MODEL};
 use yat::{ModelInfo, ProviderManager, YatError};
 
@@ -126,16 +125,11 @@ fn unreachable(manager: &ProviderManager, id: &str, e: &YatError) -> Option<Stri
 }
 
 async fn default(ctx: &Ctx, model: Option<&str>, unset: bool) -> CmdResult {
-    let path = ctx.location().config_file;
     if unset {
-        Preferences::update(&path, |p| {
-            p.default_model = None;
-            Ok(())
-        })?;
-        ctx.term.done(&format!(
-            "default model removed ({BUILTIN_MODEL} is used when nothing is named)"
-        ));
-        return Ok(());
+        return ctx.change_preferences(
+            |p| p.default_model = None,
+            &format!("default model removed ({BUILTIN_MODEL} is used when nothing is named)"),
+        );
     }
     let Some(model) = model else {
         let prefs = ctx.preferences()?;
@@ -156,12 +150,8 @@ async fn default(ctx: &Ctx, model: Option<&str>, unset: bool) -> CmdResult {
     let target = resolve_model(Some(model), &prefs, &[])?.target;
     ctx.known_provider(&manager, &target.provider)?;
     check_model_exists(ctx, &manager, &target).await;
-    Preferences::update(&path, |p| {
-        p.default_model = Some(target.clone());
-        Ok(())
-    })?;
-    ctx.term.done(&format!("default model: {target}"));
-    Ok(())
+    let done = format!("default model: {target}");
+    ctx.change_preferences(|p| p.default_model = Some(target), &done)
 }
 
 /// Warns (without failing) when a ready provider does not list the model:

@@ -136,6 +136,38 @@ impl Sandbox {
     }
 }
 
+/// A run of `yat` that must succeed: its whole stdout, and what its stderr
+/// says (each somewhere in it).
+pub struct Reply {
+    /// What the case shows, for a failure's message.
+    pub name: &'static str,
+    /// The arguments.
+    pub args: &'static [&'static str],
+    /// stdout, exactly.
+    pub stdout: &'static str,
+    /// Pieces of stderr.
+    pub stderr: &'static [&'static str],
+}
+
+/// Runs each case, in a sandbox of its own, and checks what it printed.
+#[track_caller]
+pub fn check_replies(cases: &[Reply]) {
+    for case in cases {
+        let out = Sandbox::new().run(case.args);
+        let name = case.name;
+        assert_eq!(out.code, 0, "{name}:\n{}", out.stderr);
+        assert_eq!(out.stdout, case.stdout, "{name}:\n{}", out.stderr);
+        for said in case.stderr {
+            assert!(
+                out.stderr.contains(said),
+                "{name}: {said:?} not in\n{}",
+                out.stderr
+            );
+        }
+        no_panic(&out.stderr);
+    }
+}
+
 /// Runs a prepared `yat` to completion.
 pub trait Run {
     /// The finished run.
