@@ -52,11 +52,14 @@ fn set_list_use_remove() {
 #[test]
 fn bad_alias_names_and_targets() {
     let sb = Sandbox::new();
-    sb.run(&["alias", "set", "a/b", "mock/mock-echo"]).code(2);
-    sb.run(&["alias", "set", "ok", "not-a-ref"]).code(2);
-    sb.run(&["alias", "set", "ok", "nope/model"])
-        .code(2)
-        .one_error_line("unknown provider");
+    sb.check_errors(
+        2,
+        &[
+            (&["alias", "set", "a/b", "mock/mock-echo"], "a/b"),
+            (&["alias", "set", "ok", "not-a-ref"], "\"not-a-ref\""),
+            (&["alias", "set", "ok", "nope/model"], "unknown provider"),
+        ],
+    );
     assert!(!sb.config_file().exists());
 }
 

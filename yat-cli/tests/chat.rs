@@ -113,9 +113,7 @@ fn json_error_event_after_partial_output() {
     let out = Sandbox::new()
         .run(&["chat", "--json", "-m", "mock/mock-fail-mid", "x"])
         .code(1);
-    let events = out.events();
-    let last = events.last().unwrap();
-    assert_eq!(last["type"], "error");
+    let last = out.error_event();
     assert_eq!(last["kind"], "network");
     assert_eq!(last["provider"], "mock");
     assert!(last["message"]
@@ -124,7 +122,10 @@ fn json_error_event_after_partial_output() {
         .contains("injected failure after 3 chunks"));
     assert_eq!(last["remedies"], serde_json::json!([]));
     assert!(last.get("request_id").is_none(), "the mock sends none");
-    assert_eq!(events.iter().filter(|e| e["type"] == "delta").count(), 3);
+    assert_eq!(
+        out.events().iter().filter(|e| e["type"] == "delta").count(),
+        3
+    );
     out.one_error_line("mock: network error");
 }
 
@@ -297,9 +298,7 @@ fn the_json_error_event_carries_the_remedies() {
     let out = Sandbox::new()
         .run(&["chat", "--json", "-m", "openai/gpt-4o-mini", "hi"])
         .code(1);
-    let events = out.events();
-    let error = events.last().unwrap();
-    assert_eq!(error["type"], "error");
+    let error = out.error_event();
     assert_eq!(error["kind"], "not_ready");
     assert_eq!(
         error["remedies"],

@@ -57,21 +57,26 @@ fn set_get_unset_a_provider_setting() {
 #[test]
 fn values_are_checked_against_the_setting_kind() {
     let sb = Sandbox::new();
-    sb.run(&["config", "set", "mock.chunk_size", "many"])
-        .code(2)
-        .one_error_line("expected a whole number");
-    sb.run(&["config", "set", "mock.colour", "red"])
-        .code(2)
-        .one_error_line("its settings: chunk_size");
-    sb.run(&["config", "set", "nope.key", "v"])
-        .code(2)
-        .one_error_line("unknown provider");
-    sb.run(&["config", "set", "justaword", "v"])
-        .code(2)
-        .one_error_line("PROVIDER.SETTING");
-    sb.run(&["config", "set", "history", "maybe"]).code(2);
-    sb.run(&["config", "set", "default_model", "nope/x"])
-        .code(2);
+    sb.check_errors(
+        2,
+        &[
+            (
+                &["config", "set", "mock.chunk_size", "many"],
+                "expected a whole number",
+            ),
+            (
+                &["config", "set", "mock.colour", "red"],
+                "its settings: chunk_size",
+            ),
+            (&["config", "set", "nope.key", "v"], "unknown provider"),
+            (&["config", "set", "justaword", "v"], "PROVIDER.SETTING"),
+            (&["config", "set", "history", "maybe"], "expected on or off"),
+            (
+                &["config", "set", "default_model", "nope/x"],
+                "unknown provider \"nope\"",
+            ),
+        ],
+    );
     assert!(!sb.config_file().exists(), "nothing written");
 }
 
@@ -143,10 +148,19 @@ fn show_lists_preferences_and_settings_with_sources() {
 fn a_malformed_config_file_is_an_error_with_its_position_and_is_kept() {
     let sb = Sandbox::new();
     sb.write_config("{\n  \"providers\": [,]\n}");
-    sb.run(&["config", "set", "mock.chunk_size", "3"])
-        .code(1)
-        .one_error_line("provider_config.json:2:");
-    sb.run(&["alias", "set", "x", "mock/mock-echo"]).code(1);
+    sb.check_errors(
+        1,
+        &[
+            (
+                &["config", "set", "mock.chunk_size", "3"],
+                "provider_config.json:2:",
+            ),
+            (
+                &["alias", "set", "x", "mock/mock-echo"],
+                "provider_config.json:2:",
+            ),
+        ],
+    );
     assert_eq!(
         std::fs::read_to_string(sb.config_file()).unwrap(),
         "{\n  \"providers\": [,]\n}"
@@ -155,11 +169,13 @@ fn a_malformed_config_file_is_an_error_with_its_position_and_is_kept() {
 
 #[test]
 fn keys_for_a_provider_without_one() {
-    let sb = Sandbox::new();
-    sb.run(&["keys", "set", "mock"])
-        .code(2)
-        .one_error_line("mock takes no API key");
-    sb.run(&["keys", "set", "nope"]).code(2);
+    Sandbox::new().check_errors(
+        2,
+        &[
+            (&["keys", "set", "mock"], "mock takes no API key"),
+            (&["keys", "set", "nope"], "unknown provider \"nope\""),
+        ],
+    );
 }
 
 /// A key planted in the environment, a `.env` file and the config never

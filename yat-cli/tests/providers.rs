@@ -87,10 +87,14 @@ fn info_shows_settings_with_sources() {
 #[test]
 fn unknown_provider_is_a_usage_error_listing_what_exists() {
     let sb = Sandbox::new();
-    sb.run(&["providers", "info", "mokc"])
-        .code(2)
-        .one_error_line("unknown provider \"mokc\"; compiled in: ");
-    sb.run(&["providers", "enable", "mokc"]).code(2);
+    let unknown = "unknown provider \"mokc\"; compiled in: ";
+    sb.check_errors(
+        2,
+        &[
+            (&["providers", "info", "mokc"], unknown),
+            (&["providers", "enable", "mokc"], unknown),
+        ],
+    );
     assert!(!sb.config_file().exists(), "nothing written for a typo");
 }
 
@@ -253,8 +257,19 @@ fn default_model_set_show_use_unset() {
 #[test]
 fn default_model_must_be_a_known_provider() {
     let sb = Sandbox::new();
-    sb.run(&["models", "default", "nope/x"]).code(2);
-    sb.run(&["models", "default", "no-slash"]).code(2);
+    sb.check_errors(
+        2,
+        &[
+            (
+                &["models", "default", "nope/x"],
+                "unknown provider \"nope\"",
+            ),
+            (
+                &["models", "default", "no-slash"],
+                "\"no-slash\" is neither",
+            ),
+        ],
+    );
     assert!(!sb.config_file().exists());
     // A model a ready provider does not list is a warning, not an error.
     let out = sb.run(&["models", "default", "mock/unlisted"]).ok();

@@ -13,43 +13,31 @@ const PERSON: &str = r#"{"type": "object",
 /// What mock-json answers to a request for [`PERSON`].
 const MOCK_PERSON: &str = "{\"name\":\"mock\",\"age\":18}";
 
+/// The schema given inline or as a file: stdout is the document and
+/// nothing else, and the stored reply is the document (the schema is not
+/// part of the log).
 #[test]
 fn stdout_is_the_document_and_nothing_else() {
     let sb = Sandbox::new();
-    let out = sb
-        .run(&[
-            "chat",
-            "-m",
-            "mock/mock-json",
-            "--schema",
-            PERSON,
-            "-u",
-            "Invent a person",
-        ])
-        .ok()
-        .says("mock/mock-json: ");
-    assert_eq!(out.stdout, format!("{MOCK_PERSON}\n"));
-    assert_eq!(out.json()["age"], 18);
-}
-
-#[test]
-fn a_schema_file_is_read_and_names_the_schema() {
-    let sb = Sandbox::new();
     let path = sb.file("person.json", PERSON);
-    let out = sb
-        .run(&[
-            "chat",
-            "-m",
-            "mock/mock-json",
-            "--schema",
-            path.to_str().unwrap(),
-            "x",
-        ])
-        .ok();
-    assert_eq!(out.stdout, format!("{MOCK_PERSON}\n"));
-    // The stored reply is the document; the schema is not part of the log.
-    let log = sb.json(&["log", "show", "--json"]);
-    assert_eq!(log["messages"][1]["content"], MOCK_PERSON);
+    for schema in [PERSON, path.to_str().unwrap()] {
+        let out = sb
+            .run(&[
+                "chat",
+                "-m",
+                "mock/mock-json",
+                "--schema",
+                schema,
+                "-u",
+                "Invent a person",
+            ])
+            .ok()
+            .says("mock/mock-json: ");
+        assert_eq!(out.stdout, format!("{MOCK_PERSON}\n"), "{schema}");
+        assert_eq!(out.json()["age"], 18);
+        let log = sb.json(&["log", "show", "--json"]);
+        assert_eq!(log["messages"][1]["content"], MOCK_PERSON, "{schema}");
+    }
 }
 
 #[cfg(feature = "openai")]

@@ -235,6 +235,18 @@ impl Output {
             .collect()
     }
 
+    /// The `error` event that ends the `--json` output of a failed run.
+    #[track_caller]
+    pub fn error_event(&self) -> serde_json::Value {
+        let last = self.events().pop().expect("no events");
+        assert_eq!(last["type"], "error", "{}", self.stdout);
+        assert!(
+            last["message"].is_string() && last["kind"].is_string(),
+            "{last}"
+        );
+        last
+    }
+
     /// The text of the `delta` events of `--json` output.
     pub fn delta_text(&self) -> String {
         self.events()
@@ -281,11 +293,19 @@ impl Output {
     }
 
     /// Asserts that stderr is exactly one `error: ...` line containing `needle`,
-    /// and that nothing looks like a panic or a backtrace.
+    /// in the one style every command uses (lower case, as clap's own), and
+    /// that nothing looks like a panic or a backtrace.
     #[track_caller]
     pub fn one_error_line(self, needle: &str) -> Self {
         let lines = self.stderr_lines("error:");
         assert_eq!(lines.len(), 1, "one error line expected:\n{}", self.stderr);
+        for other in ["Error", "ERROR", " ERROR", "[ERROR"] {
+            assert!(
+                !self.stderr.lines().any(|l| l.starts_with(other)),
+                "an error line in another style ({other:?}):\n{}",
+                self.stderr
+            );
+        }
         assert!(
             lines[0].contains(needle),
             "{:?} not in {:?}",
