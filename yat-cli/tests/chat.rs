@@ -79,9 +79,12 @@ fn prompt_from_piped_stdin() {
         .run_stdin(&["chat", "-m", "mock/mock-echo"], "from a pipe\n")
         .ok();
     assert_eq!(out.stdout, "from a pipe\n");
-    sb.run_stdin(&["chat"], "  \n")
-        .code(2)
-        .one_error_line("the prompt is empty");
+    // An empty prompt is a usage error, as text or as JSON.
+    for (args, input) in [(&["chat"][..], "  \n"), (&["chat", "--json"], "")] {
+        sb.run_stdin(args, input)
+            .code(2)
+            .one_error_line("the prompt is empty");
+    }
 }
 
 #[test]
@@ -127,14 +130,6 @@ fn json_error_event_after_partial_output() {
         3
     );
     out.one_error_line("mock: network error");
-}
-
-#[test]
-fn json_with_an_empty_stdin_is_a_usage_error() {
-    Sandbox::new()
-        .run(&["chat", "--json"])
-        .code(2)
-        .one_error_line("the prompt is empty");
 }
 
 #[test]
