@@ -179,7 +179,7 @@ fn each_failure_is_one_line_with_its_exit_code() {
             env: &[("MOCK_FAIL", "init")],
             args: &["-m", "mock/mock-echo"],
             code: 1,
-            needle: "mock: unavailable",
+            needle: "error: mock: unavailable: injected failure in initialize",
         },
         Failing {
             name: "neither a model nor an alias",
