@@ -51,6 +51,21 @@ impl Ctx {
         Ok((manager, prefs))
     }
 
+    /// Changes the user's preferences in provider_config.json (the rest of
+    /// the file is kept as it is) and confirms with `done`.
+    pub fn change_preferences(
+        &self,
+        change: impl FnOnce(&mut Preferences),
+        done: &str,
+    ) -> CmdResult {
+        Preferences::update(&self.location().config_file, |p| {
+            change(p);
+            Ok(())
+        })?;
+        self.term.done(done);
+        Ok(())
+    }
+
     /// Checks that `id` is a provider this build has, listing them if not.
     pub fn known_provider(&self, manager: &ProviderManager, id: &str) -> CmdResult<()> {
         manager.info(id).map(drop).map_err(Failure::from)

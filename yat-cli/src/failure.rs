@@ -106,10 +106,17 @@ pub fn describe(e: &YatError) -> String {
 fn explain(e: &YatError) -> String {
     match e {
         YatError::NoModel => remedy::no_model().to_owned(),
-        YatError::NotReady { provider, status } => format!(
-            "{provider}: unavailable: {}",
-            remedy::status_reason(provider, status).unwrap_or_else(|| status.to_string())
-        ),
+        YatError::NotReady { provider, status } => {
+            let reason =
+                remedy::status_reason(provider, status).unwrap_or_else(|| status.to_string());
+            // A provider that failed to start keeps the error it failed
+            // with, which already names it and says it is unavailable.
+            if reason.starts_with(&format!("{provider}: ")) {
+                reason
+            } else {
+                format!("{provider}: unavailable: {reason}")
+            }
+        }
         YatError::InvalidModelRef { input } => format!(
             "{input:?} is neither PROVIDER/MODEL (for example mock/mock-echo) nor an alias \
              (see `yat alias list`)"
@@ -216,6 +223,24 @@ mod tests {
             f.message().unwrap(),
             "zeta: unavailable: disabled in the configuration: run `yat providers enable zeta`"
         );
+    }
+
+    #[test]
+    fn a_provider_that_failed_to_start_is_named_once() {
+        let e = YatError::NotReady {
+            provider: "zeta".into(),
+            status: yat::ProviderStatus::Failed {
+                reason: "zeta: unavailable: no such region".into(),
+            },
+        };
+        assert_eq!(describe(&e), "zeta: unavailable: no such region");
+        let e = YatError::NotReady {
+            provider: "zeta".into(),
+            status: yat::ProviderStatus::Failed {
+                reason: "no such region".into(),
+            },
+        };
+        assert_eq!(describe(&e), "zeta: unavailable: no such region");
     }
 
     #[test]

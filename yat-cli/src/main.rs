@@ -12,6 +12,7 @@ mod context;
 mod failure;
 mod history;
 mod json_arg;
+mod reachability;
 mod remedy;
 mod render;
 mod reply_view;
@@ -164,6 +165,13 @@ fn finish(term: &Term, result: CmdResult) -> i32 {
     }
 }
 
+/// The default log filter: warnings, except the manager's "provider marked
+/// failed", which repeats an error the manager also returns to its caller:
+/// every command reports that error itself, in one line of its own, so at
+/// the default level the user would read the same failure twice. `-v`
+/// shows it again.
+const DEFAULT_LOG_FILTER: &str = "warn,yat_core::manager::slots=error";
+
 /// Diagnostics on stderr: `RUST_LOG` when set, else warnings, and more with
 /// each `-v`. Secrets cannot reach these lines: yat holds them as `Secret`,
 /// whose every printed form is `[redacted]`.
@@ -172,7 +180,7 @@ fn init_tracing(verbose: u8, term: &Term) {
     let filter = match std::env::var("RUST_LOG") {
         Ok(v) if !v.trim().is_empty() => EnvFilter::new(v),
         _ => EnvFilter::new(match verbose {
-            0 => "warn",
+            0 => DEFAULT_LOG_FILTER,
             1 => "info",
             2 => "debug",
             _ => "trace",

@@ -12,7 +12,7 @@ use std::pin::Pin;
 
 use futures::{FutureExt, StreamExt};
 use serde_json::json;
-use yat::routing::stream_with_fallback;
+use yat::routing::{stream_with_fallback, Attempt};
 use yat::{
     ChatEvent, ChatRequest, ChatResponse, FinishReason, ModelRef, ProviderManager, ResponseBuilder,
     Usage, YatError,
@@ -126,12 +126,7 @@ pub async fn stream_reply(
                 .attempts
                 .split_last()
                 .map_or((None, &[][..]), |(l, r)| (Some(l), r));
-            for a in earlier {
-                term.warn(&format!(
-                    "{} failed before answering: {}",
-                    a.target, a.error
-                ));
-            }
+            warn_skipped(term, earlier);
             let error = e.error();
             if let Some(last) = last {
                 outcome.target = last.target.clone();
@@ -143,12 +138,7 @@ pub async fn stream_reply(
             return Ok(outcome);
         }
     };
-    for a in &routed.skipped {
-        term.warn(&format!(
-            "{} failed before answering: {}",
-            a.target, a.error
-        ));
-    }
+    warn_skipped(term, &routed.skipped);
     if !routed.skipped.is_empty() {
         term.note(&format!("answered by {}", routed.target));
     }
@@ -287,6 +277,18 @@ pub fn usage_text(u: &Usage) -> String {
     s
 }
 
+/// One warning per candidate that failed before answering, in the CLI's
+/// words: a provider that was not ready gets the command that fixes it.
+fn warn_skipped(term: &Term, attempts: &[Attempt]) {
+    for a in attempts {
+        term.warn(&format!(
+            "{} failed before answering: {}",
+            a.target,
+            describe(&a.error)
+        ));
+    }
+}
+
 fn interrupted_notice(term: &Term, json: bool, target: &ModelRef) -> CmdResult {
     if json {
         let e = YatError::Cancelled {
@@ -299,18 +301,62 @@ fn interrupted_notice(term: &Term, json: bool, target: &ModelRef) -> CmdResult {
     Ok(())
 }
 
-/// The JSON `error` event.
+/// The JSON `error` event: the message in the CLI's words, and as data
+/// what a program needs to act on it: the fixes (as `yat providers --json`
+/// gives them, `[]` when none) and the vendor's request id when it sent one.
 pub fn error_event(e: &YatError) -> serde_json::Value {
-    json!({
+    let mut event = json!({
         "type": "error",
         "kind": e.kind(),
         "provider": e.provider(),
         "message": describe(e),
-    })
+        "remedies": e.remedies(),
+    });
+    if let Some(id) = e.request_id() {
+        event["request_id"] = json!(id);
+    }
+    event
 }
 
 fn write_json_line(out: &mut impl Write, value: &impl serde::Serialize) -> CmdResult {
     serde_json::to_writer(&mut *out, value).map_err(std::io::Error::from)?;
     out.write_all(b"\n")?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use yat::{Failure, ProviderStatus, Remedy};
+
+    #[test]
+    fn the_error_event_carries_the_request_id_only_when_the_vendor_sent_one() {
+        let with_id = YatError::Server(Failure::http("zeta", 500, "oops").with_request_id("req_9"));
+        let event = error_event(&with_id);
+        assert_eq!(event["request_id"], "req_9");
+        assert_eq!(event["kind"], "server_error");
+        assert_eq!(event["remedies"], json!([]));
+        let without = error_event(&YatError::Server(Failure::http("zeta", 500, "oops")));
+        assert!(without.get("request_id").is_none(), "{without}");
+    }
+
+    #[test]
+    fn the_error_event_gives_the_remedies_as_data_and_the_fix_in_words() {
+        let e = YatError::NotReady {
+            provider: "zeta".into(),
+            status: ProviderStatus::Disabled,
+        };
+        let event = error_event(&e);
+        assert_eq!(
+            event["remedies"],
+            serde_json::to_value(vec![Remedy::Enable {
+                provider: "zeta".into()
+            }])
+            .unwrap()
+        );
+        assert_eq!(
+            event["message"],
+            "zeta: unavailable: disabled in the configuration: run `yat providers enable zeta`"
+        );
+    }
 }

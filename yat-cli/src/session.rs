@@ -11,12 +11,10 @@ use yat::routing::{candidates, resolve_model};
 use yat::watch::ConfigWatcher;
 use yat::{Message, Role};
 
-use crate::commands::chat::{prompt_message, set_system, system_of, ChatSetup};
+use crate::commands::chat::{set_system, system_of, ChatSetup};
 use crate::context::Ctx;
 use crate::failure::{describe, CmdResult, Failure};
-use crate::history::Record;
-use crate::render::{self, End, Mode, ReplyOptions};
-use crate::tool_calls;
+use crate::render::{End, Mode};
 
 const HELP: &str = "\
 /model [MODEL]    show or switch the model (PROVIDER/MODEL or an alias)
@@ -97,31 +95,14 @@ pub async fn run(ctx: &Ctx, mut setup: ChatSetup, continued: Option<i64>) -> Cmd
 /// conversation as it was before the prompt; only output errors end the session.
 async fn turn(ctx: &Ctx, setup: &mut ChatSetup, line: &str) -> CmdResult {
     let before = setup.messages.len();
-    let mut sent: Vec<Message> = tool_calls::answer_pending(&mut setup.messages)
-        .into_iter()
-        .collect();
     // Attachments go with the first prompt, and stay for the next one if
     // this one fails.
-    let user = prompt_message(setup.attachments.clone(), line);
-    setup.messages.push(user.clone());
-    sent.push(user);
-    let request = setup.params.request(setup.messages.clone());
-    let opts = ReplyOptions {
-        mode: Mode::Text,
-        keep_reply: true,
-        show_usage: setup.show_usage,
-        show_reasoning: setup.show_reasoning,
-    };
-    let outcome =
-        render::stream_reply(&ctx.term, &setup.manager, &setup.candidates, &request, opts).await?;
+    let attachments = setup.attachments.clone();
+    let outcome = setup
+        .exchange(ctx, attachments, line, Mode::Text, true)
+        .await?;
     match outcome.end {
         End::Complete => {
-            setup.recorder.record(&Record {
-                target: &outcome.target,
-                system: system_of(&setup.messages).as_deref(),
-                sent: &sent,
-                reply: &outcome.reply,
-            });
             setup.attachments.clear();
             setup.messages.push(outcome.reply.into_message());
         }

@@ -45,26 +45,28 @@ impl Term {
 
     /// A note on stderr: `note: ...`.
     pub fn note(&self, text: &str) {
-        let p = self.stderr_paint();
-        eprint_line(&format!("{} {text}", p.dim("note:")));
+        self.labelled("note:", Paint::dim, text);
     }
 
     /// A warning on stderr: `warning: ...`.
     pub fn warn(&self, text: &str) {
-        let p = self.stderr_paint();
-        eprint_line(&format!("{} {text}", p.yellow("warning:")));
+        self.labelled("warning:", Paint::yellow, text);
     }
 
     /// A confirmation on stderr: `✓ ...`.
     pub fn done(&self, text: &str) {
-        let p = self.stderr_paint();
-        eprint_line(&format!("{} {text}", p.green("✓")));
+        self.labelled("✓", Paint::green, text);
     }
 
-    /// The error line: `error: ...`.
+    /// The error line: `error: ...`, lower case like clap's own usage
+    /// errors, so every error of every command reads the same.
     pub fn error(&self, text: &str) {
-        let p = self.stderr_paint();
-        eprint_line(&format!("{} {text}", p.red("error:")));
+        self.labelled("error:", Paint::red, text);
+    }
+
+    /// `LABEL text` on stderr, the label coloured when stderr allows it.
+    fn labelled(&self, label: &str, colour: fn(Paint, &str) -> String, text: &str) {
+        eprint_line(&format!("{} {text}", colour(self.stderr_paint(), label)));
     }
 
     /// A spinner on stderr with `message`, when allowed; cleared on drop.

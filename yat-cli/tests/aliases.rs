@@ -21,8 +21,7 @@ fn set_list_use_remove() {
     assert_eq!(sb.config_json()["aliases"]["fast"], "mock/mock-echo");
 
     common::assert_snapshot("alias-list", &sb.run(&["alias", "list"]).ok().stdout);
-    let json: serde_json::Value =
-        serde_json::from_str(&sb.run(&["alias", "list", "--json"]).ok().stdout).unwrap();
+    let json: serde_json::Value = sb.json(&["alias", "list", "--json"]);
     assert_eq!(json["long"], "mock/mock-long");
 
     assert_eq!(
@@ -53,11 +52,14 @@ fn set_list_use_remove() {
 #[test]
 fn bad_alias_names_and_targets() {
     let sb = Sandbox::new();
-    sb.run(&["alias", "set", "a/b", "mock/mock-echo"]).code(2);
-    sb.run(&["alias", "set", "ok", "not-a-ref"]).code(2);
-    sb.run(&["alias", "set", "ok", "nope/model"])
-        .code(2)
-        .one_error_line("unknown provider");
+    sb.check_errors(
+        2,
+        &[
+            (&["alias", "set", "a/b", "mock/mock-echo"], "a/b"),
+            (&["alias", "set", "ok", "not-a-ref"], "\"not-a-ref\""),
+            (&["alias", "set", "ok", "nope/model"], "unknown provider"),
+        ],
+    );
     assert!(!sb.config_file().exists());
 }
 

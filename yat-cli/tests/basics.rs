@@ -52,15 +52,67 @@ fn no_command_prints_help_and_exits_2() {
 #[test]
 fn unknown_commands_and_flags_are_usage_errors() {
     let sb = Sandbox::new();
-    sb.run(&["frobnicate"]).code(2);
     let out = sb.run(&["chat", "--bogus", "hi"]).code(2);
     assert!(out.stderr.starts_with("error:"), "{}", out.stderr);
-    let out = sb.run(&["chat", "--temperature", "9", "hi"]).code(2);
-    assert!(out.stderr.contains("between 0 and 2"), "{}", out.stderr);
-    sb.run(&["chat", "--max-tokens", "0", "hi"]).code(2);
-    sb.run(&["chat", "--top-p", "1.5", "hi"]).code(2);
-    sb.run(&["chat", "-c", "--cid", "3", "hi"]).code(2);
-    no_panic(&out.stderr);
+    sb.check_errors(
+        2,
+        &[
+            (&["frobnicate"], "unrecognized subcommand 'frobnicate'"),
+            (&["chat", "--bogus", "hi"], "--bogus"),
+            (&["chat", "--temperature", "9", "hi"], "between 0 and 2"),
+            (&["chat", "--max-tokens", "0", "hi"], "--max-tokens"),
+            (&["chat", "--top-p", "1.5", "hi"], "--top-p"),
+            (&["chat", "-c", "--cid", "3", "hi"], "--cid"),
+        ],
+    );
+}
+
+/// Every command ends a failure the same way, whoever found it (clap, the
+/// CLI or the library): one line that starts with `error: `, lower case,
+/// and no other line in another style.
+#[test]
+fn every_command_words_its_error_line_the_same_way() {
+    let sb = Sandbox::new();
+    sb.check_errors(
+        2,
+        &[
+            (&["frobnicate"], "error: unrecognized subcommand"),
+            (
+                &["chat", "-m", "nope/x", "hi"],
+                "error: unknown provider \"nope\"",
+            ),
+            (
+                &["providers", "info", "nope"],
+                "error: unknown provider \"nope\"",
+            ),
+            (
+                &["models", "--provider", "nope"],
+                "error: unknown provider \"nope\"",
+            ),
+            (&["alias", "set", "a/b", "mock/mock-echo"], "error: "),
+            (
+                &["config", "set", "justaword", "v"],
+                "error: \"justaword\" is not a key",
+            ),
+            (&["keys", "set", "mock"], "error: mock takes no API key"),
+            (&["completions", "tcsh"], "error: invalid value 'tcsh'"),
+        ],
+    );
+    sb.check_errors(
+        1,
+        &[
+            (
+                &["chat", "-m", "mock/mock-fail-mid", "x"],
+                "error: mock: network error",
+            ),
+            (&["log", "show", "999"], "error: no conversation 999"),
+            (&["alias", "rm", "nope"], "error: no alias \"nope\""),
+            (
+                &["config", "get", "mock.delay_ms"],
+                "error: mock.delay_ms is not set",
+            ),
+        ],
+    );
 }
 
 #[test]
@@ -74,7 +126,9 @@ fn completions_for_every_shell() {
             "{shell} completes subcommands"
         );
     }
-    sb.run(&["completions", "tcsh"]).code(2);
+    sb.run(&["completions", "tcsh"])
+        .code(2)
+        .one_error_line("invalid value 'tcsh'");
 }
 
 #[test]

@@ -2,67 +2,89 @@
 
 mod common;
 
-use common::{no_panic, Output, Sandbox};
+use common::{check_replies, Output, Reply, Sandbox};
 
-/// `yat ARGS...` with the mock's retries before the first output turned
-/// off: these tests are about what happens after them (fallbacks, the
-/// error shown), and the mock's rate limit asks for a 2 s wait.
-fn run_without_retries(sb: &Sandbox, args: &[&str]) -> Output {
-    Output::from(
-        sb.yat()
-            .args(args)
-            .env("MOCK_MAX_RETRIES", "0")
-            .output()
-            .unwrap(),
-    )
-}
+/// The mock's retries before the first output turned off: the tests that
+/// set it are about what happens after them (fallbacks, the error shown),
+/// and the mock's rate limit asks for a 2 s wait.
+const NO_RETRIES: &[(&str, &str)] = &[("MOCK_MAX_RETRIES", "0")];
 
-fn json_lines(stdout: &str) -> Vec<serde_json::Value> {
-    stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
-}
-
+/// What a prompt gets on stdout, and the notes on stderr that go with it.
 #[test]
-fn with_nothing_configured_the_mock_answers_and_stderr_says_so() {
-    let out = Sandbox::new().run(&["chat", "Hello"]).ok();
-    assert_eq!(out.stdout, "Hello\n");
-    assert!(
-        out.stderr.contains("using mock/mock-echo"),
-        "{}",
-        out.stderr
-    );
-    assert!(out.stderr.contains("yat models default"), "{}", out.stderr);
-}
-
-#[test]
-fn words_are_joined_and_options_may_follow_the_prompt() {
-    let out = Sandbox::new()
-        .run(&["chat", "two", "words", "-m", "mock/mock-echo"])
-        .ok();
-    assert_eq!(out.stdout, "two words\n");
+fn each_prompt_gets_its_reply() {
+    check_replies(&[
+        Reply {
+            name: "with nothing configured the mock answers and stderr says so",
+            args: &["chat", "Hello"],
+            stdout: "Hello\n",
+            stderr: &["using mock/mock-echo", "yat models default"],
+        },
+        Reply {
+            name: "words are joined and options may follow the prompt",
+            args: &["chat", "two", "words", "-m", "mock/mock-echo"],
+            stdout: "two words\n",
+            stderr: &[],
+        },
+        Reply {
+            name: "a stop sequence reaches the provider",
+            args: &["chat", "-m", "mock/mock-echo", "--stop", ". ", "one. two"],
+            stdout: "one\n",
+            stderr: &[],
+        },
+        Reply {
+            name: "sampling options reach the provider",
+            args: &[
+                "chat",
+                "-m",
+                "mock/mock-long",
+                "--max-tokens",
+                "2",
+                "--temperature",
+                "0.2",
+                "--top-p",
+                "0.9",
+                "x",
+            ],
+            stdout: "yat is a command\n",
+            stderr: &["cut at the token limit"],
+        },
+        // Input tokens count the system prompt's words too.
+        Reply {
+            name: "system prompt and usage report",
+            args: &[
+                "chat",
+                "-m",
+                "mock/mock-echo",
+                "-s",
+                "be brief",
+                "-u",
+                "hi there",
+            ],
+            stdout: "hi there\n",
+            stderr: &["mock/mock-echo: 4 input tokens, 1 output tokens"],
+        },
+        Reply {
+            name: "verbose logging goes to stderr only",
+            args: &["-vvv", "chat", "-m", "mock/mock-echo", "quiet stdout"],
+            stdout: "quiet stdout\n",
+            stderr: &[],
+        },
+    ]);
 }
 
 #[test]
 fn prompt_from_piped_stdin() {
     let sb = Sandbox::new();
     let out = sb
-        .yat()
-        .args(["chat", "-m", "mock/mock-echo"])
-        .write_stdin("from a pipe\n")
-        .output()
-        .unwrap();
-    let out = Output::from(out).ok();
+        .run_stdin(&["chat", "-m", "mock/mock-echo"], "from a pipe\n")
+        .ok();
     assert_eq!(out.stdout, "from a pipe\n");
-    let out = Output::from(
-        sb.yat()
-            .args(["chat"])
-            .write_stdin("  \n")
-            .output()
-            .unwrap(),
-    );
-    out.code(2).one_error_line("the prompt is empty");
+    // An empty prompt is a usage error, as text or as JSON.
+    for (args, input) in [(&["chat"][..], "  \n"), (&["chat", "--json"], "")] {
+        sb.run_stdin(args, input)
+            .code(2)
+            .one_error_line("the prompt is empty");
+    }
 }
 
 #[test]
@@ -75,69 +97,16 @@ fn long_replies_stream_whole_and_end_with_a_newline() {
 }
 
 #[test]
-fn sampling_options_reach_the_provider() {
-    let sb = Sandbox::new();
-    let out = sb
-        .run(&["chat", "-m", "mock/mock-echo", "--stop", ". ", "one. two"])
-        .ok();
-    assert_eq!(out.stdout, "one\n");
-    let out = sb
-        .run(&[
-            "chat",
-            "-m",
-            "mock/mock-long",
-            "--max-tokens",
-            "2",
-            "--temperature",
-            "0.2",
-            "--top-p",
-            "0.9",
-            "x",
-        ])
-        .ok();
-    assert_eq!(out.stdout, "yat is a command\n");
-    assert!(
-        out.stderr.contains("cut at the token limit"),
-        "{}",
-        out.stderr
-    );
-}
-
-#[test]
-fn system_prompt_and_usage_report() {
-    let out = Sandbox::new()
-        .run(&[
-            "chat",
-            "-m",
-            "mock/mock-echo",
-            "-s",
-            "be brief",
-            "-u",
-            "hi there",
-        ])
-        .ok();
-    assert_eq!(out.stdout, "hi there\n");
-    // Input tokens count the system prompt's words too.
-    assert!(
-        out.stderr
-            .contains("mock/mock-echo: 4 input tokens, 1 output tokens"),
-        "{}",
-        out.stderr
-    );
-}
-
-#[test]
 fn json_events_for_scripts() {
     let out = Sandbox::new()
         .run(&["chat", "--json", "-m", "mock/mock-echo", "hello json"])
         .ok();
-    let events = json_lines(&out.stdout);
+    let events = out.events();
     let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
     assert_eq!(types, vec!["start", "delta", "delta", "usage", "finish"]);
     assert_eq!(events[0]["provider"], "mock");
     assert_eq!(events[0]["model"], "mock-echo");
-    let text: String = events.iter().filter_map(|e| e["text"].as_str()).collect();
-    assert_eq!(text, "hello json");
+    assert_eq!(out.delta_text(), "hello json");
     assert_eq!(events[3]["input_tokens"], 2);
     assert_eq!(events[4]["reason"], "stop");
 }
@@ -147,25 +116,20 @@ fn json_error_event_after_partial_output() {
     let out = Sandbox::new()
         .run(&["chat", "--json", "-m", "mock/mock-fail-mid", "x"])
         .code(1);
-    let events = json_lines(&out.stdout);
-    let last = events.last().unwrap();
-    assert_eq!(last["type"], "error");
+    let last = out.error_event();
     assert_eq!(last["kind"], "network");
     assert_eq!(last["provider"], "mock");
     assert!(last["message"]
         .as_str()
         .unwrap()
         .contains("injected failure after 3 chunks"));
-    assert_eq!(events.iter().filter(|e| e["type"] == "delta").count(), 3);
+    assert_eq!(last["remedies"], serde_json::json!([]));
+    assert!(last.get("request_id").is_none(), "the mock sends none");
+    assert_eq!(
+        out.events().iter().filter(|e| e["type"] == "delta").count(),
+        3
+    );
     out.one_error_line("mock: network error");
-}
-
-#[test]
-fn json_with_an_empty_stdin_is_a_usage_error() {
-    Sandbox::new()
-        .run(&["chat", "--json"])
-        .code(2)
-        .one_error_line("the prompt is empty");
 }
 
 #[test]
@@ -177,40 +141,81 @@ fn a_failure_mid_stream_keeps_the_text_and_exits_1() {
     out.one_error_line("mock: network error: injected failure after 3 chunks");
 }
 
+/// Each mistake or failure, the exit code it ends with and what its one
+/// error line says.
 #[test]
-fn provider_errors_are_one_line_with_exit_1() {
+fn each_failure_is_one_line_with_its_exit_code() {
+    struct Failing {
+        name: &'static str,
+        env: &'static [(&'static str, &'static str)],
+        args: &'static [&'static str],
+        code: i32,
+        needle: &'static str,
+    }
+    let cases = [
+        Failing {
+            name: "a server error",
+            env: NO_RETRIES,
+            args: &["-m", "mock/mock-fail-before"],
+            code: 1,
+            needle: "mock: server error",
+        },
+        Failing {
+            name: "a rate limit suggests a fallback",
+            env: NO_RETRIES,
+            args: &["-m", "mock/mock-rate-limited"],
+            code: 1,
+            needle: "--fallback",
+        },
+        Failing {
+            name: "an unknown model names the listing",
+            env: &[],
+            args: &["-m", "mock/no-such-model"],
+            code: 1,
+            needle: "yat models --provider mock",
+        },
+        Failing {
+            name: "a provider that failed to start",
+            env: &[("MOCK_FAIL", "init")],
+            args: &["-m", "mock/mock-echo"],
+            code: 1,
+            needle: "error: mock: unavailable: injected failure in initialize",
+        },
+        Failing {
+            name: "neither a model nor an alias",
+            env: &[],
+            args: &["-m", "nope"],
+            code: 2,
+            needle: "nor an alias",
+        },
+        Failing {
+            name: "an unknown provider lists the others",
+            env: &[],
+            args: &["-m", "nope/x"],
+            code: 2,
+            needle: "unknown provider \"nope\"; compiled in: ",
+        },
+        Failing {
+            name: "a bad fallback",
+            env: &[],
+            args: &["-m", "mock/mock-echo", "--fallback", "bad"],
+            code: 2,
+            needle: "\"bad\"",
+        },
+        Failing {
+            name: "a blank fallback is no model",
+            env: &[],
+            args: &["-m", "mock/mock-echo", "--fallback", " "],
+            code: 2,
+            needle: "no model given",
+        },
+    ];
     let sb = Sandbox::new();
-    run_without_retries(&sb, &["chat", "-m", "mock/mock-fail-before", "x"])
-        .code(1)
-        .one_error_line("mock: server error");
-    run_without_retries(&sb, &["chat", "-m", "mock/mock-rate-limited", "x"])
-        .code(1)
-        .one_error_line("--fallback");
-    sb.run(&["chat", "-m", "mock/no-such-model", "x"])
-        .code(1)
-        .one_error_line("yat models --provider mock");
-    let out = Output::from(
-        sb.yat()
-            .args(["chat", "-m", "mock/mock-echo", "x"])
-            .env("MOCK_FAIL", "init")
-            .output()
-            .unwrap(),
-    );
-    out.code(1).one_error_line("mock: unavailable");
-}
-
-#[test]
-fn usage_mistakes_exit_2() {
-    let sb = Sandbox::new();
-    sb.run(&["chat", "-m", "nope", "x"])
-        .code(2)
-        .one_error_line("nor an alias");
-    sb.run(&["chat", "-m", "nope/x", "x"])
-        .code(2)
-        .one_error_line("unknown provider \"nope\"; compiled in: ");
-    sb.run(&["chat", "-m", "mock/mock-echo", "--fallback", "bad", "x"])
-        .code(2)
-        .one_error_line("\"bad\"");
+    for case in cases {
+        let out = sb.run_with(case.env, &[&["chat"], case.args, &["x"]].concat());
+        assert_eq!(out.code, case.code, "{}: {}", case.name, out.stderr);
+        out.one_error_line(case.needle);
+    }
 }
 
 #[test]
@@ -223,43 +228,82 @@ fn a_blank_model_is_no_model_and_a_usage_error() {
         );
         assert_eq!(out.stdout, "");
     }
-    sb.run(&["chat", "-m", "mock/mock-echo", "--fallback", " ", "x"])
-        .code(2)
-        .one_error_line("no model given");
 }
 
 #[test]
 fn fallback_tries_in_order_and_says_who_answered() {
-    let out = run_without_retries(
-        &Sandbox::new(),
-        &[
-            "chat",
-            "-m",
-            "mock/mock-fail-before",
-            "--fallback",
-            "mock/mock-rate-limited",
-            "--fallback",
-            "mock/mock-echo",
-            "--fallback",
-            "mock/mock-long",
-            "fell back",
-        ],
-    )
-    .ok();
+    let out = Sandbox::new()
+        .run_with(
+            NO_RETRIES,
+            &[
+                "chat",
+                "-m",
+                "mock/mock-fail-before",
+                "--fallback",
+                "mock/mock-rate-limited",
+                "--fallback",
+                "mock/mock-echo",
+                "--fallback",
+                "mock/mock-long",
+                "fell back",
+            ],
+        )
+        .ok()
+        .says("note: answered by mock/mock-echo");
     assert_eq!(out.stdout, "fell back\n");
-    let warnings: Vec<&str> = out
-        .stderr
-        .lines()
-        .filter(|l| l.starts_with("warning:"))
-        .collect();
+    let warnings = out.stderr_lines("warning:");
     assert_eq!(warnings.len(), 2, "{}", out.stderr);
     assert!(warnings[0].contains("mock/mock-fail-before failed before answering"));
     assert!(warnings[1].contains("mock/mock-rate-limited failed before answering"));
-    assert!(
-        out.stderr.contains("note: answered by mock/mock-echo"),
+}
+
+/// A candidate skipped because it is not ready gets the command that
+/// makes it ready, as the error would.
+#[cfg(feature = "openai")]
+#[test]
+fn a_skipped_provider_that_is_not_ready_is_told_with_its_fix() {
+    let out = Sandbox::new()
+        .run(&[
+            "chat",
+            "-m",
+            "openai/gpt-4o-mini",
+            "--fallback",
+            "mock/mock-echo",
+            "hi",
+        ])
+        .ok();
+    assert_eq!(out.stdout, "hi\n");
+    assert_eq!(
+        out.stderr_lines("warning:"),
+        [
+            "warning: openai/gpt-4o-mini failed before answering: openai: unavailable: \
+             API key (OPENAI_API_KEY) is not set: run `yat keys set openai` or export \
+             OPENAI_API_KEY"
+        ],
         "{}",
         out.stderr
     );
+}
+
+/// `--json`: the error event gives the fixes as data, as `yat providers
+/// --json` does.
+#[cfg(feature = "openai")]
+#[test]
+fn the_json_error_event_carries_the_remedies() {
+    let out = Sandbox::new()
+        .run(&["chat", "--json", "-m", "openai/gpt-4o-mini", "hi"])
+        .code(1);
+    let error = out.error_event();
+    assert_eq!(error["kind"], "not_ready");
+    assert_eq!(
+        error["remedies"],
+        serde_json::json!([{"remedy": "set", "provider": "openai", "setting": {
+            "key": "api_key", "label": "API key", "env_var": "OPENAI_API_KEY", "kind": "secret"}}])
+    );
+    assert!(error["message"]
+        .as_str()
+        .unwrap()
+        .ends_with("run `yat keys set openai` or export OPENAI_API_KEY"));
 }
 
 #[test]
@@ -272,20 +316,20 @@ fn configured_fallbacks_follow_the_flag_ones() {
         "mock/mock-fail-before,mock/mock-echo",
     ])
     .ok();
-    let out = run_without_retries(
-        &sb,
-        &[
-            "chat",
-            "-m",
-            "mock/mock-rate-limited",
-            "--json",
-            "configured",
-        ],
-    )
-    .ok();
-    let events = json_lines(&out.stdout);
-    assert_eq!(events[0]["model"], "mock-echo");
-    assert!(out.stderr.contains("answered by mock/mock-echo"));
+    let out = sb
+        .run_with(
+            NO_RETRIES,
+            &[
+                "chat",
+                "-m",
+                "mock/mock-rate-limited",
+                "--json",
+                "configured",
+            ],
+        )
+        .ok()
+        .says("answered by mock/mock-echo");
+    assert_eq!(out.events()[0]["model"], "mock-echo");
 }
 
 #[test]
@@ -306,41 +350,31 @@ fn no_fallback_once_output_has_started() {
 
 #[test]
 fn all_fallbacks_failing_reports_each_and_the_last_error() {
-    let out = run_without_retries(
-        &Sandbox::new(),
-        &[
-            "chat",
-            "-m",
-            "mock/mock-fail-before",
-            "--fallback",
-            "mock/mock-rate-limited",
-            "x",
-        ],
-    )
-    .code(1);
-    assert!(out
-        .stderr
-        .contains("warning: mock/mock-fail-before failed before answering"));
-    out.one_error_line("rate limited");
-}
-
-#[test]
-fn verbose_logging_goes_to_stderr_only() {
-    let out = Sandbox::new()
-        .run(&["-vvv", "chat", "-m", "mock/mock-echo", "quiet stdout"])
-        .ok();
-    assert_eq!(out.stdout, "quiet stdout\n");
-    no_panic(&out.stderr);
+    Sandbox::new()
+        .run_with(
+            NO_RETRIES,
+            &[
+                "chat",
+                "-m",
+                "mock/mock-fail-before",
+                "--fallback",
+                "mock/mock-rate-limited",
+                "x",
+            ],
+        )
+        .code(1)
+        .says("warning: mock/mock-fail-before failed before answering")
+        .one_error_line("rate limited");
 }
 
 #[test]
 fn a_failure_before_the_first_output_is_retried_before_falling_back() {
     // `mock-fail-before` fails every time: with one retry allowed it is
     // tried twice (the debug log says so), then the fallback answers.
-    let out = Output::from(
-        Sandbox::new()
-            .yat()
-            .args([
+    let out: Output = Sandbox::new()
+        .run_with(
+            &[("MOCK_MAX_RETRIES", "1")],
+            &[
                 "-vv",
                 "chat",
                 "-m",
@@ -348,12 +382,10 @@ fn a_failure_before_the_first_output_is_retried_before_falling_back() {
                 "--fallback",
                 "mock/mock-echo",
                 "retried",
-            ])
-            .env("MOCK_MAX_RETRIES", "1")
-            .output()
-            .unwrap(),
-    )
-    .ok();
+            ],
+        )
+        .ok()
+        .says("answered by mock/mock-echo");
     assert_eq!(out.stdout, "retried\n");
     let retries = out
         .stderr
@@ -361,101 +393,4 @@ fn a_failure_before_the_first_output_is_retried_before_falling_back() {
         .filter(|l| l.contains("failed before any output; retrying"))
         .count();
     assert_eq!(retries, 1, "{}", out.stderr);
-    assert!(
-        out.stderr.contains("answered by mock/mock-echo"),
-        "{}",
-        out.stderr
-    );
-}
-
-/// The configuration file is read once per `yat chat`. The file is a FIFO
-/// that a thread serves afresh for each open of yat's, counting them: a
-/// writer's open waits for a reader, and the next one is made only once
-/// yat has closed the file again (seen in `/proc/PID/fd`), so each open is
-/// served whole and on its own. (With the second read `yat chat` used to
-/// make, `Preferences::load` after the manager's, it counts 2.)
-#[cfg(target_os = "linux")]
-#[test]
-fn one_chat_reads_the_configuration_file_once() {
-    use std::io::{Read, Write};
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-    use std::sync::Arc;
-
-    let sb = Sandbox::new();
-    let config = sb.config_file();
-    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
-    let made = std::process::Command::new("mkfifo")
-        .arg(&config)
-        .status()
-        .unwrap();
-    assert!(made.success());
-
-    let mut cmd = std::process::Command::new(common::yat_bin());
-    cmd.env_clear()
-        .current_dir(sb.work_dir())
-        .envs(sb.env())
-        .args(["chat", "read once"])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    let child = cmd.spawn().unwrap();
-    let fds = std::path::PathBuf::from(format!("/proc/{}/fd", child.id()));
-
-    let served = Arc::new(AtomicUsize::new(0));
-    let done = Arc::new(AtomicBool::new(false));
-    let server = {
-        let (config, served, done) = (config.clone(), served.clone(), done.clone());
-        let config_path = config.clone();
-        // Whether yat has the file open; `None` once it has exited.
-        let held = move || -> Option<bool> {
-            let entries = std::fs::read_dir(&fds).ok()?;
-            Some(
-                entries
-                    .flatten()
-                    .any(|e| std::fs::read_link(e.path()).is_ok_and(|t| t == config_path)),
-            )
-        };
-        std::thread::spawn(move || loop {
-            let mut f = std::fs::OpenOptions::new()
-                .write(true)
-                .open(&config)
-                .unwrap();
-            if done.load(Ordering::SeqCst) {
-                return;
-            }
-            served.fetch_add(1, Ordering::SeqCst);
-            // The reader's open returns now that a writer is here; wait
-            // until it has, so that its close below can be seen.
-            while held() == Some(false) {
-                std::thread::sleep(std::time::Duration::from_millis(1));
-            }
-            // A reader that stops early is still counted; its error is yat's.
-            let _ = f.write_all(
-                br#"{"default_model": "mock/mock-echo", "fallbacks": ["mock/mock-long"]}"#,
-            );
-            drop(f);
-            while held() == Some(true) {
-                std::thread::sleep(std::time::Duration::from_millis(1));
-            }
-        })
-    };
-    let out = Output::from(child.wait_with_output().unwrap());
-    // Release the server: this open is the test's own, not yat's.
-    done.store(true, Ordering::SeqCst);
-    let mut rest = String::new();
-    std::fs::File::open(&config)
-        .unwrap()
-        .read_to_string(&mut rest)
-        .unwrap();
-    server.join().unwrap();
-
-    let out = out.ok();
-    // The default model came from the file: it was read, and parsed.
-    assert_eq!(out.stdout, "read once\n");
-    assert!(
-        !out.stderr.contains("using mock/mock-echo"),
-        "{}",
-        out.stderr
-    );
-    assert_eq!(served.load(Ordering::SeqCst), 1, "{}", out.stderr);
 }

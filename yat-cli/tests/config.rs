@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{Output, Sandbox};
+use common::Sandbox;
 
 #[test]
 fn path_is_the_config_file_in_use() {
@@ -57,21 +57,26 @@ fn set_get_unset_a_provider_setting() {
 #[test]
 fn values_are_checked_against_the_setting_kind() {
     let sb = Sandbox::new();
-    sb.run(&["config", "set", "mock.chunk_size", "many"])
-        .code(2)
-        .one_error_line("expected a whole number");
-    sb.run(&["config", "set", "mock.colour", "red"])
-        .code(2)
-        .one_error_line("its settings: chunk_size");
-    sb.run(&["config", "set", "nope.key", "v"])
-        .code(2)
-        .one_error_line("unknown provider");
-    sb.run(&["config", "set", "justaword", "v"])
-        .code(2)
-        .one_error_line("PROVIDER.SETTING");
-    sb.run(&["config", "set", "history", "maybe"]).code(2);
-    sb.run(&["config", "set", "default_model", "nope/x"])
-        .code(2);
+    sb.check_errors(
+        2,
+        &[
+            (
+                &["config", "set", "mock.chunk_size", "many"],
+                "expected a whole number",
+            ),
+            (
+                &["config", "set", "mock.colour", "red"],
+                "its settings: chunk_size",
+            ),
+            (&["config", "set", "nope.key", "v"], "unknown provider"),
+            (&["config", "set", "justaword", "v"], "PROVIDER.SETTING"),
+            (&["config", "set", "history", "maybe"], "expected on or off"),
+            (
+                &["config", "set", "default_model", "nope/x"],
+                "unknown provider \"nope\"",
+            ),
+        ],
+    );
     assert!(!sb.config_file().exists(), "nothing written");
 }
 
@@ -89,20 +94,12 @@ fn a_value_that_breaks_the_provider_is_reported() {
 #[test]
 fn the_environment_wins_and_config_set_says_so() {
     let sb = Sandbox::new();
-    let out = Output::from(
-        sb.yat()
-            .args(["config", "set", "mock.chunk_size", "3"])
-            .env("MOCK_CHUNK_SIZE", "5")
-            .output()
-            .unwrap(),
+    sb.run_with(
+        &[("MOCK_CHUNK_SIZE", "5")],
+        &["config", "set", "mock.chunk_size", "3"],
     )
-    .ok();
-    assert!(
-        out.stderr
-            .contains("MOCK_CHUNK_SIZE is set in the environment and takes precedence"),
-        "{}",
-        out.stderr
-    );
+    .ok()
+    .says("MOCK_CHUNK_SIZE is set in the environment and takes precedence");
 }
 
 #[test]
@@ -135,8 +132,7 @@ fn show_lists_preferences_and_settings_with_sources() {
         "{}",
         out.stdout
     );
-    let json: serde_json::Value =
-        serde_json::from_str(&sb.run(&["config", "show", "--json"]).ok().stdout).unwrap();
+    let json: serde_json::Value = sb.json(&["config", "show", "--json"]);
     assert_eq!(json["default_model"], "mock/mock-long");
     assert_eq!(
         json["providers"]["mock"]["values"]["delay_ms"]["source"],
@@ -152,10 +148,19 @@ fn show_lists_preferences_and_settings_with_sources() {
 fn a_malformed_config_file_is_an_error_with_its_position_and_is_kept() {
     let sb = Sandbox::new();
     sb.write_config("{\n  \"providers\": [,]\n}");
-    sb.run(&["config", "set", "mock.chunk_size", "3"])
-        .code(1)
-        .one_error_line("provider_config.json:2:");
-    sb.run(&["alias", "set", "x", "mock/mock-echo"]).code(1);
+    sb.check_errors(
+        1,
+        &[
+            (
+                &["config", "set", "mock.chunk_size", "3"],
+                "provider_config.json:2:",
+            ),
+            (
+                &["alias", "set", "x", "mock/mock-echo"],
+                "provider_config.json:2:",
+            ),
+        ],
+    );
     assert_eq!(
         std::fs::read_to_string(sb.config_file()).unwrap(),
         "{\n  \"providers\": [,]\n}"
@@ -164,11 +169,13 @@ fn a_malformed_config_file_is_an_error_with_its_position_and_is_kept() {
 
 #[test]
 fn keys_for_a_provider_without_one() {
-    let sb = Sandbox::new();
-    sb.run(&["keys", "set", "mock"])
-        .code(2)
-        .one_error_line("mock takes no API key");
-    sb.run(&["keys", "set", "nope"]).code(2);
+    Sandbox::new().check_errors(
+        2,
+        &[
+            (&["keys", "set", "mock"], "mock takes no API key"),
+            (&["keys", "set", "nope"], "unknown provider \"nope\""),
+        ],
+    );
 }
 
 /// A key planted in the environment, a `.env` file and the config never
@@ -192,13 +199,7 @@ fn planted_secrets_never_appear_in_output() {
         &["-vvv", "models", "--provider", "mock", "--json"],
     ];
     for args in runs {
-        let out = Output::from(
-            sb.yat()
-                .args(*args)
-                .env("MOCK_API_KEY", PLANTED)
-                .output()
-                .unwrap(),
-        );
+        let out = sb.run_with(&[("MOCK_API_KEY", PLANTED)], args);
         assert!(!out.stdout.contains(PLANTED), "{args:?} stdout");
         assert!(!out.stderr.contains(PLANTED), "{args:?} stderr");
     }
@@ -266,20 +267,10 @@ mod with_a_secret_setting {
     #[test]
     fn keys_set_from_stdin_list_and_remove() {
         let sb = Sandbox::new();
-        let out = Output::from(
-            sb.yat()
-                .args(["keys", "set", "openai"])
-                .write_stdin(format!("  {PLANTED}\n"))
-                .output()
-                .unwrap(),
-        )
-        .ok();
-        assert!(
-            out.stderr.contains("OPENAI_API_KEY stored in"),
-            "{}",
-            out.stderr
-        );
-        assert!(out.stderr.contains("openai is ready"), "{}", out.stderr);
+        sb.run_stdin(&["keys", "set", "openai"], &format!("  {PLANTED}\n"))
+            .ok()
+            .says("OPENAI_API_KEY stored in")
+            .says("openai is ready");
         assert!(std::fs::read_to_string(sb.keys_file())
             .unwrap()
             .contains(&format!("OPENAI_API_KEY=\"{PLANTED}\"")));
@@ -295,8 +286,7 @@ mod with_a_secret_setting {
             "{line}"
         );
         assert!(!list.stdout.contains(PLANTED));
-        let json: serde_json::Value =
-            serde_json::from_str(&sb.run(&["keys", "list", "--json"]).ok().stdout).unwrap();
+        let json: serde_json::Value = sb.json(&["keys", "list", "--json"]);
         let openai = json
             .as_array()
             .unwrap()
@@ -310,15 +300,9 @@ mod with_a_secret_setting {
             .unwrap()
             .contains(PLANTED));
         sb.run(&["keys", "remove", "openai"]).code(1);
-        Output::from(
-            sb.yat()
-                .args(["keys", "set", "openai"])
-                .write_stdin("\n")
-                .output()
-                .unwrap(),
-        )
-        .code(2)
-        .one_error_line("no key given");
+        sb.run_stdin(&["keys", "set", "openai"], "\n")
+            .code(2)
+            .one_error_line("no key given");
     }
 
     #[test]

@@ -14,22 +14,11 @@ mod common;
 use std::io::Read;
 use std::time::{Duration, Instant, SystemTime};
 
-use common::{no_panic, Output, Sandbox};
-use yat_fakeserver::{
-    openai_stream, Action, FakeServer, Fault, Format, Generated, Response, Route, Split, Transfer,
-};
-
-const KEY: &str = "sk-cli-faults-planted-0123456789";
+use common::{no_panic, Api, Run, Sandbox};
+use yat_fakeserver::{openai_stream, Action, Fault, Format, Generated, Response, Split, Transfer};
 
 /// The most one run of the binary may take before it is killed.
 const RUN_LIMIT: Duration = Duration::from_secs(20);
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Api {
-    OpenAi,
-    #[cfg_attr(not(feature = "anthropic"), allow(dead_code))]
-    Anthropic,
-}
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Mode {
@@ -350,57 +339,28 @@ fn anthropic_cases() -> Vec<Case> {
     Vec::new()
 }
 
-/// The sandboxed `yat chat` of `api`, pointed at `url`.
+/// The sandboxed `yat chat` of `api`, pointed at `url`, without retries.
 fn chat(sb: &Sandbox, api: Api, url: &str, mode: Mode) -> assert_cmd::Command {
-    let mut cmd = sb.yat();
-    cmd.timeout(RUN_LIMIT).arg("chat");
+    let mut cmd = sb.at(api, url);
+    cmd.timeout(RUN_LIMIT)
+        .env(api.max_retries_var(), "0")
+        .args(["chat", "-m", api.model()]);
     if mode == Mode::Json {
         cmd.arg("--json");
     }
-    match api {
-        Api::OpenAi => cmd
-            .args(["-m", "openai/gpt-4o-mini"])
-            .env("OPENAI_API_KEY", KEY)
-            .env("OPENAI_BASE_URL", format!("{url}/v1"))
-            .env("OPENAI_MAX_RETRIES", "0"),
-        Api::Anthropic => cmd
-            .args(["-m", "anthropic/claude-sonnet-4-5"])
-            .env("ANTHROPIC_API_KEY", KEY)
-            .env("ANTHROPIC_BASE_URL", url)
-            .env("ANTHROPIC_MAX_RETRIES", "0"),
-    };
     cmd.arg("Say hello");
     cmd
-}
-
-fn json_events(stdout: &str) -> Vec<serde_json::Value> {
-    stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
 }
 
 /// Runs one case and checks everything the issue asks of it.
 fn check(case: Case) {
     let name = case.name;
-    let server = case.responses.map(|responses| {
-        let path = match case.api {
-            Api::OpenAi => "/v1/chat/completions",
-            Api::Anthropic => "/v1/messages",
-        };
-        let mut route = Route::new("POST", path);
-        for r in responses {
-            route = route.respond(r);
-        }
-        FakeServer::start_blocking("127.0.0.1:0".parse().unwrap(), vec![route], true).unwrap()
-    });
+    let server = case
+        .responses
+        .map(|responses| common::serve(case.api, responses));
     let url = match &server {
         Some(s) => s.url(),
-        None => {
-            // A port that was just free: nothing listens on it.
-            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            format!("http://{}", l.local_addr().unwrap())
-        }
+        None => common::closed_port_url(),
     };
     let sb = Sandbox::new();
     let mut cmd = chat(&sb, case.api, &url, case.mode);
@@ -408,7 +368,7 @@ fn check(case: Case) {
         cmd.env(k, v);
     }
     let start = Instant::now();
-    let out = Output::from(cmd.output().unwrap());
+    let out = cmd.run();
     let took = start.elapsed();
     let context = format!(
         "case {name:?} ({took:?})\n--- stdout\n{}\n--- stderr\n{}",
@@ -427,7 +387,7 @@ fn check(case: Case) {
         .collect();
     let (text, events) = match case.mode {
         Mode::Json => {
-            let events = json_events(&out.stdout);
+            let events = out.events();
             let text: String = events
                 .iter()
                 .filter(|e| e["type"] == "delta")
@@ -524,25 +484,22 @@ fn every_fault_ends_with_its_exit_code_and_one_clear_line() {
 #[cfg(unix)]
 #[test]
 fn a_stream_that_never_ends_is_cancelled_by_ctrl_c() {
-    let server = FakeServer::start_blocking(
-        "127.0.0.1:0".parse().unwrap(),
-        vec![Route::new("POST", "/v1/chat/completions").respond(
+    let api = Api::OpenAi;
+    let server = common::serve(
+        api,
+        vec![
             Response::generated(Generated::new(Format::OpenAi, usize::MAX / 2))
                 .pace(Duration::from_millis(5)),
-        )],
-        true,
-    )
-    .unwrap();
+        ],
+    );
     let sb = Sandbox::new();
     let mut cmd = std::process::Command::new(common::yat_bin());
-    cmd.env_clear().current_dir(sb.work_dir());
-    for (k, v) in sb.env() {
-        cmd.env(k, v);
-    }
+    cmd.env_clear()
+        .current_dir(sb.work_dir())
+        .envs(sb.env())
+        .envs(api.env(&server.url()));
     let mut child = cmd
-        .args(["chat", "-m", "openai/gpt-4o-mini", "Say hello"])
-        .env("OPENAI_API_KEY", KEY)
-        .env("OPENAI_BASE_URL", format!("{}/v1", server.url()))
+        .args(["chat", "-m", api.model(), "Say hello"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

@@ -56,13 +56,7 @@ fn a_malformed_config_is_never_overwritten_by_any_command() {
     }
     #[cfg(feature = "openai")]
     {
-        let out = common::Output::from(
-            sb.yat()
-                .args(["keys", "set", "openai"])
-                .write_stdin("sk-x")
-                .output()
-                .unwrap(),
-        );
+        let out = sb.run_stdin(&["keys", "set", "openai"], "sk-x");
         assert_eq!(out.code, 1, "{out:?}");
         out.one_error_line("provider_config.json:3:");
         assert!(!sb.keys_file().exists(), "a key was stored regardless");
@@ -84,7 +78,7 @@ fn a_malformed_env_file_is_never_overwritten() {
         &["keys", "set", "openai"][..],
         &["keys", "remove", "openai"][..],
     ] {
-        let out = common::Output::from(sb.yat().args(args).write_stdin("sk-x").output().unwrap());
+        let out = sb.run_stdin(args, "sk-x");
         assert_eq!(out.code, 1, "{out:?}");
         out.one_error_line(".env");
         assert_eq!(std::fs::read_to_string(sb.keys_file()).unwrap(), broken);

@@ -62,15 +62,13 @@ fn an_old_database_is_migrated_shown_and_continued() {
         .unwrap();
     assert_eq!(version, 2);
 
-    let old: serde_json::Value =
-        serde_json::from_str(&sb.run(&["log", "show", "1", "--json"]).ok().stdout).unwrap();
+    let old: serde_json::Value = sb.json(&["log", "show", "1", "--json"]);
     assert_eq!(old["created_at"], "2024-05-01T10:00:00Z");
     assert_eq!(
         old["messages"][2]["usage"],
         serde_json::json!({"input_tokens": 7, "output_tokens": 3})
     );
-    let unmetered: serde_json::Value =
-        serde_json::from_str(&sb.run(&["log", "show", "2", "--json"]).ok().stdout).unwrap();
+    let unmetered: serde_json::Value = sb.json(&["log", "show", "2", "--json"]);
     assert!(
         unmetered["messages"][1].get("usage").is_none(),
         "unknown, not 0"
@@ -101,8 +99,7 @@ fn an_old_database_is_migrated_shown_and_continued() {
         "{}",
         out.stderr
     );
-    let c: serde_json::Value =
-        serde_json::from_str(&sb.run(&["log", "show", "1", "--json"]).ok().stdout).unwrap();
+    let c: serde_json::Value = sb.json(&["log", "show", "1", "--json"]);
     let reply = &c["messages"][4];
     assert_eq!(reply["parts"][0]["type"], "reasoning");
     assert!(reply["parts"][0]["signature"]

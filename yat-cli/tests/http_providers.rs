@@ -8,45 +8,31 @@ mod common;
 
 use std::time::Duration;
 
-use common::Sandbox;
-use yat_fakeserver::{anthropic_stream, openai_stream, FakeServer, Response, Route, Split};
+use common::{serve, Api, Output, Run, Sandbox, KEY};
+use yat_fakeserver::{FakeServer, Split};
 
-const KEY: &str = "sk-e2e-planted-0123456789";
 const PIECES: &[&str] = &["Bonjour", ", ", "le ", "monde ", "— ", "ça ", "va ?"];
 
-#[tokio::test]
-async fn openai_base_url_points_yat_chat_at_any_compatible_server() {
-    let server = FakeServer::start(vec![Route::new("POST", "/v1/chat/completions")
-        .respond(Response::sse(&openai_stream(PIECES)).split(Split::EveryByte))])
-    .await
-    .unwrap();
-    let sb = Sandbox::new();
-    let out = sb
-        .yat()
+/// `yat chat --no-history -m MODEL FLAGS... "Say hello"` at a server that
+/// streams [`PIECES`] split as `split`; it must succeed and show no key.
+fn say_hello(api: Api, split: Split, flags: &[&str]) -> (FakeServer, Output) {
+    let server = serve(api, vec![api.stream(PIECES).split(split)]);
+    let out = Sandbox::new()
+        .at(api, &server.url())
         .timeout(Duration::from_secs(30))
-        .env("OPENAI_API_KEY", KEY)
-        .env("OPENAI_BASE_URL", format!("{}/v1", server.url()))
-        .args([
-            "chat",
-            "--no-history",
-            "-m",
-            "openai/gpt-4o-mini",
-            "-s",
-            "Be brief.",
-        ])
+        .args(["chat", "--no-history", "-m", api.model()])
+        .args(flags)
         .arg("Say hello")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(
-        String::from_utf8(out.stdout).unwrap(),
-        format!("{}\n", PIECES.concat())
-    );
-    assert!(!String::from_utf8_lossy(&out.stderr).contains("planted"));
+        .run()
+        .ok();
+    assert!(!out.stderr.contains("planted"), "{}", out.stderr);
+    (server, out)
+}
+
+#[test]
+fn openai_base_url_points_yat_chat_at_any_compatible_server() {
+    let (server, out) = say_hello(Api::OpenAi, Split::EveryByte, &["-s", "Be brief."]);
+    assert_eq!(out.stdout, format!("{}\n", PIECES.concat()));
 
     let req = &server.requests()[0];
     assert_eq!(
@@ -60,44 +46,11 @@ async fn openai_base_url_points_yat_chat_at_any_compatible_server() {
     assert_eq!(body["messages"][1]["content"], "Say hello");
 }
 
-#[tokio::test]
-async fn anthropic_base_url_points_yat_chat_at_the_server() {
-    let server = FakeServer::start(vec![Route::new("POST", "/v1/messages")
-        .respond(Response::sse(&anthropic_stream(PIECES)).split(Split::Size(5)))])
-    .await
-    .unwrap();
-    let sb = Sandbox::new();
-    let out = sb
-        .yat()
-        .timeout(Duration::from_secs(30))
-        .env("ANTHROPIC_API_KEY", KEY)
-        .env("ANTHROPIC_BASE_URL", server.url())
-        .args([
-            "chat",
-            "--no-history",
-            "--json",
-            "-m",
-            "anthropic/claude-sonnet-4-5",
-        ])
-        .arg("Say hello")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let events: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    let text: String = events
-        .iter()
-        .filter(|e| e["type"] == "delta")
-        .map(|e| e["text"].as_str().unwrap())
-        .collect();
-    assert_eq!(text, PIECES.concat());
+#[test]
+fn anthropic_base_url_points_yat_chat_at_the_server() {
+    let (server, out) = say_hello(Api::Anthropic, Split::Size(5), &["--json"]);
+    assert_eq!(out.delta_text(), PIECES.concat());
+    let events = out.events();
     let last = events.last().unwrap();
     assert_eq!(last["type"], "finish");
     assert_eq!(last["raw"], "end_turn");

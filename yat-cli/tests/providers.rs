@@ -3,6 +3,7 @@
 mod common;
 
 use common::{assert_table_snapshot, Sandbox};
+use serde_json::json;
 
 #[test]
 fn list_shows_mock_ready_in_a_table() {
@@ -31,17 +32,10 @@ fn verbose_list_names_crate_versions_and_the_plugin_api() {
 
 #[test]
 fn json_list_has_status_and_reason() {
-    let out = Sandbox::new().run(&["providers", "--json"]).ok();
-    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    let mock = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["id"] == "mock")
-        .unwrap();
+    let mock = provider(&Sandbox::new(), "mock");
     assert_eq!(mock["status"]["state"], "ready");
     assert_eq!(mock["reason"], serde_json::Value::Null);
-    assert_eq!(mock["remedies"], serde_json::json!([]));
+    assert_eq!(mock["remedies"], json!([]));
     assert_eq!(mock["crate_name"], "yat-providers");
 }
 
@@ -49,21 +43,11 @@ fn json_list_has_status_and_reason() {
 fn json_gives_the_remedies_as_data_and_the_reason_in_cli_words() {
     let sb = Sandbox::new();
     sb.run(&["providers", "disable", "mock"]).ok();
-    let out = sb.run(&["providers", "--json"]).ok();
-    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    let by_id = |id: &str| {
-        v.as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["id"] == id)
-            .unwrap()
-            .clone()
-    };
-    let mock = by_id("mock");
-    assert_eq!(mock["status"], serde_json::json!({"state": "disabled"}));
+    let mock = provider(&sb, "mock");
+    assert_eq!(mock["status"], json!({"state": "disabled"}));
     assert_eq!(
         mock["remedies"],
-        serde_json::json!([{"remedy": "enable", "provider": "mock"}])
+        json!([{"remedy": "enable", "provider": "mock"}])
     );
     assert_eq!(
         mock["reason"],
@@ -71,14 +55,14 @@ fn json_gives_the_remedies_as_data_and_the_reason_in_cli_words() {
     );
 
     // The sandbox has no keys: a keyed provider names what is missing.
-    let openai = by_id("openai");
+    let openai = provider(&sb, "openai");
     assert_eq!(openai["status"]["state"], "needs_configuration");
-    let setting = serde_json::json!({"key": "api_key", "label": "API key",
+    let setting = json!({"key": "api_key", "label": "API key",
         "env_var": "OPENAI_API_KEY", "kind": "secret"});
-    assert_eq!(openai["status"]["missing"], serde_json::json!([setting]));
+    assert_eq!(openai["status"]["missing"], json!([setting]));
     assert_eq!(
         openai["remedies"],
-        serde_json::json!([{"remedy": "set", "provider": "openai", "setting": setting}])
+        json!([{"remedy": "set", "provider": "openai", "setting": setting}])
     );
     assert_eq!(
         openai["reason"],
@@ -90,17 +74,12 @@ fn json_gives_the_remedies_as_data_and_the_reason_in_cli_words() {
 fn info_shows_settings_with_sources() {
     let sb = Sandbox::new();
     let out = sb
-        .yat()
-        .args(["providers", "info", "mock"])
-        .env("MOCK_CHUNK_SIZE", "4")
-        .output()
-        .unwrap();
-    let out = common::Output::from(out).ok();
-    assert!(out.stdout.contains("✓ ready"), "{}", out.stdout);
-    assert!(out.stdout.contains("chunk_size"), "{}", out.stdout);
-    assert!(out.stdout.contains("env MOCK_CHUNK_SIZE"), "{}", out.stdout);
-    let json = sb.run(&["providers", "info", "mock", "--json"]).ok();
-    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+        .run_with(&[("MOCK_CHUNK_SIZE", "4")], &["providers", "info", "mock"])
+        .ok();
+    for shown in ["✓ ready", "chunk_size", "env MOCK_CHUNK_SIZE"] {
+        assert!(out.stdout.contains(shown), "{shown}: {}", out.stdout);
+    }
+    let v = sb.json(&["providers", "info", "mock", "--json"]);
     assert_eq!(v["id"], "mock");
     assert!(v["settings"].as_array().unwrap().len() >= 4);
 }
@@ -108,10 +87,14 @@ fn info_shows_settings_with_sources() {
 #[test]
 fn unknown_provider_is_a_usage_error_listing_what_exists() {
     let sb = Sandbox::new();
-    sb.run(&["providers", "info", "mokc"])
-        .code(2)
-        .one_error_line("unknown provider \"mokc\"; compiled in: ");
-    sb.run(&["providers", "enable", "mokc"]).code(2);
+    let unknown = "unknown provider \"mokc\"; compiled in: ";
+    sb.check_errors(
+        2,
+        &[
+            (&["providers", "info", "mokc"], unknown),
+            (&["providers", "enable", "mokc"], unknown),
+        ],
+    );
     assert!(!sb.config_file().exists(), "nothing written for a typo");
 }
 
@@ -151,30 +134,19 @@ fn enable_keeps_unknown_fields_of_the_original_app() {
 
 #[test]
 fn a_provider_that_fails_to_start_is_reported_and_the_rest_work() {
-    let sb = Sandbox::new();
-    let out = sb
-        .yat()
-        .args(["providers"])
-        .env("MOCK_FAIL", "init")
-        .output()
-        .unwrap();
-    let out = common::Output::from(out).ok();
-    assert!(out.stdout.contains("✗ failed"), "{}", out.stdout);
-    assert!(
-        out.stdout.contains("injected failure in initialize"),
-        "{}",
-        out.stdout
-    );
+    let out = Sandbox::new()
+        .run_with(&[("MOCK_FAIL", "init")], &["providers"])
+        .ok();
+    for shown in ["✗ failed", "injected failure in initialize"] {
+        assert!(out.stdout.contains(shown), "{shown}: {}", out.stdout);
+    }
 }
 
 #[test]
 fn models_lists_every_mock_model() {
     let out = Sandbox::new().run(&["models"]).ok();
     assert_table_snapshot("models", &out.stdout, &["mock/"]);
-    let out = Sandbox::new()
-        .run(&["models", "--provider", "mock", "--json"])
-        .ok();
-    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let v = Sandbox::new().json(&["models", "--provider", "mock", "--json"]);
     let ids: Vec<&str> = v
         .as_array()
         .unwrap()
@@ -191,27 +163,63 @@ fn models_lists_every_mock_model() {
 fn models_of_an_unknown_or_broken_provider() {
     let sb = Sandbox::new();
     sb.run(&["models", "--provider", "nope"]).code(2);
-    let out = sb
-        .yat()
-        .args(["models", "--provider", "mock"])
-        .env("MOCK_FAIL", "list_models")
-        .output()
-        .unwrap();
-    common::Output::from(out)
+    let broken = [("MOCK_FAIL", "list_models")];
+    sb.run_with(&broken, &["models", "--provider", "mock"])
         .code(1)
         .one_error_line("injected failure in list_models");
-    let out = sb
-        .yat()
-        .args(["models"])
-        .env("MOCK_FAIL", "list_models")
-        .output()
-        .unwrap();
-    let out = common::Output::from(out).ok();
-    assert!(
-        out.stderr.contains("warning: mock: cannot list models"),
+    let out = sb.run_with(&broken, &["models"]).ok();
+    // Said once, by the CLI: the library's own warning is not shown too.
+    assert_eq!(
+        out.stderr_lines("warning:"),
+        ["warning: mock: cannot list models: mock: server error injected failure in list_models"],
         "{}",
         out.stderr
     );
+    assert!(!out.stderr.contains("WARN"), "{}", out.stderr);
+}
+
+/// Local servers that are configured but not running: one short line
+/// each, naming where yat looked, and nothing else about them.
+#[cfg(all(
+    feature = "ollama",
+    feature = "lmstudio",
+    feature = "vllm",
+    feature = "llamacpp"
+))]
+#[test]
+fn models_says_once_per_local_server_that_it_is_not_reachable() {
+    let sb = Sandbox::new();
+    let url = format!("{}/v1", common::closed_port_url());
+    let locals = ["llamacpp", "lmstudio", "ollama", "vllm"];
+    let providers: Vec<_> = locals
+        .iter()
+        .map(|id| json!({"id": id, "settings": [{"key": "base_url", "value": url}]}))
+        .collect();
+    sb.write_config(&json!({ "providers": providers }).to_string());
+    let line = |id: &str| format!("{id}: configured, not reachable ({url}: connection refused)");
+
+    let out = sb.run(&["models"]).ok();
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    let expected: Vec<String> = locals
+        .iter()
+        .map(|id| format!("note: {}", line(id)))
+        .collect();
+    assert_eq!(lines[..locals.len()], expected, "{}", out.stderr);
+    // Then the count of the others (keyed providers without a key), which
+    // does not count these again.
+    assert_eq!(lines.len(), locals.len() + 1, "{}", out.stderr);
+    assert!(
+        lines[locals.len()].ends_with(" provider(s) not ready and not listed: see `yat providers`"),
+        "{}",
+        out.stderr
+    );
+
+    // Asked for one of them, the same words are the error.
+    let out = sb
+        .run(&["models", "--provider", "ollama"])
+        .code(1)
+        .one_error_line(&line("ollama"));
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
 }
 
 #[test]
@@ -249,8 +257,19 @@ fn default_model_set_show_use_unset() {
 #[test]
 fn default_model_must_be_a_known_provider() {
     let sb = Sandbox::new();
-    sb.run(&["models", "default", "nope/x"]).code(2);
-    sb.run(&["models", "default", "no-slash"]).code(2);
+    sb.check_errors(
+        2,
+        &[
+            (
+                &["models", "default", "nope/x"],
+                "unknown provider \"nope\"",
+            ),
+            (
+                &["models", "default", "no-slash"],
+                "\"no-slash\" is neither",
+            ),
+        ],
+    );
     assert!(!sb.config_file().exists());
     // A model a ready provider does not list is a warning, not an error.
     let out = sb.run(&["models", "default", "mock/unlisted"]).ok();
@@ -259,4 +278,15 @@ fn default_model_must_be_a_known_provider() {
         "{}",
         out.stderr
     );
+}
+
+/// The entry of `yat providers --json` for `id`.
+fn provider(sb: &Sandbox, id: &str) -> serde_json::Value {
+    let list = sb.json(&["providers", "--json"]);
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == id)
+        .unwrap_or_else(|| panic!("no {id} in {list}"))
+        .clone()
 }

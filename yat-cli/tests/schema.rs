@@ -10,85 +10,60 @@ const PERSON: &str = r#"{"type": "object",
     "properties": {"name": {"type": "string"}, "age": {"type": "integer", "minimum": 18}},
     "required": ["name", "age"], "additionalProperties": false}"#;
 
+/// What mock-json answers to a request for [`PERSON`].
+const MOCK_PERSON: &str = "{\"name\":\"mock\",\"age\":18}";
+
+/// The schema given inline or as a file: stdout is the document and
+/// nothing else, and the stored reply is the document (the schema is not
+/// part of the log).
 #[test]
 fn stdout_is_the_document_and_nothing_else() {
     let sb = Sandbox::new();
-    let out = sb
-        .run(&[
-            "chat",
-            "-m",
-            "mock/mock-json",
-            "--schema",
-            PERSON,
-            "-u",
-            "Invent a person",
-        ])
-        .ok();
-    assert_eq!(out.stdout, "{\"name\":\"mock\",\"age\":18}\n");
-    assert!(
-        out.stderr.contains("mock/mock-json: "),
-        "usage on stderr: {}",
-        out.stderr
-    );
-    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    assert_eq!(doc["age"], 18);
-}
-
-#[test]
-fn a_schema_file_is_read_and_names_the_schema() {
-    let sb = Sandbox::new();
-    let path = sb.work_dir().join("person.json");
-    std::fs::write(&path, PERSON).unwrap();
-    let out = sb
-        .run(&[
-            "chat",
-            "-m",
-            "mock/mock-json",
-            "--schema",
-            path.to_str().unwrap(),
-            "x",
-        ])
-        .ok();
-    assert_eq!(out.stdout, "{\"name\":\"mock\",\"age\":18}\n");
-    // The stored reply is the document; the schema is not part of the log.
-    let log: serde_json::Value =
-        serde_json::from_str(&sb.run(&["log", "show", "--json"]).ok().stdout).unwrap();
-    assert_eq!(
-        log["messages"][1]["content"],
-        "{\"name\":\"mock\",\"age\":18}"
-    );
+    let path = sb.file("person.json", PERSON);
+    for schema in [PERSON, path.to_str().unwrap()] {
+        let out = sb
+            .run(&[
+                "chat",
+                "-m",
+                "mock/mock-json",
+                "--schema",
+                schema,
+                "-u",
+                "Invent a person",
+            ])
+            .ok()
+            .says("mock/mock-json: ");
+        assert_eq!(out.stdout, format!("{MOCK_PERSON}\n"), "{schema}");
+        assert_eq!(out.json()["age"], 18);
+        let log = sb.json(&["log", "show", "--json"]);
+        assert_eq!(log["messages"][1]["content"], MOCK_PERSON, "{schema}");
+    }
 }
 
 #[cfg(feature = "openai")]
-#[tokio::test]
-async fn the_request_carries_the_schema_with_its_name() {
-    use yat_fakeserver::{openai_stream, FakeServer, Response, Route};
+#[test]
+fn the_request_carries_the_schema_with_its_name() {
+    use common::{Api, Run};
 
-    let server = FakeServer::start(vec![Route::new("POST", "/v1/chat/completions").respond(
-        Response::sse(&openai_stream(&["{\"name\":", "\"Ada\",\"age\":36}"])),
-    )])
-    .await
-    .unwrap();
+    let server = common::serve(
+        Api::OpenAi,
+        vec![Api::OpenAi.stream(&["{\"name\":", "\"Ada\",\"age\":36}"])],
+    );
     let sb = Sandbox::new();
-    let path = sb.work_dir().join("person.json");
-    std::fs::write(&path, PERSON).unwrap();
-    let out = common::Output::from(
-        sb.yat()
-            .env("OPENAI_API_KEY", "sk-test-0123456789")
-            .env("OPENAI_BASE_URL", format!("{}/v1", server.url()))
-            .args([
-                "chat",
-                "--no-history",
-                "-m",
-                "openai/gpt-4o-mini",
-                "--schema",
-            ])
-            .arg(&path)
-            .arg("Invent a person")
-            .output()
-            .unwrap(),
-    )
-    .ok();
+    let path = sb.file("person.json", PERSON);
+    let out = sb
+        .at(Api::OpenAi, &server.url())
+        .args([
+            "chat",
+            "--no-history",
+            "-m",
+            Api::OpenAi.model(),
+            "--schema",
+        ])
+        .arg(&path)
+        .arg("Invent a person")
+        .run()
+        .ok();
     assert_eq!(out.stdout, "{\"name\":\"Ada\",\"age\":36}\n");
     let body = server.requests()[0].json();
     let format = &body["response_format"];
@@ -104,62 +79,70 @@ async fn the_request_carries_the_schema_with_its_name() {
     );
 }
 
+/// A reply that is not the document asked for fails, with the raw text on
+/// stderr for a person to read and nothing on stdout for a program.
 #[test]
 fn a_reply_that_is_not_json_fails_with_the_raw_text_on_stderr() {
-    let out = Sandbox::new()
-        .run(&[
-            "chat",
-            "-m",
-            "mock/mock-echo",
-            "--schema",
-            "{\"type\": \"object\"}",
-            "not json at all",
-        ])
-        .code(1);
-    assert!(out.stdout.is_empty(), "{}", out.stdout);
-    assert!(out.stderr.contains("\nnot json at all\n"), "{}", out.stderr);
-    out.one_error_line("mock: the reply does not match the requested structure");
-}
-
-#[test]
-fn a_cut_document_is_not_json_either() {
-    let out = Sandbox::new()
-        .run(&[
-            "chat",
-            "-m",
-            "mock/mock-json",
-            "--schema",
-            PERSON,
-            "--max-tokens",
-            "2",
-            "x",
-        ])
-        .code(1);
-    assert!(out.stdout.is_empty());
-    assert!(
-        out.stderr.contains("cut at the token limit"),
-        "{}",
-        out.stderr
-    );
-    out.one_error_line("does not match the requested structure");
+    let cases: &[(&str, &[&str], &str, &str)] = &[
+        (
+            "not JSON at all",
+            &[
+                "-m",
+                "mock/mock-echo",
+                "--schema",
+                "{\"type\": \"object\"}",
+                "not json at all",
+            ],
+            "\nnot json at all\n",
+            "mock: the reply does not match the requested structure",
+        ),
+        (
+            "a document cut at the token limit",
+            &[
+                "-m",
+                "mock/mock-json",
+                "--schema",
+                PERSON,
+                "--max-tokens",
+                "2",
+                "x",
+            ],
+            "cut at the token limit",
+            "does not match the requested structure",
+        ),
+    ];
+    for (name, args, shown, error) in cases {
+        let out = Sandbox::new()
+            .run(&[&["chat"], *args].concat())
+            .code(1)
+            .says(shown);
+        assert!(out.stdout.is_empty(), "{name}: {}", out.stdout);
+        out.one_error_line(error);
+    }
 }
 
 #[test]
 fn bad_schemas_are_usage_errors() {
     let sb = Sandbox::new();
-    sb.run(&["chat", "--schema", "{oops", "x"])
-        .code(2)
-        .one_error_line("--schema: not JSON");
-    sb.run(&["chat", "--schema", "[1, 2]", "x"])
-        .code(2)
-        .one_error_line("a JSON Schema is an object");
-    sb.run(&["chat", "--schema", "absent.json", "x"])
-        .code(2)
-        .one_error_line("--schema absent.json: cannot read it");
-    std::fs::write(sb.work_dir().join("bad.json"), "{\n  \"type\": }").unwrap();
-    sb.run(&["chat", "--schema", "bad.json", "x"])
-        .code(2)
-        .one_error_line("bad.json: not JSON: expected value at line 2");
+    sb.file("bad.json", "{\n  \"type\": }");
+    sb.check_errors(
+        2,
+        &[
+            (&["chat", "--schema", "{oops", "x"], "--schema: not JSON"),
+            (
+                &["chat", "--schema", "[1, 2]", "x"],
+                "a JSON Schema is an object",
+            ),
+            (
+                &["chat", "--schema", "absent.json", "x"],
+                "--schema absent.json: cannot read it",
+            ),
+            (
+                &["chat", "--schema", "bad.json", "x"],
+                "bad.json: not JSON: expected value at line 2",
+            ),
+        ],
+    );
 }
 
 #[test]
@@ -175,14 +158,7 @@ fn json_events_and_a_schema_go_together() {
             "x",
         ])
         .ok();
-    let text: String = out
-        .stdout
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-        .filter(|e| e["type"] == "delta")
-        .map(|e| e["text"].as_str().unwrap().to_owned())
-        .collect();
-    assert_eq!(text, "{\"name\":\"mock\",\"age\":18}");
+    assert_eq!(out.delta_text(), MOCK_PERSON);
 }
 
 #[test]

@@ -98,13 +98,7 @@ fn no_output_of_any_command_shows_a_planted_key() {
         ]}}]}}"#
     ));
 
-    let set = Output::from(
-        sb.yat()
-            .args(["keys", "set", "openai"])
-            .write_stdin(format!("{KEY}\n"))
-            .output()
-            .unwrap(),
-    );
+    let set = sb.run_stdin(&["keys", "set", "openai"], &format!("{KEY}\n"));
     assert_clean("keys set openai", &set.ok());
 
     let mut checked = 0;
@@ -169,14 +163,7 @@ fn files_that_hold_keys_are_written_0600() {
     std::fs::create_dir_all(sb.keys_file().parent().unwrap()).unwrap();
     std::fs::write(sb.keys_file(), "# mine\nOTHER_VAR=1\n").unwrap();
     std::fs::set_permissions(sb.keys_file(), std::fs::Permissions::from_mode(0o644)).unwrap();
-    let out = Output::from(
-        sb.yat()
-            .args(["keys", "set", "openai"])
-            .write_stdin(KEY)
-            .output()
-            .unwrap(),
-    );
-    out.ok();
+    sb.run_stdin(&["keys", "set", "openai"], KEY).ok();
     assert_eq!(mode(&sb.keys_file()), 0o600);
     let env = std::fs::read_to_string(sb.keys_file()).unwrap();
     assert!(env.starts_with("# mine\nOTHER_VAR=1\n"), "{env}");

@@ -9,37 +9,34 @@ use common::Sandbox;
 const WEATHER: &str = r#"{"name": "get_weather", "description": "Weather in a city",
     "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}"#;
 
+/// `yat chat -m mock/mock-tools --tool WEATHER "Weather in Paris?"`: a reply
+/// that is one call of get_weather.
+const ASK_WEATHER: &[&str] = &[
+    "chat",
+    "-m",
+    "mock/mock-tools",
+    "--tool",
+    WEATHER,
+    "Weather in Paris?",
+];
+
 #[test]
 fn calls_are_shown_compactly_off_stdout_when_piped() {
     let out = Sandbox::new()
-        .run(&[
-            "chat",
-            "-m",
-            "mock/mock-tools",
-            "--tool",
-            WEATHER,
-            "Weather in Paris?",
-        ])
-        .ok();
+        .run(ASK_WEATHER)
+        .ok()
+        .says("→ tool get_weather {\"city\":\"mock\"}\n")
+        .says("does not run tools yet");
     assert_eq!(out.stdout, "", "no answer text: the reply is a call");
-    assert!(
-        out.stderr
-            .contains("→ tool get_weather {\"city\":\"mock\"}\n"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains("does not run tools yet"),
-        "{}",
-        out.stderr
-    );
 }
 
 #[test]
 fn parallel_calls_get_a_line_each_and_tools_come_from_files_too() {
     let sb = Sandbox::new();
-    let file = sb.work_dir().join("tools.json");
-    std::fs::write(&file, format!("[{WEATHER}, {{\"name\": \"get_time\"}}]")).unwrap();
+    let file = sb.file(
+        "tools.json",
+        format!("[{WEATHER}, {{\"name\": \"get_time\"}}]"),
+    );
     let out = sb
         .run(&[
             "chat",
@@ -50,13 +47,8 @@ fn parallel_calls_get_a_line_each_and_tools_come_from_files_too() {
             "x",
         ])
         .ok();
-    let calls: Vec<&str> = out
-        .stderr
-        .lines()
-        .filter(|l| l.starts_with("→ tool"))
-        .collect();
     assert_eq!(
-        calls,
+        out.stderr_lines("→ tool"),
         [
             "→ tool get_weather {\"city\":\"mock\"}",
             "→ tool get_time {}"
@@ -66,44 +58,38 @@ fn parallel_calls_get_a_line_each_and_tools_come_from_files_too() {
 
 #[test]
 fn bad_tool_declarations_are_usage_errors() {
-    let sb = Sandbox::new();
-    sb.run(&["chat", "--tool", "{\"description\": \"x\"}", "x"])
-        .code(2)
-        .one_error_line("a tool needs a \"name\"");
-    sb.run(&["chat", "--tool", "nope.json", "x"])
-        .code(2)
-        .one_error_line("--tool nope.json: cannot read it");
+    Sandbox::new().check_errors(
+        2,
+        &[
+            (
+                &["chat", "--tool", "{\"description\": \"x\"}", "x"],
+                "a tool needs a \"name\"",
+            ),
+            (
+                &["chat", "--tool", "nope.json", "x"],
+                "--tool nope.json: cannot read it",
+            ),
+        ],
+    );
 }
 
 #[cfg(feature = "history")]
 #[test]
 fn continuing_after_a_call_answers_it_as_not_run_and_stores_the_answer() {
     let sb = Sandbox::new();
+    sb.run(ASK_WEATHER).ok();
+    // It calls again.
     sb.run(&[
         "chat",
-        "-m",
-        "mock/mock-tools",
+        "-c",
         "--tool",
         WEATHER,
-        "Weather in Paris?",
+        "--tool",
+        "{\"name\": \"noop\"}",
+        "Never mind, say hi",
     ])
-    .ok();
-    let out = sb
-        .run(&[
-            "chat",
-            "-c",
-            "--tool",
-            WEATHER,
-            "--tool",
-            "{\"name\": \"noop\"}",
-            "Never mind, say hi",
-        ])
-        .ok();
-    assert!(
-        out.stderr.contains("→ tool get_weather"),
-        "it calls again: {}",
-        out.stderr
-    );
+    .ok()
+    .says("→ tool get_weather");
 
     let shown = sb.run(&["log", "show"]).ok().stdout;
     assert!(
@@ -118,8 +104,7 @@ fn continuing_after_a_call_answers_it_as_not_run_and_stores_the_answer() {
         ),
         "{shown}"
     );
-    let log: serde_json::Value =
-        serde_json::from_str(&sb.run(&["log", "show", "--json"]).ok().stdout).unwrap();
+    let log = sb.json(&["log", "show", "--json"]);
     let messages = log["messages"].as_array().unwrap();
     let roles: Vec<&str> = messages
         .iter()
@@ -135,34 +120,18 @@ fn continuing_after_a_call_answers_it_as_not_run_and_stores_the_answer() {
 /// Every API refuses an assistant turn with calls that no tool message
 /// answers; continuing elsewhere sends the stored calls with their answers.
 #[cfg(all(feature = "history", feature = "openai"))]
-#[tokio::test]
-async fn a_conversation_with_calls_continues_on_an_api_that_requires_their_results() {
-    use yat_fakeserver::{openai_stream, FakeServer, Response, Route};
+#[test]
+fn a_conversation_with_calls_continues_on_an_api_that_requires_their_results() {
+    use common::{Api, Run};
 
-    let server =
-        FakeServer::start(vec![Route::new("POST", "/v1/chat/completions")
-            .respond(Response::sse(&openai_stream(&["Hi."])))])
-        .await
-        .unwrap();
+    let server = common::serve(Api::OpenAi, vec![Api::OpenAi.stream(&["Hi."])]);
     let sb = Sandbox::new();
-    sb.run(&[
-        "chat",
-        "-m",
-        "mock/mock-tools",
-        "--tool",
-        WEATHER,
-        "Weather in Paris?",
-    ])
-    .ok();
-    let out = common::Output::from(
-        sb.yat()
-            .env("OPENAI_API_KEY", "sk-test-0123456789")
-            .env("OPENAI_BASE_URL", format!("{}/v1", server.url()))
-            .args(["chat", "-c", "-m", "openai/gpt-4o-mini", "Say hi"])
-            .output()
-            .unwrap(),
-    )
-    .ok();
+    sb.run(ASK_WEATHER).ok();
+    let out = sb
+        .at(Api::OpenAi, &server.url())
+        .args(["chat", "-c", "-m", Api::OpenAi.model(), "Say hi"])
+        .run()
+        .ok();
     assert_eq!(out.stdout, "Hi.\n");
     let body = server.requests()[0].json();
     let m = body["messages"].as_array().unwrap();

@@ -14,7 +14,7 @@ use crate::cli::ChatArgs;
 use crate::context::Ctx;
 use crate::failure::{CmdResult, Failure};
 use crate::history::{self, Loaded, Record, Recorder};
-use crate::render::{self, End, Mode, ReplyOptions};
+use crate::render::{self, End, Mode, Outcome, ReplyOptions};
 use crate::{attach, structured, tool_calls};
 
 /// Sampling parameters from the command line, applied to every request.
@@ -81,7 +81,7 @@ pub struct ChatSetup {
 
 /// The prompt as a message: attachments first (several APIs read a
 /// question best after what it is about), then the text.
-pub fn prompt_message(attachments: Vec<Part>, text: &str) -> Message {
+fn prompt_message(attachments: Vec<Part>, text: &str) -> Message {
     if attachments.is_empty() {
         return Message::user(text);
     }
@@ -210,31 +210,56 @@ pub fn system_of(messages: &[Message]) -> Option<std::borrow::Cow<'_, str>> {
         .map(|m| m.text())
 }
 
-async fn one_shot(ctx: &Ctx, mut setup: ChatSetup, prompt: String, mode: Mode) -> CmdResult {
-    let mut sent: Vec<Message> = tool_calls::answer_pending(&mut setup.messages)
-        .into_iter()
-        .collect();
-    let attachments = std::mem::take(&mut setup.attachments);
-    let user = prompt_message(attachments, &prompt);
-    setup.messages.push(user.clone());
-    sent.push(user);
-    let request = setup.params.request(setup.messages.clone());
-    let opts = ReplyOptions {
-        mode,
-        keep_reply: setup.recorder.is_recording() || mode == Mode::Document,
-        show_usage: setup.show_usage,
-        show_reasoning: setup.show_reasoning,
-    };
-    let outcome =
-        render::stream_reply(&ctx.term, &setup.manager, &setup.candidates, &request, opts).await?;
-    match outcome.end {
-        End::Complete => {
-            setup.recorder.record(&Record {
+impl ChatSetup {
+    /// One exchange, as both a one-shot chat and a session turn make it:
+    /// the prompt (after the answers to any tool calls left pending) is
+    /// added to the conversation and the reply streamed; a complete reply
+    /// is recorded. The caller keeps the reply in the conversation, or
+    /// takes the prompt back.
+    pub async fn exchange(
+        &mut self,
+        ctx: &Ctx,
+        attachments: Vec<Part>,
+        prompt: &str,
+        mode: Mode,
+        keep_reply: bool,
+    ) -> CmdResult<Outcome> {
+        let mut sent: Vec<Message> = tool_calls::answer_pending(&mut self.messages)
+            .into_iter()
+            .collect();
+        let user = prompt_message(attachments, prompt);
+        self.messages.push(user.clone());
+        sent.push(user);
+        let request = self.params.request(self.messages.clone());
+        let opts = ReplyOptions {
+            mode,
+            keep_reply,
+            show_usage: self.show_usage,
+            show_reasoning: self.show_reasoning,
+        };
+        let outcome =
+            render::stream_reply(&ctx.term, &self.manager, &self.candidates, &request, opts)
+                .await?;
+        if matches!(outcome.end, End::Complete) {
+            self.recorder.record(&Record {
                 target: &outcome.target,
-                system: system_of(&setup.messages).as_deref(),
+                system: system_of(&self.messages).as_deref(),
                 sent: &sent,
                 reply: &outcome.reply,
             });
+        }
+        Ok(outcome)
+    }
+}
+
+async fn one_shot(ctx: &Ctx, mut setup: ChatSetup, prompt: String, mode: Mode) -> CmdResult {
+    let attachments = std::mem::take(&mut setup.attachments);
+    let keep_reply = setup.recorder.is_recording() || mode == Mode::Document;
+    let outcome = setup
+        .exchange(ctx, attachments, &prompt, mode, keep_reply)
+        .await?;
+    match outcome.end {
+        End::Complete => {
             if mode == Mode::Document {
                 structured::emit(&ctx.term, &outcome.target.provider, &outcome.reply)?;
             }

@@ -8,7 +8,7 @@
 use std::io::Write;
 
 use serde_json::{json, Value};
-use yat::preferences::{Preferences, DEFAULT_MODEL_KEY, FALLBACKS_KEY, HISTORY_KEY};
+use yat::preferences::{DEFAULT_MODEL_KEY, FALLBACKS_KEY, HISTORY_KEY};
 use yat::routing::resolve_model;
 use yat::settings::SettingSource;
 use yat::{ProviderConfig, ProviderManager, SettingKind, SettingSpec};
@@ -127,15 +127,11 @@ async fn set(ctx: &Ctx, key: &str, value: &str) -> CmdResult {
     let path = &location.config_file;
     match parse_key(key)? {
         Key::DefaultModel => {
-            let prefs = ctx.preferences()?;
+            let (manager, prefs) = ctx.manager_and_preferences().await?;
             let target = resolve_model(Some(value), &prefs, &[])?.target;
-            let manager = ctx.manager().await?;
             ctx.known_provider(&manager, &target.provider)?;
-            Preferences::update(path, |p| {
-                p.default_model = Some(target.clone());
-                Ok(())
-            })?;
-            ctx.term.done(&format!("{DEFAULT_MODEL_KEY} = {target}"));
+            let done = format!("{DEFAULT_MODEL_KEY} = {target}");
+            ctx.change_preferences(|p| p.default_model = Some(target), &done)?;
         }
         Key::Fallbacks => {
             let prefs = ctx.preferences()?;
@@ -148,20 +144,15 @@ async fn set(ctx: &Ctx, key: &str, value: &str) -> CmdResult {
                 .map(ToString::to_string)
                 .collect::<Vec<_>>()
                 .join(", ");
-            Preferences::update(path, |p| {
-                p.fallbacks = list;
-                Ok(())
-            })?;
-            ctx.term.done(&format!("{FALLBACKS_KEY} = {shown}"));
+            ctx.change_preferences(
+                |p| p.fallbacks = list,
+                &format!("{FALLBACKS_KEY} = {shown}"),
+            )?;
         }
         Key::History => {
             let on = parse_bool(value)?;
-            Preferences::update(path, |p| {
-                p.history = on;
-                Ok(())
-            })?;
             let shown = if on { "on" } else { "off" };
-            ctx.term.done(&format!("{HISTORY_KEY} = {shown}"));
+            ctx.change_preferences(|p| p.history = on, &format!("{HISTORY_KEY} = {shown}"))?;
         }
         Key::Setting { provider, key } => {
             let manager = ctx.manager().await?;
@@ -252,28 +243,17 @@ async fn unset(ctx: &Ctx, key: &str) -> CmdResult {
     let location = ctx.location();
     let path = &location.config_file;
     match parse_key(key)? {
-        Key::DefaultModel => {
-            Preferences::update(path, |p| {
-                p.default_model = None;
-                Ok(())
-            })?;
-            ctx.term.done(&format!("{DEFAULT_MODEL_KEY} removed"));
-        }
+        Key::DefaultModel => ctx.change_preferences(
+            |p| p.default_model = None,
+            &format!("{DEFAULT_MODEL_KEY} removed"),
+        )?,
         Key::Fallbacks => {
-            Preferences::update(path, |p| {
-                p.fallbacks.clear();
-                Ok(())
-            })?;
-            ctx.term.done(&format!("{FALLBACKS_KEY} removed"));
+            ctx.change_preferences(|p| p.fallbacks.clear(), &format!("{FALLBACKS_KEY} removed"))?
         }
-        Key::History => {
-            Preferences::update(path, |p| {
-                p.history = true;
-                Ok(())
-            })?;
-            ctx.term
-                .done(&format!("{HISTORY_KEY} back to its default (on)"));
-        }
+        Key::History => ctx.change_preferences(
+            |p| p.history = true,
+            &format!("{HISTORY_KEY} back to its default (on)"),
+        )?,
         Key::Setting { provider, key } => {
             let manager = ctx.manager().await?;
             let spec = spec_of(&manager, &provider, &key)?;
@@ -336,8 +316,7 @@ async fn get(ctx: &Ctx, key: &str) -> CmdResult {
 
 async fn show(ctx: &Ctx, only: Option<&str>, json: bool) -> CmdResult {
     let location = ctx.location();
-    let manager = ctx.manager().await?;
-    let prefs = ctx.preferences()?;
+    let (manager, prefs) = ctx.manager_and_preferences().await?;
     let ids: Vec<String> = match only {
         Some(id) => {
             ctx.known_provider(&manager, id)?;

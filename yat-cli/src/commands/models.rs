@@ -3,13 +3,13 @@
 use std::io::Write;
 
 use serde_json::json;
-use yat::preferences::Preferences;
 use yat::routing::{resolve_model, BUILTIN_MODEL};
-use yat::{ModelInfo, YatError};
+use yat::{ModelInfo, ProviderManager, YatError};
 
 use crate::cli::{ModelsAction, ModelsListArgs};
 use crate::context::{print_json, Ctx};
-use crate::failure::CmdResult;
+use crate::failure::{CmdResult, Failure};
+use crate::reachability::unreachable_line;
 use crate::table::{Cell, Table};
 
 /// Runs `yat models ...`.
@@ -22,16 +22,28 @@ pub async fn run(ctx: &Ctx, action: Option<ModelsAction>, list: ModelsListArgs) 
 }
 
 async fn run_list(ctx: &Ctx, args: &ModelsListArgs) -> CmdResult {
-    let manager = ctx.manager().await?;
-    let prefs = ctx.preferences()?;
-    let results: Vec<(String, Result<Vec<ModelInfo>, YatError>)> = match &args.provider {
-        Some(id) => {
-            // Unknown or not ready: that is the answer, as an error.
-            let models = manager.list_models(id).await?;
-            vec![(id.clone(), Ok(models))]
-        }
-        None => manager.list_all_models().await,
-    };
+    let (manager, prefs) = ctx.manager_and_preferences().await?;
+    // Counted before listing: a provider whose listing fails is marked
+    // failed, and its own line below already says so.
+    let not_ready = manager
+        .statuses()
+        .iter()
+        .filter(|i| !i.status.is_ready())
+        .count();
+    let results: Vec<(String, Result<Vec<ModelInfo>, YatError>)> =
+        match &args.provider {
+            Some(id) => {
+                // Unknown or not ready: that is the answer, as an error.
+                let models = manager.list_models(id).await.map_err(|e| {
+                    match unreachable(&manager, id, &e) {
+                        Some(line) => Failure::Runtime(line),
+                        None => Failure::from(e),
+                    }
+                })?;
+                vec![(id.clone(), Ok(models))]
+            }
+            None => manager.list_all_models().await,
+        };
     let mut models = Vec::new();
     let mut failures = Vec::new();
     for (id, r) in results {
@@ -88,37 +100,36 @@ async fn run_list(ctx: &Ctx, args: &ModelsListArgs) -> CmdResult {
         out.flush()?;
     }
     for (id, e) in &failures {
-        ctx.term.warn(&format!(
-            "{id}: cannot list models: {}",
-            crate::failure::describe(e)
-        ));
-    }
-    if args.provider.is_none() && !args.json {
-        let not_ready = manager
-            .statuses()
-            .iter()
-            .filter(|i| !i.status.is_ready())
-            .count();
-        if not_ready > 0 {
-            ctx.term.note(&format!(
-                "{not_ready} provider(s) not ready and not listed: see `yat providers`"
-            ));
+        match unreachable(&manager, id, e) {
+            Some(line) => ctx.term.note(&line),
+            None => ctx.term.warn(&format!(
+                "{id}: cannot list models: {}",
+                crate::failure::describe(e)
+            )),
         }
+    }
+    if args.provider.is_none() && !args.json && not_ready > 0 {
+        ctx.term.note(&format!(
+            "{not_ready} provider(s) not ready and not listed: see `yat providers`"
+        ));
     }
     Ok(())
 }
 
+/// The one line for a provider whose server did not answer, naming the
+/// base URL it was asked at.
+fn unreachable(manager: &ProviderManager, id: &str, e: &YatError) -> Option<String> {
+    let settings = manager.resolved_settings(id).ok();
+    let base_url = settings.as_ref().and_then(|s| s.get("base_url"));
+    unreachable_line(id, base_url, e)
+}
+
 async fn default(ctx: &Ctx, model: Option<&str>, unset: bool) -> CmdResult {
-    let path = ctx.location().config_file;
     if unset {
-        Preferences::update(&path, |p| {
-            p.default_model = None;
-            Ok(())
-        })?;
-        ctx.term.done(&format!(
-            "default model removed ({BUILTIN_MODEL} is used when nothing is named)"
-        ));
-        return Ok(());
+        return ctx.change_preferences(
+            |p| p.default_model = None,
+            &format!("default model removed ({BUILTIN_MODEL} is used when nothing is named)"),
+        );
     }
     let Some(model) = model else {
         let prefs = ctx.preferences()?;
@@ -135,22 +146,17 @@ async fn default(ctx: &Ctx, model: Option<&str>, unset: bool) -> CmdResult {
         }
         return Ok(());
     };
-    let prefs = ctx.preferences()?;
+    let (manager, prefs) = ctx.manager_and_preferences().await?;
     let target = resolve_model(Some(model), &prefs, &[])?.target;
-    let manager = ctx.manager().await?;
     ctx.known_provider(&manager, &target.provider)?;
     check_model_exists(ctx, &manager, &target).await;
-    Preferences::update(&path, |p| {
-        p.default_model = Some(target.clone());
-        Ok(())
-    })?;
-    ctx.term.done(&format!("default model: {target}"));
-    Ok(())
+    let done = format!("default model: {target}");
+    ctx.change_preferences(|p| p.default_model = Some(target), &done)
 }
 
 /// Warns (without failing) when a ready provider does not list the model:
 /// some APIs serve models they do not list.
-pub async fn check_model_exists(ctx: &Ctx, manager: &yat::ProviderManager, target: &yat::ModelRef) {
+pub async fn check_model_exists(ctx: &Ctx, manager: &ProviderManager, target: &yat::ModelRef) {
     let ready = manager
         .info(&target.provider)
         .map(|i| i.status.is_ready())
@@ -165,12 +171,20 @@ pub async fn check_model_exists(ctx: &Ctx, manager: &yat::ProviderManager, targe
         }
         return;
     }
-    if let Ok(models) = manager.list_models(&target.provider).await {
-        if !models.iter().any(|m| m.id == target.model) {
-            ctx.term.warn(&format!(
-                "{} does not list a model {:?} (see `yat models --provider {}`)",
-                target.provider, target.model, target.provider
-            ));
-        }
+    match manager.list_models(&target.provider).await {
+        Ok(models) if !models.iter().any(|m| m.id == target.model) => ctx.term.warn(&format!(
+            "{} does not list a model {:?} (see `yat models --provider {}`)",
+            target.provider, target.model, target.provider
+        )),
+        Ok(_) => {}
+        // The library does not log this failure at the default level: the
+        // CLI says it, once.
+        Err(e) => ctx.term.warn(&format!(
+            "cannot check that {} offers {:?}: {}",
+            target.provider,
+            target.model,
+            unreachable(manager, &target.provider, &e)
+                .unwrap_or_else(|| crate::failure::describe(&e))
+        )),
     }
 }

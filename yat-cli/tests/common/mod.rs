@@ -1,11 +1,21 @@
 //! A sandbox per test: the `yat` binary with its own config file, data dir,
 //! home and working directory, and no inherited environment, so no test
 //! reads or writes the machine's real configuration or sees a real key.
-#![allow(dead_code)] // each test binary uses a part of it
+#![allow(dead_code, unused_imports)] // each test binary uses a part of it
+
+mod apis;
+#[cfg(target_os = "linux")]
+mod config_reads;
+mod snapshot;
 
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+
+pub use apis::{anthropic_redacted_stream, redacted_reasoning_reply, serve, Api, KEY};
+#[cfg(target_os = "linux")]
+pub use config_reads::config_reads;
+pub use snapshot::{assert_snapshot, assert_table_snapshot, rows_for};
 
 /// Temporary directories for one test.
 pub struct Sandbox {
@@ -81,8 +91,100 @@ impl Sandbox {
 
     /// `yat ARGS...`, run to completion.
     pub fn run(&self, args: &[&str]) -> Output {
-        Output::from(self.yat().args(args).output().unwrap())
+        self.yat().args(args).run()
     }
+
+    /// `yat ARGS...` with `VAR=value` pairs added to its environment.
+    pub fn run_with(&self, env: &[(&str, &str)], args: &[&str]) -> Output {
+        self.yat().envs(env.iter().copied()).args(args).run()
+    }
+
+    /// `yat ARGS...` with `input` on its stdin.
+    pub fn run_stdin(&self, args: &[&str], input: &str) -> Output {
+        self.yat().args(args).write_stdin(input).run()
+    }
+
+    /// `yat ARGS...`, which must succeed, its stdout parsed as one JSON value.
+    #[track_caller]
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        self.run(args).ok().json()
+    }
+
+    /// Runs each `(args, needle)`: each must exit with `code` and say why
+    /// in one `error:` line containing `needle`.
+    #[track_caller]
+    pub fn check_errors(&self, code: i32, cases: &[(&[&str], &str)]) {
+        for (args, needle) in cases {
+            let out = self.run(args);
+            assert_eq!(out.code, code, "{args:?}:\n{}", out.stderr);
+            out.one_error_line(needle);
+        }
+    }
+
+    /// `yat` pointed at the fake server at `url` as `api`, with a key.
+    pub fn at(&self, api: Api, url: &str) -> Command {
+        let mut cmd = self.yat();
+        cmd.envs(api.env(url));
+        cmd
+    }
+
+    /// Writes `bytes` to `name` in the working directory; its path.
+    pub fn file(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.work_dir().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+}
+
+/// A run of `yat` that must succeed: its whole stdout, and what its stderr
+/// says (each somewhere in it).
+pub struct Reply {
+    /// What the case shows, for a failure's message.
+    pub name: &'static str,
+    /// The arguments.
+    pub args: &'static [&'static str],
+    /// stdout, exactly.
+    pub stdout: &'static str,
+    /// Pieces of stderr.
+    pub stderr: &'static [&'static str],
+}
+
+/// Runs each case, in a sandbox of its own, and checks what it printed.
+#[track_caller]
+pub fn check_replies(cases: &[Reply]) {
+    for case in cases {
+        let out = Sandbox::new().run(case.args);
+        let name = case.name;
+        assert_eq!(out.code, 0, "{name}:\n{}", out.stderr);
+        assert_eq!(out.stdout, case.stdout, "{name}:\n{}", out.stderr);
+        for said in case.stderr {
+            assert!(
+                out.stderr.contains(said),
+                "{name}: {said:?} not in\n{}",
+                out.stderr
+            );
+        }
+        no_panic(&out.stderr);
+    }
+}
+
+/// Runs a prepared `yat` to completion.
+pub trait Run {
+    /// The finished run.
+    fn run(&mut self) -> Output;
+}
+
+impl Run for Command {
+    fn run(&mut self) -> Output {
+        Output::from(self.output().unwrap())
+    }
+}
+
+/// `http://127.0.0.1:PORT` of a port that was free a moment ago: nothing
+/// listens there, so a connection is refused.
+pub fn closed_port_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    format!("http://{}", listener.local_addr().unwrap())
 }
 
 /// The binary under test.
@@ -112,6 +214,67 @@ impl From<std::process::Output> for Output {
 }
 
 impl Output {
+    /// stdout as one JSON value.
+    #[track_caller]
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("{e}: stdout is not JSON:\n{}", self.stdout))
+    }
+
+    /// stdout as JSON lines (`--json` events), each with a `type`.
+    #[track_caller]
+    pub fn events(&self) -> Vec<serde_json::Value> {
+        self.stdout
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value =
+                    serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+                assert!(v["type"].is_string(), "no type: {l}");
+                v
+            })
+            .collect()
+    }
+
+    /// The `error` event that ends the `--json` output of a failed run.
+    #[track_caller]
+    pub fn error_event(&self) -> serde_json::Value {
+        let last = self.events().pop().expect("no events");
+        assert_eq!(last["type"], "error", "{}", self.stdout);
+        assert!(
+            last["message"].is_string() && last["kind"].is_string(),
+            "{last}"
+        );
+        last
+    }
+
+    /// The text of the `delta` events of `--json` output.
+    pub fn delta_text(&self) -> String {
+        self.events()
+            .iter()
+            .filter(|e| e["type"] == "delta")
+            .filter_map(|e| e["text"].as_str())
+            .collect()
+    }
+
+    /// The lines of stderr that start with `prefix` (`warning:`, `note:`).
+    pub fn stderr_lines(&self, prefix: &str) -> Vec<&str> {
+        self.stderr
+            .lines()
+            .filter(|l| l.starts_with(prefix))
+            .collect()
+    }
+
+    /// Asserts that stderr contains `needle`, showing it when not.
+    #[track_caller]
+    pub fn says(self, needle: &str) -> Self {
+        assert!(
+            self.stderr.contains(needle),
+            "{needle:?} not on stderr:\n{}",
+            self.stderr
+        );
+        self
+    }
+
     /// Asserts the exit code, showing both streams when it differs.
     #[track_caller]
     pub fn code(self, expected: i32) -> Self {
@@ -130,15 +293,19 @@ impl Output {
     }
 
     /// Asserts that stderr is exactly one `error: ...` line containing `needle`,
-    /// and that nothing looks like a panic or a backtrace.
+    /// in the one style every command uses (lower case, as clap's own), and
+    /// that nothing looks like a panic or a backtrace.
     #[track_caller]
     pub fn one_error_line(self, needle: &str) -> Self {
-        let lines: Vec<&str> = self
-            .stderr
-            .lines()
-            .filter(|l| l.starts_with("error:"))
-            .collect();
+        let lines = self.stderr_lines("error:");
         assert_eq!(lines.len(), 1, "one error line expected:\n{}", self.stderr);
+        for other in ["Error", "ERROR", " ERROR", "[ERROR"] {
+            assert!(
+                !self.stderr.lines().any(|l| l.starts_with(other)),
+                "an error line in another style ({other:?}):\n{}",
+                self.stderr
+            );
+        }
         assert!(
             lines[0].contains(needle),
             "{:?} not in {:?}",
@@ -161,113 +328,4 @@ pub fn no_panic(text: &str) {
     ] {
         assert!(!text.contains(bad), "{bad:?} in:\n{text}");
     }
-}
-
-/// Compares `actual` with `tests/snapshots/NAME.txt`. Run with
-/// `UPDATE_SNAPSHOTS=1` to write the files after a deliberate change.
-#[track_caller]
-pub fn assert_snapshot(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/snapshots")
-        .join(format!("{name}.txt"));
-    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!(
-            "no snapshot {}: run with UPDATE_SNAPSHOTS=1 to create it",
-            path.display()
-        )
-    });
-    assert_eq!(
-        expected, actual,
-        "snapshot {name} differs (UPDATE_SNAPSHOTS=1 rewrites it after a deliberate change)"
-    );
-}
-
-/// The table's header and the rows of the given providers or models only,
-/// so a snapshot does not depend on which other provider features are on.
-pub fn rows_for(table: &str, keep: &[&str]) -> String {
-    let mut out = String::new();
-    for (i, line) in table.lines().enumerate() {
-        if i == 0 || keep.iter().any(|k| line.starts_with(k)) {
-            out.push_str(line);
-            out.push('\n');
-        }
-    }
-    out
-}
-
-/// Compares a table with its snapshot. With only the listed rows present
-/// (a mock-only build) the comparison is exact, alignment included; with
-/// other providers compiled in, their rows are dropped and runs of spaces
-/// compared as one, since the other rows change the column widths.
-#[track_caller]
-pub fn assert_table_snapshot(name: &str, table: &str, keep: &[&str]) {
-    let kept = rows_for(table, keep);
-    if kept == table {
-        return assert_snapshot(name, table);
-    }
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/snapshots")
-        .join(format!("{name}.txt"));
-    let expected = std::fs::read_to_string(&path).unwrap();
-    assert_eq!(
-        collapse_spaces(&expected),
-        collapse_spaces(&kept),
-        "snapshot {name}"
-    );
-}
-
-fn collapse_spaces(text: &str) -> String {
-    text.lines()
-        .map(|l| {
-            l.split("  ")
-                .filter(|p| !p.is_empty())
-                .map(str::trim)
-                .collect::<Vec<_>>()
-                .join("  ")
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// An Anthropic stream with a redacted thinking block, then text.
-pub fn anthropic_redacted_stream() -> String {
-    let events = [
-        (
-            "message_start",
-            r#"{"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[],"stop_reason":null,"usage":{"input_tokens":9,"output_tokens":1}}}"#,
-        ),
-        (
-            "content_block_start",
-            r#"{"type":"content_block_start","index":0,"content_block":{"type":"redacted_thinking","data":"EmwKAhgBEgy3va3pzix"}}"#,
-        ),
-        (
-            "content_block_stop",
-            r#"{"type":"content_block_stop","index":0}"#,
-        ),
-        (
-            "content_block_start",
-            r#"{"type":"content_block_start","index":1,"content_block":{"type":"text","text":""}}"#,
-        ),
-        (
-            "content_block_delta",
-            r#"{"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":"Done."}}"#,
-        ),
-        (
-            "content_block_stop",
-            r#"{"type":"content_block_stop","index":1}"#,
-        ),
-        (
-            "message_delta",
-            r#"{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":7}}"#,
-        ),
-        ("message_stop", r#"{"type":"message_stop"}"#),
-    ];
-    events
-        .iter()
-        .map(|(name, data)| format!("event: {name}\ndata: {data}\n\n"))
-        .collect()
 }
