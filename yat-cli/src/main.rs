@@ -165,12 +165,10 @@ fn finish(term: &Term, result: CmdResult) -> i32 {
     }
 }
 
-/// The default log filter: warnings, except the manager's "provider marked
-/// failed", which repeats an error the manager also returns to its caller:
-/// every command reports that error itself, in one line of its own, so at
-/// the default level the user would read the same failure twice. `-v`
-/// shows it again.
-const DEFAULT_LOG_FILTER: &str = "warn,yat_core::manager::slots=error";
+/// The default log filter: warnings. (The library logs a failure it also
+/// returns at debug level only, so a command that reports the error itself
+/// does not show it twice; `-v` shows those.)
+const DEFAULT_LOG_FILTER: &str = "warn";
 
 /// Diagnostics on stderr: `RUST_LOG` when set, else warnings, and more with
 /// each `-v`. Secrets cannot reach these lines: yat holds them as `Secret`,

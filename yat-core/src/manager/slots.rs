@@ -121,7 +121,7 @@ pub(super) fn mark_failed(inner: &Inner, id: &str, generation: u64, reason: Stri
         // A reload may have replaced the instance meanwhile: the new one
         // has not failed.
         if slot.generation == generation {
-            tracing::warn!(provider = id, %reason, "provider marked failed");
+            tracing::debug!(provider = id, %reason, "provider marked failed");
             slot.status = ProviderStatus::Failed { reason };
             slot.instance = None;
         }
