@@ -2,6 +2,8 @@
 //! prepared stream, and every request is recorded so the tests can read
 //! what the model was sent.
 
+mod support;
+
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -10,53 +12,13 @@ use std::time::Duration;
 use futures::channel::mpsc;
 use futures::{poll, StreamExt};
 use serde_json::json;
+use support::Scripted;
 use yat_core::assemble::ReplyState;
 use yat_core::tools::{run_tools, ToolLoopEvent, Toolbox};
 use yat_core::{
-    async_trait, ChatEvent, ChatRequest, ChatStream, Finish, FinishReason, LlmProvider, Message,
-    ModelInfo, Part, ResolvedSettings, Role, ToolChoice, ToolOutput, ToolResult, Usage, YatError,
+    ChatEvent, ChatRequest, ChatStream, Finish, FinishReason, LlmProvider, Message, Part, Role,
+    ToolChoice, ToolOutput, ToolResult, Usage, YatError,
 };
-
-/// A provider that answers request N with the N-th prepared stream.
-#[derive(Default)]
-struct Scripted {
-    streams: Mutex<VecDeque<ChatStream>>,
-    requests: Mutex<Vec<ChatRequest>>,
-}
-
-impl Scripted {
-    fn new(replies: Vec<Vec<Result<ChatEvent, YatError>>>) -> Self {
-        let s = Scripted::default();
-        for events in replies {
-            s.push_stream(Box::pin(futures::stream::iter(events)));
-        }
-        s
-    }
-    fn push_stream(&self, stream: ChatStream) {
-        self.streams.lock().unwrap().push_back(stream);
-    }
-    fn requests(&self) -> Vec<ChatRequest> {
-        self.requests.lock().unwrap().clone()
-    }
-}
-
-#[async_trait]
-impl LlmProvider for Scripted {
-    async fn initialize(&mut self, _: &ResolvedSettings) -> Result<(), YatError> {
-        Ok(())
-    }
-    async fn list_models(&self) -> Result<Vec<ModelInfo>, YatError> {
-        Ok(vec![])
-    }
-    async fn stream_chat(&self, request: &ChatRequest) -> Result<ChatStream, YatError> {
-        self.requests.lock().unwrap().push(request.clone());
-        self.streams
-            .lock()
-            .unwrap()
-            .pop_front()
-            .ok_or_else(|| YatError::network("scripted", "no more scripted replies"))
-    }
-}
 
 /// The events a decoder emits for a reply with these whole calls (through
 /// the shared assembler, as a real decoder would).
@@ -127,7 +89,7 @@ fn results_of(m: &Message) -> Vec<ToolResult> {
 
 #[tokio::test]
 async fn one_call_round_trip_sends_the_result_and_returns_the_answer() {
-    let p = Scripted::new(vec![
+    let p = Scripted::replying(vec![
         calls_reply(&[("call_1", "get_weather", r#"{"city":"Paris"}"#)]),
         text_reply("12°C in Paris."),
     ]);
@@ -198,7 +160,7 @@ async fn parallel_calls_run_concurrently() {
             }
         },
     );
-    let p = Scripted::new(vec![
+    let p = Scripted::replying(vec![
         calls_reply(&[
             ("a", "meet", r#"{"who":"A"}"#),
             ("b", "meet", r#"{"who":"B"}"#),
@@ -230,7 +192,7 @@ async fn a_handler_error_goes_back_as_an_error_result() {
     let toolbox = Toolbox::new().tool("fetch", "Fetches", json!({"type": "object"}), |_| async {
         Err::<String, _>("the service is down")
     });
-    let p = Scripted::new(vec![
+    let p = Scripted::replying(vec![
         calls_reply(&[("c1", "fetch", "{}")]),
         text_reply("Sorry, it is down."),
     ]);
@@ -267,7 +229,7 @@ async fn a_panicking_handler_becomes_an_error_result() {
             Ok::<_, String>("never")
         }
     });
-    let p = Scripted::new(vec![
+    let p = Scripted::replying(vec![
         calls_reply(&[("c1", "boom", "{}"), ("c2", "crash", "{}")]),
         text_reply("ok"),
     ]);
@@ -286,7 +248,7 @@ async fn a_panicking_handler_becomes_an_error_result() {
 
 #[tokio::test]
 async fn an_unknown_tool_gets_an_error_result_and_does_not_start() {
-    let p = Scripted::new(vec![
+    let p = Scripted::replying(vec![
         calls_reply(&[("c1", "get_wether", r#"{"city":"Paris"}"#)]),
         text_reply("I misspelled it."),
     ]);
@@ -323,7 +285,7 @@ async fn an_unknown_tool_gets_an_error_result_and_does_not_start() {
 async fn bad_json_arguments_get_a_correction_turn() {
     // Three calls, the second's arguments not JSON: the decoder ends the
     // two good ones, then reports the bad one.
-    let p = Scripted::new(vec![
+    let p = Scripted::replying(vec![
         calls_reply(&[
             ("good", "get_weather", r#"{"city":"Oslo"}"#),
             ("bad", "get_weather", r#"{"city": Paris}"#),
@@ -400,7 +362,7 @@ async fn calls_cut_off_by_bad_arguments_are_answered_not_run() {
             name: "get_weather".into(),
         })
     };
-    let p = Scripted::new(vec![
+    let p = Scripted::replying(vec![
         vec![
             start(0, "bad"),
             start(1, "open"),
@@ -438,7 +400,7 @@ async fn the_step_limit_ends_the_loop_without_running_the_pending_calls() {
             async { Ok::<_, String>("more") }
         }
     });
-    let p = Scripted::new(vec![
+    let p = Scripted::replying(vec![
         calls_reply(&[("c1", "again", "{}")]),
         calls_reply(&[("c2", "again", "{}")]),
         calls_reply(&[("c3", "again", "{}")]),
@@ -487,7 +449,7 @@ async fn dropping_the_run_cancels_a_running_handler() {
             }
         }
     });
-    let p = Scripted::new(vec![calls_reply(&[("c1", "wait", "{}")])]);
+    let p = Scripted::replying(vec![calls_reply(&[("c1", "wait", "{}")])]);
     let mut run = run_tools(on(&p), ask("Wait"), toolbox);
     loop {
         match run.next().await.unwrap().unwrap() {
@@ -505,7 +467,7 @@ async fn dropping_the_run_cancels_a_running_handler() {
 
 #[tokio::test]
 async fn the_events_of_every_step_arrive_in_order() {
-    let p = Scripted::new(vec![
+    let p = Scripted::replying(vec![
         calls_reply(&[("c1", "get_weather", r#"{"city":"Oslo"}"#)]),
         text_reply("Mild."),
     ]);
@@ -552,8 +514,8 @@ async fn the_events_of_every_step_arrive_in_order() {
 #[tokio::test]
 async fn each_event_is_handed_on_as_it_streams() {
     let (tx, rx) = mpsc::unbounded();
-    let p = Scripted::default();
-    p.push_stream(Box::pin(rx));
+    let p = Scripted::new("scripted");
+    p.reply(Box::pin(rx));
     let mut run = run_tools(on(&p), ask("Hi"), Toolbox::new());
 
     tx.unbounded_send(Ok(ChatEvent::Delta { text: "Hel".into() }))
@@ -576,7 +538,7 @@ async fn each_event_is_handed_on_as_it_streams() {
 
 #[tokio::test]
 async fn a_stream_error_ends_the_loop_and_keeps_the_conversation() {
-    let p = Scripted::new(vec![
+    let p = Scripted::replying(vec![
         calls_reply(&[("c1", "get_weather", r#"{"city":"Oslo"}"#)]),
         vec![
             Ok(ChatEvent::Delta { text: "Par".into() }),
@@ -595,7 +557,7 @@ async fn a_stream_error_ends_the_loop_and_keeps_the_conversation() {
 
 #[tokio::test]
 async fn a_forced_tool_choice_becomes_auto_after_the_first_step() {
-    let p = Scripted::new(vec![
+    let p = Scripted::replying(vec![
         calls_reply(&[("c1", "get_weather", r#"{"city":"Oslo"}"#)]),
         text_reply("Mild."),
     ]);
@@ -623,7 +585,7 @@ async fn reasoning_and_text_of_a_calling_step_are_kept_in_the_conversation() {
         }),
     ];
     first.extend(calls_reply(&[("c1", "get_weather", r#"{"city":"Oslo"}"#)]));
-    let p = Scripted::new(vec![first, text_reply("Mild.")]);
+    let p = Scripted::replying(vec![first, text_reply("Mild.")]);
     let outcome = run_tools(on(&p), ask("Oslo?"), weather_toolbox(Default::default()))
         .run_to_end()
         .await
@@ -638,7 +600,7 @@ async fn reasoning_and_text_of_a_calling_step_are_kept_in_the_conversation() {
 
 #[tokio::test]
 async fn a_tool_already_in_the_request_is_not_sent_twice() {
-    let p = Scripted::new(vec![text_reply("Hi.")]);
+    let p = Scripted::replying(vec![text_reply("Hi.")]);
     let spec =
         yat_core::ToolSpec::new("get_weather", "Mine", json!({"type": "object"})).strict(true);
     run_tools(
@@ -670,7 +632,7 @@ mod typed {
         let toolbox = Toolbox::new().typed("forecast", "Forecast", |l: Lookup| async move {
             Ok::<_, String>(format!("{} in {} days: sun", l.city, l.days))
         });
-        let p = Scripted::new(vec![
+        let p = Scripted::replying(vec![
             calls_reply(&[
                 ("ok", "forecast", r#"{"city":"Oslo","days":2}"#),
                 ("bad", "forecast", r#"{"city":"Oslo","days":-1}"#),
