@@ -11,7 +11,9 @@ mod support;
 use std::time::Duration;
 
 use futures::StreamExt;
-use support::{answer, ask, manager, panics_after_one_delta, slow, Call, Scripted};
+use support::{
+    answer, ask, failed_reason, manager, panics_after_one_delta, refusal, slow, Call, Scripted,
+};
 use yat_core::{
     register_provider, ChatEvent, ChatStream, ChatStreamExt, Finish, FinishReason, ProviderConfig,
     ProviderManager, ProviderStatus, ResolvedSettings, SettingSpec, YatError,
@@ -95,14 +97,6 @@ register_provider! { id: "i-panic-drop", name: "Stream panics when dropped", con
 register_provider! { id: "i-panic-request", name: "Panics on request", constructor: || Scripted::new("i-panic-request").on_chat(panics_on_request).boxed() }
 register_provider! { id: "i-reload", name: "Panics on reload", constructor: || Scripted::new("i-reload").on_init(explodes_when_asked).on_chat(echo).boxed(), settings: EXPLODE }
 
-#[track_caller]
-fn failed_reason(m: &ProviderManager, id: &str) -> String {
-    match m.info(id).unwrap().status {
-        ProviderStatus::Failed { reason } => reason,
-        other => panic!("{id}: expected failed, got {other:?}"),
-    }
-}
-
 /// The host still works: the good provider streams and lists.
 async fn host_works(m: &ProviderManager) {
     assert_eq!(
@@ -124,11 +118,7 @@ async fn every_duty_reports_the_panic_message_in_the_status() {
         assert!(matches!(e, YatError::ProviderPanicked { .. }), "{e:?}");
         assert!(failed_reason(&m, "i-panic-list").contains("boom listing 7 models"));
 
-        let e = m
-            .stream_chat("i-panic-stream", &ask("hi"))
-            .await
-            .err()
-            .unwrap();
+        let e = refusal(&m, "i-panic-stream", &ask("hi")).await;
         assert!(
             e.to_string().contains("boom creating a stream for \"hi\""),
             "{e}"
@@ -208,11 +198,7 @@ async fn streams_already_running_survive_a_sibling_stream_panic() {
         let r = running.collect_response().await.unwrap();
         assert_eq!(r.text(), "steady!");
         assert!(r.finish.is_some());
-        let e = m
-            .stream_chat("i-panic-request", &ask("x"))
-            .await
-            .err()
-            .unwrap();
+        let e = refusal(&m, "i-panic-request", &ask("x")).await;
         assert!(matches!(e, YatError::NotReady { .. }), "{e}");
         // A reload brings it back.
         assert_eq!(

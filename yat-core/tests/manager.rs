@@ -4,7 +4,7 @@
 mod support;
 
 use futures::StreamExt;
-use support::{answer, ask, panics_after_one_delta, slow, Scripted};
+use support::{answer, ask, failed_reason, panics_after_one_delta, refusal, slow, Scripted};
 use yat_core::{
     register_provider, ChatEvent, ChatStreamExt, ProviderConfig, ProviderManager, ProviderStatus,
     Remedy, SettingKind, SettingSpec, YatError,
@@ -66,11 +66,9 @@ async fn failures_in_construction_and_init_stay_inside_their_provider() {
         ("t-panic-init", "boom in initialize"),
         ("t-err-init", "init says no"),
     ] {
-        match status(&m, id) {
-            ProviderStatus::Failed { reason } => assert!(reason.contains(needle), "{id}: {reason}"),
-            other => panic!("{id}: {other:?}"),
-        }
-        let e = m.stream_chat(id, &ask("x")).await.err().unwrap();
+        let reason = failed_reason(&m, id);
+        assert!(reason.contains(needle), "{id}: {reason}");
+        let e = refusal(&m, id, &ask("x")).await;
         assert!(matches!(e, YatError::NotReady { .. }), "{id}: {e}");
     }
     assert_eq!(status(&m, "t-good"), ProviderStatus::Ready);
@@ -83,15 +81,9 @@ async fn list_models_error_or_panic_marks_only_that_provider_failed() {
     let e = m.list_models("t-panic-list").await.unwrap_err();
     assert!(matches!(e, YatError::ProviderPanicked { .. }), "{e}");
     assert!(e.to_string().contains("boom in list_models"));
-    assert!(matches!(
-        status(&m, "t-panic-list"),
-        ProviderStatus::Failed { .. }
-    ));
+    failed_reason(&m, "t-panic-list");
     assert!(m.list_models("t-err-list").await.is_err());
-    assert!(matches!(
-        status(&m, "t-err-list"),
-        ProviderStatus::Failed { .. }
-    ));
+    failed_reason(&m, "t-err-list");
     assert_eq!(m.list_models("t-good").await.unwrap().len(), 1);
     let all = m.list_all_models().await;
     assert!(all.iter().any(|(id, r)| id == "t-good" && r.is_ok()));
@@ -100,16 +92,9 @@ async fn list_models_error_or_panic_marks_only_that_provider_failed() {
 #[tokio::test]
 async fn stream_panics_become_errors_and_mark_failed() {
     let m = manager(&[], ProviderConfig::default()).await;
-    let e = m
-        .stream_chat("t-panic-stream", &ask("x"))
-        .await
-        .err()
-        .unwrap();
+    let e = refusal(&m, "t-panic-stream", &ask("x")).await;
     assert!(matches!(e, YatError::ProviderPanicked { .. }), "{e}");
-    assert!(matches!(
-        status(&m, "t-panic-stream"),
-        ProviderStatus::Failed { .. }
-    ));
+    failed_reason(&m, "t-panic-stream");
 
     let mut s = m.stream_chat("t-panic-mid", &ask("x")).await.unwrap();
     assert!(matches!(s.next().await, Some(Ok(ChatEvent::Delta { .. }))));
@@ -123,10 +108,7 @@ async fn stream_panics_become_errors_and_mark_failed() {
         s.next().await.is_none(),
         "a panicked stream is never polled again"
     );
-    match status(&m, "t-panic-mid") {
-        ProviderStatus::Failed { reason } => assert!(reason.contains("boom mid-stream")),
-        other => panic!("{other:?}"),
-    }
+    assert!(failed_reason(&m, "t-panic-mid").contains("boom mid-stream"));
     // Everyone else is fine, and a reload brings the provider back.
     assert!(m.stream_chat("t-good", &ask("x")).await.is_ok());
     assert_eq!(
@@ -138,12 +120,8 @@ async fn stream_panics_become_errors_and_mark_failed() {
 #[tokio::test]
 async fn duplicate_ids_are_reported_naming_both_registrations() {
     let m = manager(&[], ProviderConfig::default()).await;
-    match status(&m, "t-dup") {
-        ProviderStatus::Failed { reason } => {
-            assert!(reason.contains("registered twice"), "{reason}");
-        }
-        other => panic!("{other:?}"),
-    }
+    let reason = failed_reason(&m, "t-dup");
+    assert!(reason.contains("registered twice"), "{reason}");
 }
 
 #[tokio::test]
@@ -170,7 +148,7 @@ async fn missing_required_setting_names_the_variable_and_the_fix_as_data() {
         other => panic!("{other:?}"),
     }
     // A chat on it fails with the same status, so a front end can word the fix.
-    match m.stream_chat("t-needs-key", &ask("x")).await.err().unwrap() {
+    match refusal(&m, "t-needs-key", &ask("x")).await {
         YatError::NotReady { provider, status } => {
             assert_eq!(provider, "t-needs-key");
             assert_eq!(status, info.status);
@@ -208,7 +186,7 @@ async fn enable_disable_at_runtime_and_from_config() {
     cfg.provider_mut("t-good").enabled = false;
     let m = manager(&[], cfg).await;
     assert_eq!(status(&m, "t-good"), ProviderStatus::Disabled);
-    let e = m.stream_chat("t-good", &ask("x")).await.err().unwrap();
+    let e = refusal(&m, "t-good", &ask("x")).await;
     assert_eq!(e.to_string(), "t-good: unavailable: disabled");
     assert_eq!(
         e.remedies(),

@@ -10,12 +10,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures::StreamExt;
-use support::{answer, ask, events, m, text, then_fail, Scripted};
+use support::{answer, ask, events, failed_reason, m, refusal, route, text, then_fail, Scripted};
 use yat_core::retry::RetryPolicy;
-use yat_core::routing::stream_with_fallback;
 use yat_core::{
-    register_provider, ChatEvent, ChatStreamExt, Failure, ProviderManager, ProviderStatus, Usage,
-    YatError,
+    register_provider, ChatEvent, ChatStreamExt, Failure, ProviderManager, Usage, YatError,
 };
 
 fn unavailable(id: &str, n: usize) -> YatError {
@@ -134,10 +132,9 @@ async fn a_failure_after_usage_only_is_retried_and_the_caller_sees_one_reply() {
 #[tokio::test(start_paused = true)]
 async fn a_failure_after_the_first_output_is_neither_retried_nor_falls_back() {
     let manager = manager_with(RetryPolicy::default(), &[]).await;
-    let mut routed =
-        stream_with_fallback(&manager, &[m("r-midway/m"), m("r-answers/m")], &ask("hi"))
-            .await
-            .unwrap();
+    let mut routed = route(&manager, &["r-midway/m", "r-answers/m"])
+        .await
+        .unwrap();
     assert_eq!(routed.target, m("r-midway/m"));
     assert!(routed.skipped.is_empty());
     assert_eq!(
@@ -185,11 +182,7 @@ async fn without_retry_after_the_backoff_grows_with_jitter_within_its_bounds() {
 async fn errors_that_are_not_retryable_are_returned_at_once() {
     let manager = manager_with(RetryPolicy::default(), &[]).await;
     let start = tokio::time::Instant::now();
-    let e = manager
-        .stream_chat("r-invalid", &ask("hi"))
-        .await
-        .err()
-        .unwrap();
+    let e = refusal(&manager, "r-invalid", &ask("hi")).await;
     assert_eq!(e.kind(), "invalid_request");
     assert_eq!(INVALID.load(Ordering::SeqCst), 1);
     assert_eq!(start.elapsed(), Duration::ZERO);
@@ -216,13 +209,9 @@ async fn dropping_the_chat_during_the_backoff_stops_the_retries() {
 #[tokio::test(start_paused = true)]
 async fn retries_come_first_then_the_fallback() {
     let manager = manager_with(RetryPolicy::new(2), &[]).await;
-    let routed = stream_with_fallback(
-        &manager,
-        &[m("r-always-down/m"), m("r-answers/m")],
-        &ask("hi"),
-    )
-    .await
-    .unwrap();
+    let routed = route(&manager, &["r-always-down/m", "r-answers/m"])
+        .await
+        .unwrap();
     assert_eq!(ALWAYS_DOWN.load(Ordering::SeqCst), 3);
     assert_eq!(routed.target, m("r-answers/m"));
     assert_eq!(routed.skipped.len(), 1);
@@ -236,11 +225,7 @@ async fn retries_come_first_then_the_fallback() {
 async fn the_max_retries_setting_of_a_provider_overrides_the_policy() {
     // The provider declares no such setting: every provider has it anyway.
     let manager = manager_with(RetryPolicy::new(4), &[("R_SETTING_MAX_RETRIES", "1")]).await;
-    let e = manager
-        .stream_chat("r-setting", &ask("hi"))
-        .await
-        .err()
-        .unwrap();
+    let e = refusal(&manager, "r-setting", &ask("hi")).await;
     assert!(e.to_string().contains("down on attempt 2"), "{e}");
     assert_eq!(SETTING.load(Ordering::SeqCst), 2);
 
@@ -250,10 +235,8 @@ async fn the_max_retries_setting_of_a_provider_overrides_the_policy() {
         &[("R_BAD_SETTING_MAX_RETRIES", "lots")],
     )
     .await;
-    match manager.info("r-bad-setting").unwrap().status {
-        ProviderStatus::Failed { reason } => assert!(reason.contains("max_retries"), "{reason}"),
-        other => panic!("{other:?}"),
-    }
+    let reason = failed_reason(&manager, "r-bad-setting");
+    assert!(reason.contains("max_retries"), "{reason}");
     assert!(manager.info("r-answers").unwrap().status.is_ready());
 }
 
@@ -275,7 +258,7 @@ async fn a_reply_without_any_output_is_returned_whole() {
 async fn a_failure_of_the_first_provider_alone_moves_to_the_next_candidate() {
     let manager = manager_with(RetryPolicy::default(), &[]).await;
     // An exhausted quota says nothing about the next provider: next one.
-    let routed = stream_with_fallback(&manager, &[m("r-quota/m"), m("r-answers/m")], &ask("hi"))
+    let routed = route(&manager, &["r-quota/m", "r-answers/m"])
         .await
         .unwrap();
     assert_eq!(routed.target, m("r-answers/m"));
@@ -287,13 +270,9 @@ async fn a_failure_of_the_first_provider_alone_moves_to_the_next_candidate() {
     );
 
     // A malformed request would fail the same way anywhere: stop.
-    let e = stream_with_fallback(
-        &manager,
-        &[m("r-malformed/m"), m("r-answers/m")],
-        &ask("hi"),
-    )
-    .await
-    .unwrap_err();
+    let e = route(&manager, &["r-malformed/m", "r-answers/m"])
+        .await
+        .unwrap_err();
     assert_eq!(e.attempts.len(), 1);
     assert_eq!(e.error().kind(), "invalid_request");
 }
@@ -301,7 +280,7 @@ async fn a_failure_of_the_first_provider_alone_moves_to_the_next_candidate() {
 #[tokio::test(start_paused = true)]
 async fn a_rejected_key_follows_the_fallback_rule_and_is_never_retried() {
     let manager = manager_with(RetryPolicy::default(), &[]).await;
-    let routed = stream_with_fallback(&manager, &[m("r-nokey/m"), m("r-answers/m")], &ask("hi"))
+    let routed = route(&manager, &["r-nokey/m", "r-answers/m"])
         .await
         .expect("a rejected key says nothing about the next provider");
     assert_eq!(routed.target, m("r-answers/m"));

@@ -7,8 +7,7 @@
 mod support;
 
 use futures::StreamExt;
-use support::{events, m, manager, text, then_fail, unavailable, Call, Scripted};
-use yat_core::routing::stream_with_fallback;
+use support::{events, m, manager, route, text, then_fail, unavailable, Call, Scripted};
 use yat_core::watch::ConfigWatcher;
 use yat_core::{
     register_provider, ChatEvent, ChatRequest, ChatStream, ChatStreamExt, ConfigLocation, Failure,
@@ -88,13 +87,9 @@ fn request() -> ChatRequest {
 #[tokio::test(start_paused = true)]
 async fn failure_before_output_falls_through_to_the_next_candidate_in_order() {
     let manager = manager(&[]).await;
-    let routed = stream_with_fallback(
-        &manager,
-        &[m("down/m"), m("late/m"), m("answers/m")],
-        &request(),
-    )
-    .await
-    .unwrap();
+    let routed = route(&manager, &["down/m", "late/m", "answers/m"])
+        .await
+        .unwrap();
     assert_eq!(routed.target, m("answers/m"));
     let skipped: Vec<String> = routed
         .skipped
@@ -113,9 +108,7 @@ async fn events_read_before_the_first_text_are_replayed() {
     let manager = manager(&[]).await;
     // `late` sends usage, then fails: its usage must not leak into the next
     // candidate's answer, whose every event arrives, in order.
-    let routed = stream_with_fallback(&manager, &[m("late/m"), m("usage/m")], &request())
-        .await
-        .unwrap();
+    let routed = route(&manager, &["late/m", "usage/m"]).await.unwrap();
     let events: Vec<_> = routed.stream.map(Result::unwrap).collect().await;
     assert_eq!(
         events,
@@ -130,9 +123,7 @@ async fn events_read_before_the_first_text_are_replayed() {
 #[tokio::test]
 async fn failure_after_text_belongs_to_the_caller_and_is_not_retried_elsewhere() {
     let manager = manager(&[]).await;
-    let routed = stream_with_fallback(&manager, &[m("midway/m"), m("answers/m")], &request())
-        .await
-        .unwrap();
+    let routed = route(&manager, &["midway/m", "answers/m"]).await.unwrap();
     assert_eq!(routed.target, m("midway/m"));
     let r = routed.stream.collect_response().await;
     assert!(matches!(r, Err(YatError::Server(_))));
@@ -141,7 +132,7 @@ async fn failure_after_text_belongs_to_the_caller_and_is_not_retried_elsewhere()
 #[tokio::test]
 async fn an_error_that_does_not_allow_fallback_stops_at_once() {
     let manager = manager(&[]).await;
-    let e = stream_with_fallback(&manager, &[m("badreq/m"), m("answers/m")], &request())
+    let e = route(&manager, &["badreq/m", "answers/m"])
         .await
         .unwrap_err();
     assert_eq!(e.attempts.len(), 1);
@@ -151,9 +142,7 @@ async fn an_error_that_does_not_allow_fallback_stops_at_once() {
 #[tokio::test]
 async fn a_rejected_key_says_nothing_about_the_next_provider() {
     let manager = manager(&[]).await;
-    let routed = stream_with_fallback(&manager, &[m("nokey/m"), m("answers/m")], &request())
-        .await
-        .unwrap();
+    let routed = route(&manager, &["nokey/m", "answers/m"]).await.unwrap();
     assert_eq!(routed.target, m("answers/m"));
     assert_eq!(routed.skipped.len(), 1);
     assert_eq!(routed.skipped[0].error.kind(), "authentication");
@@ -162,19 +151,13 @@ async fn a_rejected_key_says_nothing_about_the_next_provider() {
 #[tokio::test(start_paused = true)]
 async fn when_all_fail_every_attempt_is_reported_and_the_last_error_wins() {
     let manager = manager(&[]).await;
-    let e = stream_with_fallback(
-        &manager,
-        &[m("down/m"), m("nosuch/m"), m("late/m")],
-        &request(),
-    )
-    .await
-    .unwrap_err();
+    let e = route(&manager, &["down/m", "nosuch/m", "late/m"])
+        .await
+        .unwrap_err();
     // An unknown provider is a mistake, not an outage: it stops the search.
     assert_eq!(e.attempts.len(), 2);
     assert_eq!(e.error().kind(), "unknown_provider");
-    let e = stream_with_fallback(&manager, &[m("down/m"), m("late/m")], &request())
-        .await
-        .unwrap_err();
+    let e = route(&manager, &["down/m", "late/m"]).await.unwrap_err();
     assert_eq!(e.attempts.len(), 2);
     assert_eq!(e.error().kind(), "server_error");
     assert!(e.to_string().contains("tried down/m, late/m"), "{e}");
@@ -227,9 +210,7 @@ async fn editing_dotenv_reloads_only_the_provider_it_touches() {
 #[tokio::test]
 async fn reasoning_is_output_so_it_streams_at_once_and_a_later_failure_is_not_retried_elsewhere() {
     let manager = manager(&[]).await;
-    let mut routed = stream_with_fallback(&manager, &[m("thinks/m"), m("answers/m")], &request())
-        .await
-        .unwrap();
+    let mut routed = route(&manager, &["thinks/m", "answers/m"]).await.unwrap();
     // The thinking was shown: falling back now would show a second reply.
     assert_eq!(routed.target, m("thinks/m"));
     assert!(routed.skipped.is_empty());

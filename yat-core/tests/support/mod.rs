@@ -13,10 +13,11 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use yat_core::manager::ManagerBuilder;
+use yat_core::routing::{stream_with_fallback, FallbackError, Routed};
 use yat_core::{
     async_trait, Capabilities, ChatEvent, ChatRequest, ChatResponse, ChatStream, ChatStreamExt,
     ConfigLocation, Failure, Finish, FinishReason, LlmProvider, Message, ModelInfo, ModelRef,
-    ProviderConfig, ProviderManager, ResolvedSettings, YatError,
+    ProviderConfig, ProviderManager, ProviderStatus, ResolvedSettings, YatError,
 };
 
 /// What a scripted provider's chat hook is told.
@@ -308,6 +309,31 @@ pub fn ask(prompt: &str) -> ChatRequest {
 /// A model reference, `provider/model`.
 pub fn m(s: &str) -> ModelRef {
     s.parse().unwrap()
+}
+
+/// Why provider `id` failed; panics unless it did.
+#[track_caller]
+pub fn failed_reason(m: &ProviderManager, id: &str) -> String {
+    match m.info(id).unwrap().status {
+        ProviderStatus::Failed { reason } => reason,
+        other => panic!("{id}: expected failed, got {other:?}"),
+    }
+}
+
+/// The error with which provider `id` refuses to start a chat on `req`.
+pub async fn refusal(m: &ProviderManager, id: &str, req: &ChatRequest) -> YatError {
+    match m.stream_chat(id, req).await {
+        Ok(_) => panic!("{id} started a chat it should have refused"),
+        Err(e) => e,
+    }
+}
+
+/// The router over `candidates` (`provider/model` each) for a one-message
+/// request that names no model: each candidate's chat names its own.
+pub async fn route(m: &ProviderManager, candidates: &[&str]) -> Result<Routed, FallbackError> {
+    let candidates: Vec<ModelRef> = candidates.iter().map(|c| self::m(c)).collect();
+    let request = ChatRequest::new("", vec![Message::user("hi")]);
+    stream_with_fallback(m, &candidates, &request).await
 }
 
 /// The whole reply of provider `id` to `req`, which must succeed.
