@@ -4,7 +4,8 @@
 
 /// Writes one setter per `setter(Type) => field`, each documented as
 /// setting that field. `Some:` wraps the value for an optional field;
-/// `as_is:` stores it unchanged. `const` setters are for types without
+/// `into:` converts it (`impl Into<String>` arguments); `as_is:` stores it
+/// unchanged. `const` setters are for types without
 /// destructors.
 ///
 /// ```ignore
@@ -27,6 +28,7 @@ macro_rules! setters {
         }
     };
     (@wrap Some $v:ident) => { Some($v) };
+    (@wrap into $v:ident) => { $v.into() };
     (@wrap as_is $v:ident) => { $v };
 }
 

@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use support::{
-    answer, ask, failed_reason, manager, panics_after_one_delta, refusal, slow, Call, Scripted,
+    answer, ask, failed_reason, manager, panic_message_of, panics_after_one_delta, refusal, slow,
+    Call, Scripted,
 };
 use yat_core::{
     register_provider, ChatEvent, ChatStream, ChatStreamExt, Finish, FinishReason, ProviderConfig,
@@ -97,6 +98,21 @@ register_provider! { id: "i-panic-drop", name: "Stream panics when dropped", con
 register_provider! { id: "i-panic-request", name: "Panics on request", constructor: || Scripted::new("i-panic-request").on_chat(panics_on_request).boxed() }
 register_provider! { id: "i-reload", name: "Panics on reload", constructor: || Scripted::new("i-reload").on_init(explodes_when_asked).on_chat(echo).boxed(), settings: EXPLODE }
 
+/// Runs `body` on a fresh manager under the time limit, then checks that
+/// the host still works.
+async fn isolated<F, Fut>(body: F)
+where
+    F: FnOnce(ProviderManager) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    bounded(async {
+        let m = manager(&[]).await;
+        body(m.clone()).await;
+        host_works(&m).await;
+    })
+    .await;
+}
+
 /// The host still works: the good provider streams and lists.
 async fn host_works(m: &ProviderManager) {
     assert_eq!(
@@ -109,8 +125,7 @@ async fn host_works(m: &ProviderManager) {
 
 #[tokio::test]
 async fn every_duty_reports_the_panic_message_in_the_status() {
-    bounded(async {
-        let m = manager(&[]).await;
+    isolated(|m| async move {
         assert!(failed_reason(&m, "i-opaque-ctor").contains("panicked in constructor"));
         assert!(failed_reason(&m, "i-opaque-init").contains("panicked in initialize"));
 
@@ -124,15 +139,13 @@ async fn every_duty_reports_the_panic_message_in_the_status() {
             "{e}"
         );
         assert!(failed_reason(&m, "i-panic-stream").contains("boom creating a stream"));
-        host_works(&m).await;
     })
     .await;
 }
 
 #[tokio::test]
 async fn panics_with_payloads_that_are_not_strings_are_reported_too() {
-    bounded(async {
-        let m = manager(&[]).await;
+    isolated(|m| async move {
         for id in ["i-opaque-ctor", "i-opaque-init"] {
             assert!(
                 failed_reason(&m, id).contains("non-string payload"),
@@ -140,27 +153,19 @@ async fn panics_with_payloads_that_are_not_strings_are_reported_too() {
                 failed_reason(&m, id)
             );
         }
-        let mut s = m
+        let s = m
             .stream_chat("i-panic-request", &ask("opaque"))
             .await
             .unwrap();
-        assert!(matches!(s.next().await, Some(Ok(ChatEvent::Delta { .. }))));
-        match s.next().await {
-            Some(Err(YatError::ProviderPanicked { message, .. })) => {
-                assert!(message.contains("non-string payload"), "{message}")
-            }
-            other => panic!("{other:?}"),
-        }
-        assert!(s.next().await.is_none());
-        host_works(&m).await;
+        let message = panic_message_of(s).await;
+        assert!(message.contains("non-string payload"), "{message}");
     })
     .await;
 }
 
 #[tokio::test]
 async fn a_stream_that_panics_when_dropped_mid_way_does_not_reach_the_caller() {
-    bounded(async {
-        let m = manager(&[]).await;
+    isolated(|m| async move {
         // Run to its end: no panic.
         assert_eq!(answer(&m, "i-panic-drop", &ask("x")).await.text(), "xxx");
         // Cancelled after one delta: the drop panics inside the provider.
@@ -169,15 +174,13 @@ async fn a_stream_that_panics_when_dropped_mid_way_does_not_reach_the_caller() {
         let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(s)));
         assert!(dropped.is_ok(), "the stream's panic reached the caller");
         assert!(failed_reason(&m, "i-panic-drop").contains("boom dropping the stream"));
-        host_works(&m).await;
     })
     .await;
 }
 
 #[tokio::test]
 async fn streams_already_running_survive_a_sibling_stream_panic() {
-    bounded(async {
-        let m = manager(&[]).await;
+    isolated(|m| async move {
         let running = m
             .stream_chat("i-panic-request", &ask("steady"))
             .await
@@ -205,15 +208,13 @@ async fn streams_already_running_survive_a_sibling_stream_panic() {
             m.reload("i-panic-request").await.unwrap(),
             ProviderStatus::Ready
         );
-        host_works(&m).await;
     })
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn panics_in_spawned_tasks_become_error_events_not_aborts() {
-    bounded(async {
-        let m = manager(&[]).await;
+    isolated(|m| async move {
         let mut tasks = Vec::new();
         for i in 0..64 {
             let m = m.clone();
@@ -250,7 +251,6 @@ async fn panics_in_spawned_tasks_become_error_events_not_aborts() {
             }
         }
         assert_eq!(good, 32);
-        host_works(&m).await;
     })
     .await;
 }

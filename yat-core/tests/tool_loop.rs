@@ -15,6 +15,7 @@ use serde_json::json;
 use support::Scripted;
 use yat_core::assemble::ReplyState;
 use yat_core::tools::{run_tools, ToolLoopEvent, Toolbox};
+use yat_core::ToolOutcome;
 use yat_core::{
     ChatEvent, ChatRequest, ChatStream, Finish, FinishReason, LlmProvider, Message, Part, Role,
     ToolChoice, ToolOutput, ToolResult, Usage, YatError,
@@ -79,6 +80,14 @@ fn on<'p>(p: &'p dyn LlmProvider) -> impl Fn(ChatRequest) -> ChatStreamFuture<'p
     move |req| Box::pin(async move { p.stream_chat(&req).await })
 }
 
+/// Runs the loop on `p` to its end; it must succeed.
+async fn run_to_end(p: &Scripted, prompt: &str, toolbox: Toolbox) -> ToolOutcome {
+    run_tools(on(p), ask(prompt), toolbox)
+        .run_to_end()
+        .await
+        .unwrap()
+}
+
 type ChatStreamFuture<'a> =
     std::pin::Pin<Box<dyn std::future::Future<Output = Result<ChatStream, YatError>> + Send + 'a>>;
 
@@ -94,14 +103,7 @@ async fn one_call_round_trip_sends_the_result_and_returns_the_answer() {
         text_reply("12°C in Paris."),
     ]);
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let outcome = run_tools(
-        on(&p),
-        ask("Weather in Paris?"),
-        weather_toolbox(seen.clone()),
-    )
-    .run_to_end()
-    .await
-    .unwrap();
+    let outcome = run_to_end(&p, "Weather in Paris?", weather_toolbox(seen.clone())).await;
 
     assert_eq!(outcome.response.text(), "12°C in Paris.");
     assert_eq!(outcome.steps, 2);
@@ -196,10 +198,7 @@ async fn a_handler_error_goes_back_as_an_error_result() {
         calls_reply(&[("c1", "fetch", "{}")]),
         text_reply("Sorry, it is down."),
     ]);
-    let outcome = run_tools(on(&p), ask("Fetch"), toolbox)
-        .run_to_end()
-        .await
-        .unwrap();
+    let outcome = run_to_end(&p, "Fetch", toolbox).await;
     let sent = &p.requests()[1].messages[2];
     let results = results_of(sent);
     assert_eq!(results.len(), 1);
@@ -233,10 +232,7 @@ async fn a_panicking_handler_becomes_an_error_result() {
         calls_reply(&[("c1", "boom", "{}"), ("c2", "crash", "{}")]),
         text_reply("ok"),
     ]);
-    run_tools(on(&p), ask("Boom"), toolbox)
-        .run_to_end()
-        .await
-        .unwrap();
+    run_to_end(&p, "Boom", toolbox).await;
     let results = results_of(&p.requests()[1].messages[2]);
     assert!(results.iter().all(|r| r.is_error));
     assert_eq!(results[0].content.to_text(), "tool `boom` panicked: kaboom");
@@ -295,14 +291,7 @@ async fn bad_json_arguments_get_a_correction_turn() {
         text_reply("Oslo, Rome and Paris: 12°C."),
     ]);
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let outcome = run_tools(
-        on(&p),
-        ask("Oslo, Rome and Paris?"),
-        weather_toolbox(seen.clone()),
-    )
-    .run_to_end()
-    .await
-    .unwrap();
+    let outcome = run_to_end(&p, "Oslo, Rome and Paris?", weather_toolbox(seen.clone())).await;
 
     // Every well-formed call ran, the bad one's siblings included, then the
     // corrected one.
@@ -375,10 +364,7 @@ async fn calls_cut_off_by_bad_arguments_are_answered_not_run() {
         text_reply("Sorry, again?"),
     ]);
     let seen = Arc::new(Mutex::new(Vec::new()));
-    run_tools(on(&p), ask("Oslo?"), weather_toolbox(seen.clone()))
-        .run_to_end()
-        .await
-        .unwrap();
+    run_to_end(&p, "Oslo?", weather_toolbox(seen.clone())).await;
     assert!(seen.lock().unwrap().is_empty(), "nothing well formed ran");
     let results = results_of(&p.requests()[1].messages[2]);
     let ids: Vec<&str> = results.iter().map(|r| r.call_id.as_str()).collect();
@@ -586,10 +572,7 @@ async fn reasoning_and_text_of_a_calling_step_are_kept_in_the_conversation() {
     ];
     first.extend(calls_reply(&[("c1", "get_weather", r#"{"city":"Oslo"}"#)]));
     let p = Scripted::replying(vec![first, text_reply("Mild.")]);
-    let outcome = run_tools(on(&p), ask("Oslo?"), weather_toolbox(Default::default()))
-        .run_to_end()
-        .await
-        .unwrap();
+    let outcome = run_to_end(&p, "Oslo?", weather_toolbox(Default::default())).await;
     let kinds: Vec<&str> = outcome.messages[1].content.iter().map(Part::kind).collect();
     assert_eq!(kinds, ["reasoning", "text", "tool_call"]);
     match &outcome.messages[1].content[0] {
@@ -639,10 +622,7 @@ mod typed {
             ]),
             text_reply("Sun."),
         ]);
-        run_tools(on(&p), ask("Forecast?"), toolbox)
-            .run_to_end()
-            .await
-            .unwrap();
+        run_to_end(&p, "Forecast?", toolbox).await;
         let requests = p.requests();
         let params = &requests[0].tools[0].parameters;
         assert_eq!(params["type"], "object");

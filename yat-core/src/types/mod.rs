@@ -67,10 +67,8 @@ impl ModelInfo {
             capabilities: None,
         }
     }
-    /// Sets the display name.
-    pub fn display_name(mut self, name: impl Into<String>) -> Self {
-        self.display_name = name.into();
-        self
+    setters! { ModelInfo, fn, into:
+        display_name(impl Into<String>) => display_name,
     }
     setters! { ModelInfo, fn, Some:
         context_length(u32) => context_length,

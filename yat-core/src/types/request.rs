@@ -298,10 +298,8 @@ impl ChatRequest {
             ..Default::default()
         }
     }
-    /// Sets the model.
-    pub fn model(mut self, model: impl Into<String>) -> Self {
-        self.model = model.into();
-        self
+    setters! { ChatRequest, fn, into:
+        model(impl Into<String>) => model,
     }
     setters! { ChatRequest, fn, Some:
         temperature(f32) => temperature,

@@ -320,6 +320,22 @@ pub fn failed_reason(m: &ProviderManager, id: &str) -> String {
     }
 }
 
+/// Reads a chat whose provider panics after one delta: the panic's message,
+/// once the stream has yielded the delta, the panic as an error, and then
+/// nothing more (a panicked stream is never polled again).
+pub async fn panic_message_of(mut s: ChatStream) -> String {
+    assert!(matches!(s.next().await, Some(Ok(ChatEvent::Delta { .. }))));
+    let message = match s.next().await {
+        Some(Err(YatError::ProviderPanicked { message, .. })) => message,
+        other => panic!("expected the provider's panic, got {other:?}"),
+    };
+    assert!(
+        s.next().await.is_none(),
+        "a panicked stream is never polled again"
+    );
+    message
+}
+
 /// The error with which provider `id` refuses to start a chat on `req`.
 pub async fn refusal(m: &ProviderManager, id: &str, req: &ChatRequest) -> YatError {
     match m.stream_chat(id, req).await {
