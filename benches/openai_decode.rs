@@ -31,6 +31,8 @@ use yat::ChatEvent;
 use yat_http::{DecodeDriver, SseEvent, StreamDecoder};
 use yat_providers::openai::stream::ChunkDecoder;
 
+#[path = "support/driver_loop.rs"]
+mod driver_loop;
 #[path = "support/tool_args.rs"]
 mod tool_args;
 
@@ -86,41 +88,12 @@ fn bench(c: &mut Criterion) {
         wire.extend_from_slice(PLAIN.as_bytes());
         wire.extend_from_slice(b"\n\n");
     }
-    group.throughput(Throughput::Elements(10_000));
-    group.bench_function("with_sse/10k", |b| {
-        b.iter(|| {
-            let mut driver = DecodeDriver::new("openai", Box::new(ChunkDecoder::new("openai")));
-            let mut n = 0usize;
-            for piece in black_box(&wire).chunks(16 * 1024) {
-                driver.feed(piece);
-                while let Some(ev) = driver.next_event() {
-                    if let ChatEvent::Delta { text } = ev.expect("valid chunk") {
-                        n += text.len();
-                    }
-                }
-            }
-            n
-        })
-    });
+    let driver = || DecodeDriver::new("openai", Box::new(ChunkDecoder::new("openai")));
+    driver_loop::bench_text(&mut group, driver, &wire);
 
     let args = tool_args::arguments();
     let wire = tool_call_wire(&args);
-    let mut driver = DecodeDriver::new("openai", Box::new(ChunkDecoder::new("openai")));
-    driver.feed(&wire);
-    driver.end();
-    let events: Vec<ChatEvent> = std::iter::from_fn(|| driver.next_event())
-        .map(|ev| ev.expect("valid tool-call stream"))
-        .collect();
-    tool_args::assert_one_call(&events, "call_yat0001", &args);
-    group.throughput(Throughput::Elements(tool_args::FRAGMENTS as u64));
-    group.bench_function("tool_call_with_sse/2KiB_in_200", |b| {
-        b.iter(|| {
-            let mut driver = DecodeDriver::new("openai", Box::new(ChunkDecoder::new("openai")));
-            driver.feed(black_box(&wire));
-            driver.end();
-            tool_args::drain(&mut driver)
-        })
-    });
+    driver_loop::bench_tool_call(&mut group, driver, &wire, "call_yat0001", &args);
     group.finish();
 }
 

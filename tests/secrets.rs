@@ -235,6 +235,16 @@ async fn settings_config_and_sources_never_print_the_key() {
     assert_debug_clean("resolved from sources", &resolved);
 }
 
+/// A manager of every bundled provider over `env`, reading no file.
+async fn bundled_manager(env: BTreeMap<String, String>) -> ProviderManager {
+    yat::providers::link(ProviderManager::builder())
+        .env(env)
+        .config(ProviderConfig::default())
+        .build()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn the_manager_and_its_reports_never_print_the_key() {
     bounded(async {
@@ -249,12 +259,7 @@ async fn the_manager_and_its_reports_never_print_the_key() {
         ] {
             env.insert(var.to_owned(), KEY.to_owned());
         }
-        let m = yat::providers::link(ProviderManager::builder())
-            .env(env)
-            .config(ProviderConfig::default())
-            .build()
-            .await
-            .unwrap();
+        let m = bundled_manager(env).await;
         assert_debug_clean("ProviderManager", &m);
         for id in m.ids() {
             assert_debug_clean("ProviderInfo", &m.info(&id).unwrap());
@@ -428,12 +433,7 @@ async fn trace_output_never_shows_the_key() {
                 KEY.to_owned(),
             );
         }
-        let m = yat::providers::link(ProviderManager::builder())
-            .env(env)
-            .config(ProviderConfig::default())
-            .build()
-            .await
-            .unwrap();
+        let m = bundled_manager(env).await;
         assert!(!m.info("openai").unwrap().status.is_ready());
         let text = logged();
         if std::env::var_os("YAT_SHOW_LOG").is_some() {

@@ -1,0 +1,66 @@
+//! The decoder benches through the transport's decode loop (`DecodeDriver`:
+//! the SSE decoder, then a provider's decoder), written once for every
+//! provider's bench.
+
+use std::hint::black_box;
+
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Throughput};
+use yat::ChatEvent;
+use yat_http::DecodeDriver;
+
+use super::tool_args;
+
+/// `with_sse/10k`: `wire`, holding 10,000 text events, fed to a fresh
+/// driver from `driver` in 16 KiB reads, as a transport does, every event
+/// pulled after each read (the whole per-event library cost).
+pub fn bench_text(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    driver: impl Fn() -> DecodeDriver,
+    wire: &[u8],
+) {
+    group.throughput(Throughput::Elements(10_000));
+    group.bench_function("with_sse/10k", |b| {
+        b.iter(|| {
+            let mut driver = driver();
+            let mut n = 0usize;
+            for piece in black_box(wire).chunks(16 * 1024) {
+                driver.feed(piece);
+                while let Some(ev) = driver.next_event() {
+                    if let ChatEvent::Delta { text } = ev.expect("valid event") {
+                        n += text.len();
+                    }
+                }
+            }
+            n
+        })
+    });
+}
+
+/// `tool_call_with_sse/2KiB_in_200`: `wire`, one call `id` of the
+/// [`tool_args`] call, through a fresh driver from `driver`; checked once
+/// to decode to that call before it is timed.
+pub fn bench_tool_call(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    driver: impl Fn() -> DecodeDriver,
+    wire: &[u8],
+    id: &str,
+    args: &str,
+) {
+    let mut check = driver();
+    check.feed(wire);
+    check.end();
+    let events: Vec<ChatEvent> = std::iter::from_fn(|| check.next_event())
+        .map(|ev| ev.expect("valid tool-call stream"))
+        .collect();
+    tool_args::assert_one_call(&events, id, args);
+    group.throughput(Throughput::Elements(tool_args::FRAGMENTS as u64));
+    group.bench_function("tool_call_with_sse/2KiB_in_200", |b| {
+        b.iter(|| {
+            let mut driver = driver();
+            driver.feed(black_box(wire));
+            driver.end();
+            tool_args::drain(&mut driver)
+        })
+    });
+}
