@@ -71,17 +71,13 @@ fn bench(c: &mut Criterion) {
         })
     });
 
-    let mut wire = Vec::new();
-    for (event, data) in HEAD {
-        wire.extend_from_slice(format!("event: {event}\ndata: {data}\n\n").as_bytes());
-    }
-    for _ in 0..10_000 {
-        wire.extend_from_slice(b"event: content_block_delta\ndata: ");
-        wire.extend_from_slice(DELTA.as_bytes());
-        wire.extend_from_slice(b"\n\n");
-    }
+    let head: String = HEAD
+        .iter()
+        .map(|(event, data)| format!("event: {event}\ndata: {data}\n\n"))
+        .collect();
+    let delta = format!("event: content_block_delta\ndata: {DELTA}\n\n");
     let driver = || DecodeDriver::new("anthropic", Box::new(AnthropicDecoder::new("anthropic")));
-    driver_loop::bench_text(&mut group, driver, &wire);
+    driver_loop::bench_text(&mut group, driver, head.as_bytes(), delta.as_bytes());
 
     let args = tool_args::arguments();
     let wire = tool_use_wire(&args);

@@ -11,14 +11,18 @@ use yat_http::DecodeDriver;
 
 use super::tool_args;
 
-/// `with_sse/10k`: `wire`, holding 10,000 text events, fed to a fresh
-/// driver from `driver` in 16 KiB reads, as a transport does, every event
-/// pulled after each read (the whole per-event library cost).
+/// `with_sse/10k`: `head`, then 10,000 times the text event `event`, as
+/// bytes on the wire, fed to a fresh driver from `driver` in 16 KiB reads,
+/// as a transport does, every event pulled after each read (the whole
+/// per-event library cost).
 pub fn bench_text(
     group: &mut BenchmarkGroup<'_, WallTime>,
     driver: impl Fn() -> DecodeDriver,
-    wire: &[u8],
+    head: &[u8],
+    event: &[u8],
 ) {
+    let wire = [head, &event.repeat(10_000)].concat();
+    let wire = wire.as_slice();
     group.throughput(Throughput::Elements(10_000));
     group.bench_function("with_sse/10k", |b| {
         b.iter(|| {
