@@ -80,52 +80,9 @@ fn bench(c: &mut Criterion) {
     driver_loop::bench_text(&mut group, driver, head.as_bytes(), delta.as_bytes());
 
     let args = tool_args::arguments();
-    let wire = tool_use_wire(&args);
+    let wire = tool_args::anthropic_wire(&args, tool_args::FRAGMENTS, "\n");
     driver_loop::bench_tool_call(&mut group, driver, &wire, "toolu_01Yat", &args);
     group.finish();
-}
-
-/// A reply that is one `tool_use` block of `write_file` with `args`, from
-/// `message_start` to `message_stop`: the block's start, an empty first
-/// `input_json_delta` (as the API sends), one event per fragment, the
-/// block's stop, the `message_delta` with `stop_reason: "tool_use"`.
-fn tool_use_wire(args: &str) -> Vec<u8> {
-    let mut wire = String::new();
-    let mut event = |name: &str, data: &str| {
-        wire.push_str("event: ");
-        wire.push_str(name);
-        wire.push_str("\ndata: ");
-        wire.push_str(data);
-        wire.push_str("\n\n");
-    };
-    event(
-        "message_start",
-        r#"{"type":"message_start","message":{"id":"msg_01Yat","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":60,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":1}}}"#,
-    );
-    event(
-        "content_block_start",
-        r#"{"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"toolu_01Yat","name":"write_file","input":{}}}"#,
-    );
-    let delta = |piece: &str| {
-        let piece = serde_json::to_string(piece).expect("a string");
-        format!(
-            r#"{{"type":"content_block_delta","index":0,"delta":{{"type":"input_json_delta","partial_json":{piece}}}}}"#
-        )
-    };
-    event("content_block_delta", &delta(""));
-    for piece in tool_args::fragments(args) {
-        event("content_block_delta", &delta(piece));
-    }
-    event(
-        "content_block_stop",
-        r#"{"type":"content_block_stop","index":0}"#,
-    );
-    event(
-        "message_delta",
-        r#"{"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":null},"usage":{"output_tokens":200}}"#,
-    );
-    event("message_stop", r#"{"type":"message_stop"}"#);
-    wire.into_bytes()
 }
 
 criterion_group!(benches, bench);

@@ -86,45 +86,9 @@ fn bench(c: &mut Criterion) {
     driver_loop::bench_text(&mut group, driver, b"", chunk.as_bytes());
 
     let args = tool_args::arguments();
-    let wire = tool_call_wire(&args);
+    let wire = tool_args::openai_wire(&args, tool_args::FRAGMENTS);
     driver_loop::bench_tool_call(&mut group, driver, &wire, "call_yat0001", &args);
     group.finish();
-}
-
-/// A reply that is one call of `write_file` with `args`: the chunk that
-/// starts it (id, name, empty arguments), one chunk per fragment, the
-/// finish, usage and `[DONE]`, in the same chunk envelope as the text
-/// benches.
-fn tool_call_wire(args: &str) -> Vec<u8> {
-    let head = r#"{"id":"chatcmpl-yat0001","object":"chat.completion.chunk","created":1764000000,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_yat0001","choices":[{"index":0,"delta":"#;
-    let tail = r#","logprobs":null,"finish_reason":null}],"usage":null}"#;
-    let mut wire = Vec::new();
-    let mut chunk = |delta: String| {
-        wire.extend_from_slice(b"data: ");
-        wire.extend_from_slice(head.as_bytes());
-        wire.extend_from_slice(delta.as_bytes());
-        wire.extend_from_slice(tail.as_bytes());
-        wire.extend_from_slice(b"\n\n");
-    };
-    chunk(
-        r#"{"role":"assistant","content":null,"tool_calls":[{"index":0,"id":"call_yat0001","type":"function","function":{"name":"write_file","arguments":""}}]}"#
-            .to_owned(),
-    );
-    for piece in tool_args::fragments(args) {
-        let piece = serde_json::to_string(piece).expect("a string");
-        chunk(format!(
-            r#"{{"tool_calls":[{{"index":0,"function":{{"arguments":{piece}}}}}]}}"#
-        ));
-    }
-    wire.extend_from_slice(
-        br#"data: {"id":"chatcmpl-yat0001","object":"chat.completion.chunk","created":1764000000,"model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"tool_calls"}],"usage":null}"#,
-    );
-    wire.extend_from_slice(b"\n\n");
-    wire.extend_from_slice(
-        br#"data: {"id":"chatcmpl-yat0001","object":"chat.completion.chunk","created":1764000000,"model":"gpt-4o-mini-2024-07-18","choices":[],"usage":{"prompt_tokens":60,"completion_tokens":200,"total_tokens":260}}"#,
-    );
-    wire.extend_from_slice(b"\n\ndata: [DONE]\n\n");
-    wire
 }
 
 criterion_group!(benches, bench);
