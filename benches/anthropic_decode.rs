@@ -17,12 +17,11 @@ use std::collections::VecDeque;
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use yat::ChatEvent;
 use yat_http::{DecodeDriver, SseEvent, StreamDecoder};
 use yat_providers::anthropic::stream::AnthropicDecoder;
 
-#[path = "support/driver_loop.rs"]
-mod driver_loop;
+#[path = "support/decoding.rs"]
+mod decoding;
 #[path = "support/tool_args.rs"]
 mod tool_args;
 
@@ -41,16 +40,6 @@ const HEAD: [(&str, &str); 2] = [
     ),
 ];
 
-fn drain(out: &mut VecDeque<ChatEvent>) -> usize {
-    let mut n = 0;
-    while let Some(ev) = out.pop_front() {
-        if let ChatEvent::Delta { text } = ev {
-            n += text.len();
-        }
-    }
-    n
-}
-
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("anthropic_event");
     group.throughput(Throughput::Elements(1));
@@ -60,14 +49,14 @@ fn bench(c: &mut Criterion) {
         let ev = SseEvent::new(event, data);
         dec.decode(&ev, &mut out).expect("valid event");
     }
-    drain(&mut out);
+    decoding::drain(&mut out);
     let ev = SseEvent::new("content_block_delta", DELTA);
     dec.decode(&ev, &mut out).expect("valid event");
-    assert!(drain(&mut out) > 0);
+    assert!(decoding::drain(&mut out) > 0);
     group.bench_function("content_block_delta", |b| {
         b.iter(|| {
             dec.decode(black_box(&ev), &mut out).expect("valid event");
-            drain(&mut out)
+            decoding::drain(&mut out)
         })
     });
 
@@ -77,11 +66,11 @@ fn bench(c: &mut Criterion) {
         .collect();
     let delta = format!("event: content_block_delta\ndata: {DELTA}\n\n");
     let driver = || DecodeDriver::new("anthropic", Box::new(AnthropicDecoder::new("anthropic")));
-    driver_loop::bench_text(&mut group, driver, head.as_bytes(), delta.as_bytes());
+    decoding::bench_text(&mut group, driver, head.as_bytes(), delta.as_bytes());
 
     let args = tool_args::arguments();
     let wire = tool_args::anthropic_wire(&args, tool_args::FRAGMENTS, "\n");
-    driver_loop::bench_tool_call(&mut group, driver, &wire, "toolu_01Yat", &args);
+    decoding::bench_tool_call(&mut group, driver, &wire, "toolu_01Yat", &args);
     group.finish();
 }
 

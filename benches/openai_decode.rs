@@ -31,8 +31,8 @@ use yat::ChatEvent;
 use yat_http::{DecodeDriver, SseEvent, StreamDecoder};
 use yat_providers::openai::stream::ChunkDecoder;
 
-#[path = "support/driver_loop.rs"]
-mod driver_loop;
+#[path = "support/decoding.rs"]
+mod decoding;
 #[path = "support/tool_args.rs"]
 mod tool_args;
 
@@ -47,13 +47,7 @@ fn event(data: &str) -> SseEvent<'_> {
 /// Decodes `data` once and drops what it produced.
 fn decode_one(dec: &mut ChunkDecoder, out: &mut VecDeque<ChatEvent>, data: &str) -> usize {
     dec.decode(&event(data), out).expect("valid chunk");
-    let mut n = 0;
-    while let Some(ev) = out.pop_front() {
-        if let ChatEvent::Delta { text } = ev {
-            n += text.len();
-        }
-    }
-    n
+    decoding::drain(out)
 }
 
 fn bench(c: &mut Criterion) {
@@ -83,11 +77,11 @@ fn bench(c: &mut Criterion) {
 
     let chunk = format!("data: {PLAIN}\n\n");
     let driver = || DecodeDriver::new("openai", Box::new(ChunkDecoder::new("openai")));
-    driver_loop::bench_text(&mut group, driver, b"", chunk.as_bytes());
+    decoding::bench_text(&mut group, driver, b"", chunk.as_bytes());
 
     let args = tool_args::arguments();
     let wire = tool_args::openai_wire(&args, tool_args::FRAGMENTS);
-    driver_loop::bench_tool_call(&mut group, driver, &wire, "call_yat0001", &args);
+    decoding::bench_tool_call(&mut group, driver, &wire, "call_yat0001", &args);
     group.finish();
 }
 

@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use futures::StreamExt;
+use yat::manager::ManagerBuilder;
 use yat::providers::openai::{presets, OpenAiCompatible};
 use yat::settings::SettingsSources;
 use yat::{
@@ -235,14 +236,19 @@ async fn settings_config_and_sources_never_print_the_key() {
     assert_debug_clean("resolved from sources", &resolved);
 }
 
-/// A manager of every bundled provider over `env`, reading no file.
-async fn bundled_manager(env: BTreeMap<String, String>) -> ProviderManager {
-    yat::providers::link(ProviderManager::builder())
+/// The manager `builder` makes over `env`, reading no file.
+async fn build(builder: ManagerBuilder, env: BTreeMap<String, String>) -> ProviderManager {
+    builder
         .env(env)
         .config(ProviderConfig::default())
         .build()
         .await
         .unwrap()
+}
+
+/// A manager of every bundled provider over `env`, reading no file.
+async fn bundled_manager(env: BTreeMap<String, String>) -> ProviderManager {
+    build(yat::providers::link(ProviderManager::builder()), env).await
 }
 
 #[tokio::test]
@@ -486,15 +492,11 @@ mod panics {
     register_provider! { id: "leaky", name: "Leaky", constructor: || Ok(Box::new(Leaky::default())), settings: SETTINGS }
 
     async fn manager(fail: &str) -> ProviderManager {
-        ProviderManager::builder()
-            .env(BTreeMap::from([
-                ("LEAKY_API_KEY".to_owned(), KEY.to_owned()),
-                ("LEAKY_FAIL".to_owned(), fail.to_owned()),
-            ]))
-            .config(ProviderConfig::default())
-            .build()
-            .await
-            .unwrap()
+        let env = BTreeMap::from([
+            ("LEAKY_API_KEY".to_owned(), KEY.to_owned()),
+            ("LEAKY_FAIL".to_owned(), fail.to_owned()),
+        ]);
+        build(ProviderManager::builder(), env).await
     }
 
     #[tokio::test]

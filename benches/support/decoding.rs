@@ -1,7 +1,8 @@
-//! The decoder benches through the transport's decode loop (`DecodeDriver`:
-//! the SSE decoder, then a provider's decoder), written once for every
-//! provider's bench.
+//! What every provider's decoder bench shares: emptying a decoder's
+//! output, and the benches through the transport's decode loop
+//! (`DecodeDriver`: the SSE decoder, then a provider's decoder).
 
+use std::collections::VecDeque;
 use std::hint::black_box;
 
 use criterion::measurement::WallTime;
@@ -10,6 +11,18 @@ use yat::ChatEvent;
 use yat_http::DecodeDriver;
 
 use super::tool_args;
+
+/// Drops every event in `out`, returning the text bytes seen (so that
+/// nothing is optimised away).
+pub fn drain(out: &mut VecDeque<ChatEvent>) -> usize {
+    let mut n = 0;
+    while let Some(ev) = out.pop_front() {
+        if let ChatEvent::Delta { text } = ev {
+            n += text.len();
+        }
+    }
+    n
+}
 
 /// `with_sse/10k`: `head`, then 10,000 times the text event `event`, as
 /// bytes on the wire, fed to a fresh driver from `driver` in 16 KiB reads,
