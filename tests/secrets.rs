@@ -161,6 +161,12 @@ async fn initialized(
     p
 }
 
+/// The bundled OpenAI provider, started against `server`.
+async fn openai_on(server: &FakeServer, extra: &[(&str, &str)]) -> Box<dyn ProviderUnderTest> {
+    let p = OpenAiCompatible::new(presets::openai::PRESET.profile());
+    initialized("openai", Box::new(p), server, extra).await
+}
+
 /// Runs a chat to its end; the error, if any.
 async fn chat_error(p: &dyn ProviderUnderTest, model: &str) -> Option<YatError> {
     match p.stream_chat(&request(model)).await {
@@ -374,13 +380,7 @@ async fn an_in_stream_error_echoing_the_key_is_scrubbed() {
         ])
         .await
         .unwrap();
-        let p = initialized(
-            "openai",
-            Box::new(OpenAiCompatible::new(presets::openai::PRESET.profile())),
-            &server,
-            &[],
-        )
-        .await;
+        let p = openai_on(&server, &[]).await;
         let e = chat_error(&*p, "gpt-4o-mini").await.expect("an error");
         assert_clean("in-stream error", &format!("{e} {e:?}"));
     })
@@ -413,13 +413,7 @@ async fn trace_output_never_shows_the_key() {
         ])
         .await
         .unwrap();
-        let p = initialized(
-            "openai",
-            Box::new(OpenAiCompatible::new(presets::openai::PRESET.profile())),
-            &server,
-            &[("max_retries", "3")],
-        )
-        .await;
+        let p = openai_on(&server, &[("max_retries", "3")]).await;
         let e = chat_error(&*p, "gpt-4o-mini").await.expect("an error");
         assert_eq!(e.kind(), "authentication", "{e}");
         assert_eq!(server.requests().len(), 3, "two retries, then the 401");
