@@ -127,37 +127,30 @@ trait Pull {
     fn buffered_len(&self) -> usize;
 }
 
-impl Pull for SseDecoder {
-    type Item = Result<OwnedEvent, SseError>;
-    fn feed(&mut self, bytes: &[u8]) {
-        SseDecoder::feed(self, bytes);
-    }
-    fn next_item(&mut self) -> Option<Self::Item> {
-        self.next_event().map(|r| r.map(OwnedEvent::from))
-    }
-    fn finish_item(&mut self) -> Option<Self::Item> {
-        self.finish().map(|r| r.map(OwnedEvent::from))
-    }
-    fn buffered_len(&self) -> usize {
-        SseDecoder::buffered_len(self)
-    }
+/// [`Pull`] for a line decoder whose pull method is `$next`, its items
+/// copied out of the decoder by `$own`.
+macro_rules! pull {
+    ($dec:ty, $next:ident, $item:ty, $own:expr) => {
+        impl Pull for $dec {
+            type Item = $item;
+            fn feed(&mut self, bytes: &[u8]) {
+                <$dec>::feed(self, bytes);
+            }
+            fn next_item(&mut self) -> Option<$item> {
+                self.$next().map(|r| r.map($own))
+            }
+            fn finish_item(&mut self) -> Option<$item> {
+                self.finish().map(|r| r.map($own))
+            }
+            fn buffered_len(&self) -> usize {
+                <$dec>::buffered_len(self)
+            }
+        }
+    };
 }
 
-impl Pull for NdjsonDecoder {
-    type Item = Result<String, LineError>;
-    fn feed(&mut self, bytes: &[u8]) {
-        NdjsonDecoder::feed(self, bytes);
-    }
-    fn next_item(&mut self) -> Option<Self::Item> {
-        self.next_line().map(|r| r.map(str::to_owned))
-    }
-    fn finish_item(&mut self) -> Option<Self::Item> {
-        self.finish().map(|r| r.map(str::to_owned))
-    }
-    fn buffered_len(&self) -> usize {
-        NdjsonDecoder::buffered_len(self)
-    }
-}
+pull!(SseDecoder, next_event, Result<OwnedEvent, SseError>, OwnedEvent::from);
+pull!(NdjsonDecoder, next_line, Result<String, LineError>, str::to_owned);
 
 /// Feeds `pieces` to `dec` and pulls every item, checking the invariants
 /// both line decoders promise. With `drain`, items are pulled after every
