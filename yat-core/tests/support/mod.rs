@@ -205,7 +205,7 @@ impl LlmProvider for Scripted {
     }
 
     fn capabilities(&self) -> Capabilities {
-        self.capabilities.clone()
+        self.capabilities
     }
 }
 
