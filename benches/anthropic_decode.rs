@@ -17,10 +17,11 @@ use std::collections::VecDeque;
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use yat::ChatEvent;
 use yat_http::{DecodeDriver, SseEvent, StreamDecoder};
 use yat_providers::anthropic::stream::AnthropicDecoder;
 
+#[path = "support/decoding.rs"]
+mod decoding;
 #[path = "support/tool_args.rs"]
 mod tool_args;
 
@@ -39,16 +40,6 @@ const HEAD: [(&str, &str); 2] = [
     ),
 ];
 
-fn drain(out: &mut VecDeque<ChatEvent>) -> usize {
-    let mut n = 0;
-    while let Some(ev) = out.pop_front() {
-        if let ChatEvent::Delta { text } = ev {
-            n += text.len();
-        }
-    }
-    n
-}
-
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("anthropic_event");
     group.throughput(Throughput::Elements(1));
@@ -58,107 +49,29 @@ fn bench(c: &mut Criterion) {
         let ev = SseEvent::new(event, data);
         dec.decode(&ev, &mut out).expect("valid event");
     }
-    drain(&mut out);
+    decoding::drain(&mut out);
     let ev = SseEvent::new("content_block_delta", DELTA);
     dec.decode(&ev, &mut out).expect("valid event");
-    assert!(drain(&mut out) > 0);
+    assert!(decoding::drain(&mut out) > 0);
     group.bench_function("content_block_delta", |b| {
         b.iter(|| {
             dec.decode(black_box(&ev), &mut out).expect("valid event");
-            drain(&mut out)
+            decoding::drain(&mut out)
         })
     });
 
-    let mut wire = Vec::new();
-    for (event, data) in HEAD {
-        wire.extend_from_slice(format!("event: {event}\ndata: {data}\n\n").as_bytes());
-    }
-    for _ in 0..10_000 {
-        wire.extend_from_slice(b"event: content_block_delta\ndata: ");
-        wire.extend_from_slice(DELTA.as_bytes());
-        wire.extend_from_slice(b"\n\n");
-    }
-    group.throughput(Throughput::Elements(10_000));
-    group.bench_function("with_sse/10k", |b| {
-        b.iter(|| {
-            let mut driver =
-                DecodeDriver::new("anthropic", Box::new(AnthropicDecoder::new("anthropic")));
-            let mut n = 0usize;
-            for piece in black_box(&wire).chunks(16 * 1024) {
-                driver.feed(piece);
-                while let Some(ev) = driver.next_event() {
-                    if let ChatEvent::Delta { text } = ev.expect("valid event") {
-                        n += text.len();
-                    }
-                }
-            }
-            n
-        })
-    });
+    let head: String = HEAD
+        .iter()
+        .map(|(event, data)| format!("event: {event}\ndata: {data}\n\n"))
+        .collect();
+    let delta = format!("event: content_block_delta\ndata: {DELTA}\n\n");
+    let driver = || DecodeDriver::new("anthropic", Box::new(AnthropicDecoder::new("anthropic")));
+    decoding::bench_text(&mut group, driver, head.as_bytes(), delta.as_bytes());
 
     let args = tool_args::arguments();
-    let wire = tool_use_wire(&args);
-    let mut driver = DecodeDriver::new("anthropic", Box::new(AnthropicDecoder::new("anthropic")));
-    driver.feed(&wire);
-    driver.end();
-    let events: Vec<ChatEvent> = std::iter::from_fn(|| driver.next_event())
-        .map(|ev| ev.expect("valid tool-use stream"))
-        .collect();
-    tool_args::assert_one_call(&events, "toolu_01Yat", &args);
-    group.throughput(Throughput::Elements(tool_args::FRAGMENTS as u64));
-    group.bench_function("tool_call_with_sse/2KiB_in_200", |b| {
-        b.iter(|| {
-            let mut driver =
-                DecodeDriver::new("anthropic", Box::new(AnthropicDecoder::new("anthropic")));
-            driver.feed(black_box(&wire));
-            driver.end();
-            tool_args::drain(&mut driver)
-        })
-    });
+    let wire = tool_args::anthropic_wire(&args, tool_args::FRAGMENTS, "\n");
+    decoding::bench_tool_call(&mut group, driver, &wire, "toolu_01Yat", &args);
     group.finish();
-}
-
-/// A reply that is one `tool_use` block of `write_file` with `args`, from
-/// `message_start` to `message_stop`: the block's start, an empty first
-/// `input_json_delta` (as the API sends), one event per fragment, the
-/// block's stop, the `message_delta` with `stop_reason: "tool_use"`.
-fn tool_use_wire(args: &str) -> Vec<u8> {
-    let mut wire = String::new();
-    let mut event = |name: &str, data: &str| {
-        wire.push_str("event: ");
-        wire.push_str(name);
-        wire.push_str("\ndata: ");
-        wire.push_str(data);
-        wire.push_str("\n\n");
-    };
-    event(
-        "message_start",
-        r#"{"type":"message_start","message":{"id":"msg_01Yat","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":60,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":1}}}"#,
-    );
-    event(
-        "content_block_start",
-        r#"{"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"toolu_01Yat","name":"write_file","input":{}}}"#,
-    );
-    let delta = |piece: &str| {
-        let piece = serde_json::to_string(piece).expect("a string");
-        format!(
-            r#"{{"type":"content_block_delta","index":0,"delta":{{"type":"input_json_delta","partial_json":{piece}}}}}"#
-        )
-    };
-    event("content_block_delta", &delta(""));
-    for piece in tool_args::fragments(args) {
-        event("content_block_delta", &delta(piece));
-    }
-    event(
-        "content_block_stop",
-        r#"{"type":"content_block_stop","index":0}"#,
-    );
-    event(
-        "message_delta",
-        r#"{"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":null},"usage":{"output_tokens":200}}"#,
-    );
-    event("message_stop", r#"{"type":"message_stop"}"#);
-    wire.into_bytes()
 }
 
 criterion_group!(benches, bench);

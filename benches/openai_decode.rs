@@ -31,6 +31,8 @@ use yat::ChatEvent;
 use yat_http::{DecodeDriver, SseEvent, StreamDecoder};
 use yat_providers::openai::stream::ChunkDecoder;
 
+#[path = "support/decoding.rs"]
+mod decoding;
 #[path = "support/tool_args.rs"]
 mod tool_args;
 
@@ -45,13 +47,7 @@ fn event(data: &str) -> SseEvent<'_> {
 /// Decodes `data` once and drops what it produced.
 fn decode_one(dec: &mut ChunkDecoder, out: &mut VecDeque<ChatEvent>, data: &str) -> usize {
     dec.decode(&event(data), out).expect("valid chunk");
-    let mut n = 0;
-    while let Some(ev) = out.pop_front() {
-        if let ChatEvent::Delta { text } = ev {
-            n += text.len();
-        }
-    }
-    n
+    decoding::drain(out)
 }
 
 fn bench(c: &mut Criterion) {
@@ -79,85 +75,14 @@ fn bench(c: &mut Criterion) {
         })
     });
 
-    // 10,000 events as bytes on the wire, through SSE and the decoder.
-    let mut wire = Vec::new();
-    for _ in 0..10_000 {
-        wire.extend_from_slice(b"data: ");
-        wire.extend_from_slice(PLAIN.as_bytes());
-        wire.extend_from_slice(b"\n\n");
-    }
-    group.throughput(Throughput::Elements(10_000));
-    group.bench_function("with_sse/10k", |b| {
-        b.iter(|| {
-            let mut driver = DecodeDriver::new("openai", Box::new(ChunkDecoder::new("openai")));
-            let mut n = 0usize;
-            for piece in black_box(&wire).chunks(16 * 1024) {
-                driver.feed(piece);
-                while let Some(ev) = driver.next_event() {
-                    if let ChatEvent::Delta { text } = ev.expect("valid chunk") {
-                        n += text.len();
-                    }
-                }
-            }
-            n
-        })
-    });
+    let chunk = format!("data: {PLAIN}\n\n");
+    let driver = || DecodeDriver::new("openai", Box::new(ChunkDecoder::new("openai")));
+    decoding::bench_text(&mut group, driver, b"", chunk.as_bytes());
 
     let args = tool_args::arguments();
-    let wire = tool_call_wire(&args);
-    let mut driver = DecodeDriver::new("openai", Box::new(ChunkDecoder::new("openai")));
-    driver.feed(&wire);
-    driver.end();
-    let events: Vec<ChatEvent> = std::iter::from_fn(|| driver.next_event())
-        .map(|ev| ev.expect("valid tool-call stream"))
-        .collect();
-    tool_args::assert_one_call(&events, "call_yat0001", &args);
-    group.throughput(Throughput::Elements(tool_args::FRAGMENTS as u64));
-    group.bench_function("tool_call_with_sse/2KiB_in_200", |b| {
-        b.iter(|| {
-            let mut driver = DecodeDriver::new("openai", Box::new(ChunkDecoder::new("openai")));
-            driver.feed(black_box(&wire));
-            driver.end();
-            tool_args::drain(&mut driver)
-        })
-    });
+    let wire = tool_args::openai_wire(&args, tool_args::FRAGMENTS);
+    decoding::bench_tool_call(&mut group, driver, &wire, "call_yat0001", &args);
     group.finish();
-}
-
-/// A reply that is one call of `write_file` with `args`: the chunk that
-/// starts it (id, name, empty arguments), one chunk per fragment, the
-/// finish, usage and `[DONE]`, in the same chunk envelope as the text
-/// benches.
-fn tool_call_wire(args: &str) -> Vec<u8> {
-    let head = r#"{"id":"chatcmpl-yat0001","object":"chat.completion.chunk","created":1764000000,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_yat0001","choices":[{"index":0,"delta":"#;
-    let tail = r#","logprobs":null,"finish_reason":null}],"usage":null}"#;
-    let mut wire = Vec::new();
-    let mut chunk = |delta: String| {
-        wire.extend_from_slice(b"data: ");
-        wire.extend_from_slice(head.as_bytes());
-        wire.extend_from_slice(delta.as_bytes());
-        wire.extend_from_slice(tail.as_bytes());
-        wire.extend_from_slice(b"\n\n");
-    };
-    chunk(
-        r#"{"role":"assistant","content":null,"tool_calls":[{"index":0,"id":"call_yat0001","type":"function","function":{"name":"write_file","arguments":""}}]}"#
-            .to_owned(),
-    );
-    for piece in tool_args::fragments(args) {
-        let piece = serde_json::to_string(piece).expect("a string");
-        chunk(format!(
-            r#"{{"tool_calls":[{{"index":0,"function":{{"arguments":{piece}}}}}]}}"#
-        ));
-    }
-    wire.extend_from_slice(
-        br#"data: {"id":"chatcmpl-yat0001","object":"chat.completion.chunk","created":1764000000,"model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"tool_calls"}],"usage":null}"#,
-    );
-    wire.extend_from_slice(b"\n\n");
-    wire.extend_from_slice(
-        br#"data: {"id":"chatcmpl-yat0001","object":"chat.completion.chunk","created":1764000000,"model":"gpt-4o-mini-2024-07-18","choices":[],"usage":{"prompt_tokens":60,"completion_tokens":200,"total_tokens":260}}"#,
-    );
-    wire.extend_from_slice(b"\n\ndata: [DONE]\n\n");
-    wire
 }
 
 criterion_group!(benches, bench);

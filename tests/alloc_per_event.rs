@@ -27,6 +27,9 @@ use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 use yat::{ChatEvent, Message};
 use yat_http::{DecodeDriver, StreamDecoder};
 
+#[path = "../benches/support/tool_args.rs"]
+mod tool_args;
+
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
@@ -164,82 +167,9 @@ fn anthropic_wire(n: usize) -> Vec<u8> {
     wire
 }
 
-/// A stream that is one call of `write_file`, its `args` in `n`
-/// fragments: OpenAI `tool_calls` chunks (the first with id and name), the
-/// finish and `[DONE]`.
-fn openai_tool_wire(args: &str, n: usize) -> Vec<u8> {
-    let mut wire = Vec::new();
-    let mut chunk = |delta: &str, finish: &str| {
-        wire.extend_from_slice(
-            format!(
-                "data: {{\"id\":\"chatcmpl-yat0001\",\"object\":\"chat.completion.chunk\",\"created\":1764000000,\
-                 \"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[{{\"index\":0,\"delta\":{delta},\
-                 \"logprobs\":null,\"finish_reason\":{finish}}}],\"usage\":null}}\n\n"
-            )
-            .as_bytes(),
-        );
-    };
-    chunk(
-        r#"{"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"write_file","arguments":""}}]}"#,
-        "null",
-    );
-    for piece in pieces(args, n) {
-        let piece = serde_json::to_string(piece).unwrap();
-        chunk(
-            &format!(r#"{{"tool_calls":[{{"index":0,"function":{{"arguments":{piece}}}}}]}}"#),
-            "null",
-        );
-    }
-    chunk("{}", "\"tool_calls\"");
-    wire.extend_from_slice(b"data: [DONE]\n\n");
-    wire
-}
-
-/// The same call as an Anthropic `tool_use` block of `input_json_delta`s.
-#[cfg(feature = "anthropic")]
-fn anthropic_tool_wire(args: &str, n: usize) -> Vec<u8> {
-    let mut wire = String::new();
-    let mut event = |name: &str, data: &str| {
-        wire.push_str(&format!("event: {name}\r\ndata: {data}\r\n\r\n"));
-    };
-    event(
-        "message_start",
-        r#"{"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":9,"output_tokens":1}}}"#,
-    );
-    event(
-        "content_block_start",
-        r#"{"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"toolu_1","name":"write_file","input":{}}}"#,
-    );
-    for piece in pieces(args, n) {
-        let piece = serde_json::to_string(piece).unwrap();
-        event(
-            "content_block_delta",
-            &format!(
-                r#"{{"type":"content_block_delta","index":0,"delta":{{"type":"input_json_delta","partial_json":{piece}}}}}"#
-            ),
-        );
-    }
-    event(
-        "content_block_stop",
-        r#"{"type":"content_block_stop","index":0}"#,
-    );
-    event(
-        "message_delta",
-        r#"{"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":null},"usage":{"output_tokens":9}}"#,
-    );
-    event("message_stop", r#"{"type":"message_stop"}"#);
-    wire.into_bytes()
-}
-
-/// `args` cut into `n` pieces of (nearly) equal length.
-fn pieces(args: &str, n: usize) -> impl Iterator<Item = &str> {
-    let len = args.len();
-    (0..n).map(move |i| &args[i * len / n..(i + 1) * len / n])
-}
-
 /// Arguments of `n` ten-byte fragments: plain letters, or (`escaped`) code
 /// whose quotes, backslashes and newlines are escaped on the wire.
-fn tool_args(n: usize, escaped: bool) -> String {
+fn fragmented_args(n: usize, escaped: bool) -> String {
     let unit = if escaped {
         "say(\"hi\")\n"
     } else {
@@ -339,8 +269,8 @@ fn one_allocation_per_text_delta_or_tool_fragment_and_nothing_else() {
     // Tool calls: 12,000 fragments of ten bytes, plain and escaped.
     let mut over = Vec::new();
     for escaped in [false, true] {
-        let args = tool_args(12_000, escaped);
-        let wire = openai_tool_wire(&args, 12_000);
+        let args = fragmented_args(12_000, escaped);
+        let wire = tool_args::openai_wire(&args, 12_000);
         let (got, seen) = measure(ChunkDecoder::new("openai"), &wire, middle(&wire), 16 * 1024);
         over.extend(per_fragment(
             &got,
@@ -369,8 +299,8 @@ fn one_allocation_per_text_delta_or_tool_fragment_and_nothing_else() {
         );
 
         for escaped in [false, true] {
-            let args = tool_args(12_000, escaped);
-            let wire = anthropic_tool_wire(&args, 12_000);
+            let args = fragmented_args(12_000, escaped);
+            let wire = tool_args::anthropic_wire(&args, 12_000, "\r\n");
             let (got, seen) = measure(
                 AnthropicDecoder::new("anthropic"),
                 &wire,

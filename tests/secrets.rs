@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use futures::StreamExt;
+use yat::manager::ManagerBuilder;
 use yat::providers::openai::{presets, OpenAiCompatible};
 use yat::settings::SettingsSources;
 use yat::{
@@ -160,6 +161,12 @@ async fn initialized(
     p
 }
 
+/// The bundled OpenAI provider, started against `server`.
+async fn openai_on(server: &FakeServer, extra: &[(&str, &str)]) -> Box<dyn ProviderUnderTest> {
+    let p = OpenAiCompatible::new(presets::openai::PRESET.profile());
+    initialized("openai", Box::new(p), server, extra).await
+}
+
 /// Runs a chat to its end; the error, if any.
 async fn chat_error(p: &dyn ProviderUnderTest, model: &str) -> Option<YatError> {
     match p.stream_chat(&request(model)).await {
@@ -235,6 +242,21 @@ async fn settings_config_and_sources_never_print_the_key() {
     assert_debug_clean("resolved from sources", &resolved);
 }
 
+/// The manager `builder` makes over `env`, reading no file.
+async fn build(builder: ManagerBuilder, env: BTreeMap<String, String>) -> ProviderManager {
+    builder
+        .env(env)
+        .config(ProviderConfig::default())
+        .build()
+        .await
+        .unwrap()
+}
+
+/// A manager of every bundled provider over `env`, reading no file.
+async fn bundled_manager(env: BTreeMap<String, String>) -> ProviderManager {
+    build(yat::providers::link(ProviderManager::builder()), env).await
+}
+
 #[tokio::test]
 async fn the_manager_and_its_reports_never_print_the_key() {
     bounded(async {
@@ -249,12 +271,7 @@ async fn the_manager_and_its_reports_never_print_the_key() {
         ] {
             env.insert(var.to_owned(), KEY.to_owned());
         }
-        let m = yat::providers::link(ProviderManager::builder())
-            .env(env)
-            .config(ProviderConfig::default())
-            .build()
-            .await
-            .unwrap();
+        let m = bundled_manager(env).await;
         assert_debug_clean("ProviderManager", &m);
         for id in m.ids() {
             assert_debug_clean("ProviderInfo", &m.info(&id).unwrap());
@@ -367,13 +384,7 @@ async fn an_in_stream_error_echoing_the_key_is_scrubbed() {
         ])
         .await
         .unwrap();
-        let p = initialized(
-            "openai",
-            Box::new(OpenAiCompatible::new(presets::openai::PRESET.profile())),
-            &server,
-            &[],
-        )
-        .await;
+        let p = openai_on(&server, &[]).await;
         let e = chat_error(&*p, "gpt-4o-mini").await.expect("an error");
         assert_clean("in-stream error", &format!("{e} {e:?}"));
     })
@@ -440,12 +451,7 @@ async fn trace_output_never_shows_the_key() {
                 KEY.to_owned(),
             );
         }
-        let m = yat::providers::link(ProviderManager::builder())
-            .env(env)
-            .config(ProviderConfig::default())
-            .build()
-            .await
-            .unwrap();
+        let m = bundled_manager(env).await;
         assert!(!m.info("openai").unwrap().status.is_ready());
         let text = logged();
         if std::env::var_os("YAT_SHOW_LOG").is_some() {
@@ -498,15 +504,11 @@ mod panics {
     register_provider! { id: "leaky", name: "Leaky", constructor: || Ok(Box::new(Leaky::default())), settings: SETTINGS }
 
     async fn manager(fail: &str) -> ProviderManager {
-        ProviderManager::builder()
-            .env(BTreeMap::from([
-                ("LEAKY_API_KEY".to_owned(), KEY.to_owned()),
-                ("LEAKY_FAIL".to_owned(), fail.to_owned()),
-            ]))
-            .config(ProviderConfig::default())
-            .build()
-            .await
-            .unwrap()
+        let env = BTreeMap::from([
+            ("LEAKY_API_KEY".to_owned(), KEY.to_owned()),
+            ("LEAKY_FAIL".to_owned(), fail.to_owned()),
+        ]);
+        build(ProviderManager::builder(), env).await
     }
 
     #[tokio::test]

@@ -1,7 +1,8 @@
 //! The tool call of the tool-call benches and of the allocation test: one
-//! call of `write_file` whose 2 KiB of JSON arguments stream in 200
-//! fragments, cut anywhere (inside strings and escapes), as models stream
-//! them. Each file that includes it uses a part.
+//! call of `write_file` whose JSON arguments (2 KiB in 200 fragments for
+//! the benches) stream cut anywhere (inside strings and escapes), as models
+//! stream them, and that call on the wire as OpenAI and Anthropic send it.
+//! Each file that includes it uses a part.
 #![allow(dead_code)]
 
 use yat::ChatEvent;
@@ -39,10 +40,95 @@ fn escaped(s: &str) -> usize {
 
 /// `args` cut into [`FRAGMENTS`] pieces of (nearly) equal length.
 pub fn fragments(args: &str) -> Vec<&str> {
-    let n = args.len();
-    (0..FRAGMENTS)
-        .map(|i| &args[i * n / FRAGMENTS..(i + 1) * n / FRAGMENTS])
-        .collect()
+    cut(args, FRAGMENTS).collect()
+}
+
+/// `args` cut into `n` pieces of (nearly) equal length.
+pub fn cut(args: &str, n: usize) -> impl Iterator<Item = &str> {
+    let len = args.len();
+    (0..n).map(move |i| &args[i * len / n..(i + 1) * len / n])
+}
+
+/// A reply that is one call `call_yat0001` of `write_file` with `args` in
+/// `n` fragments, as OpenAI streams it: the chunk that starts it (id,
+/// name, empty arguments), one chunk per fragment, the finish, usage and
+/// `[DONE]`.
+pub fn openai_wire(args: &str, n: usize) -> Vec<u8> {
+    let head = r#"{"id":"chatcmpl-yat0001","object":"chat.completion.chunk","created":1764000000,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_yat0001","choices":[{"index":0,"delta":"#;
+    let tail = r#","logprobs":null,"finish_reason":null}],"usage":null}"#;
+    let mut wire = Vec::new();
+    let mut chunk = |delta: String| {
+        wire.extend_from_slice(b"data: ");
+        wire.extend_from_slice(head.as_bytes());
+        wire.extend_from_slice(delta.as_bytes());
+        wire.extend_from_slice(tail.as_bytes());
+        wire.extend_from_slice(b"\n\n");
+    };
+    chunk(
+        r#"{"role":"assistant","content":null,"tool_calls":[{"index":0,"id":"call_yat0001","type":"function","function":{"name":"write_file","arguments":""}}]}"#
+            .to_owned(),
+    );
+    for piece in cut(args, n) {
+        let piece = serde_json::to_string(piece).expect("a string");
+        chunk(format!(
+            r#"{{"tool_calls":[{{"index":0,"function":{{"arguments":{piece}}}}}]}}"#
+        ));
+    }
+    wire.extend_from_slice(
+        br#"data: {"id":"chatcmpl-yat0001","object":"chat.completion.chunk","created":1764000000,"model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"tool_calls"}],"usage":null}"#,
+    );
+    wire.extend_from_slice(b"\n\n");
+    wire.extend_from_slice(
+        br#"data: {"id":"chatcmpl-yat0001","object":"chat.completion.chunk","created":1764000000,"model":"gpt-4o-mini-2024-07-18","choices":[],"usage":{"prompt_tokens":60,"completion_tokens":200,"total_tokens":260}}"#,
+    );
+    wire.extend_from_slice(b"\n\ndata: [DONE]\n\n");
+    wire
+}
+
+/// The same call as Anthropic streams it, one `tool_use` block
+/// `toolu_01Yat` from `message_start` to `message_stop`, its lines ended
+/// by `eol`: the block's start, an empty first `input_json_delta` (as the
+/// API sends), one event per fragment, the block's stop, the
+/// `message_delta` with `stop_reason: "tool_use"`.
+pub fn anthropic_wire(args: &str, n: usize, eol: &str) -> Vec<u8> {
+    let mut wire = String::new();
+    let mut event = |name: &str, data: &str| {
+        wire.push_str("event: ");
+        wire.push_str(name);
+        wire.push_str(eol);
+        wire.push_str("data: ");
+        wire.push_str(data);
+        wire.push_str(eol);
+        wire.push_str(eol);
+    };
+    event(
+        "message_start",
+        r#"{"type":"message_start","message":{"id":"msg_01Yat","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":60,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":1}}}"#,
+    );
+    event(
+        "content_block_start",
+        r#"{"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"toolu_01Yat","name":"write_file","input":{}}}"#,
+    );
+    let delta = |piece: &str| {
+        let piece = serde_json::to_string(piece).expect("a string");
+        format!(
+            r#"{{"type":"content_block_delta","index":0,"delta":{{"type":"input_json_delta","partial_json":{piece}}}}}"#
+        )
+    };
+    event("content_block_delta", &delta(""));
+    for piece in cut(args, n) {
+        event("content_block_delta", &delta(piece));
+    }
+    event(
+        "content_block_stop",
+        r#"{"type":"content_block_stop","index":0}"#,
+    );
+    event(
+        "message_delta",
+        r#"{"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":null},"usage":{"output_tokens":200}}"#,
+    );
+    event("message_stop", r#"{"type":"message_stop"}"#);
+    wire.into_bytes()
 }
 
 /// Asserts that `events` are one call `id` of `write_file` with the

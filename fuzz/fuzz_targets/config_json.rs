@@ -10,8 +10,7 @@
 //! the HTTP timeouts and retries every HTTP provider reads) never panics.
 #![no_main]
 
-use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
 use yat_core::settings::SettingsSources;
@@ -31,21 +30,8 @@ const SPECS: &[SettingSpec] = &[
     http::MAX_RETRIES,
 ];
 
-/// Files go to RAM (`/dev/shm`) when there is one: this runs thousands of
-/// times a second.
-fn dir() -> &'static PathBuf {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let shm = PathBuf::from("/dev/shm");
-        let base = if shm.is_dir() {
-            shm
-        } else {
-            std::env::temp_dir()
-        };
-        let d = base.join(format!("yat-fuzz-config-{}", std::process::id()));
-        std::fs::create_dir_all(&d).unwrap();
-        d
-    })
+fn dir() -> &'static Path {
+    yat_fuzz::scratch_dir("config")
 }
 
 fuzz_target!(|data: &[u8]| {

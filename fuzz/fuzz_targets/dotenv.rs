@@ -14,8 +14,7 @@
 #![no_main]
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
 use yat_core::config::KeyFile;
@@ -31,19 +30,8 @@ fn read_all(keys: &KeyFile) -> Result<BTreeMap<String, String>, YatError> {
     Ok(out)
 }
 
-fn dir() -> &'static PathBuf {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let shm = PathBuf::from("/dev/shm");
-        let base = if shm.is_dir() {
-            shm
-        } else {
-            std::env::temp_dir()
-        };
-        let d = base.join(format!("yat-fuzz-dotenv-{}", std::process::id()));
-        std::fs::create_dir_all(&d).unwrap();
-        d
-    })
+fn dir() -> &'static Path {
+    yat_fuzz::scratch_dir("dotenv")
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -8,6 +8,8 @@
 //! (see `seeds/make_seeds.py`), and a crash input can be read by eye.
 
 use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use yat_core::{ChatEvent, YatError};
 use yat_http::{
@@ -116,25 +118,65 @@ fn guard(items: usize, input_len: usize) {
     );
 }
 
-/// Decodes `pieces` with a decoder of `limit`. With `drain`, events are
-/// pulled after every piece (as the transport does) and the memory bound is
-/// checked; without it, everything is fed first and pulled at the end.
-pub fn sse_decode(limit: usize, pieces: &[&[u8]], drain: bool) -> SseRun {
+/// What [`decode_checked`] needs of a line decoder.
+trait Pull {
+    type Item;
+    fn feed(&mut self, bytes: &[u8]);
+    fn next_item(&mut self) -> Option<Self::Item>;
+    fn finish_item(&mut self) -> Option<Self::Item>;
+    fn buffered_len(&self) -> usize;
+}
+
+/// [`Pull`] for a line decoder whose pull method is `$next`, its items
+/// copied out of the decoder by `$own`.
+macro_rules! pull {
+    ($dec:ty, $next:ident, $item:ty, $own:expr) => {
+        impl Pull for $dec {
+            type Item = $item;
+            fn feed(&mut self, bytes: &[u8]) {
+                <$dec>::feed(self, bytes);
+            }
+            fn next_item(&mut self) -> Option<$item> {
+                self.$next().map(|r| r.map($own))
+            }
+            fn finish_item(&mut self) -> Option<$item> {
+                self.finish().map(|r| r.map($own))
+            }
+            fn buffered_len(&self) -> usize {
+                <$dec>::buffered_len(self)
+            }
+        }
+    };
+}
+
+pull!(SseDecoder, next_event, Result<OwnedEvent, SseError>, OwnedEvent::from);
+pull!(NdjsonDecoder, next_line, Result<String, LineError>, str::to_owned);
+
+/// Feeds `pieces` to `dec` and pulls every item, checking the invariants
+/// both line decoders promise. With `drain`, items are pulled after every
+/// piece (as the transport does) and the decoder must hold at most
+/// `copies` times its `limit` plus two pieces; without it, everything is
+/// fed first and pulled at the end.
+fn decode_checked<D: Pull>(
+    dec: &mut D,
+    limit: usize,
+    copies: usize,
+    pieces: &[&[u8]],
+    drain: bool,
+) -> Vec<D::Item> {
     let total: usize = pieces.iter().map(|p| p.len()).sum();
     let max_piece = pieces.iter().map(|p| p.len()).max().unwrap_or(0);
-    let mut dec = SseDecoder::with_limit(limit);
     let mut items = Vec::new();
     for piece in pieces {
         dec.feed(piece);
         if drain {
-            while let Some(r) = dec.next_event() {
-                items.push(r.map(OwnedEvent::from));
+            while let Some(r) = dec.next_item() {
+                items.push(r);
                 guard(items.len(), total);
             }
             // The decoder's promise: about the limit plus one piece, however
-            // long a line is and however much has been fed. (A data field
-            // being joined can hold up to the limit again.)
-            let bound = 3 * (limit.saturating_add(1)) + 2 * max_piece;
+            // long a line is and however much has been fed.
+            let bound = copies * (limit.saturating_add(1)) + 2 * max_piece;
             assert!(
                 dec.buffered_len() <= bound,
                 "holds {} bytes, bound {bound} (limit {limit}, largest piece {max_piece})",
@@ -142,16 +184,16 @@ pub fn sse_decode(limit: usize, pieces: &[&[u8]], drain: bool) -> SseRun {
             );
         }
     }
-    // Whatever is complete comes out of `next_event`...
-    while let Some(r) = dec.next_event() {
-        items.push(r.map(OwnedEvent::from));
+    // Whatever is complete comes out of the pull...
+    while let Some(r) = dec.next_item() {
+        items.push(r);
         guard(items.len(), total);
     }
-    // ...so `finish` has at most the final unterminated event (or its
+    // ...so `finish` has at most the final unterminated item (or its
     // error) left. The transport calls `finish` once and relies on this.
     let mut at_end = 0;
-    while let Some(r) = dec.finish() {
-        items.push(r.map(OwnedEvent::from));
+    while let Some(r) = dec.finish_item() {
+        items.push(r);
         at_end += 1;
         guard(items.len(), total);
     }
@@ -160,6 +202,15 @@ pub fn sse_decode(limit: usize, pieces: &[&[u8]], drain: bool) -> SseRun {
         "finish returned {at_end} items after a full drain"
     );
     assert_eq!(dec.buffered_len(), 0, "finish must leave the decoder empty");
+    items
+}
+
+/// Decodes `pieces` with an SSE decoder of `limit` (see [`decode_checked`];
+/// a data field being joined can hold up to the limit again, hence three
+/// copies).
+pub fn sse_decode(limit: usize, pieces: &[&[u8]], drain: bool) -> SseRun {
+    let mut dec = SseDecoder::with_limit(limit);
+    let items = decode_checked(&mut dec, limit, 3, pieces, drain);
     SseRun {
         items,
         last_event_id: dec.last_event_id().map(str::to_owned),
@@ -171,35 +222,97 @@ pub fn sse_decode(limit: usize, pieces: &[&[u8]], drain: bool) -> SseRun {
 /// every piece (as the driver does) and checking the memory bound: every
 /// line (or its error) in order.
 pub fn ndjson_decode(limit: usize, pieces: &[&[u8]]) -> Vec<Result<String, LineError>> {
-    let total: usize = pieces.iter().map(|p| p.len()).sum();
-    let max_piece = pieces.iter().map(|p| p.len()).max().unwrap_or(0);
-    let mut dec = NdjsonDecoder::with_limit(limit);
-    let mut items = Vec::new();
-    for piece in pieces {
-        dec.feed(piece);
-        while let Some(r) = dec.next_line() {
-            items.push(r.map(str::to_owned));
-            guard(items.len(), total);
+    decode_checked(
+        &mut NdjsonDecoder::with_limit(limit),
+        limit,
+        2,
+        pieces,
+        true,
+    )
+}
+
+/// The header of a line-decoder input: `ctrl`, `limit byte`, cut count and
+/// `u16` cut points ([`read_cuts`]), then the body. `ctrl`:
+/// - bits 0-1, the line limit: `default_limit`, `limit byte % 64`,
+///   `limit byte % 8`, or `256 + 16 * limit byte`;
+/// - bit 2: feed every piece before pulling (for decoders that allow it);
+/// - bits 3-7: the body is repeated `1 + (ctrl >> 3) * 2` times (up to 63),
+///   so a line far longer than the limit arrives in many pieces.
+pub struct LineInput<'a> {
+    pub limit: usize,
+    pub drain: bool,
+    pub reps: usize,
+    pub cuts: Vec<u16>,
+    pub body: &'a [u8],
+}
+
+impl<'a> LineInput<'a> {
+    /// Reads the header of `data`.
+    pub fn read(data: &'a [u8], default_limit: usize) -> Self {
+        let mut r = Reader::new(data);
+        let ctrl = r.u8();
+        let lim = r.u8();
+        let limit = match ctrl & 3 {
+            0 => default_limit,
+            1 => usize::from(lim % 64),
+            2 => usize::from(lim % 8),
+            _ => 256 + 16 * usize::from(lim),
+        };
+        let cuts = read_cuts(&mut r);
+        LineInput {
+            limit,
+            drain: ctrl & 4 == 0,
+            reps: 1 + usize::from(ctrl >> 3) * 2,
+            cuts,
+            body: r.rest(),
         }
-        let bound = 2 * (limit.saturating_add(1)) + 2 * max_piece;
-        assert!(
-            dec.buffered_len() <= bound,
-            "holds {} bytes, bound {bound} (limit {limit}, largest piece {max_piece})",
-            dec.buffered_len()
-        );
     }
-    let mut at_end = 0;
-    while let Some(r) = dec.finish() {
-        items.push(r.map(str::to_owned));
-        at_end += 1;
-        guard(items.len(), total);
+
+    /// Checks that `decode(pieces, drain)` gives the same as a one-piece
+    /// decode of the repeated body, whether cut at the given points (pulling
+    /// after every piece or as the input says), as the body's own pieces
+    /// repeated (a long stream in bounded pieces) or fed byte by byte, the
+    /// hardest split.
+    pub fn check_any_cut<T: PartialEq + std::fmt::Debug>(
+        &self,
+        decode: impl Fn(&[&[u8]], bool) -> T,
+    ) {
+        let stream: Vec<u8> = self.body.repeat(self.reps);
+        let whole = decode(&[&stream], true);
+        let cuts = &self.cuts;
+        let pieces = split(&stream, cuts);
+        assert_eq!(decode(&pieces, self.drain), whole, "cut at {cuts:?}");
+        if self.reps > 1 {
+            let mut rep_pieces = Vec::new();
+            for _ in 0..self.reps {
+                rep_pieces.extend(split(self.body, cuts));
+            }
+            assert_eq!(decode(&rep_pieces, true), whole, "repeated");
+        }
+        if stream.len() <= 8192 {
+            let bytes: Vec<&[u8]> = stream.chunks(1).collect();
+            assert_eq!(decode(&bytes, true), whole, "byte by byte");
+        }
     }
-    assert!(
-        at_end <= 1,
-        "finish returned {at_end} items after a full drain"
-    );
-    assert_eq!(dec.buffered_len(), 0, "finish must leave the decoder empty");
-    items
+}
+
+/// The scratch directory of this process's target, `name`, made on the
+/// first call: in RAM (`/dev/shm`) when there is one, since a target runs
+/// thousands of times a second; one per process, so parallel fuzzing jobs
+/// never share files.
+pub fn scratch_dir(name: &str) -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let shm = PathBuf::from("/dev/shm");
+        let base = if shm.is_dir() {
+            shm
+        } else {
+            std::env::temp_dir()
+        };
+        let d = base.join(format!("yat-fuzz-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    })
 }
 
 /// How a stream ended, as the caller of the transport sees it.

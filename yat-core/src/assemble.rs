@@ -423,6 +423,25 @@ impl ReplyState {
 mod tests {
     use super::*;
 
+    /// One fragment as `fragment` takes it: index, id, name, arguments.
+    type Fragment<'a> = (
+        Option<u64>,
+        Option<&'a str>,
+        Option<&'a str>,
+        Option<&'a str>,
+    );
+
+    /// A new assembler fed `fragments`, each of which must be accepted, and
+    /// what it emitted.
+    fn fed(fragments: &[Fragment<'_>]) -> (ToolCallAssembler, VecDeque<ChatEvent>) {
+        let mut t = ToolCallAssembler::new("p");
+        let mut out = VecDeque::new();
+        for &(index, id, name, arguments) in fragments {
+            t.fragment(index, id, name, arguments, &mut out).unwrap();
+        }
+        (t, out)
+    }
+
     fn calls(out: &VecDeque<ChatEvent>) -> Vec<ToolCall> {
         out.iter()
             .filter_map(|e| match e {
@@ -434,16 +453,12 @@ mod tests {
 
     #[test]
     fn interleaved_fragments_by_index() {
-        let mut t = ToolCallAssembler::new("p");
-        let mut out = VecDeque::new();
-        t.fragment(Some(0), Some("a"), Some("f"), Some(""), &mut out)
-            .unwrap();
-        t.fragment(Some(1), Some("b"), Some("g"), Some("{\"y\""), &mut out)
-            .unwrap();
-        t.fragment(Some(0), None, None, Some("{\"x\":1}"), &mut out)
-            .unwrap();
-        t.fragment(Some(1), None, None, Some(":2}"), &mut out)
-            .unwrap();
+        let (mut t, mut out) = fed(&[
+            (Some(0), Some("a"), Some("f"), Some("")),
+            (Some(1), Some("b"), Some("g"), Some("{\"y\"")),
+            (Some(0), None, None, Some("{\"x\":1}")),
+            (Some(1), None, None, Some(":2}")),
+        ]);
         t.end_all(&mut out).unwrap();
         let c = calls(&out);
         assert_eq!(c.len(), 2);
@@ -459,18 +474,10 @@ mod tests {
 
     #[test]
     fn same_index_different_ids_are_different_calls() {
-        let mut t = ToolCallAssembler::new("p");
-        let mut out = VecDeque::new();
-        t.fragment(Some(0), Some("a"), Some("f"), Some("{}"), &mut out)
-            .unwrap();
-        t.fragment(
-            Some(0),
-            Some("b"),
-            Some("f"),
-            Some("{\"k\":true}"),
-            &mut out,
-        )
-        .unwrap();
+        let (mut t, mut out) = fed(&[
+            (Some(0), Some("a"), Some("f"), Some("{}")),
+            (Some(0), Some("b"), Some("f"), Some("{\"k\":true}")),
+        ]);
         t.end_all(&mut out).unwrap();
         let c = calls(&out);
         assert_eq!(c.len(), 2);
@@ -479,12 +486,11 @@ mod tests {
 
     #[test]
     fn repeated_id_and_name_is_one_call_with_one_name() {
-        let mut t = ToolCallAssembler::new("p");
-        let mut out = VecDeque::new();
-        for piece in ["{\"a\"", ":", "1}"] {
-            t.fragment(Some(0), Some("x"), Some("now"), Some(piece), &mut out)
-                .unwrap();
-        }
+        let (mut t, mut out) = fed(&[
+            (Some(0), Some("x"), Some("now"), Some("{\"a\"")),
+            (Some(0), Some("x"), Some("now"), Some(":")),
+            (Some(0), Some("x"), Some("now"), Some("1}")),
+        ]);
         t.end_all(&mut out).unwrap();
         let c = calls(&out);
         assert_eq!(c.len(), 1);
@@ -494,22 +500,11 @@ mod tests {
 
     #[test]
     fn empty_arguments_are_an_empty_object_and_bad_ones_keep_their_text() {
-        let mut t = ToolCallAssembler::new("p");
-        let mut out = VecDeque::new();
-        t.fragment(None, Some("x"), Some("f"), None, &mut out)
-            .unwrap();
+        let (mut t, mut out) = fed(&[(None, Some("x"), Some("f"), None)]);
         t.end_all(&mut out).unwrap();
         assert_eq!(calls(&out)[0].arguments, serde_json::json!({}));
 
-        let mut t = ToolCallAssembler::new("p");
-        t.fragment(
-            None,
-            Some("y"),
-            Some("g"),
-            Some("{\"unterminated"),
-            &mut out,
-        )
-        .unwrap();
+        let (mut t, mut out) = fed(&[(None, Some("y"), Some("g"), Some("{\"unterminated"))]);
         match t.end_all(&mut out) {
             Err(YatError::InvalidToolArguments { raw, name, .. }) => {
                 assert_eq!((raw.as_str(), name.as_str()), ("{\"unterminated", "g"))
@@ -609,12 +604,10 @@ mod tests {
     }
     #[test]
     fn a_bad_call_does_not_lose_the_good_ones_beside_it() {
-        let mut t = ToolCallAssembler::new("p");
-        let mut out = VecDeque::new();
-        t.fragment(Some(0), Some("a"), Some("f"), Some("{oops"), &mut out)
-            .unwrap();
-        t.fragment(Some(1), Some("b"), Some("g"), Some("{\"ok\":1}"), &mut out)
-            .unwrap();
+        let (mut t, mut out) = fed(&[
+            (Some(0), Some("a"), Some("f"), Some("{oops")),
+            (Some(1), Some("b"), Some("g"), Some("{\"ok\":1}")),
+        ]);
         match t.end_all(&mut out) {
             Err(YatError::InvalidToolArguments { id, raw, .. }) => {
                 assert_eq!((id.as_str(), raw.as_str()), ("a", "{oops"))
@@ -629,18 +622,14 @@ mod tests {
 
     #[test]
     fn a_name_may_come_after_the_first_fragment() {
-        let mut t = ToolCallAssembler::new("p");
-        let mut out = VecDeque::new();
-        t.fragment(Some(0), Some("a"), None, Some("{"), &mut out)
-            .unwrap();
-        t.fragment(Some(0), None, Some("late"), Some("}"), &mut out)
-            .unwrap();
+        let (mut t, mut out) = fed(&[
+            (Some(0), Some("a"), None, Some("{")),
+            (Some(0), None, Some("late"), Some("}")),
+        ]);
         t.end_all(&mut out).unwrap();
         assert_eq!(calls(&out)[0].name, "late");
 
-        let mut t = ToolCallAssembler::new("p");
-        t.fragment(None, Some("x"), None, Some("{}"), &mut out)
-            .unwrap();
+        let (mut t, mut out) = fed(&[(None, Some("x"), None, Some("{}"))]);
         assert!(matches!(
             t.end_all(&mut out),
             Err(YatError::MalformedResponse { .. })

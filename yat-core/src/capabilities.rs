@@ -1,6 +1,7 @@
 //! What a provider claims it can do, and the check of every request
 //! against it before anything is sent.
 
+use crate::setters::setters;
 use crate::types::{ChatRequest, Part, ResponseFormat, ToolChoice};
 use crate::YatError;
 
@@ -84,18 +85,6 @@ impl Default for Capabilities {
     }
 }
 
-macro_rules! capability_setters {
-    ($($field:ident => $setter:ident),* $(,)?) => {
-        $(
-            #[doc = concat!("Sets [`Capabilities::", stringify!($field), "`].")]
-            pub const fn $setter(mut self, yes: bool) -> Self {
-                self.$field = yes;
-                self
-            }
-        )*
-    };
-}
-
 impl Capabilities {
     /// Nothing optional claimed.
     pub const fn none() -> Self {
@@ -121,37 +110,25 @@ impl Capabilities {
     /// One megabyte as vendors count their limits: 1024 × 1024 bytes.
     pub const MB: u64 = 1024 * 1024;
 
-    /// Sets [`Capabilities::max_image_bytes`].
-    pub const fn with_max_image_bytes(mut self, max: u64) -> Self {
-        self.max_image_bytes = Some(max);
-        self
+    setters! { Capabilities, const, Some:
+        with_max_image_bytes(u64) => max_image_bytes,
+        with_max_document_bytes(u64) => max_document_bytes,
+        with_max_inline_bytes(u64) => max_inline_bytes,
     }
 
-    /// Sets [`Capabilities::max_document_bytes`].
-    pub const fn with_max_document_bytes(mut self, max: u64) -> Self {
-        self.max_document_bytes = Some(max);
-        self
-    }
-
-    /// Sets [`Capabilities::max_inline_bytes`].
-    pub const fn with_max_inline_bytes(mut self, max: u64) -> Self {
-        self.max_inline_bytes = Some(max);
-        self
-    }
-
-    capability_setters! {
-        usage => with_usage,
-        usage_details => with_usage_details,
-        rejects_unknown_models => with_rejects_unknown_models,
-        max_tokens => with_max_tokens,
-        stop_sequences => with_stop_sequences,
-        tools => with_tools,
-        parallel_tools => with_parallel_tools,
-        images => with_images,
-        documents => with_documents,
-        json_schema => with_json_schema,
-        json_object => with_json_object,
-        reasoning => with_reasoning,
+    setters! { Capabilities, const, as_is:
+        with_usage(bool) => usage,
+        with_usage_details(bool) => usage_details,
+        with_rejects_unknown_models(bool) => rejects_unknown_models,
+        with_max_tokens(bool) => max_tokens,
+        with_stop_sequences(bool) => stop_sequences,
+        with_tools(bool) => tools,
+        with_parallel_tools(bool) => parallel_tools,
+        with_images(bool) => images,
+        with_documents(bool) => documents,
+        with_json_schema(bool) => json_schema,
+        with_json_object(bool) => json_object,
+        with_reasoning(bool) => reasoning,
     }
 
     /// Refuses a request that needs a capability not claimed here, naming

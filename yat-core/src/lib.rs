@@ -37,6 +37,7 @@ pub mod registry;
 pub mod retry;
 pub mod routing;
 pub mod secret;
+mod setters;
 pub mod settings;
 pub mod status;
 pub mod stream;

@@ -114,53 +114,44 @@ impl Preferences {
                 .ok_or_else(|| bad(field, format!("expected \"PROVIDER/MODEL\", got {v}")))?;
             s.parse().map_err(|e: YatError| bad(field, e.to_string()))
         };
+        // A field that is absent or null is at its default.
+        let field = |key: &str| config.extra.get(key).filter(|v| !v.is_null());
         let mut prefs = Preferences::default();
-        if let Some(v) = config.extra.get(DEFAULT_MODEL_KEY).filter(|v| !v.is_null()) {
+        if let Some(v) = field(DEFAULT_MODEL_KEY) {
             prefs.default_model = Some(parse_ref(DEFAULT_MODEL_KEY, v)?);
         }
-        match config.extra.get(ALIASES_KEY) {
-            None | Some(Value::Null) => {}
-            Some(Value::Object(map)) => {
-                for (name, target) in map {
-                    validate_alias_name(name).map_err(|m| bad(ALIASES_KEY, m))?;
-                    let field = format!("{ALIASES_KEY}.{name}");
-                    prefs
-                        .aliases
-                        .insert(name.clone(), parse_ref(&field, target)?);
-                }
-            }
-            Some(other) => {
-                return Err(bad(
+        if let Some(v) = field(ALIASES_KEY) {
+            let map = v.as_object().ok_or_else(|| {
+                bad(
                     ALIASES_KEY,
-                    format!("expected an object of NAME: \"PROVIDER/MODEL\", got {other}"),
-                ))
+                    format!("expected an object of NAME: \"PROVIDER/MODEL\", got {v}"),
+                )
+            })?;
+            for (name, target) in map {
+                validate_alias_name(name).map_err(|m| bad(ALIASES_KEY, m))?;
+                let field = format!("{ALIASES_KEY}.{name}");
+                prefs
+                    .aliases
+                    .insert(name.clone(), parse_ref(&field, target)?);
             }
         }
-        match config.extra.get(FALLBACKS_KEY) {
-            None | Some(Value::Null) => {}
-            Some(Value::Array(list)) => {
-                for (i, v) in list.iter().enumerate() {
-                    prefs
-                        .fallbacks
-                        .push(parse_ref(&format!("{FALLBACKS_KEY}[{i}]"), v)?);
-                }
-            }
-            Some(other) => {
-                return Err(bad(
+        if let Some(v) = field(FALLBACKS_KEY) {
+            let list = v.as_array().ok_or_else(|| {
+                bad(
                     FALLBACKS_KEY,
-                    format!("expected a list of \"PROVIDER/MODEL\", got {other}"),
-                ))
+                    format!("expected a list of \"PROVIDER/MODEL\", got {v}"),
+                )
+            })?;
+            for (i, v) in list.iter().enumerate() {
+                prefs
+                    .fallbacks
+                    .push(parse_ref(&format!("{FALLBACKS_KEY}[{i}]"), v)?);
             }
         }
-        match config.extra.get(HISTORY_KEY) {
-            None | Some(Value::Null) => {}
-            Some(Value::Bool(b)) => prefs.history = *b,
-            Some(other) => {
-                return Err(bad(
-                    HISTORY_KEY,
-                    format!("expected true or false, got {other}"),
-                ))
-            }
+        if let Some(v) = field(HISTORY_KEY) {
+            prefs.history = v
+                .as_bool()
+                .ok_or_else(|| bad(HISTORY_KEY, format!("expected true or false, got {v}")))?;
         }
         Ok(prefs)
     }

@@ -1,93 +1,29 @@
 //! The manager against test-only providers that fail or panic in each duty:
 //! every failure stays inside its provider.
 
-use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+mod support;
 
-use futures::StreamExt;
+use support::{
+    answer, ask, failed_reason, panic_message_of, panics_after_one_delta, refusal, slow, Scripted,
+};
 use yat_core::{
-    async_trait, register_provider, ChatEvent, ChatRequest, ChatStream, ChatStreamExt, LlmProvider,
-    Message, ModelInfo, ProviderConfig, ProviderManager, ProviderStatus, Remedy, ResolvedSettings,
+    register_provider, ChatStreamExt, ProviderConfig, ProviderManager, ProviderStatus, Remedy,
     SettingKind, SettingSpec, YatError,
 };
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Fault {
-    None,
-    PanicInit,
-    ErrInit,
-    PanicList,
-    ErrList,
-    PanicStreamCreate,
-    PanicMidStream,
+/// A provider that behaves: it answers with its `greeting` setting, slowly
+/// enough that a reload can happen while it runs.
+fn greets(id: &'static str) -> Scripted {
+    Scripted::new(id).on_chat(|c| {
+        let greeting = c.settings.get("greeting").unwrap_or("hi");
+        Ok(slow(vec![greeting.to_owned(), "!".into()]))
+    })
 }
 
-struct TestProvider {
-    id: &'static str,
-    fault: Fault,
-    /// The value of the `greeting` setting this instance was built with.
-    greeting: String,
-}
-
-fn settings_provider(id: &'static str, fault: Fault) -> TestProvider {
-    TestProvider {
-        id,
-        fault,
-        greeting: String::new(),
-    }
-}
-
-#[async_trait]
-impl LlmProvider for TestProvider {
-    async fn initialize(&mut self, settings: &ResolvedSettings) -> Result<(), YatError> {
-        match self.fault {
-            Fault::PanicInit => panic!("boom in initialize"),
-            Fault::ErrInit => Err(YatError::Unavailable {
-                provider: self.id.into(),
-                reason: "init says no".into(),
-            }),
-            _ => {
-                self.greeting = settings.get("greeting").unwrap_or("hi").to_owned();
-                Ok(())
-            }
-        }
-    }
-    async fn list_models(&self) -> Result<Vec<ModelInfo>, YatError> {
-        match self.fault {
-            Fault::PanicList => panic!("boom in list_models"),
-            Fault::ErrList => Err(YatError::network(self.id, "list says no")),
-            _ => Ok(vec![ModelInfo::new(self.id, "m")]),
-        }
-    }
-    async fn stream_chat(&self, _req: &ChatRequest) -> Result<ChatStream, YatError> {
-        match self.fault {
-            Fault::PanicStreamCreate => panic!("boom creating stream"),
-            Fault::PanicMidStream => {
-                let n = AtomicUsize::new(0);
-                Ok(Box::pin(futures::stream::poll_fn(move |_| {
-                    if n.fetch_add(1, Ordering::SeqCst) == 0 {
-                        std::task::Poll::Ready(Some(Ok(ChatEvent::Delta { text: "a".into() })))
-                    } else {
-                        panic!("boom mid-stream")
-                    }
-                })))
-            }
-            _ => {
-                // Slow enough that a reload can happen while it runs.
-                let greeting = self.greeting.clone();
-                Ok(Box::pin(
-                    futures::stream::iter(vec![greeting, "!".into()])
-                        .then(|t| async move {
-                            tokio::time::sleep(Duration::from_millis(30)).await;
-                            Ok(ChatEvent::Delta { text: t })
-                        })
-                        .chain(futures::stream::iter(vec![Ok(ChatEvent::Finish(
-                            yat_core::Finish::new(yat_core::FinishReason::Stop, "stop"),
-                        ))])),
-                ))
-            }
-        }
+fn refuses(id: &'static str, reason: &str) -> YatError {
+    YatError::Unavailable {
+        provider: id.into(),
+        reason: reason.into(),
     }
 }
 
@@ -95,28 +31,23 @@ const GREETING: &[SettingSpec] = &[SettingSpec::text("greeting", "Greeting", &[]
 const NEEDS_KEY: &[SettingSpec] =
     &[SettingSpec::secret("api_key", "API key", &["T_NEEDS_KEY_API_KEY"]).required()];
 
-register_provider! { id: "t-good", name: "Good", constructor: || Ok(Box::new(settings_provider("t-good", Fault::None))), settings: GREETING }
+register_provider! { id: "t-good", name: "Good", constructor: || greets("t-good").boxed(), settings: GREETING }
 register_provider! { id: "t-panic-ctor", name: "Panics in constructor", constructor: || panic!("boom in constructor") }
-register_provider! { id: "t-err-ctor", name: "Errs in constructor", constructor: || Err(YatError::Unavailable { provider: "t-err-ctor".into(), reason: "ctor says no".into() }) }
-register_provider! { id: "t-panic-init", name: "Panics in init", constructor: || Ok(Box::new(settings_provider("t-panic-init", Fault::PanicInit))) }
-register_provider! { id: "t-err-init", name: "Errs in init", constructor: || Ok(Box::new(settings_provider("t-err-init", Fault::ErrInit))) }
-register_provider! { id: "t-panic-list", name: "Panics in list", constructor: || Ok(Box::new(settings_provider("t-panic-list", Fault::PanicList))) }
-register_provider! { id: "t-err-list", name: "Errs in list", constructor: || Ok(Box::new(settings_provider("t-err-list", Fault::ErrList))) }
-register_provider! { id: "t-panic-stream", name: "Panics creating a stream", constructor: || Ok(Box::new(settings_provider("t-panic-stream", Fault::PanicStreamCreate))) }
-register_provider! { id: "t-panic-mid", name: "Panics mid-stream", constructor: || Ok(Box::new(settings_provider("t-panic-mid", Fault::PanicMidStream))) }
-register_provider! { id: "t-needs-key", name: "Needs a key", constructor: || Ok(Box::new(settings_provider("t-needs-key", Fault::None))), settings: NEEDS_KEY }
+register_provider! { id: "t-err-ctor", name: "Errs in constructor", constructor: || Err(refuses("t-err-ctor", "ctor says no")) }
+register_provider! { id: "t-panic-init", name: "Panics in init", constructor: || Scripted::new("t-panic-init").on_init(|_| panic!("boom in initialize")).boxed() }
+register_provider! { id: "t-err-init", name: "Errs in init", constructor: || Scripted::new("t-err-init").on_init(|_| Err(refuses("t-err-init", "init says no"))).boxed() }
+register_provider! { id: "t-panic-list", name: "Panics in list", constructor: || Scripted::new("t-panic-list").on_list(|_| panic!("boom in list_models")).boxed() }
+register_provider! { id: "t-err-list", name: "Errs in list", constructor: || Scripted::new("t-err-list").on_list(|id| Err(YatError::network(id, "list says no"))).boxed() }
+register_provider! { id: "t-panic-stream", name: "Panics creating a stream", constructor: || Scripted::new("t-panic-stream").on_chat(|_| panic!("boom creating stream")).boxed() }
+register_provider! { id: "t-panic-mid", name: "Panics mid-stream", constructor: || Scripted::new("t-panic-mid").on_chat(|_| Ok(panics_after_one_delta("boom mid-stream"))).boxed() }
+register_provider! { id: "t-needs-key", name: "Needs a key", constructor: || greets("t-needs-key").boxed(), settings: NEEDS_KEY }
 // Two crates cannot be simulated in one test binary, but two registrations
 // of one id are exactly what a second crate would produce.
-register_provider! { id: "t-dup", name: "Dup one", constructor: || Ok(Box::new(settings_provider("t-dup", Fault::None))) }
-register_provider! { id: "t-dup", name: "Dup two", constructor: || Ok(Box::new(settings_provider("t-dup", Fault::None))) }
+register_provider! { id: "t-dup", name: "Dup one", constructor: || greets("t-dup").boxed() }
+register_provider! { id: "t-dup", name: "Dup two", constructor: || greets("t-dup").boxed() }
 
 async fn manager(env: &[(&str, &str)], config: ProviderConfig) -> ProviderManager {
-    ProviderManager::builder()
-        .env(
-            env.iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect::<BTreeMap<_, _>>(),
-        )
+    support::builder(env)
         .config(config)
         .build()
         .await
@@ -125,10 +56,6 @@ async fn manager(env: &[(&str, &str)], config: ProviderConfig) -> ProviderManage
 
 fn status(m: &ProviderManager, id: &str) -> ProviderStatus {
     m.info(id).unwrap().status
-}
-
-fn req() -> ChatRequest {
-    ChatRequest::new("m", vec![Message::user("x")])
 }
 
 #[tokio::test]
@@ -140,22 +67,13 @@ async fn failures_in_construction_and_init_stay_inside_their_provider() {
         ("t-panic-init", "boom in initialize"),
         ("t-err-init", "init says no"),
     ] {
-        match status(&m, id) {
-            ProviderStatus::Failed { reason } => assert!(reason.contains(needle), "{id}: {reason}"),
-            other => panic!("{id}: {other:?}"),
-        }
-        let e = m.stream_chat(id, &req()).await.err().unwrap();
+        let reason = failed_reason(&m, id);
+        assert!(reason.contains(needle), "{id}: {reason}");
+        let e = refusal(&m, id, &ask("x")).await;
         assert!(matches!(e, YatError::NotReady { .. }), "{id}: {e}");
     }
     assert_eq!(status(&m, "t-good"), ProviderStatus::Ready);
-    let r = m
-        .stream_chat("t-good", &req())
-        .await
-        .unwrap()
-        .collect_response()
-        .await
-        .unwrap();
-    assert_eq!(r.text(), "hi!");
+    assert_eq!(answer(&m, "t-good", &ask("x")).await.text(), "hi!");
 }
 
 #[tokio::test]
@@ -164,15 +82,9 @@ async fn list_models_error_or_panic_marks_only_that_provider_failed() {
     let e = m.list_models("t-panic-list").await.unwrap_err();
     assert!(matches!(e, YatError::ProviderPanicked { .. }), "{e}");
     assert!(e.to_string().contains("boom in list_models"));
-    assert!(matches!(
-        status(&m, "t-panic-list"),
-        ProviderStatus::Failed { .. }
-    ));
+    failed_reason(&m, "t-panic-list");
     assert!(m.list_models("t-err-list").await.is_err());
-    assert!(matches!(
-        status(&m, "t-err-list"),
-        ProviderStatus::Failed { .. }
-    ));
+    failed_reason(&m, "t-err-list");
     assert_eq!(m.list_models("t-good").await.unwrap().len(), 1);
     let all = m.list_all_models().await;
     assert!(all.iter().any(|(id, r)| id == "t-good" && r.is_ok()));
@@ -181,31 +93,15 @@ async fn list_models_error_or_panic_marks_only_that_provider_failed() {
 #[tokio::test]
 async fn stream_panics_become_errors_and_mark_failed() {
     let m = manager(&[], ProviderConfig::default()).await;
-    let e = m.stream_chat("t-panic-stream", &req()).await.err().unwrap();
+    let e = refusal(&m, "t-panic-stream", &ask("x")).await;
     assert!(matches!(e, YatError::ProviderPanicked { .. }), "{e}");
-    assert!(matches!(
-        status(&m, "t-panic-stream"),
-        ProviderStatus::Failed { .. }
-    ));
+    failed_reason(&m, "t-panic-stream");
 
-    let mut s = m.stream_chat("t-panic-mid", &req()).await.unwrap();
-    assert!(matches!(s.next().await, Some(Ok(ChatEvent::Delta { .. }))));
-    match s.next().await {
-        Some(Err(YatError::ProviderPanicked { message, .. })) => {
-            assert_eq!(message, "boom mid-stream")
-        }
-        other => panic!("{other:?}"),
-    }
-    assert!(
-        s.next().await.is_none(),
-        "a panicked stream is never polled again"
-    );
-    match status(&m, "t-panic-mid") {
-        ProviderStatus::Failed { reason } => assert!(reason.contains("boom mid-stream")),
-        other => panic!("{other:?}"),
-    }
+    let s = m.stream_chat("t-panic-mid", &ask("x")).await.unwrap();
+    assert_eq!(panic_message_of(s).await, "boom mid-stream");
+    assert!(failed_reason(&m, "t-panic-mid").contains("boom mid-stream"));
     // Everyone else is fine, and a reload brings the provider back.
-    assert!(m.stream_chat("t-good", &req()).await.is_ok());
+    assert!(m.stream_chat("t-good", &ask("x")).await.is_ok());
     assert_eq!(
         m.reload("t-panic-mid").await.unwrap(),
         ProviderStatus::Ready
@@ -215,12 +111,8 @@ async fn stream_panics_become_errors_and_mark_failed() {
 #[tokio::test]
 async fn duplicate_ids_are_reported_naming_both_registrations() {
     let m = manager(&[], ProviderConfig::default()).await;
-    match status(&m, "t-dup") {
-        ProviderStatus::Failed { reason } => {
-            assert!(reason.contains("registered twice"), "{reason}");
-        }
-        other => panic!("{other:?}"),
-    }
+    let reason = failed_reason(&m, "t-dup");
+    assert!(reason.contains("registered twice"), "{reason}");
 }
 
 #[tokio::test]
@@ -247,7 +139,7 @@ async fn missing_required_setting_names_the_variable_and_the_fix_as_data() {
         other => panic!("{other:?}"),
     }
     // A chat on it fails with the same status, so a front end can word the fix.
-    match m.stream_chat("t-needs-key", &req()).await.err().unwrap() {
+    match refusal(&m, "t-needs-key", &ask("x")).await {
         YatError::NotReady { provider, status } => {
             assert_eq!(provider, "t-needs-key");
             assert_eq!(status, info.status);
@@ -269,26 +161,14 @@ async fn reload_swaps_while_a_running_stream_finishes_on_its_instance() {
         cfg.save(&path).unwrap();
     };
     write("old");
-    let m = ProviderManager::builder()
-        .env(BTreeMap::new())
-        .location(yat_core::ConfigLocation::for_file(path.clone(), dir.path()))
-        .build()
-        .await
-        .unwrap();
+    let m = support::at_config_file(&path).build().await.unwrap();
 
-    let running = m.stream_chat("t-good", &req()).await.unwrap();
+    let running = m.stream_chat("t-good", &ask("x")).await.unwrap();
     write("new");
     assert_eq!(m.reload("t-good").await.unwrap(), ProviderStatus::Ready);
     let old = running.collect_response().await.unwrap();
     assert_eq!(old.text(), "old!", "the running stream keeps its instance");
-    let fresh = m
-        .stream_chat("t-good", &req())
-        .await
-        .unwrap()
-        .collect_response()
-        .await
-        .unwrap();
-    assert_eq!(fresh.text(), "new!");
+    assert_eq!(answer(&m, "t-good", &ask("x")).await.text(), "new!");
 }
 
 #[tokio::test]
@@ -297,7 +177,7 @@ async fn enable_disable_at_runtime_and_from_config() {
     cfg.provider_mut("t-good").enabled = false;
     let m = manager(&[], cfg).await;
     assert_eq!(status(&m, "t-good"), ProviderStatus::Disabled);
-    let e = m.stream_chat("t-good", &req()).await.err().unwrap();
+    let e = refusal(&m, "t-good", &ask("x")).await;
     assert_eq!(e.to_string(), "t-good: unavailable: disabled");
     assert_eq!(
         e.remedies(),
@@ -334,9 +214,7 @@ async fn registration_records_the_registering_crate() {
 
 #[tokio::test]
 async fn a_required_provider_that_is_not_linked_fails_the_build_naming_it() {
-    let e = ProviderManager::builder()
-        .env(BTreeMap::new())
-        .config(ProviderConfig::default())
+    let e = support::builder(&[])
         .require("t-good")
         .require_all(["t-needs-key", "zeta", "omega"])
         .build()
@@ -353,9 +231,7 @@ async fn a_required_provider_that_is_not_linked_fails_the_build_naming_it() {
 
     // Every required id linked (a duplicated one is linked, if unusable):
     // the build goes on and reports each provider's status as usual.
-    let m = ProviderManager::builder()
-        .env(BTreeMap::new())
-        .config(ProviderConfig::default())
+    let m = support::builder(&[])
         .require_all(["t-good", "t-needs-key", "t-dup"])
         .build()
         .await

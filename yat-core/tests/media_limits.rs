@@ -1,12 +1,14 @@
 //! Files become media typed by their content, and a provider's size limits
 //! refuse inline media in the manager before the provider sees the request.
 
+mod support;
+
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use support::{answer, Scripted};
 use yat_core::{
-    async_trait, register_provider, Capabilities, ChatRequest, ChatStream, ChatStreamExt,
-    LlmProvider, Media, Message, ModelInfo, Part, ProviderManager, ResolvedSettings, YatError,
+    register_provider, Capabilities, ChatRequest, Media, Message, ModelInfo, Part, YatError,
 };
 
 const MB: u64 = Capabilities::MB;
@@ -131,36 +133,24 @@ fn probe_measures_a_file_without_reading_it() {
     }
 }
 
-/// How many requests reached [`Small`].
+/// How many requests reached [`small`].
 static SEEN: AtomicUsize = AtomicUsize::new(0);
 
 /// A provider that takes images of up to 1 MB, 2 MB of them per request.
-struct Small;
-
-#[async_trait]
-impl LlmProvider for Small {
-    async fn initialize(&mut self, _: &ResolvedSettings) -> Result<(), YatError> {
-        Ok(())
-    }
-    async fn list_models(&self) -> Result<Vec<ModelInfo>, YatError> {
-        Ok(vec![ModelInfo::new("t-small", "small")])
-    }
-    async fn stream_chat(&self, _: &ChatRequest) -> Result<ChatStream, YatError> {
-        SEEN.fetch_add(1, Ordering::SeqCst);
-        Ok(yat_core::stream::from_text(
-            "t-small",
-            vec!["seen".to_owned()],
-        ))
-    }
-    fn capabilities(&self) -> Capabilities {
-        Capabilities::default()
-            .with_images(true)
-            .with_max_image_bytes(MB)
-            .with_max_inline_bytes(2 * MB)
-    }
+fn small() -> Scripted {
+    Scripted::new("t-small")
+        .counting(&SEEN)
+        .with_capabilities(
+            Capabilities::default()
+                .with_images(true)
+                .with_max_image_bytes(MB)
+                .with_max_inline_bytes(2 * MB),
+        )
+        .on_list(|id| Ok(vec![ModelInfo::new(id, "small")]))
+        .on_chat(|c| Ok(yat_core::stream::from_text(c.id, vec!["seen".to_owned()])))
 }
 
-register_provider! { id: "t-small", name: "Small limits", constructor: || Ok(Box::new(Small)) }
+register_provider! { id: "t-small", name: "Small limits", constructor: || small().boxed() }
 
 fn png(name: &str, size: u64) -> Part {
     let mut bytes = PNG.to_vec();
@@ -170,9 +160,7 @@ fn png(name: &str, size: u64) -> Part {
 
 #[tokio::test]
 async fn the_manager_refuses_media_over_a_limit_before_the_provider_sees_it() {
-    let manager = ProviderManager::builder()
-        .env(Default::default())
-        .config(Default::default())
+    let manager = support::builder(&[])
         .registrations(vec![yat_core::registry::discover()
             .find("t-small")
             .unwrap()])
@@ -230,13 +218,7 @@ async fn the_manager_refuses_media_over_a_limit_before_the_provider_sees_it() {
     fits.push(ask(vec![Part::Image(Media::url(
         "https://x.test/huge.png",
     ))]));
-    let reply = manager
-        .stream_chat("t-small", &ChatRequest::new("small", fits))
-        .await
-        .unwrap()
-        .collect_response()
-        .await
-        .unwrap();
+    let reply = answer(&manager, "t-small", &ChatRequest::new("small", fits)).await;
     assert_eq!(reply.text(), "seen");
     assert_eq!(SEEN.load(Ordering::SeqCst), 1);
 }

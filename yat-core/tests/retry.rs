@@ -4,166 +4,116 @@
 //! Backoff runs on tokio's paused clock: the waits are real waits of the
 //! runtime's timer, checked to the millisecond, and take no wall time.
 
-use std::collections::BTreeMap;
+mod support;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures::StreamExt;
+use support::{answer, ask, events, failed_reason, m, refusal, route, text, then_fail, Scripted};
 use yat_core::retry::RetryPolicy;
-use yat_core::routing::stream_with_fallback;
 use yat_core::{
-    async_trait, register_provider, ChatEvent, ChatRequest, ChatStream, ChatStreamExt, Failure,
-    LlmProvider, Message, ModelInfo, ModelRef, ProviderManager, ProviderStatus, ResolvedSettings,
-    Usage, YatError,
+    register_provider, ChatEvent, ChatStreamExt, Failure, ProviderManager, Usage, YatError,
 };
 
-/// What attempt number `n` (1-based) of a provider does.
-enum Step {
-    /// `stream_chat` itself fails.
-    Refuse(YatError),
-    /// The stream yields these events, then this error.
-    Break(Vec<ChatEvent>, YatError),
-    /// The stream yields these events and ends.
-    Answer(Vec<ChatEvent>),
-}
-
-/// A provider that counts its attempts (in a static of its own, so tests
-/// running in parallel never share one) and follows its script.
-struct Scripted {
-    attempts: &'static AtomicUsize,
-    script: fn(usize) -> Step,
-}
-
-#[async_trait]
-impl LlmProvider for Scripted {
-    async fn initialize(&mut self, _: &ResolvedSettings) -> Result<(), YatError> {
-        Ok(())
-    }
-    async fn list_models(&self) -> Result<Vec<ModelInfo>, YatError> {
-        Ok(vec![])
-    }
-    async fn stream_chat(&self, _req: &ChatRequest) -> Result<ChatStream, YatError> {
-        let n = self.attempts.fetch_add(1, Ordering::SeqCst) + 1;
-        let items: Vec<Result<ChatEvent, YatError>> = match (self.script)(n) {
-            Step::Refuse(e) => return Err(e),
-            Step::Break(events, e) => events.into_iter().map(Ok).chain([Err(e)]).collect(),
-            Step::Answer(events) => events.into_iter().map(Ok).collect(),
-        };
-        Ok(Box::pin(futures::stream::iter(items)))
-    }
-}
-
-fn text(t: &str) -> ChatEvent {
-    ChatEvent::Delta { text: t.into() }
-}
-
 fn unavailable(id: &str, n: usize) -> YatError {
-    YatError::Server(Failure::http(id, 503, format!("down on attempt {n}")))
+    support::unavailable(id, format!("down on attempt {n}"))
 }
 
+/// A provider whose attempt `n` (1-based) does what `script` says, counted
+/// in a static of its own so tests running in parallel never share one.
 macro_rules! scripted {
     ($id:literal, $counter:ident, $script:expr) => {
         static $counter: AtomicUsize = AtomicUsize::new(0);
         register_provider! {
             id: $id,
             name: $id,
-            constructor: || Ok(Box::new(Scripted { attempts: &$counter, script: $script })),
+            constructor: || Scripted::new($id)
+                .counting(&$counter)
+                .on_chat(|c| ($script)(c.attempt))
+                .boxed(),
         }
     };
 }
 
 scripted!("r-twice", TWICE, |n| match n {
-    1 | 2 => Step::Refuse(unavailable("r-twice", n)),
-    _ => Step::Answer(vec![text(&format!("answered on attempt {n}"))]),
+    1 | 2 => Err(unavailable("r-twice", n)),
+    _ => Ok(events(vec![text(&format!("answered on attempt {n}"))])),
 });
 scripted!("r-in-stream", IN_STREAM, |n| match n {
     // Usage, then a failure: nothing was shown, so this is retried.
-    1 => Step::Break(
+    1 => Ok(then_fail(
         vec![ChatEvent::Usage(Usage::new(7, 0))],
         unavailable("r-in-stream", n),
-    ),
-    _ => Step::Answer(vec![ChatEvent::Usage(Usage::new(7, 0)), text("second")]),
+    )),
+    _ => Ok(events(vec![
+        ChatEvent::Usage(Usage::new(7, 0)),
+        text("second")
+    ])),
 });
-scripted!("r-midway", MIDWAY, |n| Step::Break(
+scripted!("r-midway", MIDWAY, |n| Ok(then_fail(
     vec![text("partial")],
     unavailable("r-midway", n)
-));
+)));
 scripted!("r-limited", LIMITED, |n| match n {
-    1 => Step::Refuse(YatError::RateLimited {
+    1 => Err(YatError::RateLimited {
         failure: Failure::http("r-limited", 429, "slow down"),
         retry_after: Some(Duration::from_secs(5)),
     }),
-    _ => Step::Answer(vec![text("after the wait")]),
+    _ => Ok(events(vec![text("after the wait")])),
 });
 scripted!("r-backoff", BACKOFF, |n| match n {
-    1 | 2 => Step::Refuse(unavailable("r-backoff", n)),
-    _ => Step::Answer(vec![text("ok")]),
+    1 | 2 => Err(unavailable("r-backoff", n)),
+    _ => Ok(events(vec![text("ok")])),
 });
-scripted!("r-invalid", INVALID, |_| Step::Refuse(
-    YatError::InvalidRequest(Failure::http("r-invalid", 400, "bad field"))
-));
-scripted!("r-cancel", CANCEL, |_| Step::Refuse(
-    YatError::RateLimited {
-        failure: Failure::http("r-cancel", 429, "slow down"),
-        retry_after: Some(Duration::from_secs(10)),
-    }
-));
-scripted!("r-always-down", ALWAYS_DOWN, |n| Step::Refuse(unavailable(
+scripted!("r-invalid", INVALID, |_| Err(YatError::InvalidRequest(
+    Failure::http("r-invalid", 400, "bad field")
+)));
+scripted!("r-cancel", CANCEL, |_| Err(YatError::RateLimited {
+    failure: Failure::http("r-cancel", 429, "slow down"),
+    retry_after: Some(Duration::from_secs(10)),
+}));
+scripted!("r-always-down", ALWAYS_DOWN, |n| Err(unavailable(
     "r-always-down",
     n
 )));
-scripted!("r-setting", SETTING, |n| Step::Refuse(unavailable(
-    "r-setting",
-    n
+scripted!("r-setting", SETTING, |n| Err(unavailable("r-setting", n)));
+scripted!("r-bad-setting", BAD_SETTING, |_| Ok(events(vec![])));
+scripted!("r-nokey", NOKEY, |_| Err(YatError::Authentication(
+    Failure::http("r-nokey", 401, "invalid api key")
 )));
-scripted!("r-bad-setting", BAD_SETTING, |_| Step::Answer(vec![]));
-scripted!("r-nokey", NOKEY, |_| Step::Refuse(
-    YatError::Authentication(Failure::http("r-nokey", 401, "invalid api key"))
-));
-scripted!("r-quota", QUOTA, |_| Step::Refuse(
-    YatError::QuotaExhausted(Failure::http("r-quota", 429, "insufficient_quota"))
-));
-scripted!("r-malformed", MALFORMED, |_| Step::Refuse(
-    YatError::InvalidRequest(Failure::http("r-malformed", 400, "messages: required"))
-));
-scripted!("r-answers", ANSWERS, |_| Step::Answer(vec![text(
+scripted!("r-quota", QUOTA, |_| Err(YatError::QuotaExhausted(
+    Failure::http("r-quota", 429, "insufficient_quota")
+)));
+scripted!("r-malformed", MALFORMED, |_| Err(YatError::InvalidRequest(
+    Failure::http("r-malformed", 400, "messages: required")
+)));
+scripted!("r-answers", ANSWERS, |_| Ok(events(vec![text(
     "from the fallback"
-)]));
-scripted!("r-silent", SILENT, |_| Step::Answer(vec![
-    ChatEvent::Usage(Usage::new(3, 0))
-]));
+)])));
+scripted!("r-silent", SILENT, |_| Ok(events(vec![ChatEvent::Usage(
+    Usage::new(3, 0)
+)])));
 
 async fn manager_with(policy: RetryPolicy, env: &[(&str, &str)]) -> ProviderManager {
-    let env: BTreeMap<String, String> = env
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    ProviderManager::builder()
-        .env(env)
+    support::builder(env)
         .retry_policy(policy)
         .build()
         .await
         .unwrap()
 }
 
-fn req() -> ChatRequest {
-    ChatRequest::new("m", vec![Message::user("hi")])
-}
-
-fn m(s: &str) -> ModelRef {
-    s.parse().unwrap()
+/// What `f` gives, and how long it took on the runtime's (paused) clock.
+async fn timed<T>(f: impl std::future::Future<Output = T>) -> (T, Duration) {
+    let start = tokio::time::Instant::now();
+    let out = f.await;
+    (out, start.elapsed())
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_provider_that_fails_twice_answers_on_the_third_attempt() {
     let manager = manager_with(RetryPolicy::default(), &[]).await;
-    let reply = manager
-        .stream_chat("r-twice", &req())
-        .await
-        .unwrap()
-        .collect_response()
-        .await
-        .unwrap();
+    let reply = answer(&manager, "r-twice", &ask("hi")).await;
     assert_eq!(reply.text(), "answered on attempt 3");
     assert_eq!(TWICE.load(Ordering::SeqCst), 3);
 }
@@ -172,7 +122,7 @@ async fn a_provider_that_fails_twice_answers_on_the_third_attempt() {
 async fn a_failure_after_usage_only_is_retried_and_the_caller_sees_one_reply() {
     let manager = manager_with(RetryPolicy::default(), &[]).await;
     let events: Vec<ChatEvent> = manager
-        .stream_chat("r-in-stream", &req())
+        .stream_chat("r-in-stream", &ask("hi"))
         .await
         .unwrap()
         .map(Result::unwrap)
@@ -189,7 +139,7 @@ async fn a_failure_after_usage_only_is_retried_and_the_caller_sees_one_reply() {
 #[tokio::test(start_paused = true)]
 async fn a_failure_after_the_first_output_is_neither_retried_nor_falls_back() {
     let manager = manager_with(RetryPolicy::default(), &[]).await;
-    let mut routed = stream_with_fallback(&manager, &[m("r-midway/m"), m("r-answers/m")], &req())
+    let mut routed = route(&manager, &["r-midway/m", "r-answers/m"])
         .await
         .unwrap();
     assert_eq!(routed.target, m("r-midway/m"));
@@ -207,15 +157,7 @@ async fn a_failure_after_the_first_output_is_neither_retried_nor_falls_back() {
 #[tokio::test(start_paused = true)]
 async fn retry_after_is_waited_for_exactly() {
     let manager = manager_with(RetryPolicy::default(), &[]).await;
-    let start = tokio::time::Instant::now();
-    let reply = manager
-        .stream_chat("r-limited", &req())
-        .await
-        .unwrap()
-        .collect_response()
-        .await
-        .unwrap();
-    let waited = start.elapsed();
+    let (reply, waited) = timed(answer(&manager, "r-limited", &ask("hi"))).await;
     assert_eq!(reply.text(), "after the wait");
     assert!(
         waited >= Duration::from_secs(5) && waited < Duration::from_millis(5_010),
@@ -229,10 +171,9 @@ async fn without_retry_after_the_backoff_grows_with_jitter_within_its_bounds() {
         .with_initial_delay(Duration::from_millis(100))
         .with_max_delay(Duration::from_secs(1));
     let manager = manager_with(policy, &[]).await;
-    let start = tokio::time::Instant::now();
-    let stream = manager.stream_chat("r-backoff", &req()).await.unwrap();
+    let (stream, waited) = timed(manager.stream_chat("r-backoff", &ask("hi"))).await;
+    let stream = stream.unwrap();
     // 50..=100 ms, then 100..=200 ms ("equal jitter").
-    let waited = start.elapsed();
     assert_eq!(stream.collect_response().await.unwrap().text(), "ok");
     assert!(
         waited >= Duration::from_millis(150) && waited <= Duration::from_millis(310),
@@ -244,15 +185,10 @@ async fn without_retry_after_the_backoff_grows_with_jitter_within_its_bounds() {
 #[tokio::test(start_paused = true)]
 async fn errors_that_are_not_retryable_are_returned_at_once() {
     let manager = manager_with(RetryPolicy::default(), &[]).await;
-    let start = tokio::time::Instant::now();
-    let e = manager
-        .stream_chat("r-invalid", &req())
-        .await
-        .err()
-        .unwrap();
+    let (e, took) = timed(refusal(&manager, "r-invalid", &ask("hi"))).await;
     assert_eq!(e.kind(), "invalid_request");
     assert_eq!(INVALID.load(Ordering::SeqCst), 1);
-    assert_eq!(start.elapsed(), Duration::ZERO);
+    assert_eq!(took, Duration::ZERO);
 }
 
 #[tokio::test(start_paused = true)]
@@ -260,7 +196,7 @@ async fn dropping_the_chat_during_the_backoff_stops_the_retries() {
     let manager = manager_with(RetryPolicy::new(5), &[]).await;
     // Attempt 1 at 0 s, attempt 2 at 10 s, the next wait would end at 20 s:
     // the chat is dropped at 15 s, in the middle of it.
-    let request = req();
+    let request = ask("hi");
     let chat = manager.stream_chat("r-cancel", &request);
     let r = tokio::time::timeout(Duration::from_secs(15), chat).await;
     assert!(r.is_err(), "still waiting when dropped");
@@ -276,7 +212,7 @@ async fn dropping_the_chat_during_the_backoff_stops_the_retries() {
 #[tokio::test(start_paused = true)]
 async fn retries_come_first_then_the_fallback() {
     let manager = manager_with(RetryPolicy::new(2), &[]).await;
-    let routed = stream_with_fallback(&manager, &[m("r-always-down/m"), m("r-answers/m")], &req())
+    let routed = route(&manager, &["r-always-down/m", "r-answers/m"])
         .await
         .unwrap();
     assert_eq!(ALWAYS_DOWN.load(Ordering::SeqCst), 3);
@@ -292,11 +228,7 @@ async fn retries_come_first_then_the_fallback() {
 async fn the_max_retries_setting_of_a_provider_overrides_the_policy() {
     // The provider declares no such setting: every provider has it anyway.
     let manager = manager_with(RetryPolicy::new(4), &[("R_SETTING_MAX_RETRIES", "1")]).await;
-    let e = manager
-        .stream_chat("r-setting", &req())
-        .await
-        .err()
-        .unwrap();
+    let e = refusal(&manager, "r-setting", &ask("hi")).await;
     assert!(e.to_string().contains("down on attempt 2"), "{e}");
     assert_eq!(SETTING.load(Ordering::SeqCst), 2);
 
@@ -306,10 +238,8 @@ async fn the_max_retries_setting_of_a_provider_overrides_the_policy() {
         &[("R_BAD_SETTING_MAX_RETRIES", "lots")],
     )
     .await;
-    match manager.info("r-bad-setting").unwrap().status {
-        ProviderStatus::Failed { reason } => assert!(reason.contains("max_retries"), "{reason}"),
-        other => panic!("{other:?}"),
-    }
+    let reason = failed_reason(&manager, "r-bad-setting");
+    assert!(reason.contains("max_retries"), "{reason}");
     assert!(manager.info("r-answers").unwrap().status.is_ready());
 }
 
@@ -317,7 +247,7 @@ async fn the_max_retries_setting_of_a_provider_overrides_the_policy() {
 async fn a_reply_without_any_output_is_returned_whole() {
     let manager = manager_with(RetryPolicy::default(), &[]).await;
     let events: Vec<_> = manager
-        .stream_chat("r-silent", &req())
+        .stream_chat("r-silent", &ask("hi"))
         .await
         .unwrap()
         .collect()
@@ -331,7 +261,7 @@ async fn a_reply_without_any_output_is_returned_whole() {
 async fn a_failure_of_the_first_provider_alone_moves_to_the_next_candidate() {
     let manager = manager_with(RetryPolicy::default(), &[]).await;
     // An exhausted quota says nothing about the next provider: next one.
-    let routed = stream_with_fallback(&manager, &[m("r-quota/m"), m("r-answers/m")], &req())
+    let routed = route(&manager, &["r-quota/m", "r-answers/m"])
         .await
         .unwrap();
     assert_eq!(routed.target, m("r-answers/m"));
@@ -343,7 +273,7 @@ async fn a_failure_of_the_first_provider_alone_moves_to_the_next_candidate() {
     );
 
     // A malformed request would fail the same way anywhere: stop.
-    let e = stream_with_fallback(&manager, &[m("r-malformed/m"), m("r-answers/m")], &req())
+    let e = route(&manager, &["r-malformed/m", "r-answers/m"])
         .await
         .unwrap_err();
     assert_eq!(e.attempts.len(), 1);
@@ -353,7 +283,7 @@ async fn a_failure_of_the_first_provider_alone_moves_to_the_next_candidate() {
 #[tokio::test(start_paused = true)]
 async fn a_rejected_key_follows_the_fallback_rule_and_is_never_retried() {
     let manager = manager_with(RetryPolicy::default(), &[]).await;
-    let routed = stream_with_fallback(&manager, &[m("r-nokey/m"), m("r-answers/m")], &req())
+    let routed = route(&manager, &["r-nokey/m", "r-answers/m"])
         .await
         .expect("a rejected key says nothing about the next provider");
     assert_eq!(routed.target, m("r-answers/m"));

@@ -4,86 +4,64 @@
 //! router moves on; the tests that fail that way run on tokio's paused
 //! clock, so the backoff takes no wall time.
 
+mod support;
+
 use futures::StreamExt;
-use yat_core::routing::stream_with_fallback;
+use support::{events, m, manager, route, text, then_fail, unavailable, Call, Scripted};
 use yat_core::watch::ConfigWatcher;
 use yat_core::{
-    async_trait, register_provider, ChatEvent, ChatRequest, ChatStream, ChatStreamExt,
-    ConfigLocation, Failure, LlmProvider, Message, ModelInfo, ModelRef, ProviderManager,
-    ResolvedSettings, SettingSpec, YatError,
+    register_provider, ChatEvent, ChatRequest, ChatStream, ChatStreamExt, ConfigLocation, Failure,
+    Message, ProviderManager, SettingSpec, YatError,
 };
 
-#[derive(Clone, Copy)]
-enum Behaviour {
-    Answers,
-    UsageThenText,
-    FailsAtStart,
-    FailsInStreamBeforeText,
-    FailsAfterText,
-    RejectsKey,
-    RejectsRequest,
-    ThinksThenFails,
+fn answers(c: Call<'_>) -> Result<ChatStream, YatError> {
+    Ok(events(vec![text(
+        c.settings.get("greeting").unwrap_or("hello"),
+    )]))
 }
 
-struct Scripted {
-    id: &'static str,
-    behaviour: Behaviour,
-    greeting: String,
+fn usage_then_text(_: Call<'_>) -> Result<ChatStream, YatError> {
+    Ok(events(vec![
+        ChatEvent::Usage(Default::default()),
+        text("a"),
+        text("b"),
+    ]))
 }
 
-fn scripted(id: &'static str, behaviour: Behaviour) -> Box<dyn LlmProvider> {
-    Box::new(Scripted {
-        id,
-        behaviour,
-        greeting: String::new(),
-    })
+fn fails_at_start(c: Call<'_>) -> Result<ChatStream, YatError> {
+    Err(unavailable(c.id, "down"))
 }
 
-#[async_trait]
-impl LlmProvider for Scripted {
-    async fn initialize(&mut self, settings: &ResolvedSettings) -> Result<(), YatError> {
-        self.greeting = settings.get("greeting").unwrap_or("hello").to_owned();
-        Ok(())
-    }
-    async fn list_models(&self) -> Result<Vec<ModelInfo>, YatError> {
-        Ok(vec![ModelInfo::new(self.id, "m")])
-    }
-    async fn stream_chat(&self, _req: &ChatRequest) -> Result<ChatStream, YatError> {
-        let server = || YatError::Server(Failure::http(self.id, 503, "down"));
-        let delta = |t: &str| Ok(ChatEvent::Delta { text: t.into() });
-        let items: Vec<Result<ChatEvent, YatError>> = match self.behaviour {
-            Behaviour::Answers => vec![delta(&self.greeting)],
-            Behaviour::UsageThenText => vec![
-                Ok(ChatEvent::Usage(Default::default())),
-                delta("a"),
-                delta("b"),
-            ],
-            Behaviour::FailsAtStart => return Err(server()),
-            Behaviour::FailsInStreamBeforeText => {
-                vec![Ok(ChatEvent::Usage(Default::default())), Err(server())]
-            }
-            Behaviour::FailsAfterText => vec![delta("partial"), Err(server())],
-            Behaviour::ThinksThenFails => vec![
-                Ok(ChatEvent::ReasoningDelta {
-                    text: "let me see".into(),
-                }),
-                Err(server()),
-            ],
-            Behaviour::RejectsKey => {
-                return Err(YatError::Authentication(Failure::http(
-                    self.id, 401, "bad key",
-                )))
-            }
-            Behaviour::RejectsRequest => {
-                return Err(YatError::InvalidRequest(Failure::http(
-                    self.id,
-                    400,
-                    "bad field",
-                )))
-            }
-        };
-        Ok(Box::pin(futures::stream::iter(items)))
-    }
+fn fails_in_stream_before_text(c: Call<'_>) -> Result<ChatStream, YatError> {
+    Ok(then_fail(
+        vec![ChatEvent::Usage(Default::default())],
+        unavailable(c.id, "down"),
+    ))
+}
+
+fn fails_after_text(c: Call<'_>) -> Result<ChatStream, YatError> {
+    Ok(then_fail(vec![text("partial")], unavailable(c.id, "down")))
+}
+
+fn thinks_then_fails(c: Call<'_>) -> Result<ChatStream, YatError> {
+    let thinking = ChatEvent::ReasoningDelta {
+        text: "let me see".into(),
+    };
+    Ok(then_fail(vec![thinking], unavailable(c.id, "down")))
+}
+
+fn rejects_key(c: Call<'_>) -> Result<ChatStream, YatError> {
+    Err(YatError::Authentication(Failure::http(
+        c.id, 401, "bad key",
+    )))
+}
+
+fn rejects_request(c: Call<'_>) -> Result<ChatStream, YatError> {
+    Err(YatError::InvalidRequest(Failure::http(
+        c.id,
+        400,
+        "bad field",
+    )))
 }
 
 const GREETING: &[SettingSpec] = &[SettingSpec::text(
@@ -92,41 +70,26 @@ const GREETING: &[SettingSpec] = &[SettingSpec::text(
     &["ROUTING_TEST_GREETING"],
 )];
 
-register_provider! { id: "answers", name: "Answers", constructor: || Ok(scripted("answers", Behaviour::Answers)), settings: GREETING }
-register_provider! { id: "usage", name: "Usage first", constructor: || Ok(scripted("usage", Behaviour::UsageThenText)) }
-register_provider! { id: "down", name: "Down", constructor: || Ok(scripted("down", Behaviour::FailsAtStart)) }
-register_provider! { id: "late", name: "Late", constructor: || Ok(scripted("late", Behaviour::FailsInStreamBeforeText)) }
-register_provider! { id: "midway", name: "Midway", constructor: || Ok(scripted("midway", Behaviour::FailsAfterText)) }
-register_provider! { id: "thinks", name: "Thinks", constructor: || Ok(scripted("thinks", Behaviour::ThinksThenFails)) }
-register_provider! { id: "nokey", name: "No key", constructor: || Ok(scripted("nokey", Behaviour::RejectsKey)) }
-register_provider! { id: "badreq", name: "Bad request", constructor: || Ok(scripted("badreq", Behaviour::RejectsRequest)) }
+register_provider! { id: "answers", name: "Answers", constructor: || Scripted::new("answers").on_chat(answers).boxed(), settings: GREETING }
+register_provider! { id: "usage", name: "Usage first", constructor: || Scripted::new("usage").on_chat(usage_then_text).boxed() }
+register_provider! { id: "down", name: "Down", constructor: || Scripted::new("down").on_chat(fails_at_start).boxed() }
+register_provider! { id: "late", name: "Late", constructor: || Scripted::new("late").on_chat(fails_in_stream_before_text).boxed() }
+register_provider! { id: "midway", name: "Midway", constructor: || Scripted::new("midway").on_chat(fails_after_text).boxed() }
+register_provider! { id: "thinks", name: "Thinks", constructor: || Scripted::new("thinks").on_chat(thinks_then_fails).boxed() }
+register_provider! { id: "nokey", name: "No key", constructor: || Scripted::new("nokey").on_chat(rejects_key).boxed() }
+register_provider! { id: "badreq", name: "Bad request", constructor: || Scripted::new("badreq").on_chat(rejects_request).boxed() }
 
-fn m(s: &str) -> ModelRef {
-    s.parse().unwrap()
-}
-
+/// No model: each candidate's chat names its own.
 fn request() -> ChatRequest {
     ChatRequest::new("", vec![Message::user("hi")])
 }
 
-async fn manager() -> ProviderManager {
-    ProviderManager::builder()
-        .env(Default::default())
-        .build()
-        .await
-        .unwrap()
-}
-
 #[tokio::test(start_paused = true)]
 async fn failure_before_output_falls_through_to_the_next_candidate_in_order() {
-    let manager = manager().await;
-    let routed = stream_with_fallback(
-        &manager,
-        &[m("down/m"), m("late/m"), m("answers/m")],
-        &request(),
-    )
-    .await
-    .unwrap();
+    let manager = manager(&[]).await;
+    let routed = route(&manager, &["down/m", "late/m", "answers/m"])
+        .await
+        .unwrap();
     assert_eq!(routed.target, m("answers/m"));
     let skipped: Vec<String> = routed
         .skipped
@@ -142,12 +105,10 @@ async fn failure_before_output_falls_through_to_the_next_candidate_in_order() {
 
 #[tokio::test(start_paused = true)]
 async fn events_read_before_the_first_text_are_replayed() {
-    let manager = manager().await;
+    let manager = manager(&[]).await;
     // `late` sends usage, then fails: its usage must not leak into the next
     // candidate's answer, whose every event arrives, in order.
-    let routed = stream_with_fallback(&manager, &[m("late/m"), m("usage/m")], &request())
-        .await
-        .unwrap();
+    let routed = route(&manager, &["late/m", "usage/m"]).await.unwrap();
     let events: Vec<_> = routed.stream.map(Result::unwrap).collect().await;
     assert_eq!(
         events,
@@ -161,10 +122,8 @@ async fn events_read_before_the_first_text_are_replayed() {
 
 #[tokio::test]
 async fn failure_after_text_belongs_to_the_caller_and_is_not_retried_elsewhere() {
-    let manager = manager().await;
-    let routed = stream_with_fallback(&manager, &[m("midway/m"), m("answers/m")], &request())
-        .await
-        .unwrap();
+    let manager = manager(&[]).await;
+    let routed = route(&manager, &["midway/m", "answers/m"]).await.unwrap();
     assert_eq!(routed.target, m("midway/m"));
     let r = routed.stream.collect_response().await;
     assert!(matches!(r, Err(YatError::Server(_))));
@@ -172,8 +131,8 @@ async fn failure_after_text_belongs_to_the_caller_and_is_not_retried_elsewhere()
 
 #[tokio::test]
 async fn an_error_that_does_not_allow_fallback_stops_at_once() {
-    let manager = manager().await;
-    let e = stream_with_fallback(&manager, &[m("badreq/m"), m("answers/m")], &request())
+    let manager = manager(&[]).await;
+    let e = route(&manager, &["badreq/m", "answers/m"])
         .await
         .unwrap_err();
     assert_eq!(e.attempts.len(), 1);
@@ -182,10 +141,8 @@ async fn an_error_that_does_not_allow_fallback_stops_at_once() {
 
 #[tokio::test]
 async fn a_rejected_key_says_nothing_about_the_next_provider() {
-    let manager = manager().await;
-    let routed = stream_with_fallback(&manager, &[m("nokey/m"), m("answers/m")], &request())
-        .await
-        .unwrap();
+    let manager = manager(&[]).await;
+    let routed = route(&manager, &["nokey/m", "answers/m"]).await.unwrap();
     assert_eq!(routed.target, m("answers/m"));
     assert_eq!(routed.skipped.len(), 1);
     assert_eq!(routed.skipped[0].error.kind(), "authentication");
@@ -193,20 +150,14 @@ async fn a_rejected_key_says_nothing_about_the_next_provider() {
 
 #[tokio::test(start_paused = true)]
 async fn when_all_fail_every_attempt_is_reported_and_the_last_error_wins() {
-    let manager = manager().await;
-    let e = stream_with_fallback(
-        &manager,
-        &[m("down/m"), m("nosuch/m"), m("late/m")],
-        &request(),
-    )
-    .await
-    .unwrap_err();
+    let manager = manager(&[]).await;
+    let e = route(&manager, &["down/m", "nosuch/m", "late/m"])
+        .await
+        .unwrap_err();
     // An unknown provider is a mistake, not an outage: it stops the search.
     assert_eq!(e.attempts.len(), 2);
     assert_eq!(e.error().kind(), "unknown_provider");
-    let e = stream_with_fallback(&manager, &[m("down/m"), m("late/m")], &request())
-        .await
-        .unwrap_err();
+    let e = route(&manager, &["down/m", "late/m"]).await.unwrap_err();
     assert_eq!(e.attempts.len(), 2);
     assert_eq!(e.error().kind(), "server_error");
     assert!(e.to_string().contains("tried down/m, late/m"), "{e}");
@@ -258,10 +209,8 @@ async fn editing_dotenv_reloads_only_the_provider_it_touches() {
 
 #[tokio::test]
 async fn reasoning_is_output_so_it_streams_at_once_and_a_later_failure_is_not_retried_elsewhere() {
-    let manager = manager().await;
-    let mut routed = stream_with_fallback(&manager, &[m("thinks/m"), m("answers/m")], &request())
-        .await
-        .unwrap();
+    let manager = manager(&[]).await;
+    let mut routed = route(&manager, &["thinks/m", "answers/m"]).await.unwrap();
     // The thinking was shown: falling back now would show a second reply.
     assert_eq!(routed.target, m("thinks/m"));
     assert!(routed.skipped.is_empty());

@@ -1,63 +1,27 @@
 //! Structured output against a scripted provider: what the request asks
 //! for, and how replies are read.
 
-use std::sync::Mutex;
+mod support;
 
 use serde::Deserialize;
 use serde_json::json;
+use support::{text_then, Scripted};
 use yat_core::structured::{parse_reply, structured_with_schema};
 use yat_core::{
-    async_trait, ChatEvent, ChatRequest, ChatStream, Finish, FinishReason, JsonSchema, LlmProvider,
-    Message, ModelInfo, ResolvedSettings, ResponseFormat, YatError,
+    ChatEvent, ChatRequest, ChatStream, FinishReason, JsonSchema, LlmProvider, Message,
+    ResponseFormat, YatError,
 };
 
-/// A provider that replies with fixed text, in pieces, and records the request.
-struct Replies {
-    pieces: Vec<&'static str>,
-    finish: FinishReason,
-    request: Mutex<Option<ChatRequest>>,
+/// A provider that replies with fixed text, in pieces, then finishes for
+/// `reason`; it records the request.
+fn replies_ending(pieces: &[&str], reason: FinishReason) -> Scripted {
+    let p = Scripted::new("scripted");
+    p.reply(text_then(pieces, reason));
+    p
 }
 
-impl Replies {
-    fn new(pieces: Vec<&'static str>) -> Self {
-        Replies::ending(pieces, FinishReason::Stop)
-    }
-    fn ending(pieces: Vec<&'static str>, finish: FinishReason) -> Self {
-        Replies {
-            pieces,
-            finish,
-            request: Mutex::new(None),
-        }
-    }
-    fn request(&self) -> ChatRequest {
-        self.request
-            .lock()
-            .unwrap()
-            .clone()
-            .expect("no request was sent")
-    }
-}
-
-#[async_trait]
-impl LlmProvider for Replies {
-    async fn initialize(&mut self, _: &ResolvedSettings) -> Result<(), YatError> {
-        Ok(())
-    }
-    async fn list_models(&self) -> Result<Vec<ModelInfo>, YatError> {
-        Ok(vec![])
-    }
-    async fn stream_chat(&self, request: &ChatRequest) -> Result<ChatStream, YatError> {
-        *self.request.lock().unwrap() = Some(request.clone());
-        let events = self
-            .pieces
-            .iter()
-            .map(|p| Ok(ChatEvent::Delta { text: (*p).into() }))
-            .chain(std::iter::once(Ok(ChatEvent::Finish(Finish::reason(
-                self.finish,
-            )))))
-            .collect::<Vec<_>>();
-        Ok(Box::pin(futures::stream::iter(events)))
-    }
+fn replies(pieces: &[&str]) -> Scripted {
+    replies_ending(pieces, FinishReason::Stop)
 }
 
 #[derive(Debug, Deserialize, PartialEq)]
@@ -82,7 +46,7 @@ fn ask() -> ChatRequest {
     ChatRequest::new("m", vec![Message::user("The biggest city in Norway?")])
 }
 
-async fn city_from(p: &Replies) -> Result<City, YatError> {
+async fn city_from(p: &Scripted) -> Result<City, YatError> {
     structured_with_schema(
         |req| async move { p.stream_chat(&req).await },
         ask(),
@@ -93,7 +57,7 @@ async fn city_from(p: &Replies) -> Result<City, YatError> {
 
 #[tokio::test]
 async fn a_json_reply_is_parsed_and_the_request_carries_the_schema() {
-    let p = Replies::new(vec![r#"{"name": "Os"#, r#"lo", "population""#, ": 709037}"]);
+    let p = replies(&[r#"{"name": "Os"#, r#"lo", "population""#, ": 709037}"]);
     let city = city_from(&p).await.unwrap();
     assert_eq!(
         city,
@@ -103,28 +67,26 @@ async fn a_json_reply_is_parsed_and_the_request_carries_the_schema() {
         }
     );
     assert_eq!(
-        p.request().response_format,
+        p.last_request().response_format,
         Some(ResponseFormat::JsonSchema(city_schema()))
     );
 }
 
 #[tokio::test]
 async fn json_in_a_code_fence_is_accepted() {
-    let p = Replies::new(vec![
+    let p = replies(&[
         "Here you are:\n```json\n",
         r#"{"name": "Oslo", "population": 709037}"#,
         "\n```\n",
     ]);
     assert_eq!(city_from(&p).await.unwrap().name, "Oslo");
-    let bare_fence = Replies::new(vec![
-        "```\n{\"name\": \"Bergen\", \"population\": 291940}\n```",
-    ]);
+    let bare_fence = replies(&["```\n{\"name\": \"Bergen\", \"population\": 291940}\n```"]);
     assert_eq!(city_from(&bare_fence).await.unwrap().name, "Bergen");
 }
 
 #[tokio::test]
 async fn a_reply_that_does_not_fit_is_a_typed_error_with_the_raw_text() {
-    let p = Replies::new(vec!["Oslo, ", "about 700k people"]);
+    let p = replies(&["Oslo, ", "about 700k people"]);
     match city_from(&p).await {
         Err(YatError::InvalidStructuredOutput { raw, message, .. }) => {
             assert_eq!(raw, "Oslo, about 700k people");
@@ -136,7 +98,7 @@ async fn a_reply_that_does_not_fit_is_a_typed_error_with_the_raw_text() {
         other => panic!("{other:?}"),
     }
 
-    let p = Replies::new(vec![r#"{"name": "Oslo"}"#]);
+    let p = replies(&[r#"{"name": "Oslo"}"#]);
     match city_from(&p).await {
         Err(e @ YatError::InvalidStructuredOutput { .. }) => {
             assert_eq!(e.kind(), "invalid_structured_output");
@@ -152,7 +114,7 @@ async fn a_reply_that_does_not_fit_is_a_typed_error_with_the_raw_text() {
 
 #[tokio::test]
 async fn a_reply_cut_by_the_token_limit_says_so() {
-    let p = Replies::ending(vec![r#"{"name": "Oslo", "popu"#], FinishReason::Length);
+    let p = replies_ending(&[r#"{"name": "Oslo", "popu"#], FinishReason::Length);
     match city_from(&p).await {
         Err(YatError::InvalidStructuredOutput { raw, message, .. }) => {
             assert_eq!(raw, r#"{"name": "Oslo", "popu"#);
@@ -167,7 +129,7 @@ async fn a_reply_cut_by_the_token_limit_says_so() {
 
 #[tokio::test]
 async fn a_bad_fence_reports_the_fenced_json_error() {
-    let p = Replies::new(vec!["```json\n{\"name\": \"Oslo\"}\n```"]);
+    let p = replies(&["```json\n{\"name\": \"Oslo\"}\n```"]);
     match city_from(&p).await {
         Err(YatError::InvalidStructuredOutput { message, .. }) => assert!(
             message.starts_with("the JSON in the reply's code fence: missing field `population`"),
@@ -225,13 +187,13 @@ mod derived {
 
     #[tokio::test]
     async fn the_derived_schema_is_in_the_request() {
-        let p = &Replies::new(vec![r#"{"name": "Tromsø", "population": 77000}"#]);
+        let p = &replies(&[r#"{"name": "Tromsø", "population": 77000}"#]);
         let town: Town = structured(|req| async move { p.stream_chat(&req).await }, ask())
             .await
             .unwrap();
         assert_eq!((town.name.as_str(), town.population), ("Tromsø", 77_000));
 
-        let Some(ResponseFormat::JsonSchema(schema)) = p.request().response_format else {
+        let Some(ResponseFormat::JsonSchema(schema)) = p.last_request().response_format else {
             panic!("no JSON schema in the request")
         };
         assert_eq!(schema.name, "Town");

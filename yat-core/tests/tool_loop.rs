@@ -2,6 +2,8 @@
 //! prepared stream, and every request is recorded so the tests can read
 //! what the model was sent.
 
+mod support;
+
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -10,53 +12,14 @@ use std::time::Duration;
 use futures::channel::mpsc;
 use futures::{poll, StreamExt};
 use serde_json::json;
+use support::Scripted;
 use yat_core::assemble::ReplyState;
 use yat_core::tools::{run_tools, ToolLoopEvent, Toolbox};
+use yat_core::ToolOutcome;
 use yat_core::{
-    async_trait, ChatEvent, ChatRequest, ChatStream, Finish, FinishReason, LlmProvider, Message,
-    ModelInfo, Part, ResolvedSettings, Role, ToolChoice, ToolOutput, ToolResult, Usage, YatError,
+    ChatEvent, ChatRequest, ChatStream, Finish, FinishReason, LlmProvider, Message, Part, Role,
+    ToolChoice, ToolOutput, ToolResult, Usage, YatError,
 };
-
-/// A provider that answers request N with the N-th prepared stream.
-#[derive(Default)]
-struct Scripted {
-    streams: Mutex<VecDeque<ChatStream>>,
-    requests: Mutex<Vec<ChatRequest>>,
-}
-
-impl Scripted {
-    fn new(replies: Vec<Vec<Result<ChatEvent, YatError>>>) -> Self {
-        let s = Scripted::default();
-        for events in replies {
-            s.push_stream(Box::pin(futures::stream::iter(events)));
-        }
-        s
-    }
-    fn push_stream(&self, stream: ChatStream) {
-        self.streams.lock().unwrap().push_back(stream);
-    }
-    fn requests(&self) -> Vec<ChatRequest> {
-        self.requests.lock().unwrap().clone()
-    }
-}
-
-#[async_trait]
-impl LlmProvider for Scripted {
-    async fn initialize(&mut self, _: &ResolvedSettings) -> Result<(), YatError> {
-        Ok(())
-    }
-    async fn list_models(&self) -> Result<Vec<ModelInfo>, YatError> {
-        Ok(vec![])
-    }
-    async fn stream_chat(&self, request: &ChatRequest) -> Result<ChatStream, YatError> {
-        self.requests.lock().unwrap().push(request.clone());
-        self.streams
-            .lock()
-            .unwrap()
-            .pop_front()
-            .ok_or_else(|| YatError::network("scripted", "no more scripted replies"))
-    }
-}
 
 /// The events a decoder emits for a reply with these whole calls (through
 /// the shared assembler, as a real decoder would).
@@ -91,13 +54,16 @@ fn weather_schema() -> serde_json::Value {
     json!({"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]})
 }
 
-fn weather_toolbox(seen: Arc<Mutex<Vec<serde_json::Value>>>) -> Toolbox {
-    Toolbox::new().tool(
+/// The weather tool, and the arguments of every call it ran.
+fn weather_toolbox() -> (Toolbox, Arc<Mutex<Vec<serde_json::Value>>>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = seen.clone();
+    let toolbox = Toolbox::new().tool(
         "get_weather",
         "Current weather in a city",
         weather_schema(),
         move |args| {
-            seen.lock().unwrap().push(args.clone());
+            record.lock().unwrap().push(args.clone());
             async move {
                 match args["city"].as_str() {
                     Some(city) => Ok(json!({"city": city, "celsius": 12})),
@@ -105,7 +71,13 @@ fn weather_toolbox(seen: Arc<Mutex<Vec<serde_json::Value>>>) -> Toolbox {
                 }
             }
         },
-    )
+    );
+    (toolbox, seen)
+}
+
+/// A model that makes these calls, then answers with `text`.
+fn calls_then_answer(calls: &[(&str, &str, &str)], text: &str) -> Scripted {
+    Scripted::replying(vec![calls_reply(calls), text_reply(text)])
 }
 
 fn ask(text: &str) -> ChatRequest {
@@ -115,6 +87,14 @@ fn ask(text: &str) -> ChatRequest {
 /// Starts chats on a bare provider.
 fn on<'p>(p: &'p dyn LlmProvider) -> impl Fn(ChatRequest) -> ChatStreamFuture<'p> + Send + 'p {
     move |req| Box::pin(async move { p.stream_chat(&req).await })
+}
+
+/// Runs the loop on `p` to its end; it must succeed.
+async fn run_to_end(p: &Scripted, prompt: &str, toolbox: Toolbox) -> ToolOutcome {
+    run_tools(on(p), ask(prompt), toolbox)
+        .run_to_end()
+        .await
+        .unwrap()
 }
 
 type ChatStreamFuture<'a> =
@@ -127,19 +107,12 @@ fn results_of(m: &Message) -> Vec<ToolResult> {
 
 #[tokio::test]
 async fn one_call_round_trip_sends_the_result_and_returns_the_answer() {
-    let p = Scripted::new(vec![
-        calls_reply(&[("call_1", "get_weather", r#"{"city":"Paris"}"#)]),
-        text_reply("12°C in Paris."),
-    ]);
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let outcome = run_tools(
-        on(&p),
-        ask("Weather in Paris?"),
-        weather_toolbox(seen.clone()),
-    )
-    .run_to_end()
-    .await
-    .unwrap();
+    let p = calls_then_answer(
+        &[("call_1", "get_weather", r#"{"city":"Paris"}"#)],
+        "12°C in Paris.",
+    );
+    let (toolbox, seen) = weather_toolbox();
+    let outcome = run_to_end(&p, "Weather in Paris?", toolbox).await;
 
     assert_eq!(outcome.response.text(), "12°C in Paris.");
     assert_eq!(outcome.steps, 2);
@@ -198,13 +171,13 @@ async fn parallel_calls_run_concurrently() {
             }
         },
     );
-    let p = Scripted::new(vec![
-        calls_reply(&[
+    let p = calls_then_answer(
+        &[
             ("a", "meet", r#"{"who":"A"}"#),
             ("b", "meet", r#"{"who":"B"}"#),
-        ]),
-        text_reply("Both met."),
-    ]);
+        ],
+        "Both met.",
+    );
     let run = run_tools(on(&p), ask("Meet twice"), toolbox).run_to_end();
     // A guard against hanging, not the proof: the barrier is.
     let outcome = tokio::time::timeout(Duration::from_secs(10), run)
@@ -230,14 +203,8 @@ async fn a_handler_error_goes_back_as_an_error_result() {
     let toolbox = Toolbox::new().tool("fetch", "Fetches", json!({"type": "object"}), |_| async {
         Err::<String, _>("the service is down")
     });
-    let p = Scripted::new(vec![
-        calls_reply(&[("c1", "fetch", "{}")]),
-        text_reply("Sorry, it is down."),
-    ]);
-    let outcome = run_tools(on(&p), ask("Fetch"), toolbox)
-        .run_to_end()
-        .await
-        .unwrap();
+    let p = calls_then_answer(&[("c1", "fetch", "{}")], "Sorry, it is down.");
+    let outcome = run_to_end(&p, "Fetch", toolbox).await;
     let sent = &p.requests()[1].messages[2];
     let results = results_of(sent);
     assert_eq!(results.len(), 1);
@@ -267,14 +234,8 @@ async fn a_panicking_handler_becomes_an_error_result() {
             Ok::<_, String>("never")
         }
     });
-    let p = Scripted::new(vec![
-        calls_reply(&[("c1", "boom", "{}"), ("c2", "crash", "{}")]),
-        text_reply("ok"),
-    ]);
-    run_tools(on(&p), ask("Boom"), toolbox)
-        .run_to_end()
-        .await
-        .unwrap();
+    let p = calls_then_answer(&[("c1", "boom", "{}"), ("c2", "crash", "{}")], "ok");
+    run_to_end(&p, "Boom", toolbox).await;
     let results = results_of(&p.requests()[1].messages[2]);
     assert!(results.iter().all(|r| r.is_error));
     assert_eq!(results[0].content.to_text(), "tool `boom` panicked: kaboom");
@@ -286,12 +247,12 @@ async fn a_panicking_handler_becomes_an_error_result() {
 
 #[tokio::test]
 async fn an_unknown_tool_gets_an_error_result_and_does_not_start() {
-    let p = Scripted::new(vec![
-        calls_reply(&[("c1", "get_wether", r#"{"city":"Paris"}"#)]),
-        text_reply("I misspelled it."),
-    ]);
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let mut run = run_tools(on(&p), ask("Weather?"), weather_toolbox(seen.clone()));
+    let p = calls_then_answer(
+        &[("c1", "get_wether", r#"{"city":"Paris"}"#)],
+        "I misspelled it.",
+    );
+    let (toolbox, seen) = weather_toolbox();
+    let mut run = run_tools(on(&p), ask("Weather?"), toolbox);
     let mut events = Vec::new();
     while let Some(e) = run.next().await {
         events.push(e.unwrap());
@@ -323,7 +284,7 @@ async fn an_unknown_tool_gets_an_error_result_and_does_not_start() {
 async fn bad_json_arguments_get_a_correction_turn() {
     // Three calls, the second's arguments not JSON: the decoder ends the
     // two good ones, then reports the bad one.
-    let p = Scripted::new(vec![
+    let p = Scripted::replying(vec![
         calls_reply(&[
             ("good", "get_weather", r#"{"city":"Oslo"}"#),
             ("bad", "get_weather", r#"{"city": Paris}"#),
@@ -332,15 +293,8 @@ async fn bad_json_arguments_get_a_correction_turn() {
         calls_reply(&[("retry", "get_weather", r#"{"city":"Paris"}"#)]),
         text_reply("Oslo, Rome and Paris: 12°C."),
     ]);
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let outcome = run_tools(
-        on(&p),
-        ask("Oslo, Rome and Paris?"),
-        weather_toolbox(seen.clone()),
-    )
-    .run_to_end()
-    .await
-    .unwrap();
+    let (toolbox, seen) = weather_toolbox();
+    let outcome = run_to_end(&p, "Oslo, Rome and Paris?", toolbox).await;
 
     // Every well-formed call ran, the bad one's siblings included, then the
     // corrected one.
@@ -400,7 +354,7 @@ async fn calls_cut_off_by_bad_arguments_are_answered_not_run() {
             name: "get_weather".into(),
         })
     };
-    let p = Scripted::new(vec![
+    let p = Scripted::replying(vec![
         vec![
             start(0, "bad"),
             start(1, "open"),
@@ -412,11 +366,8 @@ async fn calls_cut_off_by_bad_arguments_are_answered_not_run() {
         ],
         text_reply("Sorry, again?"),
     ]);
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    run_tools(on(&p), ask("Oslo?"), weather_toolbox(seen.clone()))
-        .run_to_end()
-        .await
-        .unwrap();
+    let (toolbox, seen) = weather_toolbox();
+    run_to_end(&p, "Oslo?", toolbox).await;
     assert!(seen.lock().unwrap().is_empty(), "nothing well formed ran");
     let results = results_of(&p.requests()[1].messages[2]);
     let ids: Vec<&str> = results.iter().map(|r| r.call_id.as_str()).collect();
@@ -438,7 +389,7 @@ async fn the_step_limit_ends_the_loop_without_running_the_pending_calls() {
             async { Ok::<_, String>("more") }
         }
     });
-    let p = Scripted::new(vec![
+    let p = Scripted::replying(vec![
         calls_reply(&[("c1", "again", "{}")]),
         calls_reply(&[("c2", "again", "{}")]),
         calls_reply(&[("c3", "again", "{}")]),
@@ -487,7 +438,7 @@ async fn dropping_the_run_cancels_a_running_handler() {
             }
         }
     });
-    let p = Scripted::new(vec![calls_reply(&[("c1", "wait", "{}")])]);
+    let p = Scripted::replying(vec![calls_reply(&[("c1", "wait", "{}")])]);
     let mut run = run_tools(on(&p), ask("Wait"), toolbox);
     loop {
         match run.next().await.unwrap().unwrap() {
@@ -505,11 +456,8 @@ async fn dropping_the_run_cancels_a_running_handler() {
 
 #[tokio::test]
 async fn the_events_of_every_step_arrive_in_order() {
-    let p = Scripted::new(vec![
-        calls_reply(&[("c1", "get_weather", r#"{"city":"Oslo"}"#)]),
-        text_reply("Mild."),
-    ]);
-    let mut run = run_tools(on(&p), ask("Oslo?"), weather_toolbox(Default::default()));
+    let p = calls_then_answer(&[("c1", "get_weather", r#"{"city":"Oslo"}"#)], "Mild.");
+    let mut run = run_tools(on(&p), ask("Oslo?"), weather_toolbox().0);
     let mut seen = Vec::new();
     while let Some(item) = run.next().await {
         let label = match item.unwrap() {
@@ -552,8 +500,8 @@ async fn the_events_of_every_step_arrive_in_order() {
 #[tokio::test]
 async fn each_event_is_handed_on_as_it_streams() {
     let (tx, rx) = mpsc::unbounded();
-    let p = Scripted::default();
-    p.push_stream(Box::pin(rx));
+    let p = Scripted::new("scripted");
+    p.reply(Box::pin(rx));
     let mut run = run_tools(on(&p), ask("Hi"), Toolbox::new());
 
     tx.unbounded_send(Ok(ChatEvent::Delta { text: "Hel".into() }))
@@ -576,14 +524,14 @@ async fn each_event_is_handed_on_as_it_streams() {
 
 #[tokio::test]
 async fn a_stream_error_ends_the_loop_and_keeps_the_conversation() {
-    let p = Scripted::new(vec![
+    let p = Scripted::replying(vec![
         calls_reply(&[("c1", "get_weather", r#"{"city":"Oslo"}"#)]),
         vec![
             Ok(ChatEvent::Delta { text: "Par".into() }),
             Err(YatError::network("scripted", "connection reset")),
         ],
     ]);
-    let mut run = run_tools(on(&p), ask("Oslo?"), weather_toolbox(Default::default()));
+    let mut run = run_tools(on(&p), ask("Oslo?"), weather_toolbox().0);
     let mut items = Vec::new();
     while let Some(item) = run.next().await {
         items.push(item);
@@ -595,12 +543,9 @@ async fn a_stream_error_ends_the_loop_and_keeps_the_conversation() {
 
 #[tokio::test]
 async fn a_forced_tool_choice_becomes_auto_after_the_first_step() {
-    let p = Scripted::new(vec![
-        calls_reply(&[("c1", "get_weather", r#"{"city":"Oslo"}"#)]),
-        text_reply("Mild."),
-    ]);
+    let p = calls_then_answer(&[("c1", "get_weather", r#"{"city":"Oslo"}"#)], "Mild.");
     let request = ask("Oslo?").tool_choice(ToolChoice::Required);
-    run_tools(on(&p), request, weather_toolbox(Default::default()))
+    run_tools(on(&p), request, weather_toolbox().0)
         .run_to_end()
         .await
         .unwrap();
@@ -623,11 +568,8 @@ async fn reasoning_and_text_of_a_calling_step_are_kept_in_the_conversation() {
         }),
     ];
     first.extend(calls_reply(&[("c1", "get_weather", r#"{"city":"Oslo"}"#)]));
-    let p = Scripted::new(vec![first, text_reply("Mild.")]);
-    let outcome = run_tools(on(&p), ask("Oslo?"), weather_toolbox(Default::default()))
-        .run_to_end()
-        .await
-        .unwrap();
+    let p = Scripted::replying(vec![first, text_reply("Mild.")]);
+    let outcome = run_to_end(&p, "Oslo?", weather_toolbox().0).await;
     let kinds: Vec<&str> = outcome.messages[1].content.iter().map(Part::kind).collect();
     assert_eq!(kinds, ["reasoning", "text", "tool_call"]);
     match &outcome.messages[1].content[0] {
@@ -638,17 +580,13 @@ async fn reasoning_and_text_of_a_calling_step_are_kept_in_the_conversation() {
 
 #[tokio::test]
 async fn a_tool_already_in_the_request_is_not_sent_twice() {
-    let p = Scripted::new(vec![text_reply("Hi.")]);
+    let p = Scripted::replying(vec![text_reply("Hi.")]);
     let spec =
         yat_core::ToolSpec::new("get_weather", "Mine", json!({"type": "object"})).strict(true);
-    run_tools(
-        on(&p),
-        ask("Hi").tool(spec.clone()),
-        weather_toolbox(Default::default()),
-    )
-    .run_to_end()
-    .await
-    .unwrap();
+    run_tools(on(&p), ask("Hi").tool(spec.clone()), weather_toolbox().0)
+        .run_to_end()
+        .await
+        .unwrap();
     assert_eq!(p.requests()[0].tools, vec![spec]);
 }
 
@@ -670,17 +608,14 @@ mod typed {
         let toolbox = Toolbox::new().typed("forecast", "Forecast", |l: Lookup| async move {
             Ok::<_, String>(format!("{} in {} days: sun", l.city, l.days))
         });
-        let p = Scripted::new(vec![
-            calls_reply(&[
+        let p = calls_then_answer(
+            &[
                 ("ok", "forecast", r#"{"city":"Oslo","days":2}"#),
                 ("bad", "forecast", r#"{"city":"Oslo","days":-1}"#),
-            ]),
-            text_reply("Sun."),
-        ]);
-        run_tools(on(&p), ask("Forecast?"), toolbox)
-            .run_to_end()
-            .await
-            .unwrap();
+            ],
+            "Sun.",
+        );
+        run_to_end(&p, "Forecast?", toolbox).await;
         let requests = p.requests();
         let params = &requests[0].tools[0].parameters;
         assert_eq!(params["type"], "object");

@@ -22,20 +22,13 @@ impl Store {
         title: &str,
         system: Option<&str>,
     ) -> Result<ConversationId, StoreError> {
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(sqlite(&path))?;
-        tx.execute(
-            "INSERT INTO conversations (title) VALUES (?1)",
-            params![title_of(title)],
-        )
-        .map_err(sqlite(&path))?;
-        let id = tx.last_insert_rowid();
-        if let Some(system) = system.filter(|s| !s.is_empty()) {
-            insert_message(&tx, id, Role::System, &[Part::text(system)], None)
-                .map_err(sqlite(&path))?;
-        }
-        tx.commit().map_err(sqlite(&path))?;
-        Ok(id)
+        self.in_transaction(|tx| {
+            let id = insert_conversation(tx, title)?;
+            if let Some(system) = system.filter(|s| !s.is_empty()) {
+                insert_message(tx, id, Role::System, &[Part::text(system)], None)?;
+            }
+            Ok(id)
+        })
     }
 
     /// Appends what was sent and the reply to conversation `id`, in one
@@ -45,24 +38,22 @@ impl Store {
         id: ConversationId,
         exchange: &Exchange<'_>,
     ) -> Result<(), StoreError> {
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(sqlite(&path))?;
-        for m in exchange.sent {
-            insert_message(&tx, id, m.role, &m.content, None).map_err(sqlite(&path))?;
-        }
-        let data = ReplyData {
-            target: exchange.target,
-            usage: exchange.usage,
-            finish: exchange.finish,
-        };
-        insert_message(&tx, id, Role::Assistant, exchange.reply, Some(&data))
-            .map_err(sqlite(&path))?;
-        tx.execute(
-            "UPDATE conversations SET updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?1",
-            params![id],
-        )
-        .map_err(sqlite(&path))?;
-        tx.commit().map_err(sqlite(&path))
+        self.in_transaction(|tx| {
+            for m in exchange.sent {
+                insert_message(tx, id, m.role, &m.content, None)?;
+            }
+            let data = ReplyData {
+                target: exchange.target,
+                usage: exchange.usage,
+                finish: exchange.finish,
+            };
+            insert_message(tx, id, Role::Assistant, exchange.reply, Some(&data))?;
+            tx.execute(
+                "UPDATE conversations SET updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?1",
+                params![id],
+            )
+            .map(drop)
+        })
     }
 
     /// Starts a conversation holding `messages` (as they are: system
@@ -75,27 +66,21 @@ impl Store {
         messages: &[Message],
         target: Option<&ModelRef>,
     ) -> Result<ConversationId, StoreError> {
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(sqlite(&path))?;
-        tx.execute(
-            "INSERT INTO conversations (title) VALUES (?1)",
-            params![title_of(title)],
-        )
-        .map_err(sqlite(&path))?;
-        let id = tx.last_insert_rowid();
-        for m in messages {
-            let data = match (m.role, target) {
-                (Role::Assistant, Some(target)) => Some(ReplyData {
-                    target,
-                    usage: None,
-                    finish: None,
-                }),
-                _ => None,
-            };
-            insert_message(&tx, id, m.role, &m.content, data.as_ref()).map_err(sqlite(&path))?;
-        }
-        tx.commit().map_err(sqlite(&path))?;
-        Ok(id)
+        self.in_transaction(|tx| {
+            let id = insert_conversation(tx, title)?;
+            for m in messages {
+                let data = match (m.role, target) {
+                    (Role::Assistant, Some(target)) => Some(ReplyData {
+                        target,
+                        usage: None,
+                        finish: None,
+                    }),
+                    _ => None,
+                };
+                insert_message(tx, id, m.role, &m.content, data.as_ref())?;
+            }
+            Ok(id)
+        })
     }
 
     /// Deletes conversation `id` and its messages; `false` when there was none.
@@ -106,6 +91,26 @@ impl Store {
             .map_err(sqlite(&self.path))?;
         Ok(n > 0)
     }
+
+    /// Runs `body` in one transaction, committed only when it succeeds.
+    fn in_transaction<T>(
+        &mut self,
+        body: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        let tx = self.conn.transaction().map_err(sqlite(&self.path))?;
+        body(&tx)
+            .and_then(|out| tx.commit().map(|()| out))
+            .map_err(sqlite(&self.path))
+    }
+}
+
+/// Inserts an empty conversation titled after `title`; returns its id.
+fn insert_conversation(tx: &Transaction<'_>, title: &str) -> rusqlite::Result<ConversationId> {
+    tx.execute(
+        "INSERT INTO conversations (title) VALUES (?1)",
+        params![title_of(title)],
+    )?;
+    Ok(tx.last_insert_rowid())
 }
 
 /// Inserts one message; `reply` carries the answering model's data.

@@ -55,14 +55,11 @@ impl ProviderEntry {
     }
     /// The setting entry for `key`, created if absent.
     pub fn setting_mut(&mut self, key: &str) -> &mut SettingEntry {
-        let i = match self.settings.iter().position(|s| s.key == key) {
-            Some(i) => i,
-            None => {
-                self.settings.push(SettingEntry::new(key));
-                self.settings.len() - 1
-            }
-        };
-        &mut self.settings[i]
+        super::find_or_push(
+            &mut self.settings,
+            |s| s.key == key,
+            || SettingEntry::new(key),
+        )
     }
 }
 

@@ -56,14 +56,11 @@ impl ProviderConfig {
     }
     /// The entry for `id`, created (enabled) if absent.
     pub fn provider_mut(&mut self, id: &str) -> &mut ProviderEntry {
-        let i = match self.providers.iter().position(|p| p.id == id) {
-            Some(i) => i,
-            None => {
-                self.providers.push(ProviderEntry::new(id));
-                self.providers.len() - 1
-            }
-        };
-        &mut self.providers[i]
+        super::find_or_push(
+            &mut self.providers,
+            |p| p.id == id,
+            || ProviderEntry::new(id),
+        )
     }
     /// Whether `id` is enabled (providers without an entry are).
     pub fn is_enabled(&self, id: &str) -> bool {

@@ -27,3 +27,20 @@ pub use keys::KeyFile;
 pub use location::{platform_config_dir, ConfigLocation};
 
 pub(crate) use dotenv::read_dotenv_files;
+
+/// The first of `items` that `is_it`, appended by `make` when there is
+/// none: entries keep the file's order and a new one goes last.
+fn find_or_push<T>(
+    items: &mut Vec<T>,
+    is_it: impl Fn(&T) -> bool,
+    make: impl FnOnce() -> T,
+) -> &mut T {
+    let i = match items.iter().position(is_it) {
+        Some(i) => i,
+        None => {
+            items.push(make());
+            items.len() - 1
+        }
+    };
+    &mut items[i]
+}

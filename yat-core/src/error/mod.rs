@@ -329,16 +329,10 @@ impl YatError {
     /// The provider this error is about, when it is about one.
     pub fn provider(&self) -> Option<&str> {
         use YatError::*;
+        if let Some(f) = self.failure() {
+            return Some(&f.provider);
+        }
         match self {
-            Authentication(f)
-            | Permission(f)
-            | ModelNotFound(f)
-            | QuotaExhausted(f)
-            | ContextLengthExceeded(f)
-            | InvalidRequest(f)
-            | Server(f)
-            | ContentBlocked(f) => Some(&f.provider),
-            RateLimited { failure, .. } | Overloaded { failure, .. } => Some(&failure.provider),
             Timeout { provider, .. }
             | Network { provider, .. }
             | MalformedResponse { provider, .. }
@@ -351,7 +345,8 @@ impl YatError {
             | InvalidToolArguments { provider, .. }
             | InvalidStructuredOutput { provider, .. } => Some(provider),
             UnknownProvider { id, .. } | DuplicateProvider { id, .. } => Some(id),
-            NoModel | InvalidModelRef { .. } | Config { .. } | Io { .. } | StepLimit { .. } => None,
+            // The variants with a `Failure` were answered above.
+            _ => None,
         }
     }
 

@@ -343,3 +343,18 @@ fn kinds_are_unique_snake_case() {
     kinds.dedup();
     assert_eq!(kinds.len(), n);
 }
+
+#[test]
+fn every_error_about_a_provider_names_it() {
+    const ABOUT_NO_PROVIDER: [&str; 5] = [
+        "step_limit",
+        "no_model",
+        "invalid_model_ref",
+        "config",
+        "io",
+    ];
+    for (e, _, _) in every_variant() {
+        let expected = (!ABOUT_NO_PROVIDER.contains(&e.kind())).then_some("p");
+        assert_eq!(e.provider(), expected, "{}: {e}", e.kind());
+    }
+}

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::content::Content;
 use super::message::{Message, Part, Reasoning, Role, ToolCall};
+use crate::setters::setters;
 
 /// Token counts for one exchange.
 ///
@@ -52,20 +53,10 @@ impl Usage {
             reasoning_tokens: None,
         }
     }
-    /// Sets the cache-read count.
-    pub const fn with_cache_read(mut self, n: u64) -> Self {
-        self.cache_read_tokens = Some(n);
-        self
-    }
-    /// Sets the cache-write count.
-    pub const fn with_cache_write(mut self, n: u64) -> Self {
-        self.cache_write_tokens = Some(n);
-        self
-    }
-    /// Sets the reasoning count.
-    pub const fn with_reasoning(mut self, n: u64) -> Self {
-        self.reasoning_tokens = Some(n);
-        self
+    setters! { Usage, const, Some:
+        with_cache_read(u64) => cache_read_tokens,
+        with_cache_write(u64) => cache_write_tokens,
+        with_reasoning(u64) => reasoning_tokens,
     }
     /// Every prompt token: full-rate, cache reads and cache writes.
     pub fn total_input(&self) -> u64 {

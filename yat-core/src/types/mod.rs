@@ -9,6 +9,8 @@ mod request;
 
 use serde::{Deserialize, Serialize};
 
+use crate::setters::setters;
+
 pub use content::{Content, IntoParts};
 pub use event::{ChatEvent, ChatResponse, Finish, FinishReason, ResponseBuilder, Usage};
 pub use media::{Media, MediaSource};
@@ -65,25 +67,13 @@ impl ModelInfo {
             capabilities: None,
         }
     }
-    /// Sets the display name.
-    pub fn display_name(mut self, name: impl Into<String>) -> Self {
-        self.display_name = name.into();
-        self
+    setters! { ModelInfo, fn, into:
+        display_name(impl Into<String>) => display_name,
     }
-    /// Sets the context length.
-    pub fn context_length(mut self, n: u32) -> Self {
-        self.context_length = Some(n);
-        self
-    }
-    /// Sets what the listing says the model can do.
-    pub fn capabilities(mut self, caps: ModelCapabilities) -> Self {
-        self.capabilities = Some(caps);
-        self
-    }
-    /// Sets the output limit.
-    pub fn max_output_tokens(mut self, n: u32) -> Self {
-        self.max_output_tokens = Some(n);
-        self
+    setters! { ModelInfo, fn, Some:
+        context_length(u32) => context_length,
+        capabilities(ModelCapabilities) => capabilities,
+        max_output_tokens(u32) => max_output_tokens,
     }
 }
 
@@ -116,30 +106,12 @@ pub struct ModelCapabilities {
 }
 
 impl ModelCapabilities {
-    /// Sets [`ModelCapabilities::tools`].
-    pub fn tools(mut self, yes: bool) -> Self {
-        self.tools = Some(yes);
-        self
-    }
-    /// Sets [`ModelCapabilities::images`].
-    pub fn images(mut self, yes: bool) -> Self {
-        self.images = Some(yes);
-        self
-    }
-    /// Sets [`ModelCapabilities::documents`].
-    pub fn documents(mut self, yes: bool) -> Self {
-        self.documents = Some(yes);
-        self
-    }
-    /// Sets [`ModelCapabilities::json_schema`].
-    pub fn json_schema(mut self, yes: bool) -> Self {
-        self.json_schema = Some(yes);
-        self
-    }
-    /// Sets [`ModelCapabilities::reasoning`].
-    pub fn reasoning(mut self, yes: bool) -> Self {
-        self.reasoning = Some(yes);
-        self
+    setters! { ModelCapabilities, fn, Some:
+        tools(bool) => tools,
+        images(bool) => images,
+        documents(bool) => documents,
+        json_schema(bool) => json_schema,
+        reasoning(bool) => reasoning,
     }
 }
 

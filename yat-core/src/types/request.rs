@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::message::{Message, Role};
+use crate::setters::setters;
 
 /// A tool the model may call: its name, what it does and the JSON Schema of
 /// its arguments.
@@ -297,64 +298,30 @@ impl ChatRequest {
             ..Default::default()
         }
     }
-    /// Sets the model.
-    pub fn model(mut self, model: impl Into<String>) -> Self {
-        self.model = model.into();
-        self
+    setters! { ChatRequest, fn, into:
+        model(impl Into<String>) => model,
     }
-    /// Sets the temperature.
-    pub fn temperature(mut self, t: f32) -> Self {
-        self.temperature = Some(t);
-        self
+    setters! { ChatRequest, fn, Some:
+        temperature(f32) => temperature,
+        max_tokens(u32) => max_tokens,
+        top_p(f32) => top_p,
+        seed(u64) => seed,
+        tool_choice(ToolChoice) => tool_choice,
+        parallel_tool_calls(bool) => parallel_tool_calls,
+        response_format(ResponseFormat) => response_format,
+        reasoning(ReasoningConfig) => reasoning,
     }
-    /// Sets the token limit.
-    pub fn max_tokens(mut self, n: u32) -> Self {
-        self.max_tokens = Some(n);
-        self
-    }
-    /// Sets top-p.
-    pub fn top_p(mut self, p: f32) -> Self {
-        self.top_p = Some(p);
-        self
+    setters! { ChatRequest, fn, as_is:
+        tools(Vec<ToolSpec>) => tools,
     }
     /// Adds a stop sequence.
     pub fn stop(mut self, s: impl Into<String>) -> Self {
         self.stop.push(s.into());
         self
     }
-    /// Sets the seed.
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = Some(seed);
-        self
-    }
     /// Adds a tool.
     pub fn tool(mut self, tool: ToolSpec) -> Self {
         self.tools.push(tool);
-        self
-    }
-    /// Sets the tools.
-    pub fn tools(mut self, tools: Vec<ToolSpec>) -> Self {
-        self.tools = tools;
-        self
-    }
-    /// Sets the tool choice.
-    pub fn tool_choice(mut self, choice: ToolChoice) -> Self {
-        self.tool_choice = Some(choice);
-        self
-    }
-    /// Allows or forbids several tool calls in one turn.
-    pub fn parallel_tool_calls(mut self, yes: bool) -> Self {
-        self.parallel_tool_calls = Some(yes);
-        self
-    }
-    /// Sets the reply's format.
-    pub fn response_format(mut self, format: ResponseFormat) -> Self {
-        self.response_format = Some(format);
-        self
-    }
-    /// Asks for reasoning.
-    pub fn reasoning(mut self, reasoning: ReasoningConfig) -> Self {
-        self.reasoning = Some(reasoning);
         self
     }
     /// Adds an extra body field for one provider.
