@@ -235,15 +235,19 @@ fn one_instance_serves_200_concurrent_streams_without_mixing_or_leaking() {
                 times,
                 server.connections(),
             );
-            // No stream holds on to memory once it is done: after every
-            // round the heap holds what it held after the warm-up (the
-            // pool's connections, give or take a few), and once the
-            // provider is dropped, what it held before it existed (the
-            // exact check: a leak of 500 bytes a stream would show here).
-            for (i, l) in live.iter().enumerate() {
+            // No stream holds on to memory once it is done. The pool may
+            // still open connections in the first two rounds (more of them
+            // on a loaded machine, where streams overlap differently), so
+            // the heap settles after round 2 and then stays flat: a leak of
+            // 500 bytes a stream (100 KiB a round) would climb past the
+            // bound over the three rounds after it. Once the provider is
+            // dropped, the heap holds what it held before it existed (the
+            // exact check, below).
+            let settled = live.get(1).copied().unwrap_or(warm_live);
+            for (i, l) in live.iter().enumerate().skip(2) {
                 assert!(
-                    *l <= warm_live + 2048,
-                    "heap grew from {warm_live} KiB to {l} KiB after round {}",
+                    *l <= settled + 256,
+                    "heap grew from {settled} KiB (round 2) to {l} KiB after round {}",
                     i + 1
                 );
             }
