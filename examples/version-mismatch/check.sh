@@ -3,11 +3,12 @@
 # than the program that links it — shown, not just described.
 #
 # It builds, in a temporary directory:
-#   other-core/     a copy of this repository's yat-core, renumbered 0.3.0
-#                   (stands for "a newer, incompatible yat-core")
+#   other-core/     a copy of this repository's yat-core, renumbered to the
+#                   next minor version (stands for "a newer, incompatible
+#                   yat-core")
 #   legacy/         yat-provider-legacy: registers provider `legacy` against
 #                   that copy
-#   host/           a program on this repository's yat-core 0.2 with the
+#   host/           a program on this repository's yat-core with the
 #                   bundled `mock` and yat-provider-legacy
 # and checks the three facts docs/PLUGINS.md states:
 #   1. `use yat_provider_legacy as _;` builds, runs, and `legacy` is silently
@@ -27,6 +28,11 @@ trap 'rm -rf "$work"' EXIT
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$work/target}"
 export CARGO_TERM_COLOR=never
 
+# This repository's version (the workspace's), and the next minor after it.
+ours="$(sed -n '/^\[workspace.package\]/,/^\[/ s/^version = "\(.*\)"/\1/p' "$repo/Cargo.toml")"
+IFS=. read -r major minor _ <<<"$ours"
+other="$major.$((minor + 1)).0"
+
 # -- other-core: yat-core as another version ---------------------------------
 # yat-core inherits its package fields and dependency versions from the
 # workspace, so the copy gets the workspace sections of the root manifest
@@ -34,9 +40,11 @@ export CARGO_TERM_COLOR=never
 mkdir -p "$work/other-core"
 cp -r "$repo/yat-core" "$work/other-core/yat-core"
 rm -rf "$work/other-core/yat-core/tests"
+# yat-core's testkit feature names the fake server by path.
+cp -r "$repo/yat-fakeserver" "$work/other-core/yat-fakeserver"
 awk '/^\[package\]/ { exit } { print }' "$repo/Cargo.toml" \
   | sed -e 's/^members = .*/members = ["yat-core"]/' \
-        -e '/^\[workspace.package\]/,/^\[/ s/^version = ".*"/version = "0.3.0"/' \
+        -e "/^\[workspace.package\]/,/^\[/ s/^version = \".*\"/version = \"$other\"/" \
   > "$work/other-core/Cargo.toml"
 
 # -- legacy: a provider crate built against the other yat-core ---------------
@@ -117,12 +125,12 @@ echo "providers: $ids"
 echo "== 2. cargo tree shows both yat-core versions, and who pulls in each"
 tree="$(cargo tree -d -e normal --depth 0)"
 echo "$tree" | grep yat-core
-grep -q 'yat-core v0.2' <<<"$tree" && grep -q 'yat-core v0.3.0' <<<"$tree" \
+grep -q "yat-core v$ours" <<<"$tree" && grep -q "yat-core v$other" <<<"$tree" \
   || { echo "FAIL: cargo tree -d does not show both yat-core versions"; exit 1; }
 # `cargo tree -i yat-core` alone refuses: the name is ambiguous, and the
 # error lists every version. Name the version to see who depends on it.
 cargo tree -i yat-core 2>&1 | grep -i -A3 ambiguous || true
-cargo tree -e normal -i yat-core@0.3.0
+cargo tree -e normal -i "yat-core@$other"
 
 echo "== 3. yat_provider_legacy::link(builder) -> compile error"
 write_main 'let builder = yat_provider_legacy::link(builder);'
