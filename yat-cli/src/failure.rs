@@ -139,18 +139,39 @@ fn explain(e: &YatError) -> String {
 }
 
 /// `text`, then each cause in `e`'s source chain that it does not already
-/// say, as `text: cause: cause`.
+/// say, as `text: cause: cause`. A network error's message already names
+/// what went wrong at the bottom (yat-http words it: "cannot connect to URL
+/// (connection refused): is the server running?"), so only its innermost
+/// cause is added, and only when the message does not say it already: the
+/// layers in between (the HTTP client's own wrappers) repeat it.
 fn with_causes(e: &YatError, mut text: String) -> String {
+    let mut chain = Vec::new();
     let mut cause = std::error::Error::source(e);
     while let Some(c) = cause {
-        let said = c.to_string();
+        chain.push(c.to_string());
+        cause = c.source();
+    }
+    if matches!(e, YatError::Network { .. }) {
+        chain = chain.pop().into_iter().collect();
+        let said = |c: &String| text.to_lowercase().contains(&bare(c).to_lowercase());
+        chain.retain(|c| !said(c));
+    }
+    for said in chain {
         if !said.is_empty() && !text.contains(&said) {
             text.push_str(": ");
             text.push_str(&said);
         }
-        cause = c.source();
     }
     text
+}
+
+/// An OS error's text without its number: "Connection refused (os error
+/// 111)" is "Connection refused".
+fn bare(cause: &str) -> &str {
+    match cause.rfind(" (os error ") {
+        Some(i) if cause.ends_with(')') => &cause[..i],
+        _ => cause,
+    }
 }
 
 /// Collapses a message onto one line.
@@ -257,6 +278,40 @@ mod tests {
         assert_eq!(
             describe(&e),
             "zeta: network error: connection lost: reset by peer"
+        );
+    }
+
+    #[test]
+    fn a_network_error_adds_only_its_innermost_cause_and_not_twice() {
+        /// An HTTP client's wrapper around the OS error, as reqwest's are.
+        #[derive(Debug)]
+        struct Wrapper(std::io::Error);
+        impl std::fmt::Display for Wrapper {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "error sending request: tcp connect error")
+            }
+        }
+        impl std::error::Error for Wrapper {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let refused = || {
+            Wrapper(std::io::Error::new(
+                std::io::ErrorKind::ConnectionRefused,
+                "Connection refused (os error 111)",
+            ))
+        };
+        let said =
+            "cannot connect to http://127.0.0.1:9/v1 (connection refused): is the server running?";
+        let e = YatError::network("zeta", said).with_source(refused());
+        assert_eq!(describe(&e), format!("zeta: network error: {said}"));
+        // A message that does not name the bottom cause gets it, once,
+        // without the layers in between.
+        let e = YatError::network("zeta", "cannot connect").with_source(refused());
+        assert_eq!(
+            describe(&e),
+            "zeta: network error: cannot connect: Connection refused (os error 111)"
         );
     }
 
