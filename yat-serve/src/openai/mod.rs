@@ -14,5 +14,89 @@
 
 mod error;
 mod messages;
+mod models;
+mod reply;
 mod request;
+mod stream;
 mod wire;
+
+use axum::http::StatusCode;
+use yat_core::ChatResponse;
+
+// Called by the server's `GET /v1/models`.
+#[allow(unused_imports)]
+pub(crate) use models::models_list;
+pub(crate) use stream::ChunkEncoder;
+
+use crate::api_error::ApiError;
+use crate::dialect::{Dialect, Inbound, ReplyMeta};
+
+/// The OpenAI Chat Completions wire format.
+pub(crate) struct OpenAi;
+
+impl Dialect for OpenAi {
+    const NAME: &'static str = "openai";
+    type Encoder = ChunkEncoder;
+
+    fn parse(body: &[u8]) -> Result<Inbound, ApiError> {
+        request::parse(body)
+    }
+
+    /// `chatcmpl-` and 24 random letters and digits, as OpenAI's ids look.
+    fn reply_id() -> String {
+        let mut id = String::with_capacity(33);
+        id.push_str("chatcmpl-");
+        id.extend(std::iter::repeat_with(fastrand::alphanumeric).take(24));
+        id
+    }
+
+    fn encoder(meta: ReplyMeta, include_usage: bool) -> ChunkEncoder {
+        ChunkEncoder::new(meta, include_usage)
+    }
+
+    fn reply(meta: &ReplyMeta, reply: &ChatResponse) -> Vec<u8> {
+        reply::body(meta, reply)
+    }
+
+    fn error(error: &ApiError) -> (StatusCode, Vec<u8>) {
+        error::response(error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reply_ids_look_like_openai_s_and_differ() {
+        let a = OpenAi::reply_id();
+        let b = OpenAi::reply_id();
+        let suffix = a.strip_prefix("chatcmpl-").unwrap();
+        assert_eq!(suffix.len(), 24);
+        assert!(suffix.chars().all(|c| c.is_ascii_alphanumeric()), "{a}");
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn the_dialect_reads_a_request_and_writes_its_reply() {
+        let inbound = OpenAi::parse(
+            br#"{"model":"fast","stream":true,"messages":[{"role":"user","content":"hi"}]}"#,
+        )
+        .unwrap();
+        assert_eq!((inbound.model.as_str(), inbound.stream), ("fast", true));
+        assert_eq!(OpenAi::NAME, "openai");
+        let meta = ReplyMeta {
+            id: OpenAi::reply_id(),
+            model: inbound.model,
+            created: 1,
+        };
+        let mut encoder = OpenAi::encoder(meta.clone(), inbound.include_usage);
+        let mut out = Vec::new();
+        crate::dialect::Encoder::start(&mut encoder, &mut out);
+        assert!(out.starts_with(format!("data: {{\"id\":\"{}\"", meta.id).as_bytes()));
+        let body = OpenAi::reply(&meta, &ChatResponse::default());
+        assert!(body.starts_with(b"{\"id\":\"chatcmpl-"));
+        let (status, _) = OpenAi::error(&ApiError::invalid("model", "no"));
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+    }
+}
