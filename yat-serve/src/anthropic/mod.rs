@@ -16,6 +16,9 @@ mod request;
 mod stream;
 mod wire;
 
+#[cfg(test)]
+mod accumulate_tests;
+
 use axum::http::StatusCode;
 use yat_core::ChatResponse;
 
