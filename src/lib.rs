@@ -69,6 +69,7 @@
 //! | `testkit` | `yat::testkit`: the conformance suite, for provider authors' tests |
 //! | `linkme` | collect registrations with `linkme` distributed slices instead of `inventory` (no code runs before `main`); provider code does not change |
 //! | `history` | `yat::store`: conversation history in SQLite (compiles SQLite in) |
+//! | `serve` | `yat::serve`: the OpenAI- and Anthropic-compatible gateway (`yat serve`) |
 //! | `http` | `yat::http`: the HTTP kit (`yat-http`) for a provider defined in your own program; a provider crate depends on `yat-http` itself |
 //! | `schema` | JSON Schemas derived from Rust types (schemars): typed tools (`Toolbox::typed`) and `structured::structured::<T>` |
 //! | `full` | every feature above but `linkme`: what the test command (`cargo test --workspace --features full`) builds |
@@ -106,6 +107,11 @@ pub use yat_http as http;
 #[cfg(feature = "history")]
 #[cfg_attr(docsrs, doc(cfg(feature = "history")))]
 pub use yat_store as store;
+
+/// The OpenAI- and Anthropic-compatible gateway (the `serve` feature).
+#[cfg(feature = "serve")]
+#[cfg_attr(docsrs, doc(cfg(feature = "serve")))]
+pub use yat_serve as serve;
 
 /// Builds a [`ProviderManager`] the way the `yat` CLI does: configuration
 /// from `$YAT_CONFIG`, `./provider_config.json` or the platform config dir,

@@ -110,6 +110,17 @@ pub enum Command {
         #[command(subcommand)]
         action: KeysAction,
     },
+    /// Serve every provider behind one OpenAI- and Anthropic-compatible endpoint
+    #[cfg(feature = "serve")]
+    #[command(after_help = SERVE_EXAMPLES, args_conflicts_with_subcommands = true)]
+    Serve {
+        /// What to do (default: serve).
+        #[command(subcommand)]
+        action: Option<ServeAction>,
+        /// Serving options (when no action is given).
+        #[command(flatten)]
+        args: ServeArgs,
+    },
     /// Print a shell completion script
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions {
@@ -463,6 +474,81 @@ pub enum KeysAction {
     Remove {
         /// Provider id.
         provider: String,
+    },
+}
+
+#[cfg(feature = "serve")]
+const SERVE_EXAMPLES: &str = "\
+Examples:
+  yat serve keys create laptop      # prints a gateway key, once
+  yat serve                         # http://127.0.0.1:8787 (OpenAI: /v1, Anthropic: /)
+  yat serve --listen 0.0.0.0:8787 --log-format json
+  OPENAI_BASE_URL=http://127.0.0.1:8787/v1 OPENAI_API_KEY=yat-... python app.py
+
+Settings: the \"serve\" object of provider_config.json (model map, limits, CORS);
+keys: gateway_keys.json beside it. Both reload while serving.";
+
+/// Options of `yat serve`.
+#[cfg(feature = "serve")]
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Listen on this address [default: serve.listen, or 127.0.0.1:8787]
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<std::net::SocketAddr>,
+    /// Serve without gateway keys (loopback addresses only)
+    #[arg(long)]
+    pub no_auth: bool,
+    /// Request log format on stderr
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// How `yat serve` writes its request log.
+#[cfg(feature = "serve")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One human-readable line per request.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// `yat serve` subcommands.
+#[cfg(feature = "serve")]
+#[derive(Debug, Subcommand)]
+pub enum ServeAction {
+    /// Create, list and revoke the keys clients present to the gateway
+    Keys {
+        /// What to do.
+        #[command(subcommand)]
+        action: ServeKeysAction,
+    },
+}
+
+/// `yat serve keys` subcommands.
+#[cfg(feature = "serve")]
+#[derive(Debug, Subcommand)]
+pub enum ServeKeysAction {
+    /// Make a key and print it (the only time it is shown; only its hash is stored)
+    Create {
+        /// A name for the key, as it appears in logs (letters, digits, - _ .)
+        name: String,
+        /// This key's own limit of requests per minute
+        #[arg(long, value_name = "N")]
+        rpm: Option<u32>,
+    },
+    /// The keys: name, prefix, creation time, limit (never the key)
+    #[command(visible_alias = "ls")]
+    List {
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a key; clients using it are refused from the next request
+    #[command(visible_alias = "rm")]
+    Revoke {
+        /// The key's name.
+        name: String,
     },
 }
 

@@ -119,7 +119,13 @@ fn run() -> i32 {
         }
     };
     let term = Term::detect();
-    init_tracing(cli.verbosity, &term);
+    match &cli.command {
+        #[cfg(feature = "serve")]
+        Command::Serve { args, .. } => {
+            commands::serve::init_logging(cli.verbosity, args.log_format)
+        }
+        _ => init_tracing(cli.verbosity, &term),
+    }
     let ctx = Ctx {
         config: cli.config,
         term,
@@ -127,6 +133,9 @@ fn run() -> i32 {
     let result = match cli.command {
         // Needs nothing but the command definitions: no runtime, no providers.
         Command::Completions { shell } => commands::completions::run(shell),
+        // Picks its own runtime: one worker per core.
+        #[cfg(feature = "serve")]
+        Command::Serve { action, args } => commands::serve::run(&ctx, action, args),
         command => match tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -150,6 +159,11 @@ async fn dispatch(ctx: &Ctx, command: Command) -> CmdResult {
         Command::Config { action } => commands::config::run(ctx, action).await,
         Command::Keys { action } => commands::keys::run(ctx, action).await,
         Command::Completions { shell } => commands::completions::run(shell),
+        // Handled in `run`, on a runtime of its own.
+        #[cfg(feature = "serve")]
+        Command::Serve { .. } => Err(Failure::Runtime(
+            "internal: `yat serve` runs on its own runtime".into(),
+        )),
     }
 }
 

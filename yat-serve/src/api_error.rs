@@ -26,6 +26,8 @@ pub enum ErrorKind {
     NotFound,
     /// The body is over the gateway's limit (413).
     RequestTooLarge,
+    /// The client took too long to send its request (408).
+    RequestTimeout,
     /// Too many requests, the key's or the upstream's (429).
     RateLimited,
     /// The upstream account's quota is used up (429).
@@ -40,6 +42,25 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// A short snake_case name, for metrics and logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidRequest => "invalid_request",
+            ErrorKind::ContextLength => "context_length",
+            ErrorKind::ContentBlocked => "content_blocked",
+            ErrorKind::Authentication => "authentication",
+            ErrorKind::Permission => "permission",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::RequestTooLarge => "request_too_large",
+            ErrorKind::RequestTimeout => "request_timeout",
+            ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::QuotaExhausted => "quota_exhausted",
+            ErrorKind::Upstream => "upstream",
+            ErrorKind::Unavailable => "unavailable",
+            ErrorKind::Timeout => "timeout",
+        }
+    }
+
     /// The HTTP status both formats use for this kind (a format may pick
     /// its own, as Anthropic's 529 for overload).
     pub fn status(self) -> StatusCode {
@@ -51,6 +72,7 @@ impl ErrorKind {
             ErrorKind::Permission => StatusCode::FORBIDDEN,
             ErrorKind::NotFound => StatusCode::NOT_FOUND,
             ErrorKind::RequestTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorKind::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ErrorKind::RateLimited | ErrorKind::QuotaExhausted => StatusCode::TOO_MANY_REQUESTS,
             ErrorKind::Upstream => StatusCode::BAD_GATEWAY,
             ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -115,7 +137,9 @@ impl ApiError {
                 format!("{provider} rejected the gateway's credentials"),
             ),
             YatError::ModelNotFound(_) => ApiError::new(ErrorKind::NotFound, error.to_string()),
-            YatError::RateLimited { .. } => ApiError::new(ErrorKind::RateLimited, error.to_string()),
+            YatError::RateLimited { .. } => {
+                ApiError::new(ErrorKind::RateLimited, error.to_string())
+            }
             YatError::QuotaExhausted(_) => {
                 ApiError::new(ErrorKind::QuotaExhausted, error.to_string())
             }

@@ -8,3 +8,5 @@ pub mod keys;
 pub mod log;
 pub mod models;
 pub mod providers;
+#[cfg(feature = "serve")]
+pub mod serve;

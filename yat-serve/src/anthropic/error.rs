@@ -53,6 +53,7 @@ pub(super) fn status_and_type(kind: ErrorKind) -> (StatusCode, &'static str) {
             "overloaded_error",
         ),
         ErrorKind::Timeout => (StatusCode::GATEWAY_TIMEOUT, "timeout_error"),
+        ErrorKind::RequestTimeout => (StatusCode::REQUEST_TIMEOUT, "timeout_error"),
     };
     (status, kind)
 }

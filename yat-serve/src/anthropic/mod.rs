@@ -5,9 +5,6 @@
 //! encodes a streamed reply, [`reply`] a whole one, [`error`] the error
 //! bodies, [`models`] the model list; [`wire`] holds the shapes they share.
 
-// Until the server mounts this dialect, nothing outside the tests calls it.
-#![cfg_attr(not(test), allow(dead_code))]
-
 mod content;
 mod error;
 mod models;
@@ -26,7 +23,6 @@ use crate::api_error::ApiError;
 use crate::dialect::{Dialect, Inbound, ReplyMeta};
 
 // The server lists models in this shape when a client sends `anthropic-version`.
-#[allow(unused_imports)]
 pub(crate) use models::models_list;
 pub(crate) use stream::StreamEncoder;
 

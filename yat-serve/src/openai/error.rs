@@ -52,7 +52,9 @@ struct ErrorObject<'a> {
 fn type_and_code(kind: ErrorKind) -> (&'static str, Option<&'static str>) {
     const INVALID: &str = "invalid_request_error";
     match kind {
-        ErrorKind::InvalidRequest | ErrorKind::RequestTooLarge => (INVALID, None),
+        ErrorKind::InvalidRequest | ErrorKind::RequestTooLarge | ErrorKind::RequestTimeout => {
+            (INVALID, None)
+        }
         ErrorKind::ContextLength => (INVALID, Some("context_length_exceeded")),
         ErrorKind::ContentBlocked => (INVALID, Some("content_filter")),
         ErrorKind::Authentication => (INVALID, Some("invalid_api_key")),

@@ -9,9 +9,6 @@
 //! official Python SDK reads a stream (`_streaming.py`,
 //! `lib/streaming/_deltas.py`).
 
-// Nothing calls the dialect until the server mounts it.
-#![allow(dead_code)]
-
 mod error;
 mod messages;
 mod models;
@@ -23,8 +20,6 @@ mod wire;
 use axum::http::StatusCode;
 use yat_core::ChatResponse;
 
-// Called by the server's `GET /v1/models`.
-#[allow(unused_imports)]
 pub(crate) use models::models_list;
 pub(crate) use stream::ChunkEncoder;
 
