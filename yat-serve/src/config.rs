@@ -42,7 +42,9 @@ pub struct ServeConfig {
     pub listen: SocketAddr,
     /// Bare model names clients may send, each mapped to an alias or
     /// `PROVIDER/MODEL` (`"gpt-4o": "openai/gpt-4o"`), for clients that
-    /// only know a vendor's own names.
+    /// only know a vendor's own names. The entry `"*"` maps every other
+    /// bare name, `*` standing for it: `"*": "openai/*"` sends `gpt-4.1`
+    /// to `openai/gpt-4.1`.
     pub models: BTreeMap<String, String>,
     /// Limits a public server needs.
     pub limits: Limits,

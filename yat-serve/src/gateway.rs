@@ -349,8 +349,19 @@ impl Gateway {
     /// `serve.models` map, an alias or `PROVIDER/MODEL`; then the
     /// configured fallbacks.
     pub(crate) fn route(&self, snap: &Snapshot, model: &str) -> Result<Vec<ModelRef>, ApiError> {
-        let named = snap.config.models.get(model).map_or(model, String::as_str);
-        let target = resolve_model(Some(named), &snap.prefs, &[])
+        let named = match snap.config.models.get(model) {
+            Some(target) => target.clone(),
+            // `"*": "openai/*"`: every other bare name to one provider.
+            None => match snap.config.models.get("*") {
+                Some(pattern)
+                    if !model.contains('/') && !snap.prefs.aliases.contains_key(model) =>
+                {
+                    pattern.replace('*', model)
+                }
+                _ => model.to_owned(),
+            },
+        };
+        let target = resolve_model(Some(&named), &snap.prefs, &[])
             .map_err(|_| {
                 ApiError::new(
                     ErrorKind::NotFound,
@@ -434,4 +445,61 @@ fn presented_key(headers: &HeaderMap) -> Option<&str> {
 fn stamp(store: &KeyStore) -> Option<(SystemTime, u64)> {
     let meta = std::fs::metadata(store.path()).ok()?;
     Some((meta.modified().ok()?, meta.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use yat_core::ProviderConfig;
+
+    async fn gateway(serve: serde_json::Value) -> Arc<Gateway> {
+        let mut config = ProviderConfig::default();
+        config.extra.insert(
+            "aliases".into(),
+            serde_json::json!({"fast": "mock/mock-long"}),
+        );
+        let prefs = Preferences::from_config(&config, std::path::Path::new("c.json")).unwrap();
+        let manager = ProviderManager::builder()
+            .config(config)
+            .env(Default::default())
+            .build()
+            .await
+            .unwrap();
+        Gateway::builder(manager)
+            .config(serde_json::from_value(serve).unwrap())
+            .preferences(prefs)
+            .open_access()
+            .build()
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn names_resolve_through_the_map_the_wildcard_aliases_and_refs() {
+        let gw = gateway(serde_json::json!({
+            "models": {"gpt-4o": "mock/mock-echo", "quick": "fast", "*": "mock/*"}
+        }))
+        .await;
+        let snap = gw.snapshot();
+        for (asked, served) in [
+            ("gpt-4o", "mock/mock-echo"),
+            ("quick", "mock/mock-long"),
+            ("fast", "mock/mock-long"),
+            ("mock-tools", "mock/mock-tools"),
+            ("mock/mock-json", "mock/mock-json"),
+        ] {
+            let route = gw.route(&snap, asked).unwrap();
+            assert_eq!(route[0].to_string(), served, "{asked}");
+        }
+        let e = gw.route(&snap, "nobody/x").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::NotFound);
+    }
+
+    #[tokio::test]
+    async fn without_a_wildcard_a_bare_name_is_a_404_that_says_how_to_name_models() {
+        let gw = gateway(serde_json::json!({})).await;
+        let e = gw.route(&gw.snapshot(), "gpt-4o").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::NotFound);
+        assert!(e.message.contains("PROVIDER/MODEL"), "{}", e.message);
+    }
 }

@@ -20,7 +20,7 @@
 //! assert!(table.check("yat-not-a-key").is_none());
 //! assert!(store.revoke(&record.name)?);
 //! assert!(KeyTable::new(&store.load()?).check(&secret).is_none());
-//! # Ok::<(), yat_core::YatError>(())
+//! # Ok::<(), yat_serve::keys::KeyError>(())
 //! ```
 
 use std::collections::HashMap;
@@ -39,6 +39,27 @@ pub const KEYS_FILE_NAME: &str = "gateway_keys.json";
 /// What every key starts with, so a leaked one is recognisable (and secret
 /// scanners can be taught the pattern).
 pub const KEY_PREFIX: &str = "yat-";
+
+/// Why a key could not be created or revoked.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// The name is not 1 to 64 letters, digits, `-`, `_` or `.`.
+    #[error("key name {name:?}: use 1 to 64 letters, digits, '-', '_' or '.'")]
+    BadName {
+        /// The name given.
+        name: String,
+    },
+    /// A key of that name exists.
+    #[error("a key named {name:?} already exists")]
+    Exists {
+        /// The name given.
+        name: String,
+    },
+    /// The keys file could not be read or written.
+    #[error(transparent)]
+    File(#[from] YatError),
+}
 
 /// One stored key: never the secret itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,11 +133,13 @@ impl KeyStore {
         &self,
         name: &str,
         requests_per_minute: Option<u32>,
-    ) -> Result<(KeyRecord, String), YatError> {
-        check_name(name, &self.path)?;
+    ) -> Result<(KeyRecord, String), KeyError> {
+        if !valid_name(name) {
+            return Err(KeyError::BadName { name: name.into() });
+        }
         let mut keys = self.load()?;
         if keys.iter().any(|k| k.name == name) {
-            return Err(self.error(format!("a key named {name:?} already exists")));
+            return Err(KeyError::Exists { name: name.into() });
         }
         let mut bytes = [0u8; 32];
         getrandom::fill(&mut bytes)
@@ -140,7 +163,7 @@ impl KeyStore {
     }
 
     /// Deletes the key named `name`; whether there was one.
-    pub fn revoke(&self, name: &str) -> Result<bool, YatError> {
+    pub fn revoke(&self, name: &str) -> Result<bool, KeyError> {
         let mut keys = self.load()?;
         let before = keys.len();
         keys.retain(|k| k.name != name);
@@ -181,22 +204,12 @@ impl KeyStore {
     }
 }
 
-fn check_name(name: &str, path: &Path) -> Result<(), YatError> {
-    let ok = !name.is_empty()
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
         && name.len() <= 64
         && name
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
-    if ok {
-        Ok(())
-    } else {
-        Err(YatError::Config {
-            path: path.to_owned(),
-            line: None,
-            column: None,
-            message: format!("key name {name:?}: use 1 to 64 letters, digits, '-', '_' or '.'"),
-        })
-    }
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 fn digest(secret: &str) -> [u8; 32] {
@@ -322,9 +335,16 @@ mod tests {
     fn names_are_checked_and_unique() {
         let (_dir, store) = store();
         store.create("ci", None).unwrap();
-        for bad in ["", "ci", "a b", "x/y", &"n".repeat(65)] {
-            assert!(store.create(bad, None).is_err(), "{bad:?}");
+        for bad in ["", "a b", "x/y", &"n".repeat(65)] {
+            assert!(
+                matches!(store.create(bad, None), Err(KeyError::BadName { .. })),
+                "{bad:?}"
+            );
         }
+        assert!(matches!(
+            store.create("ci", None),
+            Err(KeyError::Exists { .. })
+        ));
         assert!(!store.revoke("nobody").unwrap());
         assert_eq!(store.load().unwrap().len(), 1);
     }

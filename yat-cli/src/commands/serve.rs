@@ -3,7 +3,7 @@
 //! and the runtime, and words the outcome for a terminal.
 
 use serde_json::json;
-use yat::serve::keys::KeyStore;
+use yat::serve::keys::{KeyError, KeyStore};
 use yat::serve::Gateway;
 
 use crate::cli::{LogFormat, ServeAction, ServeArgs, ServeKeysAction};
@@ -90,7 +90,7 @@ fn keys(ctx: &Ctx, action: ServeKeysAction) -> CmdResult {
     let store = KeyStore::beside(&ctx.location());
     match action {
         ServeKeysAction::Create { name, rpm } => {
-            let (_, secret) = store.create(&name, rpm)?;
+            let (_, secret) = store.create(&name, rpm).map_err(key_failure)?;
             // The key alone on stdout, so `$(yat serve keys create x)` works.
             println!("{secret}");
             ctx.term.done(&format!(
@@ -140,7 +140,7 @@ fn keys(ctx: &Ctx, action: ServeKeysAction) -> CmdResult {
             Ok(())
         }
         ServeKeysAction::Revoke { name } => {
-            if store.revoke(&name)? {
+            if store.revoke(&name).map_err(key_failure)? {
                 ctx.term.done(&format!(
                     "key {name:?} revoked; a running gateway refuses it from its next request"
                 ));
@@ -149,6 +149,14 @@ fn keys(ctx: &Ctx, action: ServeKeysAction) -> CmdResult {
                 Err(Failure::Usage(format!("no gateway key named {name:?}")))
             }
         }
+    }
+}
+
+/// A bad name is the user's mistake (exit 2); a file problem is not.
+fn key_failure(e: KeyError) -> Failure {
+    match e {
+        KeyError::File(e) => Failure::Yat(e),
+        other => Failure::Usage(other.to_string()),
     }
 }
 
