@@ -135,6 +135,7 @@ Examples:
   yat chat \"Hello\"                              # default model (or the offline mock)
   yat chat -m mock/mock-long \"Tell me more\"
   echo \"Summarise this\" | yat chat -m fast      # prompt from stdin; `fast` is an alias
+  cat notes.txt | yat chat \"Summarise this:\"    # the file, a blank line, then the prompt
   yat chat --json \"Hi\" | jq -r 'select(.type==\"delta\").text'
   yat chat -a photo.jpg -a report.pdf \"What do these show?\"
   yat chat --schema person.json \"Invent a person\" | jq .name
@@ -149,8 +150,9 @@ Ctrl-D leaves. Edits to provider_config.json and .env are picked up between turn
 /// `yat chat`.
 #[derive(Debug, Args)]
 pub struct ChatArgs {
-    /// The prompt (several words are joined with spaces); read from stdin when
-    /// absent and stdin is not a terminal
+    /// The prompt (several words are joined with spaces). Piped stdin is sent
+    /// too: first the piped text, then the prompt, a blank line between; `-`
+    /// alone means the prompt is stdin
     #[arg(value_name = "PROMPT")]
     pub prompt: Vec<String>,
 

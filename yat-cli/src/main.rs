@@ -12,6 +12,7 @@ mod context;
 mod failure;
 mod history;
 mod json_arg;
+mod prompt_input;
 mod reachability;
 mod remedy;
 mod render;

@@ -159,6 +159,8 @@ fn a_closed_stdout_ends_quietly() {
         .env_clear()
         .envs(sb.env())
         .current_dir(sb.work_dir())
+        // Not the test runner's stdin: piped stdin is part of the prompt.
+        .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

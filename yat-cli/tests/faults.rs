@@ -500,6 +500,8 @@ fn a_stream_that_never_ends_is_cancelled_by_ctrl_c() {
         .envs(api.env(&server.url()));
     let mut child = cmd
         .args(["chat", "-m", api.model(), "Say hello"])
+        // Not the test runner's stdin: piped stdin is part of the prompt.
+        .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

@@ -1,7 +1,6 @@
-//! `yat chat`: one prompt (argument or stdin) streamed to stdout, or an
-//! interactive session when there is no prompt and stdin is a terminal.
-
-use std::io::Read;
+//! `yat chat`: one prompt (argument, piped stdin, or both) streamed to
+//! stdout, or an interactive session when there is no prompt and stdin is a
+//! terminal.
 
 use yat::preferences::Preferences;
 use yat::routing::{candidates, resolve_model, ModelSource, Route};
@@ -92,17 +91,7 @@ fn prompt_message(attachments: Vec<Part>, text: &str) -> Message {
 
 /// Runs `yat chat`.
 pub async fn run(ctx: &Ctx, args: ChatArgs) -> CmdResult {
-    let prompt = if !args.prompt.is_empty() {
-        Some(args.prompt.join(" "))
-    } else if !ctx.term.stdin_tty {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .map_err(|e| Failure::Runtime(format!("cannot read the prompt from stdin: {e}")))?;
-        Some(s)
-    } else {
-        None
-    };
+    let prompt = crate::prompt_input::read_prompt(&args.prompt, ctx.term.stdin_tty)?;
     if prompt.as_deref().is_some_and(|p| p.trim().is_empty()) {
         return Err(Failure::Usage(
             "the prompt is empty: pass it as an argument or on stdin".into(),
