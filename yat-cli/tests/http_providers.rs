@@ -29,9 +29,16 @@ fn say_hello(api: Api, split: Split, flags: &[&str]) -> (FakeServer, Output) {
     (server, out)
 }
 
+/// The README's recipe: `OPENAI_BASE_URL=… yat chat -m openai/MODEL
+/// --max-tokens N` at a compatible server, which reads `max_tokens` (and
+/// ignores OpenAI's `max_completion_tokens`: a reply asked to stop ran on).
 #[test]
 fn openai_base_url_points_yat_chat_at_any_compatible_server() {
-    let (server, out) = say_hello(Api::OpenAi, Split::EveryByte, &["-s", "Be brief."]);
+    let (server, out) = say_hello(
+        Api::OpenAi,
+        Split::EveryByte,
+        &["-s", "Be brief.", "--max-tokens", "100"],
+    );
     assert_eq!(out.stdout, format!("{}\n", PIECES.concat()));
 
     let req = &server.requests()[0];
@@ -44,6 +51,8 @@ fn openai_base_url_points_yat_chat_at_any_compatible_server() {
     assert_eq!(body["stream"], true);
     assert_eq!(body["messages"][0]["role"], "system");
     assert_eq!(body["messages"][1]["content"], "Say hello");
+    assert_eq!(body["max_tokens"], 100, "{body}");
+    assert!(body.get("max_completion_tokens").is_none(), "{body}");
 }
 
 #[test]

@@ -53,6 +53,8 @@ fn documented() -> Documented {
     )
     .unwrap();
     Documented::new(CHAT_PATH, Body::Json(body))
+        // The fake server stands in for OpenAI's own host.
+        .setting("max_tokens_field", "max_completion_tokens")
         .setting("organization", "org-1")
         .setting("project", "proj-1")
         .header("authorization", format!("Bearer {KEY}"))

@@ -29,10 +29,59 @@ fn done() -> Canned {
     Canned::new(DONE, "ok")
 }
 
-/// The body `preset`'s provider sends for `req`.
+/// The body `preset`'s provider sends for `req`. The fake server stands in
+/// for the vendor's own API: the `openai` preset is told so, since at any
+/// other base URL it sends the token limit as compatible servers read it.
 async fn sent(preset: &Preset, req: &ChatRequest) -> serde_json::Value {
-    let no_retries = [("max_retries", "0")];
-    done().sent(&vendor(*preset), req, &no_retries).await.json()
+    let mut settings = vec![("max_retries", "0")];
+    if preset.id == "openai" {
+        settings.push(("max_tokens_field", "max_completion_tokens"));
+    }
+    done().sent(&vendor(*preset), req, &settings).await.json()
+}
+
+/// The token limit in the field each server reads: OpenAI's own
+/// `max_completion_tokens` for OpenAI, `max_tokens` for the `openai`
+/// provider pointed at any other server (compatible servers ignore the
+/// other field, and a reply asked to stop ran on) and for the presets of
+/// compatible servers.
+#[tokio::test]
+async fn the_token_limit_goes_in_the_field_the_server_reads() {
+    let req = ChatRequest::new("m", vec![Message::user("hi")]).max_tokens(5);
+    let elsewhere: &[(&str, &str)] = &[("max_retries", "0")];
+    let told_openai: &[(&str, &str)] = &[
+        ("max_retries", "0"),
+        ("max_tokens_field", "max_completion_tokens"),
+    ];
+    let cases = [
+        (
+            "openai at another server",
+            presets::openai::PRESET,
+            elsewhere,
+            "max_tokens",
+            "max_completion_tokens",
+        ),
+        (
+            "openai told the server is OpenAI's",
+            presets::openai::PRESET,
+            told_openai,
+            "max_completion_tokens",
+            "max_tokens",
+        ),
+        #[cfg(feature = "llamacpp")]
+        (
+            "the llama.cpp preset",
+            presets::llamacpp::PRESET,
+            elsewhere,
+            "max_tokens",
+            "max_completion_tokens",
+        ),
+    ];
+    for (name, preset, settings, field, other) in cases {
+        let body = done().sent(&vendor(preset), &req, settings).await.json();
+        assert_eq!(body[field], 5, "{name}: {body}");
+        assert!(body.get(other).is_none(), "{name}: {body}");
+    }
 }
 
 fn weather_tool() -> ToolSpec {

@@ -9,7 +9,8 @@
 //! declared in `provider_config.json` ([`custom`]).
 //!
 //! Quirks worth knowing: OpenAI wants `max_completion_tokens` (reasoning
-//! models reject `max_tokens`), compatible servers mostly want `max_tokens`;
+//! models reject `max_tokens`), compatible servers mostly want `max_tokens`
+//! (the `openai` provider pointed elsewhere sends that: [`token_field`]);
 //! usage only arrives when `stream_options.include_usage` is sent, which some
 //! servers reject, so it is a per-preset switch; OpenAI's 401 messages echo a
 //! masked key prefix, which the transport scrubs.
@@ -28,6 +29,7 @@ pub(crate) mod models;
 pub mod presets;
 pub mod request;
 pub mod stream;
+pub mod token_field;
 
 use std::sync::Arc;
 
@@ -83,6 +85,8 @@ struct Live {
     base_url: String,
     organization: Option<String>,
     project: Option<String>,
+    /// The token-limit field this server reads ([`token_field`]).
+    max_tokens_field: MaxTokensField,
     conn: Connection,
 }
 
@@ -104,7 +108,7 @@ impl OpenAiCompatible {
     /// The chat request as it goes on the wire (pure: no I/O).
     pub fn chat_request(&self, req: &ChatRequest) -> Result<HttpRequest, YatError> {
         let live = self.live()?;
-        let body = request::ChatBody::new(req, &self.profile)?;
+        let body = request::ChatBody::new(req, &self.profile, live.max_tokens_field)?;
         let url = join_url(&live.base_url, "chat/completions");
         let id = &self.profile.id;
         let r = sse_post(id, url, &body, req.extra_for(id))?;
@@ -142,8 +146,10 @@ impl LlmProvider for OpenAiCompatible {
                 message: format!("{base_url:?} is not an http(s) URL"),
             });
         }
+        let max_tokens_field = token_field::resolve(&self.profile, &base_url, settings)?;
         self.live = Some(Live {
             base_url,
+            max_tokens_field,
             organization: settings.get("organization").map(str::to_owned),
             project: settings.get("project").map(str::to_owned),
             conn: Connection::from_settings(&self.profile.id, settings, parse_generic)?,

@@ -169,6 +169,7 @@ presets! {
         extra_settings: [
             SettingSpec::text("organization", "Organization", &["OPENAI_ORG_ID"]),
             SettingSpec::text("project", "Project", &["OPENAI_PROJECT_ID"]),
+            crate::openai::token_field::SETTING,
         ],
     }
     "deepseek" => deepseek {

@@ -95,11 +95,15 @@ pub(crate) struct ChatBody<'a> {
 }
 
 impl<'a> ChatBody<'a> {
-    /// The body for `req` as `profile`'s server takes it. Fails only on
-    /// media the API cannot take (a document by URL, bytes of an unknown
-    /// type).
-    pub(crate) fn new(req: &'a ChatRequest, profile: &Profile) -> Result<Self, YatError> {
-        let (max_completion_tokens, max_tokens) = match profile.max_tokens_field {
+    /// The body for `req` as `profile`'s server takes it, the token limit
+    /// in `limit_field`. Fails only on media the API cannot take (a
+    /// document by URL, bytes of an unknown type).
+    pub(crate) fn new(
+        req: &'a ChatRequest,
+        profile: &Profile,
+        limit_field: MaxTokensField,
+    ) -> Result<Self, YatError> {
+        let (max_completion_tokens, max_tokens) = match limit_field {
             MaxTokensField::MaxCompletionTokens => (req.max_tokens, None),
             MaxTokensField::MaxTokens => (None, req.max_tokens),
         };
@@ -497,7 +501,8 @@ mod tests {
 
     fn body(req: &ChatRequest, p: &Profile) -> serde_json::Value {
         // Compare the bytes as sent (f32 0.7 must go out as 0.7), parsed.
-        let bytes = serde_json::to_vec(&ChatBody::new(req, p).unwrap()).unwrap();
+        let bytes =
+            serde_json::to_vec(&ChatBody::new(req, p, p.max_tokens_field).unwrap()).unwrap();
         serde_json::from_slice(&bytes).unwrap()
     }
 
@@ -649,12 +654,12 @@ mod tests {
         }
         let req = ChatRequest::new("m", vec![unknown]);
         assert!(matches!(
-            ChatBody::new(&req, &openai()),
+            ChatBody::new(&req, &openai(), MaxTokensField::MaxCompletionTokens),
             Err(YatError::InvalidRequest(_))
         ));
         let by_url = Message::user("x").with_part(Part::Document(Media::url("https://x/a.pdf")));
         let req = ChatRequest::new("m", vec![by_url]);
-        match ChatBody::new(&req, &openai()) {
+        match ChatBody::new(&req, &openai(), MaxTokensField::MaxCompletionTokens) {
             Err(YatError::Unsupported { capability, .. }) => assert_eq!(capability, "documents"),
             other => panic!("{:?}", other.err()),
         }

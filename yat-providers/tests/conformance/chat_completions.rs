@@ -49,13 +49,15 @@ impl Dialect {
         reasoning_delta: Some("reasoning"),
     };
 
-    /// A preset's dialect, from its own data; the reasoning delta field is
+    /// A preset's dialect, from its own data, as it speaks to the fake
+    /// server on 127.0.0.1 (where the `openai` preset sends `max_tokens`,
+    /// as to any server that is not OpenAI's); the reasoning delta field is
     /// the one each vendor documents (`reasoning_content` unless named here).
     #[cfg(feature = "openai-wire")]
     pub fn of_preset(p: &yat_providers::openai::presets::Preset) -> Dialect {
-        use yat_providers::openai::{MaxTokensField, ReasoningField};
+        use yat_providers::openai::{token_field, MaxTokensField, ReasoningField};
         Dialect {
-            max_field: match p.max_tokens_field {
+            max_field: match token_field::field_at(&p.profile(), "http://127.0.0.1/v1") {
                 MaxTokensField::MaxCompletionTokens => "max_completion_tokens",
                 MaxTokensField::MaxTokens => "max_tokens",
             },
