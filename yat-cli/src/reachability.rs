@@ -3,6 +3,8 @@
 //! gets one short line naming where yat looked and why it got no answer,
 //! instead of the transport's whole error chain.
 
+use std::time::Duration;
+
 use yat::error::Cause;
 use yat::{TimeoutPhase, YatError};
 
@@ -11,10 +13,91 @@ use yat::{TimeoutPhase, YatError};
 /// `None` for any other error (the server answered, and said no).
 pub fn unreachable_line(provider: &str, base_url: Option<&str>, e: &YatError) -> Option<String> {
     let why = why_unreachable(e)?;
-    Some(match base_url {
-        Some(url) => format!("{provider}: configured, not reachable ({url}: {why})"),
-        None => format!("{provider}: configured, not reachable ({why})"),
-    })
+    Some(format!("{provider}: {}", not_reachable(base_url, &why)))
+}
+
+/// `configured, not reachable (URL: why)`.
+pub fn not_reachable(base_url: Option<&str>, why: &str) -> String {
+    match base_url {
+        Some(url) => format!("configured, not reachable ({url}: {why})"),
+        None => format!("configured, not reachable ({why})"),
+    }
+}
+
+/// How long a probe waits for a server on this machine to take a
+/// connection: one that is up takes it at once, and `yat providers` must
+/// stay fast when none is.
+pub const PROBE_TIMEOUT: Duration = Duration::from_millis(300);
+
+/// What one probe of a base URL found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Probe {
+    /// Not on this machine: not probed (a remote API is reached when used,
+    /// and a listing must not wait on the network).
+    Remote,
+    /// Something took the connection.
+    Reachable,
+    /// Nothing did, for this reason (`connection refused`).
+    Unreachable(String),
+}
+
+/// One TCP connection to the server at `base_url` when it is on this
+/// machine (localhost, 127.0.0.0/8, ::1), bounded by [`PROBE_TIMEOUT`]: a
+/// local server that is configured (a preset's default is) but not running
+/// is the common case, and it is not "ready" in any sense a user means.
+pub async fn probe(base_url: &str) -> Probe {
+    let Some((host, port)) = loopback_authority(base_url) else {
+        return Probe::Remote;
+    };
+    let connect = tokio::net::TcpStream::connect((host.as_str(), port));
+    match tokio::time::timeout(PROBE_TIMEOUT, connect).await {
+        Ok(Ok(_)) => Probe::Reachable,
+        Ok(Err(e)) => Probe::Unreachable(io_kind_text(&e)),
+        Err(_) => Probe::Unreachable(format!("no answer within {PROBE_TIMEOUT:?}")),
+    }
+}
+
+/// `host` and port of an `http(s)://` URL whose host is this machine.
+fn loopback_authority(url: &str) -> Option<(String, u16)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let default_port = match scheme.to_ascii_lowercase().as_str() {
+        "http" => 80,
+        "https" => 443,
+        _ => return None,
+    };
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let authority = authority.rsplit('@').next()?;
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(v6) => {
+            let (host, after) = v6.split_once(']')?;
+            (host, after.strip_prefix(':'))
+        }
+        None => match authority.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        },
+    };
+    let port = match port {
+        Some(p) => p.parse().ok()?,
+        None => default_port,
+    };
+    let host = host.to_ascii_lowercase();
+    let local = host == "localhost"
+        || host.ends_with(".localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    local.then_some((host, port))
+}
+
+/// An I/O error in a few words: its kind (`connection refused`) when it
+/// has one, else its text.
+fn io_kind_text(e: &std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::Other {
+        e.to_string()
+    } else {
+        e.kind().to_string()
+    }
 }
 
 /// Why no answer came, in a few words: the operating system's reason when
@@ -46,11 +129,7 @@ fn io_reason(e: &YatError) -> Option<String> {
                 .and_then(|a| a.downcast_ref::<std::io::Error>())
         });
         if let Some(io) = io {
-            let kind = io.kind();
-            if kind != std::io::ErrorKind::Other {
-                return Some(kind.to_string());
-            }
-            return Some(io.to_string());
+            return Some(io_kind_text(io));
         }
         cause = c.source();
     }
@@ -138,6 +217,28 @@ mod tests {
         ];
         for e in answered {
             assert_eq!(unreachable_line("ollama", Some(URL), &e), None, "{e}");
+        }
+    }
+
+    #[test]
+    fn only_this_machines_servers_are_probed() {
+        let cases = [
+            ("http://localhost:11434/v1", Some(("localhost", 11434))),
+            ("http://LOCALHOST:8080", Some(("localhost", 8080))),
+            ("http://127.0.0.2/v1", Some(("127.0.0.2", 80))),
+            ("https://[::1]/v1", Some(("::1", 443))),
+            ("http://[::1]:8000/v1", Some(("::1", 8000))),
+            ("http://user@app.localhost:9/v1", Some(("app.localhost", 9))),
+            ("https://api.openai.com/v1", None),
+            ("http://10.0.0.5:8000/v1", None),
+            ("http://localhost.example.com/v1", None),
+            ("ftp://localhost/", None),
+            ("http://localhost:notaport/", None),
+        ];
+        for (url, expected) in cases {
+            let got = loopback_authority(url);
+            let got = got.as_ref().map(|(h, p)| (h.as_str(), *p));
+            assert_eq!(got, expected, "{url}");
         }
     }
 

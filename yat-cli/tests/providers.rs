@@ -178,48 +178,127 @@ fn models_of_an_unknown_or_broken_provider() {
     assert!(!out.stderr.contains("WARN"), "{}", out.stderr);
 }
 
-/// Local servers that are configured but not running: one short line
-/// each, naming where yat looked, and nothing else about them.
 #[cfg(all(
     feature = "ollama",
     feature = "lmstudio",
     feature = "vllm",
     feature = "llamacpp"
 ))]
-#[test]
-fn models_says_once_per_local_server_that_it_is_not_reachable() {
-    let sb = Sandbox::new();
-    let url = format!("{}/v1", common::closed_port_url());
-    let locals = ["llamacpp", "lmstudio", "ollama", "vllm"];
-    let providers: Vec<_> = locals
-        .iter()
-        .map(|id| json!({"id": id, "settings": [{"key": "base_url", "value": url}]}))
-        .collect();
-    sb.write_config(&json!({ "providers": providers }).to_string());
-    let line = |id: &str| format!("{id}: configured, not reachable ({url}: connection refused)");
+mod local_servers {
+    use super::*;
 
-    let out = sb.run(&["models"]).ok();
-    let lines: Vec<&str> = out.stderr.lines().collect();
-    let expected: Vec<String> = locals
-        .iter()
-        .map(|id| format!("note: {}", line(id)))
-        .collect();
-    assert_eq!(lines[..locals.len()], expected, "{}", out.stderr);
-    // Then the count of the others (keyed providers without a key), which
-    // does not count these again.
-    assert_eq!(lines.len(), locals.len() + 1, "{}", out.stderr);
-    assert!(
-        lines[locals.len()].ends_with(" provider(s) not ready and not listed: see `yat providers`"),
-        "{}",
-        out.stderr
-    );
+    /// Points each `(provider, base URL)` in the sandbox's config file.
+    fn point_at(sb: &Sandbox, locals: &[(&str, &str)]) {
+        let providers: Vec<_> = locals
+            .iter()
+            .map(|(id, url)| json!({"id": id, "settings": [{"key": "base_url", "value": url}]}))
+            .collect();
+        sb.write_config(&json!({ "providers": providers }).to_string());
+    }
 
-    // Asked for one of them, the same words are the error.
-    let out = sb
-        .run(&["models", "--provider", "ollama"])
-        .code(1)
-        .one_error_line(&line("ollama"));
-    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    /// `yat ARGS...`, which must succeed within `limit_ms`.
+    fn run_within(sb: &Sandbox, args: &[&str], limit_ms: u128) -> common::Output {
+        let started = std::time::Instant::now();
+        let out = sb.run(args).ok();
+        let took = started.elapsed();
+        assert!(took.as_millis() < limit_ms, "{args:?} took {took:?}");
+        out
+    }
+
+    /// Local servers that are configured but not running: one short line
+    /// each, naming where yat looked, and nothing else about them.
+    #[test]
+    fn models_says_once_per_local_server_that_it_is_not_reachable() {
+        let sb = Sandbox::new();
+        let url = format!("{}/v1", common::closed_port_url());
+        let locals = ["llamacpp", "lmstudio", "ollama", "vllm"];
+        point_at(&sb, &locals.map(|id| (id, url.as_str())));
+        let line =
+            |id: &str| format!("{id}: configured, not reachable ({url}: connection refused)");
+
+        // Without retries: a refused connection is not tried again (that
+        // took 1.2 s per server).
+        let out = run_within(&sb, &["models"], 1000);
+        let lines: Vec<&str> = out.stderr.lines().collect();
+        let expected: Vec<String> = locals
+            .iter()
+            .map(|id| format!("note: {}", line(id)))
+            .collect();
+        assert_eq!(lines[..locals.len()], expected, "{}", out.stderr);
+        // Then the count of the others (keyed providers without a key), which
+        // does not count these again.
+        assert_eq!(lines.len(), locals.len() + 1, "{}", out.stderr);
+        assert!(
+            lines[locals.len()]
+                .ends_with(" provider(s) not ready and not listed: see `yat providers`"),
+            "{}",
+            out.stderr
+        );
+
+        // Asked for one of them, the same words are the error.
+        let out = sb
+            .run(&["models", "--provider", "ollama"])
+            .code(1)
+            .one_error_line(&line("ollama"));
+        assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    }
+
+    /// `yat providers` does not call a local server "ready" when nothing
+    /// listens there: one quick probe each, all at once, and one line that says
+    /// where yat looked; a server that is up stays ready.
+    #[test]
+    fn providers_probes_each_local_server_once_and_says_which_are_not_reachable() {
+        let sb = Sandbox::new();
+        let closed = format!("{}/v1", common::closed_port_url());
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let open = format!("http://{}/v1", listener.local_addr().unwrap());
+        point_at(
+            &sb,
+            &[
+                ("llamacpp", &open),
+                ("lmstudio", &closed),
+                ("ollama", &closed),
+                ("vllm", &closed),
+            ],
+        );
+
+        let out = run_within(&sb, &["providers"], 1000);
+        let row = |id: &str| {
+            let rows: Vec<&str> = out
+                .stdout
+                .lines()
+                .filter(|l| l.starts_with(&format!("{id} ")))
+                .collect();
+            assert_eq!(rows.len(), 1, "{}", out.stdout);
+            rows[0]
+        };
+        assert!(row("llamacpp").contains("✓ ready"), "{}", out.stdout);
+        for id in ["lmstudio", "ollama", "vllm"] {
+            let line = row(id);
+            assert!(line.contains("! not reachable"), "{line}");
+            assert!(
+                line.ends_with(&format!(
+                    "configured, not reachable ({closed}: connection refused): is the server running?"
+                )),
+                "{line}"
+            );
+        }
+        assert_eq!(out.stderr, "", "nothing else is said about them");
+
+        // As data: `reachable` for each probed provider, the reason in words.
+        assert_eq!(provider(&sb, "llamacpp")["reachable"], true);
+        let ollama = provider(&sb, "ollama");
+        assert_eq!(ollama["reachable"], false);
+        assert!(
+            ollama["reason"]
+                .as_str()
+                .unwrap()
+                .starts_with("configured, not reachable"),
+            "{ollama}"
+        );
+        // A provider not on this machine is not probed.
+        assert!(provider(&sb, "mock").get("reachable").is_none());
+    }
 }
 
 #[test]

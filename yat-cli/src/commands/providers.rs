@@ -1,13 +1,15 @@
 //! `yat providers`: what is compiled in, what is ready, and why not.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 
 use serde_json::{json, Value};
-use yat::{ProviderConfig, ProviderInfo, ProviderStatus};
+use yat::{ProviderConfig, ProviderInfo, ProviderManager, ProviderStatus};
 
 use crate::cli::{ProvidersAction, ProvidersListArgs};
 use crate::context::{print_json, Ctx};
 use crate::failure::CmdResult;
+use crate::reachability::{not_reachable, probe, Probe};
 use crate::remedy::status_reason;
 use crate::table::{Cell, Table};
 use crate::term::Paint;
@@ -51,11 +53,61 @@ fn reason(info: &ProviderInfo) -> Option<String> {
     status_reason(&info.id, &info.status)
 }
 
+/// The ready providers whose server is on this machine, each probed once,
+/// all at once (so the listing waits [`PROBE_TIMEOUT`] at most): id, base
+/// URL, and what the probe found.
+///
+/// [`PROBE_TIMEOUT`]: crate::reachability::PROBE_TIMEOUT
+async fn probe_local_servers(
+    manager: &ProviderManager,
+    infos: &[ProviderInfo],
+) -> BTreeMap<String, (String, Probe)> {
+    let targets: Vec<(String, String)> = infos
+        .iter()
+        .filter(|i| i.status.is_ready())
+        .filter_map(|i| {
+            let settings = manager.resolved_settings(&i.id).ok()?;
+            Some((i.id.clone(), settings.get("base_url")?.to_owned()))
+        })
+        .collect();
+    let probes = futures::future::join_all(targets.iter().map(|(_, url)| probe(url))).await;
+    targets
+        .into_iter()
+        .zip(probes)
+        .filter(|(_, p)| *p != Probe::Remote)
+        .map(|((id, url), p)| (id, (url, p)))
+        .collect()
+}
+
+/// Why a probed provider cannot be used now, in the table's words.
+fn unreachable_reason(probed: Option<&(String, Probe)>) -> Option<String> {
+    match probed {
+        Some((url, Probe::Unreachable(why))) => Some(format!(
+            "{}: is the server running?",
+            not_reachable(Some(url), why)
+        )),
+        _ => None,
+    }
+}
+
 async fn run_list(ctx: &Ctx, args: &ProvidersListArgs) -> CmdResult {
     let manager = ctx.manager().await?;
     let infos = manager.statuses();
+    let probed = probe_local_servers(&manager, &infos).await;
     if args.json {
-        let list: Vec<Value> = infos.iter().map(info_json).collect();
+        let list: Vec<Value> = infos
+            .iter()
+            .map(|info| {
+                let mut v = info_json(info);
+                if let Some(p) = probed.get(&info.id) {
+                    v["reachable"] = json!(p.1 == Probe::Reachable);
+                    if let Some(reason) = unreachable_reason(Some(p)) {
+                        v["reason"] = json!(reason);
+                    }
+                }
+                v
+            })
+            .collect();
         return print_json(&ctx.term, &list);
     }
     let paint = ctx.term.stdout_paint(false);
@@ -74,22 +126,28 @@ async fn run_list(ctx: &Ctx, args: &ProvidersListArgs) -> CmdResult {
         Table::new(&["ID", "NAME", "STATUS", "REASON"])
     };
     for info in &infos {
-        let mut row = vec![
-            Cell::plain(&info.id),
-            Cell::plain(&info.name),
-            status_cell(&info.status, paint),
-        ];
+        let unreachable = unreachable_reason(probed.get(&info.id));
+        let status = match &unreachable {
+            Some(_) => Cell::styled("! not reachable", |t| paint.yellow(t)),
+            None => status_cell(&info.status, paint),
+        };
+        let mut row = vec![Cell::plain(&info.id), Cell::plain(&info.name), status];
         if args.verbose {
             row.push(Cell::plain(format!(
                 "{} {}",
                 info.crate_name, info.crate_version
             )));
         }
-        row.push(Cell::plain(reason(info).unwrap_or_default()));
+        row.push(Cell::plain(
+            unreachable.or_else(|| reason(info)).unwrap_or_default(),
+        ));
         table.row(row);
     }
     table.write(&mut out, paint)?;
-    let ready = infos.iter().filter(|i| i.status.is_ready()).count();
+    let ready = infos
+        .iter()
+        .filter(|i| i.status.is_ready() && unreachable_reason(probed.get(&i.id)).is_none())
+        .count();
     drop(out);
     if ready == 0 && !infos.is_empty() {
         ctx.term
