@@ -72,3 +72,26 @@ fn anthropic_base_url_points_yat_chat_at_the_server() {
     assert_eq!(req.header("anthropic-version"), Some("2023-06-01"));
     assert_eq!(req.json()["stream"], true);
 }
+
+/// Nothing listening at the base URL: one line naming the URL and asking
+/// whether the server runs, no transport chain, and no retry (the refusal
+/// was retried twice, 1.2 s, and shown as `error sending request: client
+/// error (Connect): tcp connect error: Connection refused (os error 111)`).
+#[test]
+fn a_refused_connection_names_the_url_at_once() {
+    let url = common::closed_port_url();
+    let started = std::time::Instant::now();
+    let out = Sandbox::new()
+        .at(Api::OpenAi, &url)
+        .args(["chat", "--no-history", "-m", Api::OpenAi.model(), "Hi"])
+        .run()
+        .code(1)
+        .one_error_line(&format!(
+            "error: openai: network error: cannot connect to {url}/v1/chat/completions \
+             (connection refused): is the server running?"
+        ));
+    let took = started.elapsed();
+    assert!(took < Duration::from_millis(1000), "retried? {took:?}");
+    assert!(!out.stderr.contains("os error"), "{}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+}
