@@ -11,11 +11,15 @@ Chat with any LLM provider from the terminal.
 
 Models are named PROVIDER/MODEL (mock/mock-echo, openai/gpt-4o-mini) or by an
 alias. With nothing configured, yat uses the offline mock provider, which needs
-no key and no network.";
+no key and no network.
+
+With no command, the arguments are a chat's: `yat \"Hi\"` is `yat chat \"Hi\"`, and
+`echo hi | yat` chats about stdin (a prompt that is a command's name needs `yat chat`).";
 
 const EXAMPLES: &str = "\
 Examples:
   yat chat \"Explain borrow checking in one paragraph\"
+  yat \"Explain borrow checking\"    # no command: the same as `yat chat`
   git diff | yat chat -s \"Write a commit message\" -m openai/gpt-4o-mini
   yat chat                       # interactive session
   yat providers                  # what is compiled in, and what is ready
@@ -34,6 +38,7 @@ environment. Data (history): $YAT_DATA_DIR or the platform data dir.";
     long_about = LONG_ABOUT,
     after_help = EXAMPLES,
     arg_required_else_help = true,
+    override_usage = "yat [OPTIONS] <COMMAND>\n       yat [CHAT OPTIONS] [PROMPT]...    (no command: `yat chat`)",
     max_term_width = 100,
     propagate_version = true
 )]

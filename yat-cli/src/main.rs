@@ -11,6 +11,7 @@ mod commands;
 mod context;
 mod failure;
 mod history;
+mod implied_chat;
 mod json_arg;
 mod prompt_input;
 mod reachability;
@@ -108,8 +109,16 @@ fn run() -> i32 {
     // Built once per process; clap wants a 'static string.
     let long_version: &'static str = Box::leak(long_version().into_boxed_str());
     let command = Cli::command().long_version(long_version);
+    let term = Term::detect();
+    let commands: Vec<&str> = command
+        .get_subcommands()
+        .flat_map(|c| std::iter::once(c.get_name()).chain(c.get_all_aliases()))
+        .chain(["help"])
+        .collect();
+    let args =
+        implied_chat::with_implied_chat(std::env::args_os().collect(), &commands, term.stdin_tty);
     let cli = match command
-        .try_get_matches()
+        .try_get_matches_from(args)
         .and_then(|m| Cli::from_arg_matches(&m))
     {
         Ok(cli) => cli,
@@ -119,7 +128,6 @@ fn run() -> i32 {
             return e.exit_code();
         }
     };
-    let term = Term::detect();
     match &cli.command {
         #[cfg(feature = "serve")]
         Command::Serve { args, .. } => {

@@ -43,10 +43,35 @@ fn version_names_the_core_and_the_compiled_providers() {
     assert!(long.stdout.contains("providers: "), "{}", long.stdout);
 }
 
+/// `yat` alone on a terminal prints the help; with stdin that is not a
+/// terminal it is a chat about stdin, and an empty one says so.
+#[cfg(unix)]
 #[test]
-fn no_command_prints_help_and_exits_2() {
-    let out = Sandbox::new().run(&[]).code(2);
-    assert!(out.stderr.contains("Usage: yat"), "{}", out.stderr);
+fn no_command_on_a_terminal_prints_help_and_exits_2() {
+    use rexpect::session::{spawn_with_options, Options};
+
+    let sb = Sandbox::new();
+    let mut cmd = std::process::Command::new(common::yat_bin());
+    cmd.env_clear()
+        .envs(sb.env())
+        .env("TERM", "xterm")
+        .current_dir(sb.work_dir());
+    let options = Options::new()
+        .timeout_ms(Some(20_000))
+        .strip_ansi_escape_codes(true);
+    let mut p = spawn_with_options(cmd, options).unwrap();
+    p.exp_string("Usage: yat [OPTIONS] <COMMAND>").unwrap();
+    p.exp_string("Commands:").unwrap();
+    p.exp_eof().unwrap();
+    match p.process.wait().unwrap() {
+        rexpect::process::wait::WaitStatus::Exited(_, code) => assert_eq!(code, 2),
+        other => panic!("{other:?}"),
+    }
+
+    Sandbox::new()
+        .run_stdin(&[], "")
+        .code(2)
+        .one_error_line("the prompt is empty: pass it as an argument or on stdin (`yat --help`");
 }
 
 #[test]
@@ -57,7 +82,11 @@ fn unknown_commands_and_flags_are_usage_errors() {
     sb.check_errors(
         2,
         &[
-            (&["frobnicate"], "unrecognized subcommand 'frobnicate'"),
+            (
+                &["providers", "frobnicate"],
+                "unrecognized subcommand 'frobnicate'",
+            ),
+            (&["--bogus"], "unexpected argument '--bogus'"),
             (&["chat", "--bogus", "hi"], "--bogus"),
             (&["chat", "--temperature", "9", "hi"], "between 0 and 2"),
             (&["chat", "--max-tokens", "0", "hi"], "--max-tokens"),
@@ -76,7 +105,7 @@ fn every_command_words_its_error_line_the_same_way() {
     sb.check_errors(
         2,
         &[
-            (&["frobnicate"], "error: unrecognized subcommand"),
+            (&["--bogus"], "error: unexpected argument '--bogus'"),
             (
                 &["chat", "-m", "nope/x", "hi"],
                 "error: unknown provider \"nope\"",

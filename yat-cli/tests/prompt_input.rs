@@ -55,3 +55,25 @@ fn a_dash_with_nothing_piped_is_an_empty_prompt() {
         .code(2)
         .one_error_line("the prompt is empty");
 }
+
+/// With no command, the arguments are a chat's (as in llm); a word that
+/// names a command stays the command.
+#[test]
+fn a_prompt_with_no_command_is_a_chat() {
+    let sb = Sandbox::new();
+    let chats: &[(&[&str], &str, &str)] = &[
+        (&["hello"], "", "hello\n"),
+        (&["-m", "mock/mock-echo", "two words"], "", "two words\n"),
+        (&["-v", "--no-history", "quiet"], "", "quiet\n"),
+        (&[], "hi\n", "hi\n"),
+        (&["Summarise:"], "notes\n", "notes\n\nSummarise:\n"),
+    ];
+    for (args, piped, expected) in chats {
+        let out = sb.run_stdin(args, piped).ok();
+        assert_eq!(out.stdout, *expected, "{args:?}:\n{}", out.stderr);
+    }
+    let models = sb.run(&["models"]).ok();
+    assert!(models.stdout.starts_with("MODEL"), "{}", models.stdout);
+    let help = sb.run(&["help"]).ok();
+    assert!(help.stdout.contains("Commands:"), "{}", help.stdout);
+}

@@ -94,7 +94,9 @@ pub async fn run(ctx: &Ctx, args: ChatArgs) -> CmdResult {
     let prompt = crate::prompt_input::read_prompt(&args.prompt, ctx.term.stdin_tty)?;
     if prompt.as_deref().is_some_and(|p| p.trim().is_empty()) {
         return Err(Failure::Usage(
-            "the prompt is empty: pass it as an argument or on stdin".into(),
+            "the prompt is empty: pass it as an argument or on stdin (`yat --help` lists the \
+             commands)"
+                .into(),
         ));
     }
     if prompt.is_none() && args.json {
