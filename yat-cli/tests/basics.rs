@@ -48,25 +48,11 @@ fn version_names_the_core_and_the_compiled_providers() {
 #[cfg(unix)]
 #[test]
 fn no_command_on_a_terminal_prints_help_and_exits_2() {
-    use rexpect::session::{spawn_with_options, Options};
-
-    let sb = Sandbox::new();
-    let mut cmd = std::process::Command::new(common::yat_bin());
-    cmd.env_clear()
-        .envs(sb.env())
-        .env("TERM", "xterm")
-        .current_dir(sb.work_dir());
-    let options = Options::new()
-        .timeout_ms(Some(20_000))
-        .strip_ansi_escape_codes(true);
-    let mut p = spawn_with_options(cmd, options).unwrap();
+    let mut p = common::pty::spawn(&Sandbox::new(), &[], &[]);
     p.exp_string("Usage: yat [OPTIONS] <COMMAND>").unwrap();
     p.exp_string("Commands:").unwrap();
     p.exp_eof().unwrap();
-    match p.process.wait().unwrap() {
-        rexpect::process::wait::WaitStatus::Exited(_, code) => assert_eq!(code, 2),
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(common::pty::exit_code(&mut p), 2);
 
     Sandbox::new()
         .run_stdin(&[], "")

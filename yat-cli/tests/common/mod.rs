@@ -6,6 +6,8 @@
 mod apis;
 #[cfg(target_os = "linux")]
 mod config_reads;
+#[cfg(unix)]
+pub mod pty;
 mod snapshot;
 
 use std::path::{Path, PathBuf};
