@@ -9,6 +9,7 @@ mod attach;
 mod cli;
 mod commands;
 mod context;
+mod early_conversation;
 mod failure;
 mod history;
 mod implied_chat;

@@ -46,6 +46,9 @@ pub struct ReplyOptions {
     pub show_usage: bool,
     /// Show the model's reasoning (text and document modes).
     pub show_reasoning: bool,
+    /// The stored conversation the reply goes into, named in JSON's
+    /// start event.
+    pub conversation: Option<i64>,
 }
 
 /// How a reply ended.
@@ -132,7 +135,7 @@ pub async fn stream_reply(
                 outcome.target = last.target.clone();
             }
             if json {
-                write_json_line(&mut std::io::stdout().lock(), &error_event(&error))?;
+                print_error_event(&error)?;
             }
             outcome.end = End::Failed(error);
             return Ok(outcome);
@@ -147,11 +150,14 @@ pub async fn stream_reply(
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(64 * 1024, stdout.lock());
     if json {
-        let start = json!({
+        let mut start = json!({
             "type": "start",
             "provider": routed.target.provider,
             "model": routed.target.model,
         });
+        if let Some(id) = opts.conversation {
+            start["conversation"] = json!(id);
+        }
         write_json_line(&mut out, &start)?;
     }
     let mut stream = routed.stream;
@@ -291,10 +297,9 @@ fn warn_skipped(term: &Term, attempts: &[Attempt]) {
 
 fn interrupted_notice(term: &Term, json: bool, target: &ModelRef) -> CmdResult {
     if json {
-        let e = YatError::Cancelled {
+        print_error_event(&YatError::Cancelled {
             provider: target.provider.clone(),
-        };
-        write_json_line(&mut std::io::stdout().lock(), &error_event(&e))?;
+        })?;
     } else {
         term.note("interrupted before the reply started");
     }
@@ -316,6 +321,11 @@ pub fn error_event(e: &YatError) -> serde_json::Value {
         event["request_id"] = json!(id);
     }
     event
+}
+
+/// Prints the JSON `error` event for `e` on stdout.
+pub fn print_error_event(e: &YatError) -> CmdResult {
+    write_json_line(&mut std::io::stdout().lock(), &error_event(e))
 }
 
 fn write_json_line(out: &mut impl Write, value: &impl serde::Serialize) -> CmdResult {

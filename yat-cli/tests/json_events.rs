@@ -194,7 +194,7 @@ fn readme_examples_have_the_fields_the_table_names() {
             keys.remove("request_id");
         }
         let expected: &[&str] = match e["type"].as_str().unwrap() {
-            "start" => &["type", "provider", "model"],
+            "start" => &["type", "provider", "model", "conversation"],
             "delta" | "reasoning_delta" => &["type", "text"],
             "reasoning_signature" => &["type", "signature"],
             "redacted_reasoning" => &["type", "data"],
@@ -218,5 +218,62 @@ fn readme_examples_have_the_fields_the_table_names() {
             let event: yat::ChatEvent = serde_json::from_value(e.clone()).unwrap();
             assert_eq!(serde_json::to_value(&event).unwrap(), e);
         }
+    }
+}
+
+/// The start event names the conversation the reply is stored in, so a
+/// script continues it with `--cid` without asking the log; a reply that
+/// does not complete leaves no conversation behind.
+#[cfg(feature = "history")]
+#[test]
+fn the_start_event_names_the_stored_conversation() {
+    let sb = Sandbox::new();
+    let start = |args: &[&str]| {
+        let out = sb.run(&[&["chat", "--json"], args].concat());
+        let events = out.events();
+        assert_eq!(events[0]["type"], "start", "{}", out.stdout);
+        events[0].clone()
+    };
+    let first = start(&["-m", "mock/mock-echo", "one"]);
+    assert_eq!(first["conversation"], 1, "{first}");
+    // Continued, it is the same conversation.
+    let again = start(&["--cid", "1", "two"]);
+    assert_eq!(again["conversation"], 1, "{again}");
+    // Not stored: no id.
+    let unstored = start(&["--no-history", "-m", "mock/mock-echo", "three"]);
+    assert!(unstored.get("conversation").is_none(), "{unstored}");
+
+    // A reply that fails mid-stream: named at the start, then taken back.
+    let failed = start(&["-m", "mock/mock-fail-mid", "four"]);
+    assert_eq!(failed["conversation"], 2, "{failed}");
+    sb.run(&["chat", "--cid", "2", "five"])
+        .code(1)
+        .one_error_line("no conversation 2");
+    // The first one kept both exchanges.
+    let out = sb.run(&["chat", "--json", "--cid", "1", "six"]).ok();
+    let usage = out
+        .events()
+        .into_iter()
+        .find(|e| e["type"] == "usage")
+        .unwrap();
+    assert_eq!(usage["input_tokens"], 5, "one + one + two + two + six");
+}
+
+/// A model name that is neither an alias nor PROVIDER/MODEL fails like an
+/// unknown provider does: an error event on stdout, then the error line.
+#[test]
+fn a_model_that_names_nothing_gives_the_error_event() {
+    let sb = Sandbox::new();
+    for (model, kind) in [
+        ("nope", "invalid_model_ref"),
+        ("nope/x", "unknown_provider"),
+    ] {
+        let out = sb
+            .run(&["chat", "--json", "-m", model, "hi"])
+            .code(2)
+            .one_error_line("\"nope\"");
+        let events = out.events();
+        assert_eq!(events.len(), 1, "{}", out.stdout);
+        assert_eq!(out.error_event()["kind"], kind, "{}", out.stdout);
     }
 }

@@ -14,7 +14,7 @@ use crate::context::Ctx;
 use crate::failure::{CmdResult, Failure};
 use crate::history::{self, Loaded, Record, Recorder};
 use crate::render::{self, End, Mode, Outcome, ReplyOptions};
-use crate::{attach, structured, tool_calls};
+use crate::{attach, early_conversation, structured, tool_calls};
 
 /// Sampling parameters from the command line, applied to every request.
 #[derive(Debug, Clone, Default)]
@@ -125,17 +125,24 @@ pub async fn run(ctx: &Ctx, args: ChatArgs) -> CmdResult {
     } else {
         None
     };
+    let json = args.json;
     // The one read of the configuration for this run.
-    let (manager, prefs) = ctx.manager_and_preferences().await?;
+    let (manager, prefs) = ctx
+        .manager_and_preferences()
+        .await
+        .map_err(|f| reported(json, f))?;
     let route = match (&args.model, loaded.as_ref().and_then(|l| l.model.clone())) {
-        (Some(m), _) => resolve_model(Some(m), &prefs, &manager.ids())?,
-        (None, Some(target)) => Route::new(target, ModelSource::Explicit),
-        (None, None) => resolve_model(None, &prefs, &manager.ids())?,
-    };
+        (Some(m), _) => resolve_model(Some(m), &prefs, &manager.ids()),
+        (None, Some(target)) => Ok(Route::new(target, ModelSource::Explicit)),
+        (None, None) => resolve_model(None, &prefs, &manager.ids()),
+    }
+    .map_err(|e| reported(json, e.into()))?;
     // Fail on a bad --fallback, or an attachment no candidate can take,
     // before anything is sent.
-    let candidates = candidates(&route.target, &args.fallback, &prefs)?;
-    let attachments = attach::load_all(&manager, &args.attach, &candidates)?;
+    let candidates =
+        candidates(&route.target, &args.fallback, &prefs).map_err(|e| reported(json, e.into()))?;
+    let attachments =
+        attach::load_all(&manager, &args.attach, &candidates).map_err(|f| reported(json, f))?;
     if let Some(notice) = crate::remedy::route_notice(&route) {
         ctx.term.note(&notice);
     }
@@ -185,6 +192,18 @@ pub async fn run(ctx: &Ctx, args: ChatArgs) -> CmdResult {
     }
 }
 
+/// A failure found before any model was asked, reported as `--json`
+/// reports every library error: its error event on stdout (then, as for
+/// every failure, the error line on stderr).
+fn reported(json: bool, failure: Failure) -> Failure {
+    if let (true, Failure::Yat(e)) = (json, &failure) {
+        if let Err(output) = render::print_error_event(e) {
+            return output;
+        }
+    }
+    failure
+}
+
 /// Replaces the system prompt at the head of `messages` (removes it with `None`).
 pub fn set_system(messages: &mut Vec<Message>, system: Option<&str>) {
     messages.retain(|m| m.role != Role::System);
@@ -222,24 +241,36 @@ impl ChatSetup {
         self.messages.push(user.clone());
         sent.push(user);
         let request = self.params.request(self.messages.clone());
+        // JSON's start event names the conversation: start it now.
+        let early = (mode == Mode::Json)
+            .then(|| {
+                let system = system_of(&self.messages);
+                early_conversation::start(&mut self.recorder, prompt, system.as_deref(), ctx.term)
+            })
+            .flatten();
         let opts = ReplyOptions {
             mode,
             keep_reply,
             show_usage: self.show_usage,
             show_reasoning: self.show_reasoning,
+            conversation: self.recorder.conversation(),
         };
         let outcome =
-            render::stream_reply(&ctx.term, &self.manager, &self.candidates, &request, opts)
-                .await?;
-        if matches!(outcome.end, End::Complete) {
-            self.recorder.record(&Record {
-                target: &outcome.target,
+            render::stream_reply(&ctx.term, &self.manager, &self.candidates, &request, opts).await;
+        match &outcome {
+            Ok(o) if matches!(o.end, End::Complete) => self.recorder.record(&Record {
+                target: &o.target,
                 system: system_of(&self.messages).as_deref(),
                 sent: &sent,
-                reply: &outcome.reply,
-            });
+                reply: &o.reply,
+            }),
+            _ => {
+                if let Some(id) = early {
+                    early_conversation::take_back(&mut self.recorder, id, ctx.term);
+                }
+            }
         }
-        Ok(outcome)
+        outcome
     }
 }
 
