@@ -82,6 +82,8 @@ pub fn is_usage_error(e: &YatError) -> bool {
         e,
         YatError::NoModel
             | YatError::InvalidModelRef { .. }
+            | YatError::UnlistedModel { .. }
+            | YatError::AmbiguousModel { .. }
             | YatError::UnknownProvider { .. }
             | YatError::Unsupported { .. }
     )
@@ -121,6 +123,19 @@ fn explain(e: &YatError) -> String {
             "{input:?} is neither PROVIDER/MODEL (for example mock/mock-echo) nor an alias \
              (see `yat alias list`)"
         ),
+        YatError::UnlistedModel { name, suggestions } if suggestions.is_empty() => format!(
+            "{name:?} is neither PROVIDER/MODEL (for example mock/mock-echo) nor an alias \
+             (see `yat alias list`), and no ready provider lists a model by that name \
+             (see `yat models`)"
+        ),
+        YatError::UnlistedModel { name, suggestions } => {
+            let names: Vec<String> = suggestions.iter().map(ToString::to_string).collect();
+            format!(
+                "{name:?} is neither PROVIDER/MODEL nor an alias, and no ready provider lists \
+                 it: did you mean {}?",
+                names.join(" or ")
+            )
+        }
         YatError::Authentication(f) => {
             format!("{e}: check the key with `yat keys set {}`", f.provider)
         }

@@ -68,10 +68,14 @@ pub fn status_reason(provider: &str, status: &ProviderStatus) -> Option<String> 
 /// What to say about a model the user did not choose: the offline mock,
 /// used only because nothing names a model.
 pub fn route_notice(route: &Route) -> Option<String> {
-    match route.source {
+    match &route.source {
         ModelSource::Builtin => Some(format!(
             "no model given and no default set: using {} (offline mock); \
              pass -m PROVIDER/MODEL or run `yat models default PROVIDER/MODEL`",
+            route.target
+        )),
+        ModelSource::Listed(name) => Some(format!(
+            "using {} (the only ready provider listing {name:?})",
             route.target
         )),
         _ => None,
@@ -162,6 +166,11 @@ mod tests {
         let notice = route_notice(&route(ModelSource::Builtin)).unwrap();
         assert!(notice.contains("using mock/mock-echo"), "{notice}");
         assert!(notice.contains("`yat models default PROVIDER/MODEL`"));
+        let notice = route_notice(&route(ModelSource::Listed("mock-echo".into()))).unwrap();
+        assert_eq!(
+            notice,
+            "using mock/mock-echo (the only ready provider listing \"mock-echo\")"
+        );
         for source in [
             ModelSource::Explicit,
             ModelSource::Default,

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use rustyline::error::ReadlineError;
 use rustyline::history::FileHistory;
 use rustyline::{Config, Editor};
-use yat::routing::{candidates, resolve_model};
+use yat::routing::{candidates, resolve_model_listed};
 use yat::watch::ConfigWatcher;
 use yat::{Message, Role};
 
@@ -131,7 +131,8 @@ async fn slash(ctx: &Ctx, setup: &mut ChatSetup, command: &str) -> Next {
             if arg.is_empty() {
                 crate::term::eprint_line(&setup.route.target.to_string());
             } else {
-                let switched = resolve_model(Some(arg), &setup.prefs, &setup.manager.ids())
+                let switched = resolve_model_listed(Some(arg), &setup.prefs, &setup.manager)
+                    .await
                     .and_then(|route| {
                         setup.manager.info(&route.target.provider)?;
                         let c = candidates(&route.target, &setup.fallback, &setup.prefs)?;

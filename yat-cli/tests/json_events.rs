@@ -264,10 +264,7 @@ fn the_start_event_names_the_stored_conversation() {
 #[test]
 fn a_model_that_names_nothing_gives_the_error_event() {
     let sb = Sandbox::new();
-    for (model, kind) in [
-        ("nope", "invalid_model_ref"),
-        ("nope/x", "unknown_provider"),
-    ] {
+    for (model, kind) in [("nope", "unlisted_model"), ("nope/x", "unknown_provider")] {
         let out = sb
             .run(&["chat", "--json", "-m", model, "hi"])
             .code(2)

@@ -22,6 +22,10 @@
 //! # Ok(()) }
 //! ```
 
+mod by_name;
+
+pub use by_name::{find_listed, resolve_model_listed};
+
 use crate::manager::ProviderManager;
 use crate::preferences::Preferences;
 use crate::stream::ChatStream;
@@ -44,6 +48,9 @@ pub enum ModelSource {
     Default,
     /// Nothing named one and no default is set: the built-in mock.
     Builtin,
+    /// Named by this bare model name, which one ready provider lists
+    /// ([`resolve_model_listed`]).
+    Listed(String),
 }
 
 /// A resolved model and how it was chosen.
@@ -64,7 +71,9 @@ impl Route {
     }
 }
 
-/// Resolves what a user typed into a model.
+/// Resolves what a user typed into a model, without asking any provider
+/// ([`resolve_model_listed`] also finds a bare model name in the
+/// providers' listings).
 ///
 /// `input` is an alias or `PROVIDER/MODEL` (aliases win, so an alias can
 /// never be shadowed by a provider id). Without `input`: the default model,

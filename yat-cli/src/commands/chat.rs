@@ -3,7 +3,7 @@
 //! terminal.
 
 use yat::preferences::Preferences;
-use yat::routing::{candidates, resolve_model, ModelSource, Route};
+use yat::routing::{candidates, resolve_model, resolve_model_listed, ModelSource, Route};
 use yat::{
     ChatRequest, Message, ModelRef, Part, ProviderManager, ReasoningConfig, ReasoningEffort,
     ResponseFormat, Role, ToolSpec,
@@ -132,7 +132,7 @@ pub async fn run(ctx: &Ctx, args: ChatArgs) -> CmdResult {
         .await
         .map_err(|f| reported(json, f))?;
     let route = match (&args.model, loaded.as_ref().and_then(|l| l.model.clone())) {
-        (Some(m), _) => resolve_model(Some(m), &prefs, &manager.ids()),
+        (Some(m), _) => resolve_model_listed(Some(m), &prefs, &manager).await,
         (None, Some(target)) => Ok(Route::new(target, ModelSource::Explicit)),
         (None, None) => resolve_model(None, &prefs, &manager.ids()),
     }

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use serde_json::json;
-use yat::routing::{resolve_model, BUILTIN_MODEL};
+use yat::routing::{resolve_model_listed, BUILTIN_MODEL};
 use yat::{ModelInfo, ProviderManager, YatError};
 
 use crate::cli::{ModelsAction, ModelsListArgs};
@@ -147,7 +147,9 @@ async fn default(ctx: &Ctx, model: Option<&str>, unset: bool) -> CmdResult {
         return Ok(());
     };
     let (manager, prefs) = ctx.manager_and_preferences().await?;
-    let target = resolve_model(Some(model), &prefs, &[])?.target;
+    let target = resolve_model_listed(Some(model), &prefs, &manager)
+        .await?
+        .target;
     ctx.known_provider(&manager, &target.provider)?;
     check_model_exists(ctx, &manager, &target).await;
     let done = format!("default model: {target}");

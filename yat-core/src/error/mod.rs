@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::status::ProviderStatus;
+use crate::types::ModelRef;
 
 mod build;
 mod failure;
@@ -249,6 +250,29 @@ pub enum YatError {
         /// What was given.
         input: String,
     },
+    /// A bare model name (no provider, not an alias) that no ready
+    /// provider lists. Found before anything is sent.
+    #[error(
+        "no ready provider lists a model named {name:?}{}",
+        fmt_did_you_mean(suggestions)
+    )]
+    UnlistedModel {
+        /// The name given.
+        name: String,
+        /// The listed models closest to it, closest first (maybe none).
+        suggestions: Vec<ModelRef>,
+    },
+    /// A bare model name that several ready providers list.
+    #[error(
+        "{name:?} is listed by several providers ({}): name one as PROVIDER/MODEL",
+        fmt_refs(matches)
+    )]
+    AmbiguousModel {
+        /// The name given.
+        name: String,
+        /// Every listed model of that name.
+        matches: Vec<ModelRef>,
+    },
     /// A setting has a value of the wrong kind.
     #[error("{provider}: setting {key}: {message}")]
     InvalidSetting {
@@ -302,6 +326,24 @@ fn refused(cause: &(dyn std::error::Error + Send + Sync + 'static)) -> bool {
 
 /// `"{provider}: "`, or nothing when the provider is not known (a reply
 /// collected from a stream does not say which provider produced it).
+fn fmt_refs(refs: &[ModelRef]) -> String {
+    refs.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn fmt_did_you_mean(suggestions: &[ModelRef]) -> String {
+    if suggestions.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; did you mean {}?",
+            fmt_refs(suggestions).replace(", ", " or ")
+        )
+    }
+}
+
 fn provider_prefix(provider: &str) -> String {
     if provider.is_empty() {
         String::new()
@@ -444,6 +486,8 @@ impl YatError {
             | UnknownProvider { .. }
             | NoModel
             | InvalidModelRef { .. }
+            | UnlistedModel { .. }
+            | AmbiguousModel { .. }
             | InvalidSetting { .. }
             | Config { .. }
             | Io { .. }
@@ -499,6 +543,8 @@ impl YatError {
             DuplicateProvider { .. } => "duplicate_provider",
             NoModel => "no_model",
             InvalidModelRef { .. } => "invalid_model_ref",
+            UnlistedModel { .. } => "unlisted_model",
+            AmbiguousModel { .. } => "ambiguous_model",
             InvalidSetting { .. } => "invalid_setting",
             Config { .. } => "config",
             Io { .. } => "io",

@@ -260,6 +260,22 @@ fn every_variant() -> Vec<(YatError, bool, bool)> {
             false,
         ),
         (
+            YatError::UnlistedModel {
+                name: "x".into(),
+                suggestions: vec![],
+            },
+            false,
+            false,
+        ),
+        (
+            YatError::AmbiguousModel {
+                name: "x".into(),
+                matches: vec![ModelRef::new("a", "x"), ModelRef::new("b", "x")],
+            },
+            false,
+            false,
+        ),
+        (
             YatError::InvalidSetting {
                 provider: p(),
                 key: "k".into(),
@@ -315,6 +331,8 @@ fn variant_index(e: &YatError) -> usize {
         InvalidSetting { .. } => 25,
         Config { .. } => 26,
         Io { .. } => 27,
+        UnlistedModel { .. } => 28,
+        AmbiguousModel { .. } => 29,
     }
 }
 
@@ -323,7 +341,7 @@ fn fallback_only_when_the_failure_belongs_to_the_provider() {
     let table = every_variant();
     let mut seen: Vec<usize> = table.iter().map(|(e, _, _)| variant_index(e)).collect();
     seen.sort_unstable();
-    assert_eq!(seen, (0..=27).collect::<Vec<_>>(), "one row per variant");
+    assert_eq!(seen, (0..=29).collect::<Vec<_>>(), "one row per variant");
     for (e, fallback, retryable) in &table {
         assert_eq!(e.allows_fallback(), *fallback, "{}: {e}", e.kind());
         assert_eq!(e.is_retryable(), *retryable, "{}: {e}", e.kind());
@@ -346,10 +364,12 @@ fn kinds_are_unique_snake_case() {
 
 #[test]
 fn every_error_about_a_provider_names_it() {
-    const ABOUT_NO_PROVIDER: [&str; 5] = [
+    const ABOUT_NO_PROVIDER: [&str; 7] = [
         "step_limit",
         "no_model",
         "invalid_model_ref",
+        "unlisted_model",
+        "ambiguous_model",
         "config",
         "io",
     ];
