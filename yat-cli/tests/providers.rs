@@ -301,6 +301,51 @@ mod local_servers {
     }
 }
 
+/// Every column of `yat models` has a header, and `--json` gives what the
+/// table shows: the default and the aliases of each model.
+#[test]
+fn models_shows_defaults_and_aliases_under_headers_and_as_json() {
+    let sb = Sandbox::new();
+    sb.run(&["models", "default", "mock/mock-echo"]).ok();
+    sb.run(&["alias", "set", "fast", "mock/mock-long"]).ok();
+    sb.run(&["alias", "set", "quick", "mock/mock-long"]).ok();
+    let table = sb.run(&["models", "--provider", "mock"]).ok().stdout;
+    let header: Vec<&str> = table
+        .lines()
+        .next()
+        .unwrap()
+        .split("  ")
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .collect();
+    assert_eq!(header, ["MODEL", "NAME", "CONTEXT", "MAX OUTPUT", "NOTES"]);
+    let row = |model: &str| {
+        table
+            .lines()
+            .find(|l| l.starts_with(&format!("{model} ")))
+            .unwrap_or_else(|| panic!("no {model} in\n{table}"))
+    };
+    assert!(row("mock/mock-echo").ends_with("  default"), "{table}");
+    assert!(
+        row("mock/mock-long").ends_with("  alias fast, alias quick"),
+        "{table}"
+    );
+
+    let list = sb.json(&["models", "--provider", "mock", "--json"]);
+    let model = |r: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["ref"] == r)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(model("mock/mock-long")["aliases"], json!(["fast", "quick"]));
+    assert_eq!(model("mock/mock-long")["default"], false);
+    assert_eq!(model("mock/mock-echo")["aliases"], json!([]));
+    assert_eq!(model("mock/mock-echo")["default"], true);
+}
+
 #[test]
 fn default_model_set_show_use_unset() {
     let sb = Sandbox::new();

@@ -53,6 +53,14 @@ async fn run_list(ctx: &Ctx, args: &ModelsListArgs) -> CmdResult {
         }
     }
     let default = prefs.default_model.as_ref().map(ToString::to_string);
+    let aliases_of = |full: &str| -> Vec<&str> {
+        prefs
+            .aliases
+            .iter()
+            .filter(|(_, target)| target.to_string() == full)
+            .map(|(name, _)| name.as_str())
+            .collect()
+    };
     if args.json {
         let list: Vec<_> = models
             .iter()
@@ -61,23 +69,22 @@ async fn run_list(ctx: &Ctx, args: &ModelsListArgs) -> CmdResult {
                 let mut v = serde_json::to_value(m).unwrap_or_default();
                 v["ref"] = json!(full);
                 v["default"] = json!(default.as_deref() == Some(full.as_str()));
+                v["aliases"] = json!(aliases_of(&full));
                 v
             })
             .collect();
         print_json(&ctx.term, &list)?;
     } else {
         let paint = ctx.term.stdout_paint(false);
-        let mut t = Table::new(&["MODEL", "NAME", "CONTEXT", "MAX OUTPUT", ""]);
+        let mut t = Table::new(&["MODEL", "NAME", "CONTEXT", "MAX OUTPUT", "NOTES"]);
         for m in &models {
             let full = format!("{}/{}", m.provider, m.id);
             let mut marks: Vec<String> = Vec::new();
             if default.as_deref() == Some(full.as_str()) {
                 marks.push("default".into());
             }
-            for (name, target) in &prefs.aliases {
-                if target.to_string() == full {
-                    marks.push(format!("alias {name}"));
-                }
+            for name in aliases_of(&full) {
+                marks.push(format!("alias {name}"));
             }
             t.row(vec![
                 Cell::plain(full),
