@@ -233,6 +233,10 @@ pub struct ChatArgs {
     /// Print token usage on stderr when the reply ends
     #[arg(short, long)]
     pub usage: bool,
+
+    /// How the reply is printed.
+    #[command(flatten)]
+    pub output: crate::chat_flags::OutputArgs,
 }
 
 fn parse_effort(s: &str) -> Result<yat::ReasoningEffort, String> {

@@ -6,7 +6,9 @@
 #![warn(unused_crate_dependencies)]
 
 mod attach;
+mod chat_flags;
 mod cli;
+mod code_block;
 mod commands;
 mod context;
 mod early_conversation;

@@ -2,6 +2,8 @@
 //! stdout, or an interactive session when there is no prompt and stdin is a
 //! terminal.
 
+use std::io::Write;
+
 use yat::preferences::Preferences;
 use yat::routing::{candidates, resolve_model, resolve_model_listed, ModelSource, Route};
 use yat::{
@@ -9,12 +11,13 @@ use yat::{
     ResponseFormat, Role, ToolSpec,
 };
 
+use crate::chat_flags::Held;
 use crate::cli::ChatArgs;
 use crate::context::Ctx;
 use crate::failure::{CmdResult, Failure};
 use crate::history::{self, Loaded, Record, Recorder};
 use crate::render::{self, End, Mode, Outcome, ReplyOptions};
-use crate::{attach, early_conversation, structured, tool_calls};
+use crate::{attach, code_block, early_conversation, structured, tool_calls};
 
 /// Sampling parameters from the command line, applied to every request.
 #[derive(Debug, Clone, Default)]
@@ -110,6 +113,12 @@ pub async fn run(ctx: &Ctx, args: ChatArgs) -> CmdResult {
             "--schema needs a prompt (as an argument or on stdin)".into(),
         ));
     }
+    let held = args.output.held();
+    if prompt.is_none() && held.is_some() {
+        return Err(Failure::Usage(
+            "-x, --xl and --no-stream need a prompt (as an argument or on stdin)".into(),
+        ));
+    }
     let response_format = args
         .schema
         .as_deref()
@@ -179,16 +188,18 @@ pub async fn run(ctx: &Ctx, args: ChatArgs) -> CmdResult {
         show_reasoning: !args.no_reasoning,
         attachments,
     };
-    let mode = if args.json {
-        Mode::Json
+    let output = if args.json {
+        Output::Events
     } else if args.schema.is_some() {
-        Mode::Document
+        Output::Document
+    } else if let Some(held) = held {
+        Output::Held(held)
     } else {
-        Mode::Text
+        Output::Streamed
     };
     match prompt {
         None => crate::session::run(ctx, setup, loaded.map(|l| l.id)).await,
-        Some(prompt) => one_shot(ctx, setup, prompt, mode).await,
+        Some(prompt) => one_shot(ctx, setup, prompt, output).await,
     }
 }
 
@@ -274,20 +285,70 @@ impl ChatSetup {
     }
 }
 
-async fn one_shot(ctx: &Ctx, mut setup: ChatSetup, prompt: String, mode: Mode) -> CmdResult {
+/// What a one-shot chat prints on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Output {
+    /// The text as it streams.
+    Streamed,
+    /// JSON events (`--json`).
+    Events,
+    /// The JSON document, once complete (`--schema`).
+    Document,
+    /// The text or a code block of it, once complete.
+    Held(Held),
+}
+
+impl Output {
+    fn mode(self) -> Mode {
+        match self {
+            Output::Streamed => Mode::Text,
+            Output::Events => Mode::Json,
+            Output::Document | Output::Held(_) => Mode::Document,
+        }
+    }
+}
+
+async fn one_shot(ctx: &Ctx, mut setup: ChatSetup, prompt: String, output: Output) -> CmdResult {
     let attachments = std::mem::take(&mut setup.attachments);
+    let mode = output.mode();
     let keep_reply = setup.recorder.is_recording() || mode == Mode::Document;
     let outcome = setup
         .exchange(ctx, attachments, &prompt, mode, keep_reply)
         .await?;
-    match outcome.end {
-        End::Complete => {
-            if mode == Mode::Document {
-                structured::emit(&ctx.term, &outcome.target.provider, &outcome.reply)?;
-            }
-            Ok(())
+    let complete = matches!(outcome.end, End::Complete);
+    match output {
+        Output::Document if complete => {
+            structured::emit(&ctx.term, &outcome.target.provider, &outcome.reply)?;
         }
+        Output::Held(held) => print_held(held, &outcome.reply.text(), complete)?,
+        _ => {}
+    }
+    match outcome.end {
+        End::Complete => Ok(()),
         End::Interrupted => Err(Failure::Interrupted),
         End::Failed(e) => Err(Failure::Yat(e)),
     }
+}
+
+/// Prints a held reply: the text whole (what arrived, even when the reply
+/// did not complete: nothing is lost), or a code block of a complete reply
+/// (the whole text when it has none, as llm does).
+fn print_held(held: Held, text: &str, complete: bool) -> CmdResult {
+    let shown = match held {
+        Held::Text => text.to_owned(),
+        _ if !complete => return Ok(()),
+        Held::FirstCode | Held::LastCode => {
+            code_block::extract(text, held == Held::LastCode).unwrap_or_else(|| text.to_owned())
+        }
+    };
+    if shown.is_empty() {
+        return Ok(());
+    }
+    let mut out = std::io::stdout().lock();
+    out.write_all(shown.as_bytes())?;
+    if !shown.ends_with('\n') {
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(())
 }

@@ -1,0 +1,48 @@
+//! `yat chat` options of their own concern, flattened into its arguments:
+//! how the reply is printed, and what goes with this one call.
+
+use clap::Args;
+
+/// How the reply is printed.
+#[derive(Debug, Clone, Default, Args)]
+pub struct OutputArgs {
+    /// Print only the first fenced code block of the reply (the whole reply
+    /// when it has none)
+    #[arg(short = 'x', long = "extract", conflicts_with_all = ["json", "schema", "extract_last"])]
+    pub extract: bool,
+
+    /// Print only the last fenced code block of the reply (the whole reply
+    /// when it has none)
+    #[arg(long = "xl", visible_alias = "extract-last", conflicts_with_all = ["json", "schema"])]
+    pub extract_last: bool,
+
+    /// Print the reply whole once it is complete, instead of as it streams
+    #[arg(long, conflicts_with = "json")]
+    pub no_stream: bool,
+}
+
+/// What stdout gets when the reply is held until it is complete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Held {
+    /// The reply's text (`--no-stream`).
+    Text,
+    /// Its first fenced code block (`-x`).
+    FirstCode,
+    /// Its last fenced code block (`--xl`).
+    LastCode,
+}
+
+impl OutputArgs {
+    /// What is held back, if anything.
+    pub fn held(&self) -> Option<Held> {
+        if self.extract {
+            Some(Held::FirstCode)
+        } else if self.extract_last {
+            Some(Held::LastCode)
+        } else if self.no_stream {
+            Some(Held::Text)
+        } else {
+            None
+        }
+    }
+}
