@@ -46,3 +46,13 @@ impl OutputArgs {
         }
     }
 }
+
+/// What goes with this one call only.
+#[derive(Debug, Clone, Default, Args)]
+pub struct CallArgs {
+    /// An API key for the model's provider, for this call only: never
+    /// stored or shown (other users may see a command line: `yat keys set`
+    /// stores one instead)
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<String>,
+}

@@ -237,6 +237,10 @@ pub struct ChatArgs {
     /// How the reply is printed.
     #[command(flatten)]
     pub output: crate::chat_flags::OutputArgs,
+
+    /// What goes with this call only.
+    #[command(flatten)]
+    pub call: crate::chat_flags::CallArgs,
 }
 
 fn parse_effort(s: &str) -> Result<yat::ReasoningEffort, String> {

@@ -1,5 +1,6 @@
 //! What every command may need, built only when a command asks for it.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -49,6 +50,32 @@ impl Ctx {
         };
         let prefs = Preferences::from_config(&manager.config(), &path)?;
         Ok((manager, prefs))
+    }
+
+    /// The providers again, with `key` as `provider`'s API key for this
+    /// process only: given to every variable that key is read from, which
+    /// come before `.env` files and the configuration. Nothing is stored.
+    pub async fn manager_with_key(
+        &self,
+        manager: &ProviderManager,
+        provider: &str,
+        key: &str,
+    ) -> CmdResult<ProviderManager> {
+        let info = manager.info(provider)?;
+        let spec = crate::commands::keys::key_spec(&info)
+            .ok_or_else(|| Failure::Usage(format!("--key: {provider} takes no API key")))?;
+        let key = crate::commands::keys::checked_key(key, "--key is empty")?;
+        let mut env: BTreeMap<String, String> = std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect();
+        let vars = spec.env_vars.iter().map(|v| (*v).to_owned());
+        for var in vars.chain([yat::settings::implicit_env_var(&info.id, spec.key)]) {
+            env.insert(var, key.to_owned());
+        }
+        let builder = ProviderManager::builder()
+            .location(self.location())
+            .env(env);
+        Ok(yat::providers::link(builder).build().await?)
     }
 
     /// Changes the user's preferences in provider_config.json (the rest of

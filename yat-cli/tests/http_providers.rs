@@ -95,3 +95,70 @@ fn a_refused_connection_names_the_url_at_once() {
     assert!(!out.stderr.contains("os error"), "{}", out.stderr);
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
 }
+
+/// `--key` is the model's provider's key for this call only: it goes in
+/// the request (before a key from the environment), is never shown, even
+/// when the server echoes it back, and is stored nowhere.
+#[test]
+fn a_key_for_one_call_is_sent_and_never_shown_or_stored() {
+    const ONE_CALL: &str = "sk-one-call-PLANTEDq8w7e6";
+    let echo = format!(
+        r#"{{"error":{{"message":"Incorrect API key provided: {ONE_CALL}","type":"invalid_request_error","code":"invalid_api_key"}}}}"#
+    );
+    let server = serve(
+        Api::OpenAi,
+        vec![
+            Api::OpenAi.stream(&["Hi"]),
+            yat_fakeserver::Response::json(401, &echo),
+        ],
+    );
+    let sb = Sandbox::new();
+    // The environment has another key; --key wins.
+    let chat = || {
+        sb.at(Api::OpenAi, &server.url())
+            .args(["chat", "-m", Api::OpenAi.model(), "--key", ONE_CALL, "Hi"])
+            .run()
+    };
+    let ok = chat().ok();
+    assert_eq!(ok.stdout, "Hi\n");
+    let refused = chat()
+        .code(1)
+        .one_error_line("openai: authentication failed");
+    for out in [&ok, &refused] {
+        assert!(
+            !out.stdout.contains("PLANTED") && !out.stderr.contains("PLANTED"),
+            "{out:?}"
+        );
+    }
+    for req in server.requests() {
+        assert_eq!(
+            req.header("authorization"),
+            Some(format!("Bearer {ONE_CALL}").as_str())
+        );
+    }
+    // Stored nowhere yat writes.
+    for file in [sb.keys_file(), sb.config_file()] {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        assert!(!text.contains("PLANTED"), "{}", file.display());
+    }
+    #[cfg(feature = "history")]
+    assert!(!sb
+        .run(&["log", "show", "--json"])
+        .ok()
+        .stdout
+        .contains("PLANTED"));
+
+    sb.check_errors(
+        2,
+        &[
+            (
+                &["chat", "-m", "mock/mock-echo", "--key", "k", "hi"],
+                "--key: mock takes no API key",
+            ),
+            (
+                &["chat", "-m", Api::OpenAi.model(), "--key", " ", "hi"],
+                "--key is empty",
+            ),
+        ],
+    );
+}

@@ -136,7 +136,7 @@ pub async fn run(ctx: &Ctx, args: ChatArgs) -> CmdResult {
     };
     let json = args.json;
     // The one read of the configuration for this run.
-    let (manager, prefs) = ctx
+    let (mut manager, prefs) = ctx
         .manager_and_preferences()
         .await
         .map_err(|f| reported(json, f))?;
@@ -146,6 +146,11 @@ pub async fn run(ctx: &Ctx, args: ChatArgs) -> CmdResult {
         (None, None) => resolve_model(None, &prefs, &manager.ids()),
     }
     .map_err(|e| reported(json, e.into()))?;
+    if let Some(key) = &args.call.key {
+        manager = ctx
+            .manager_with_key(&manager, &route.target.provider, key)
+            .await?;
+    }
     // Fail on a bad --fallback, or an attachment no candidate can take,
     // before anything is sent.
     let candidates =

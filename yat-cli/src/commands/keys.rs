@@ -22,7 +22,7 @@ pub async fn run(ctx: &Ctx, action: KeysAction) -> CmdResult {
 }
 
 /// The provider's key setting: `api_key` if declared, else its first secret.
-fn key_spec(info: &ProviderInfo) -> Option<SettingSpec> {
+pub fn key_spec(info: &ProviderInfo) -> Option<SettingSpec> {
     let secrets = || {
         info.settings
             .iter()
@@ -56,15 +56,7 @@ async fn set(ctx: &Ctx, provider: &str) -> CmdResult {
             .map_err(|e| Failure::Runtime(format!("cannot read the key from stdin: {e}")))?;
         s
     };
-    let key = yat::secret::sanitize(&key);
-    if key.is_empty() {
-        return Err(Failure::Usage("no key given; nothing stored".into()));
-    }
-    if key.chars().any(char::is_whitespace) {
-        return Err(Failure::Usage(
-            "the key contains whitespace; pass the key alone".into(),
-        ));
-    }
+    let key = checked_key(&key, "no key given; nothing stored")?;
     let keys = ctx.location().keys();
     keys.set(&var, key)?;
     ctx.term.done(&format!(
@@ -86,6 +78,21 @@ async fn set(ctx: &Ctx, provider: &str) -> CmdResult {
             .warn(&format!("{provider} is {}: {reason}", status.label())),
     }
     Ok(())
+}
+
+/// A key as typed or piped, without the line end or quotes around it; a
+/// usage error (`empty` when there is nothing) for one that cannot be a key.
+pub fn checked_key<'k>(key: &'k str, empty: &str) -> CmdResult<&'k str> {
+    let key = yat::secret::sanitize(key);
+    if key.is_empty() {
+        return Err(Failure::Usage(empty.into()));
+    }
+    if key.chars().any(char::is_whitespace) {
+        return Err(Failure::Usage(
+            "the key contains whitespace; pass the key alone".into(),
+        ));
+    }
+    Ok(key)
 }
 
 async fn remove(ctx: &Ctx, provider: &str) -> CmdResult {
