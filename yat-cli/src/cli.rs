@@ -466,6 +466,7 @@ const KEYS_EXAMPLES: &str = "\
 Examples:
   yat keys set openai                 # prompts without echo
   printf %s \"$KEY\" | yat keys set openai
+  yat keys get openai | pbcopy        # the key itself (on a terminal: --reveal)
   yat keys list
   yat keys remove openai";
 
@@ -476,6 +477,15 @@ pub enum KeysAction {
     Set {
         /// Provider id.
         provider: String,
+    },
+    /// Print the key a provider uses (to a pipe or a file; on a terminal only
+    /// with --reveal), and on stderr where it comes from
+    Get {
+        /// Provider id.
+        provider: String,
+        /// Show it on the terminal too
+        #[arg(long)]
+        reveal: bool,
     },
     /// Which providers have a key, and where it comes from (never the value)
     #[command(visible_alias = "ls")]

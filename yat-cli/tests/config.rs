@@ -305,6 +305,54 @@ mod with_a_secret_setting {
             .one_error_line("no key given");
     }
 
+    /// `yat keys get` prints the key yat uses to a pipe (where it came from
+    /// on stderr), and to a terminal only with --reveal.
+    #[test]
+    fn keys_get_prints_the_key_to_a_pipe_or_when_revealed() {
+        let sb = Sandbox::new();
+        sb.run_stdin(&["keys", "set", "openai"], PLANTED).ok();
+        let out = sb.run(&["keys", "get", "openai"]).ok();
+        assert_eq!(out.stdout, format!("{PLANTED}\n"));
+        assert!(
+            out.stderr.starts_with("note: openai's key, from "),
+            "{}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains(PLANTED));
+        // What yat uses: the environment before the stored key.
+        let out = sb
+            .run_with(
+                &[("OPENAI_API_KEY", "sk-from-env")],
+                &["keys", "get", "openai"],
+            )
+            .ok()
+            .says("from env OPENAI_API_KEY");
+        assert_eq!(out.stdout, "sk-from-env\n");
+        sb.check_errors(2, &[(&["keys", "get", "mock"], "mock takes no API key")]);
+        sb.check_errors(
+            1,
+            &[(
+                &["keys", "get", "anthropic"],
+                "anthropic has no key: set one with `yat keys set anthropic`",
+            )],
+        );
+
+        #[cfg(unix)]
+        {
+            use common::pty::{exit_code, spawn};
+            let mut p = spawn(&sb, &["keys", "get", "openai"], &[]);
+            p.exp_string("error: the key would show on the screen")
+                .unwrap();
+            let shown = p.exp_eof().unwrap();
+            assert!(!shown.contains(PLANTED), "{shown}");
+            assert_eq!(exit_code(&mut p), 2);
+            let mut p = spawn(&sb, &["keys", "get", "openai", "--reveal"], &[]);
+            p.exp_string(PLANTED).unwrap();
+            p.exp_eof().unwrap();
+            assert_eq!(exit_code(&mut p), 0);
+        }
+    }
+
     #[test]
     fn a_missing_key_says_how_to_fix_it() {
         let sb = Sandbox::new();

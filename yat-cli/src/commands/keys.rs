@@ -1,7 +1,7 @@
 //! `yat keys`: store API keys where settings resolution finds them (the
 //! config dir's `.env`, mode 0600) and see which providers have one.
 
-use std::io::Read;
+use std::io::{Read, Write};
 
 use serde_json::json;
 use yat::settings::SettingSource;
@@ -16,6 +16,7 @@ use crate::table::{Cell, Table};
 pub async fn run(ctx: &Ctx, action: KeysAction) -> CmdResult {
     match action {
         KeysAction::Set { provider } => set(ctx, &provider).await,
+        KeysAction::Get { provider, reveal } => get(ctx, &provider, reveal).await,
         KeysAction::List { json } => list(ctx, json).await,
         KeysAction::Remove { provider } => remove(ctx, &provider).await,
     }
@@ -77,6 +78,35 @@ async fn set(ctx: &Ctx, provider: &str) -> CmdResult {
             .term
             .warn(&format!("{provider} is {}: {reason}", status.label())),
     }
+    Ok(())
+}
+
+/// Prints the key `provider` uses, as settings resolve it: to a pipe or a
+/// file (the way to hand it to another program), and to a terminal only
+/// when asked with `--reveal`, so it does not land on a screen or in a
+/// terminal's scrollback by accident. Where it comes from goes to stderr.
+async fn get(ctx: &Ctx, provider: &str, reveal: bool) -> CmdResult {
+    let manager = ctx.manager().await?;
+    let (info, spec) = spec_for(&manager, provider)?;
+    let resolved = manager.resolved_settings(provider)?;
+    let Some(found) = resolved.resolved(spec.key) else {
+        return Err(Failure::Runtime(format!(
+            "{provider} has no key: set one with `yat keys set {provider}` or export {}",
+            spec.primary_env_var(&info.id)
+        )));
+    };
+    if ctx.term.stdout_tty && !reveal {
+        return Err(Failure::Usage(format!(
+            "the key would show on the screen: pipe it (`yat keys get {provider} | pbcopy`) \
+             or add --reveal"
+        )));
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", found.value.expose())?;
+    out.flush()?;
+    drop(out);
+    ctx.term
+        .note(&format!("{provider}'s key, from {}", found.source));
     Ok(())
 }
 
