@@ -149,7 +149,8 @@ Examples:
   yat chat -m openai/gpt-4o --fallback anthropic/claude-3-5-haiku-latest \"Hi\"
   yat chat                                      # interactive session (on a terminal)
 
-In a session: /model, /system, /clear, /save, /help, /exit. Ctrl-C stops a reply,
+In a session: /model, /system, /clear, /save, /help, /exit; !multi … !end for a
+prompt over several lines, !edit to write it in $EDITOR. Ctrl-C stops a reply,
 Ctrl-D leaves. Edits to provider_config.json and .env are picked up between turns.";
 
 /// `yat chat`.

@@ -22,6 +22,7 @@ mod remedy;
 mod render;
 mod reply_view;
 mod session;
+mod session_input;
 mod structured;
 mod table;
 mod term;

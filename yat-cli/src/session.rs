@@ -15,6 +15,7 @@ use crate::commands::chat::{set_system, system_of, ChatSetup};
 use crate::context::Ctx;
 use crate::failure::{describe, CmdResult, Failure};
 use crate::render::{End, Mode};
+use crate::session_input::{self, Read};
 
 const HELP: &str = "\
 /model [MODEL]    show or switch the model (PROVIDER/MODEL or an alias)
@@ -69,6 +70,14 @@ pub async fn run(ctx: &Ctx, mut setup: ChatSetup, continued: Option<i64>) -> Cmd
                     continue;
                 }
                 let _ = editor.add_history_entry(line);
+                if let Some(request) = session_input::request(line) {
+                    match session_input::read(&mut editor, request, ctx.term)? {
+                        Read::Prompt(text) => turn(ctx, &mut setup, &text).await?,
+                        Read::Nothing => {}
+                        Read::Eof => break,
+                    }
+                    continue;
+                }
                 if let Some(command) = line.strip_prefix('/') {
                     match slash(ctx, &mut setup, command).await {
                         Next::Continue => continue,
@@ -126,7 +135,10 @@ async fn slash(ctx: &Ctx, setup: &mut ChatSetup, command: &str) -> Next {
     };
     match name {
         "exit" | "quit" | "q" => return Next::Exit,
-        "help" | "?" => eprintln_lines(HELP),
+        "help" | "?" => {
+            eprintln_lines(HELP);
+            eprintln_lines(session_input::HELP);
+        }
         "model" => {
             if arg.is_empty() {
                 crate::term::eprint_line(&setup.route.target.to_string());
