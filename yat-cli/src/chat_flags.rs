@@ -55,4 +55,26 @@ pub struct CallArgs {
     /// stores one instead)
     #[arg(long, value_name = "KEY")]
     pub key: Option<String>,
+
+    /// A model option, sent as a field of the request (repeatable): -o top_k 40.
+    /// Checked against the options the provider declares (`yat models
+    /// --options PROVIDER/MODEL`); a provider that declares none takes any
+    #[arg(
+        short = 'o',
+        long = "option",
+        num_args = 2,
+        value_names = ["KEY", "VALUE"],
+        action = clap::ArgAction::Append
+    )]
+    pub options: Vec<String>,
+}
+
+impl CallArgs {
+    /// `-o`'s `(KEY, VALUE)` pairs, in order.
+    pub fn option_pairs(&self) -> Vec<(String, String)> {
+        self.options
+            .chunks_exact(2)
+            .map(|kv| (kv[0].clone(), kv[1].clone()))
+            .collect()
+    }
 }

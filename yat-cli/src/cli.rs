@@ -312,6 +312,7 @@ const MODELS_EXAMPLES: &str = "\
 Examples:
   yat models
   yat models --provider mock --json
+  yat models --options anthropic/claude-sonnet-4-5   # what -o KEY VALUE takes
   yat models default openai/gpt-4o-mini
   yat models default            # show it
   yat models default --unset";
@@ -320,11 +321,14 @@ Examples:
 #[derive(Debug, Args)]
 pub struct ModelsListArgs {
     /// Only this provider's models
-    #[arg(short, long, value_name = "ID")]
+    #[arg(short, long, value_name = "ID", conflicts_with = "options")]
     pub provider: Option<String>,
     /// Print JSON
     #[arg(long)]
     pub json: bool,
+    /// The options (-o KEY VALUE) this model's provider declares, instead of the models
+    #[arg(long, value_name = "MODEL")]
+    pub options: Option<String>,
 }
 
 /// `yat models ...`.

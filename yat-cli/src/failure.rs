@@ -142,6 +142,13 @@ fn explain(e: &YatError) -> String {
         YatError::ModelNotFound(f) => {
             format!("{e} (see `yat models --provider {}`)", f.provider)
         }
+        YatError::Unsupported {
+            capability,
+            provider,
+            ..
+        } if capability == yat::options::CAPABILITY => {
+            format!("{e} (see `yat models --options {provider}/MODEL`)")
+        }
         YatError::Unsupported { capability, .. } => match flag_for(capability) {
             Some(flag) => format!("{e} (drop {flag}, or pick another model with -m)"),
             None => e.to_string(),

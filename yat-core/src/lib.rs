@@ -30,6 +30,7 @@ pub mod capabilities;
 pub mod config;
 pub mod error;
 pub mod manager;
+pub mod options;
 pub mod paths;
 pub mod preferences;
 pub mod provider;

@@ -59,6 +59,14 @@ pub trait LlmProvider: Send + Sync {
     fn capabilities(&self) -> Capabilities {
         Capabilities::default()
     }
+
+    /// The [model options](crate::options) `model` takes, sent in
+    /// [`ChatRequest::extra`]. Declaring them lets a front end list them and
+    /// check a user's before sending; the default, none, takes any field.
+    fn model_options(&self, model: &str) -> Vec<crate::options::OptionSpec> {
+        let _ = model;
+        Vec::new()
+    }
 }
 
 /// Builds a fresh, uninitialized provider instance.

@@ -8,7 +8,7 @@ use yat::preferences::Preferences;
 use yat::routing::{candidates, resolve_model, resolve_model_listed, ModelSource, Route};
 use yat::{
     ChatRequest, Message, ModelRef, Part, ProviderManager, ReasoningConfig, ReasoningEffort,
-    ResponseFormat, Role, ToolSpec,
+    ResponseFormat, Role, ToolSpec, YatError,
 };
 
 use crate::chat_flags::Held;
@@ -36,7 +36,12 @@ pub struct Params {
     pub tools: Vec<ToolSpec>,
     /// `--schema`.
     pub response_format: Option<ResponseFormat>,
+    /// `-o`: request fields for one provider.
+    pub options: Option<ProviderFields>,
 }
+
+/// Request fields for one provider: its id and the fields.
+pub type ProviderFields = (String, serde_json::Map<String, serde_json::Value>);
 
 impl Params {
     /// A request for `messages` with these parameters (the model is set per
@@ -50,6 +55,9 @@ impl Params {
         req.reasoning = self.reasoning.map(ReasoningConfig::effort);
         req.tools.clone_from(&self.tools);
         req.response_format.clone_from(&self.response_format);
+        if let Some((provider, fields)) = &self.options {
+            req.extra.insert(provider.clone(), fields.clone());
+        }
         req
     }
 }
@@ -151,6 +159,8 @@ pub async fn run(ctx: &Ctx, args: ChatArgs) -> CmdResult {
             .manager_with_key(&manager, &route.target.provider, key)
             .await?;
     }
+    let options = model_options(&manager, &route.target, &args.call.option_pairs())
+        .map_err(|e| reported(json, e.into()))?;
     // Fail on a bad --fallback, or an attachment no candidate can take,
     // before anything is sent.
     let candidates =
@@ -186,6 +196,7 @@ pub async fn run(ctx: &Ctx, args: ChatArgs) -> CmdResult {
             reasoning: args.reasoning_effort,
             tools,
             response_format,
+            options,
         },
         messages,
         recorder,
@@ -206,6 +217,24 @@ pub async fn run(ctx: &Ctx, args: ChatArgs) -> CmdResult {
         None => crate::session::run(ctx, setup, loaded.map(|l| l.id)).await,
         Some(prompt) => one_shot(ctx, setup, prompt, output).await,
     }
+}
+
+/// `-o`'s pairs as request fields for `target`'s provider, checked against
+/// the options it declares for the model (when it is ready to say).
+fn model_options(
+    manager: &ProviderManager,
+    target: &ModelRef,
+    pairs: &[(String, String)],
+) -> Result<Option<ProviderFields>, YatError> {
+    if pairs.is_empty() {
+        return Ok(None);
+    }
+    let declared = manager
+        .provider(&target.provider)
+        .map(|p| p.model_options(&target.model))
+        .unwrap_or_default();
+    let fields = yat::options::parse_options(&target.provider, &declared, pairs)?;
+    Ok(Some((target.provider.clone(), fields)))
 }
 
 /// A failure found before any model was asked, reported as `--json`

@@ -6,6 +6,7 @@ pub mod completions;
 pub mod config;
 pub mod keys;
 pub mod log;
+pub mod model_options;
 pub mod models;
 pub mod providers;
 #[cfg(feature = "serve")]

@@ -22,6 +22,9 @@ pub async fn run(ctx: &Ctx, action: Option<ModelsAction>, list: ModelsListArgs) 
 }
 
 async fn run_list(ctx: &Ctx, args: &ModelsListArgs) -> CmdResult {
+    if let Some(model) = &args.options {
+        return crate::commands::model_options::run(ctx, model, args.json).await;
+    }
     let (manager, prefs) = ctx.manager_and_preferences().await?;
     // Counted before listing: a provider whose listing fails is marked
     // failed, and its own line below already says so.

@@ -45,6 +45,7 @@ pub mod stream;
 pub mod turns;
 pub mod wire;
 
+use yat_core::options::{OptionKind, OptionSpec};
 use yat_core::{
     async_trait, Capabilities, ChatRequest, ChatStream, Failure, LlmProvider, ModelInfo,
     ResolvedSettings, SettingKind, SettingSpec, YatError,
@@ -274,7 +275,31 @@ impl LlmProvider for Anthropic {
             .with_max_image_bytes(5 * MB / 4 * 3)
             .with_max_inline_bytes(32 * MB / 4 * 3)
     }
+
+    fn model_options(&self, _model: &str) -> Vec<OptionSpec> {
+        OPTIONS.to_vec()
+    }
 }
+
+/// The Messages API's request fields the contract does not name (the
+/// Messages reference: `top_k`, `metadata.user_id`, `service_tier`).
+const OPTIONS: &[OptionSpec] = &[
+    OptionSpec::new(
+        "top_k",
+        OptionKind::Integer,
+        "sample from the K likeliest tokens only",
+    ),
+    OptionSpec::new(
+        "metadata",
+        OptionKind::Json,
+        "{\"user_id\": \"...\"}: an opaque id of the end user",
+    ),
+    OptionSpec::new(
+        "service_tier",
+        OptionKind::String,
+        "auto or standard_only: whether priority capacity may serve it",
+    ),
+];
 
 #[cfg(test)]
 mod tests {

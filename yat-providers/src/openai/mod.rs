@@ -33,6 +33,7 @@ pub mod token_field;
 
 use std::sync::Arc;
 
+use yat_core::options::{OptionKind, OptionSpec};
 use yat_core::{
     async_trait, Capabilities, ChatRequest, ChatStream, LlmProvider, ModelInfo, ResolvedSettings,
     YatError,
@@ -199,4 +200,71 @@ impl LlmProvider for OpenAiCompatible {
     fn capabilities(&self) -> Capabilities {
         self.profile.capabilities
     }
+
+    /// OpenAI's own options, declared for OpenAI's API only: a compatible
+    /// server has sampling fields of its own (`top_k`, `min_p`, ...), which
+    /// go through undeclared.
+    fn model_options(&self, _model: &str) -> Vec<OptionSpec> {
+        match &self.live {
+            Some(live) if token_field::is_openai(&self.profile, &live.base_url) => {
+                OPENAI_OPTIONS.to_vec()
+            }
+            _ => Vec::new(),
+        }
+    }
 }
+
+/// Chat Completions request fields the contract does not name (OpenAI's
+/// API reference).
+const OPENAI_OPTIONS: &[OptionSpec] = &[
+    OptionSpec::new(
+        "seed",
+        OptionKind::Integer,
+        "sample deterministically, as far as the model can",
+    ),
+    OptionSpec::new(
+        "frequency_penalty",
+        OptionKind::Number,
+        "-2 to 2: penalise tokens by how often they appeared",
+    ),
+    OptionSpec::new(
+        "presence_penalty",
+        OptionKind::Number,
+        "-2 to 2: penalise tokens that appeared at all",
+    ),
+    OptionSpec::new(
+        "logit_bias",
+        OptionKind::Json,
+        "{\"TOKEN_ID\": -100..100}: make tokens likelier or rarer",
+    ),
+    OptionSpec::new(
+        "logprobs",
+        OptionKind::Boolean,
+        "return the log probability of each token",
+    ),
+    OptionSpec::new(
+        "top_logprobs",
+        OptionKind::Integer,
+        "0 to 20: the likeliest alternatives of each token (with logprobs)",
+    ),
+    OptionSpec::new(
+        "user",
+        OptionKind::String,
+        "an id of the end user, for abuse monitoring",
+    ),
+    OptionSpec::new(
+        "service_tier",
+        OptionKind::String,
+        "auto, default, flex or priority",
+    ),
+    OptionSpec::new(
+        "store",
+        OptionKind::Boolean,
+        "keep the completion for distillation and evals",
+    ),
+    OptionSpec::new(
+        "metadata",
+        OptionKind::Json,
+        "up to 16 string pairs stored with the completion",
+    ),
+];

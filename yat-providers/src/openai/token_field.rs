@@ -33,6 +33,12 @@ fn host(url: &str) -> String {
         .unwrap_or_default()
 }
 
+/// Whether `profile` speaks to OpenAI's own API at `base_url`: made for
+/// it, and pointed at one of its hosts.
+pub fn is_openai(profile: &Profile, base_url: &str) -> bool {
+    is_openai_host(&host(&profile.default_base_url)) && is_openai_host(&host(base_url))
+}
+
 /// The field to send for `profile` at `base_url`, when no setting names
 /// one: the profile's own, except that a profile made for OpenAI's API
 /// sends `max_tokens` anywhere else.
@@ -99,6 +105,11 @@ mod tests {
             (&declared, "http://10.0.0.6:8000/v1", Completion),
             (&plain, "https://api.openai.com/v1", Plain),
         ];
+        // Only there does the profile speak to OpenAI itself (and declare
+        // OpenAI's own options).
+        assert!(is_openai(&openai, "https://api.openai.com/v1"));
+        assert!(!is_openai(&openai, "http://127.0.0.1:8000/v1"));
+        assert!(!is_openai(&plain, "https://api.openai.com/v1"));
         for (p, url, expected) in cases {
             assert_eq!(
                 field_at(p, url),
