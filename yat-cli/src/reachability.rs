@@ -3,6 +3,7 @@
 //! gets one short line naming where yat looked and why it got no answer,
 //! instead of the transport's whole error chain.
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use yat::error::Cause;
@@ -46,15 +47,31 @@ pub enum Probe {
 /// local server that is configured (a preset's default is) but not running
 /// is the common case, and it is not "ready" in any sense a user means.
 pub async fn probe(base_url: &str) -> Probe {
-    let Some((host, port)) = loopback_authority(base_url) else {
+    let Some(addrs) = loopback_addrs(base_url) else {
         return Probe::Remote;
     };
-    let connect = tokio::net::TcpStream::connect((host.as_str(), port));
+    let connect = tokio::net::TcpStream::connect(&addrs[..]);
     match tokio::time::timeout(PROBE_TIMEOUT, connect).await {
         Ok(Ok(_)) => Probe::Reachable,
         Ok(Err(e)) => Probe::Unreachable(io_kind_text(&e)),
         Err(_) => Probe::Unreachable(format!("no answer within {PROBE_TIMEOUT:?}")),
     }
+}
+
+/// The addresses of an `http(s)://` URL whose host is this machine: its
+/// IP, or both loopback addresses for `localhost` (which names them by
+/// definition, RFC 6761), so no name is looked up: a lookup runs on a
+/// thread of its own and reads the resolver's files, which is most of what
+/// the probes would cost.
+fn loopback_addrs(url: &str) -> Option<Vec<SocketAddr>> {
+    let (host, port) = loopback_authority(url)?;
+    Some(match host.parse::<IpAddr>() {
+        Ok(ip) => vec![SocketAddr::new(ip, port)],
+        Err(_) => vec![
+            SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port),
+            SocketAddr::new(Ipv6Addr::LOCALHOST.into(), port),
+        ],
+    })
 }
 
 /// `host` and port of an `http(s)://` URL whose host is this machine.
@@ -235,6 +252,17 @@ mod tests {
             ("ftp://localhost/", None),
             ("http://localhost:notaport/", None),
         ];
+        assert_eq!(
+            loopback_addrs("http://localhost:11434/v1").unwrap(),
+            [
+                "127.0.0.1:11434".parse().unwrap(),
+                "[::1]:11434".parse().unwrap()
+            ] as [SocketAddr; 2]
+        );
+        assert_eq!(
+            loopback_addrs("https://[::1]/v1").unwrap(),
+            ["[::1]:443".parse::<SocketAddr>().unwrap()]
+        );
         for (url, expected) in cases {
             let got = loopback_authority(url);
             let got = got.as_ref().map(|(h, p)| (h.as_str(), *p));
