@@ -544,7 +544,7 @@ pub enum ServeKeysAction {
         #[arg(long)]
         json: bool,
     },
-    /// Delete a key; clients using it are refused from the next request
+    /// Delete a key; a running gateway refuses it within a second
     #[command(visible_alias = "rm")]
     Revoke {
         /// The key's name.

@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::http::{header, HeaderName, Method};
 use axum::routing::{get, post};
 use axum::Router;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
@@ -106,6 +106,13 @@ pub async fn serve(
     // so that returning closes whatever the grace period did not see end.
     let mut connections = JoinSet::new();
     let graceful = GracefulShutdown::new();
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    // A client that sends its request head too slowly (slowloris) is
+    // dropped like one that stops reading.
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.idle_timeout());
     tokio::pin!(shutdown);
     loop {
         let stream = tokio::select! {
@@ -125,7 +132,7 @@ pub async fn serve(
         let mut stream = TimeoutStream::new(stream);
         stream.set_write_timeout(Some(limits.idle_timeout()));
         let service = TowerToHyperService::new(app.clone());
-        let connection = auto::Builder::new(TokioExecutor::new())
+        let connection = builder
             .serve_connection_with_upgrades(TokioIo::new(Box::pin(stream)), service)
             .into_owned();
         let connection = graceful.watch(connection);

@@ -133,6 +133,30 @@ async fn a_body_that_never_arrives_is_408_after_the_idle_timeout() {
     );
 }
 
+/// A request head that never completes (slowloris) holds a connection
+/// only until the idle timeout: hyper's header-read timeout closes it
+/// without a response.
+#[tokio::test]
+async fn a_request_head_that_never_completes_is_dropped_after_the_idle_timeout() {
+    let gw = Setup::default()
+        .serve(json!({ "limits": { "idle_timeout_secs": 1 } }))
+        .start()
+        .await;
+    let started = Instant::now();
+    let response = raw_exchange(
+        &gw,
+        "POST /v1/messages HTTP/1.1\r\nhost: x\r\nx-api",
+        Duration::from_secs(5),
+    )
+    .await;
+    let waited = started.elapsed();
+    assert!(!response.contains("200 OK"), "{response}");
+    assert!(
+        waited >= Duration::from_millis(900) && waited < Duration::from_secs(3),
+        "closed after {waited:?}"
+    );
+}
+
 /// Requests a minute per key: the gateway's limit, then a key's own;
 /// past it the format's 429 with `retry-after`, and other keys unaffected.
 #[tokio::test]
