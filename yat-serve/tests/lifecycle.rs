@@ -270,3 +270,31 @@ async fn the_prompt_is_logged_only_when_asked_for() {
     let line = log_line(&request_id(&r)).await;
     assert_eq!(line.get("prompt"), Some("log me 3d9"));
 }
+
+/// The router mounts in a program's own axum app, under a prefix of its
+/// choosing, and answers there as it does on its own.
+#[tokio::test]
+async fn the_router_mounts_in_another_axum_app() {
+    let built = Setup::default().build().await;
+    let app = axum::Router::new()
+        .route("/", axum::routing::get(|| async { "the host app" }))
+        .nest_service("/llm", built.gateway.router());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let http = reqwest::Client::new();
+    let reply: serde_json::Value = http
+        .post(format!("{url}/llm/v1/chat/completions"))
+        .bearer_auth(&built.key)
+        .json(&Format::OpenAi.body("mock/mock-echo", "mounted", false))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(Format::OpenAi.reply_text(&reply), "mounted");
+    let host = http.get(&url).send().await.unwrap().text().await.unwrap();
+    assert_eq!(host, "the host app");
+    server.abort();
+}
