@@ -24,7 +24,8 @@ pub struct Loaded {
 pub struct Record<'a> {
     /// The model that answered.
     pub target: &'a ModelRef,
-    /// The system prompt in force (stored when the conversation starts).
+    /// The system prompt in force: stored when the conversation starts, and
+    /// again whenever it changed since (`/system`, `-s` with `-c`).
     pub system: Option<&'a str>,
     /// What was sent since the previous reply: tool results answering its
     /// calls, if any, then the prompt with its attachments.
@@ -119,10 +120,11 @@ impl Recorder {
                             .find(|m| m.role == yat::Role::User)
                             .map(|m| m.text())
                             .unwrap_or_default();
-                        store.create_conversation(&title, r.system)?
+                        store.create_conversation(&title, None)?
                     }
                 };
-                let mut exchange = yat::store::Exchange::new(r.target, r.sent, &r.reply.parts);
+                let mut exchange = yat::store::Exchange::new(r.target, r.sent, &r.reply.parts)
+                    .system(r.system.unwrap_or(""));
                 if let Some(u) = r.reply.usage {
                     exchange = exchange.usage(u);
                 }

@@ -74,12 +74,32 @@ pub struct Conversation {
 
 impl Conversation {
     /// The messages in the form a [`yat_core::ChatRequest`] takes, to
-    /// continue it: every part as it was stored, signatures included.
+    /// continue it: every part as it was stored, signatures included. The
+    /// system prompt is the conversation's current one (see
+    /// [`Conversation::system`]), first; earlier ones were replaced.
     pub fn to_messages(&self) -> Vec<Message> {
+        let system = self.system().map(Message::system);
+        system
+            .into_iter()
+            .chain(
+                self.messages
+                    .iter()
+                    .filter(|m| m.role != Role::System)
+                    .map(|m| Message::new(m.role, m.parts.clone())),
+            )
+            .collect()
+    }
+
+    /// The system prompt in force at the end of the conversation: its last
+    /// `system` message, unless that one recorded the prompt's removal
+    /// (an empty message).
+    pub fn system(&self) -> Option<&str> {
         self.messages
             .iter()
-            .map(|m| Message::new(m.role, m.parts.clone()))
-            .collect()
+            .rev()
+            .find(|m| m.role == Role::System)
+            .map(|m| m.content.as_str())
+            .filter(|s| !s.trim().is_empty())
     }
 
     /// The model that wrote the last reply.

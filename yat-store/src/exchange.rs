@@ -8,6 +8,12 @@ use yat_core::{Message, ModelRef, Part, Usage};
 pub struct Exchange<'a> {
     /// The model that answered.
     pub target: &'a ModelRef,
+    /// The system prompt in force when this was sent, for a caller whose
+    /// system prompt can change during a conversation. When it differs from
+    /// the conversation's current one it is stored, as a `system` message
+    /// before `sent`; an empty (or blank) one records that the system
+    /// prompt was removed. `None` leaves the stored one as it is.
+    pub system: Option<&'a str>,
     /// The messages sent since the previous reply, in order: the prompt
     /// (with its attachments), and tool results answering that reply's calls.
     pub sent: &'a [Message],
@@ -20,15 +26,22 @@ pub struct Exchange<'a> {
 }
 
 impl<'a> Exchange<'a> {
-    /// `sent`, answered by `target` with `reply`; usage and finish unknown.
+    /// `sent`, answered by `target` with `reply`; usage and finish unknown,
+    /// the system prompt unchanged.
     pub fn new(target: &'a ModelRef, sent: &'a [Message], reply: &'a [Part]) -> Self {
         Exchange {
             target,
+            system: None,
             sent,
             reply,
             usage: None,
             finish: None,
         }
+    }
+    /// Sets the system prompt in force (`""` when there is none).
+    pub fn system(mut self, system: &'a str) -> Self {
+        self.system = Some(system);
+        self
     }
     /// Sets the usage the provider reported.
     pub fn usage(mut self, usage: Usage) -> Self {

@@ -1,7 +1,7 @@
 //! Writing history: starting conversations, appending exchanges, importing
 //! whole sessions, deleting. Each call is one transaction.
 
-use rusqlite::{params, Transaction};
+use rusqlite::{params, OptionalExtension, Transaction};
 use yat_core::{Message, ModelRef, Part, Role, Usage};
 
 use crate::error::sqlite;
@@ -39,6 +39,9 @@ impl Store {
         exchange: &Exchange<'_>,
     ) -> Result<(), StoreError> {
         self.in_transaction(|tx| {
+            if let Some(system) = exchange.system {
+                record_system_change(tx, id, system)?;
+            }
             for m in exchange.sent {
                 insert_message(tx, id, m.role, &m.content, None)?;
             }
@@ -111,6 +114,30 @@ fn insert_conversation(tx: &Transaction<'_>, title: &str) -> rusqlite::Result<Co
         params![title_of(title)],
     )?;
     Ok(tx.last_insert_rowid())
+}
+
+/// Stores `system` as a `system` message when it is not the conversation's
+/// current system prompt (its last `system` message; an empty one means
+/// removed). A change is a new row rather than an edit: the log shows when
+/// the prompt changed, and what each earlier reply was written under.
+fn record_system_change(
+    tx: &Transaction<'_>,
+    conversation: ConversationId,
+    system: &str,
+) -> rusqlite::Result<()> {
+    let system = system.trim();
+    let current: Option<String> = tx
+        .query_row(
+            "SELECT content FROM messages WHERE conversation_id = ?1 AND role = 'system'
+             ORDER BY id DESC LIMIT 1",
+            params![conversation],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if current.as_deref().unwrap_or("").trim() == system {
+        return Ok(());
+    }
+    insert_message(tx, conversation, Role::System, &[Part::text(system)], None)
 }
 
 /// Inserts one message; `reply` carries the answering model's data.

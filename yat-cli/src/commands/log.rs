@@ -149,6 +149,8 @@ mod imp {
         )?;
         for m in &c.messages {
             let who = match m.role {
+                // An empty system message records that the prompt was removed.
+                Role::System if m.content.trim().is_empty() => "system (removed)".to_owned(),
                 Role::System => "system".to_owned(),
                 Role::User => "user".to_owned(),
                 Role::Assistant => match (&m.provider, &m.model) {
@@ -159,6 +161,9 @@ mod imp {
             };
             writeln!(out)?;
             writeln!(out, "{}", paint.bold(&format!("## {who}")))?;
+            if m.content.is_empty() && m.role == Role::System {
+                continue;
+            }
             writeln!(out)?;
             crate::transcript::write_parts(&mut out, &m.parts, paint)?;
             if let Some(u) = &m.usage {
