@@ -183,3 +183,42 @@ fn database_lives_in_the_data_dir_and_is_private() {
         assert_eq!(mode & 0o777, 0o600);
     }
 }
+
+/// An OpenAI stream that reports no usage, as some local servers send it.
+const STREAM_WITHOUT_USAGE: &str = "\
+data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hi\"},\"finish_reason\":null}]}\n\n\
+data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n\
+data: [DONE]\n\n";
+
+#[test]
+fn a_reply_without_usage_is_stored_as_unknown_not_zero() {
+    use common::{serve, Api, Run};
+    let sb = Sandbox::new();
+    let api = Api::OpenAi;
+    let server = serve(
+        api,
+        vec![yat_fakeserver::Response::sse(STREAM_WITHOUT_USAGE)],
+    );
+    let out = sb
+        .at(api, &server.url())
+        .args(["chat", "-u", "-m", api.model(), "hello"])
+        .run()
+        .ok();
+    assert!(out.stderr.contains("no usage reported"), "{}", out.stderr);
+
+    let list = log_json(&sb);
+    assert_eq!(list[0]["input_tokens"], serde_json::Value::Null);
+    assert_eq!(list[0]["output_tokens"], serde_json::Value::Null);
+    let shown: serde_json::Value = sb.json(&["log", "show", "--json"]);
+    let reply = &shown["messages"][1];
+    assert_eq!(reply.get("usage"), Some(&serde_json::Value::Null));
+    assert_eq!(reply["finish_reason"], "stop");
+
+    let table = sb.run(&["log"]).ok().stdout;
+    let row: Vec<&str> = table.lines().nth(1).unwrap().split_whitespace().collect();
+    assert_eq!(row[4..6], ["2", "—"], "{table}");
+    let shown = sb.run(&["log", "show"]).ok().stdout;
+    assert!(shown.contains("· tokens —\n"), "{shown}");
+    assert!(shown.ends_with("\n\nHi\ntokens —\n"), "{shown}");
+    assert!(!shown.contains(" 0 "), "{shown}");
+}

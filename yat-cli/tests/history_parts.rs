@@ -69,8 +69,9 @@ fn an_old_database_is_migrated_shown_and_continued() {
         serde_json::json!({"input_tokens": 7, "output_tokens": 3})
     );
     let unmetered: serde_json::Value = sb.json(&["log", "show", "2", "--json"]);
-    assert!(
-        unmetered["messages"][1].get("usage").is_none(),
+    assert_eq!(
+        unmetered["messages"][1].get("usage"),
+        Some(&serde_json::Value::Null),
         "unknown, not 0"
     );
 
@@ -161,7 +162,7 @@ fn reasoning_is_sent_back_signed_and_the_signing_model_accepts_the_next_turn() {
 }
 
 #[test]
-fn log_show_renders_usage_details_where_there_are_some() {
+fn log_show_renders_each_replys_usage_with_the_details_reported() {
     let sb = Sandbox::new();
     sb.run(&[
         "chat",
@@ -180,7 +181,7 @@ fn log_show_renders_usage_details_where_there_are_some() {
     sb.run(&["chat", "-m", "mock/mock-echo", "plain"]).ok();
     let shown = sb.run(&["log", "show"]).ok().stdout;
     assert!(
-        shown.ends_with("## assistant (mock/mock-echo)\n\nplain\n"),
+        shown.contains("## assistant (mock/mock-echo)\n\nplain\n1 input tokens, 1 output tokens"),
         "{shown}"
     );
 }

@@ -23,14 +23,21 @@ pub struct ConversationSummary {
     pub updated_at: String,
     /// How many messages it holds (system prompt included).
     pub message_count: u64,
-    /// Total tokens read over all exchanges.
-    pub input_tokens: u64,
-    /// Total tokens generated over all exchanges.
-    pub output_tokens: u64,
+    /// Tokens read, summed over the replies that reported usage; `None`
+    /// (JSON `null`) when none did.
+    pub input_tokens: Option<u64>,
+    /// Tokens generated, summed over the replies that reported usage;
+    /// `None` (JSON `null`) when none did.
+    pub output_tokens: Option<u64>,
 }
 
 /// One stored message.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+///
+/// Its JSON form has `role`, `content`, `parts` (only when the message is
+/// more than its text) and `created_at`; a reply (role `assistant`) also
+/// has `provider`, `model`, `usage` and `finish_reason`, each `null` when
+/// unknown, so a script finds the same fields on every reply.
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct StoredMessage {
     /// Who wrote it.
@@ -38,26 +45,57 @@ pub struct StoredMessage {
     /// Its text (the text parts joined).
     pub content: String,
     /// Every part: text, attachments, tool calls and results, reasoning.
-    /// Left out of the JSON form when the message is just its text.
-    #[serde(skip_serializing_if = "is_one_text_part")]
     pub parts: Content,
     /// For replies: the provider that wrote it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
     /// For replies: the model that wrote it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
-    /// For replies: the token usage the provider reported.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// For replies: the token usage the provider reported; `None` when it
+    /// reported none (unknown, not 0).
     pub usage: Option<Usage>,
     /// For replies: why generation stopped (`stop`, `length`, ...).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub finish_reason: Option<String>,
     /// When it was stored (UTC, RFC 3339).
     pub created_at: String,
 }
 
-fn is_one_text_part(c: &Content) -> bool {
+impl Serialize for StoredMessage {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Reply<'a> {
+            provider: &'a Option<String>,
+            model: &'a Option<String>,
+            usage: &'a Option<Usage>,
+            finish_reason: &'a Option<String>,
+        }
+        #[derive(Serialize)]
+        struct Json<'a> {
+            role: Role,
+            content: &'a str,
+            #[serde(skip_serializing_if = "is_one_text_part")]
+            parts: &'a Content,
+            #[serde(flatten)]
+            reply: Option<Reply<'a>>,
+            created_at: &'a str,
+        }
+        let reply = (self.role == Role::Assistant).then_some(Reply {
+            provider: &self.provider,
+            model: &self.model,
+            usage: &self.usage,
+            finish_reason: &self.finish_reason,
+        });
+        Json {
+            role: self.role,
+            content: &self.content,
+            parts: &self.parts,
+            reply,
+            created_at: &self.created_at,
+        }
+        .serialize(serializer)
+    }
+}
+
+fn is_one_text_part(c: &&Content) -> bool {
     matches!(&c[..], [Part::Text(_)])
 }
 

@@ -84,8 +84,8 @@ const SUMMARY_SELECT: &str = "
            (SELECT model FROM messages m WHERE m.conversation_id = c.id AND m.model IS NOT NULL
              ORDER BY m.id DESC LIMIT 1),
            (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id),
-           (SELECT coalesce(sum(input_tokens), 0) FROM messages m WHERE m.conversation_id = c.id),
-           (SELECT coalesce(sum(output_tokens), 0) FROM messages m WHERE m.conversation_id = c.id)
+           (SELECT sum(input_tokens) FROM messages m WHERE m.conversation_id = c.id),
+           (SELECT sum(output_tokens) FROM messages m WHERE m.conversation_id = c.id)
     FROM conversations c";
 
 fn summary_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationSummary> {
@@ -97,8 +97,9 @@ fn summary_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationSum
         provider: row.get(4)?,
         model: row.get(5)?,
         message_count: to_u64(row.get(6)?),
-        input_tokens: to_u64(row.get(7)?),
-        output_tokens: to_u64(row.get(8)?),
+        // sum() is NULL when no reply reported usage: unknown, not 0.
+        input_tokens: row.get::<_, Option<i64>>(7)?.map(to_u64),
+        output_tokens: row.get::<_, Option<i64>>(8)?.map(to_u64),
     })
 }
 

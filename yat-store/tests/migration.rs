@@ -71,7 +71,7 @@ fn an_old_database_is_migrated_in_place_and_keeps_every_row() {
     assert_eq!(old.summary.created_at, "2024-05-01T10:00:00Z");
     assert_eq!(
         (old.summary.input_tokens, old.summary.output_tokens),
-        (7, 3)
+        (Some(7), Some(3))
     );
     assert_eq!(
         old.to_messages(),
@@ -91,6 +91,11 @@ fn an_old_database_is_migrated_in_place_and_keeps_every_row() {
     assert_eq!(
         unknown.messages[1].usage, None,
         "unknown usage stays unknown"
+    );
+    assert_eq!(
+        (unknown.summary.input_tokens, unknown.summary.output_tokens),
+        (None, None),
+        "no reply reported usage: the totals are unknown too"
     );
     assert_eq!(store.last().unwrap().unwrap().summary.id, 2);
     drop(store);

@@ -35,8 +35,8 @@ fn round_trip_on_disk_survives_reopening() {
     let c = store.conversation(id).unwrap().unwrap();
     assert_eq!(c.summary.title, "First question");
     assert_eq!(c.summary.message_count, 5);
-    assert_eq!(c.summary.input_tokens, 8);
-    assert_eq!(c.summary.output_tokens, 4);
+    assert_eq!(c.summary.input_tokens, Some(8));
+    assert_eq!(c.summary.output_tokens, Some(4));
     assert_eq!(c.summary.provider.as_deref(), Some("mock"));
     assert_eq!(c.summary.model.as_deref(), Some("mock-echo"));
     assert_eq!(

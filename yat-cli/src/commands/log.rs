@@ -13,7 +13,7 @@ pub async fn run(ctx: &Ctx, action: Option<LogAction>, list: LogListArgs) -> Cmd
 mod imp {
     use std::io::Write;
 
-    use yat::store::{Conversation, Store};
+    use yat::store::{Conversation, Store, StoredMessage};
     use yat::{Part, Role};
 
     use super::*;
@@ -66,13 +66,24 @@ mod imp {
                 Cell::styled(short_time(&c.updated_at), |s| paint.dim(s)),
                 Cell::plain(model),
                 Cell::plain(c.message_count.to_string()),
-                Cell::plain(format!("{}/{}", c.input_tokens, c.output_tokens)),
+                Cell::plain(tokens_text(c.input_tokens, c.output_tokens)),
                 Cell::plain(&c.title),
             ]);
         }
         let mut out = std::io::stdout().lock();
         t.write(&mut out, paint)?;
         Ok(())
+    }
+
+    /// What is not known is shown as a dash, never as 0.
+    const UNKNOWN: &str = "—";
+
+    /// `12/40`, or a dash when no reply reported usage.
+    fn tokens_text(input: Option<u64>, output: Option<u64>) -> String {
+        match (input, output) {
+            (Some(i), Some(o)) => format!("{i}/{o}"),
+            _ => UNKNOWN.to_owned(),
+        }
     }
 
     /// `2024-05-01T12:30:00Z` → `2024-05-01 12:30` (UTC).
@@ -124,6 +135,15 @@ mod imp {
         Ok(v)
     }
 
+    /// What is known about a reply, on the line under it: its token usage
+    /// (a dash when the provider reported none).
+    fn reply_facts(m: &StoredMessage) -> String {
+        match &m.usage {
+            Some(u) => crate::render::usage_text(u),
+            None => format!("tokens {UNKNOWN}"),
+        }
+    }
+
     fn write_transcript(ctx: &Ctx, c: &Conversation) -> CmdResult {
         let paint = ctx.term.stdout_paint(false);
         let s = &c.summary;
@@ -141,10 +161,12 @@ mod imp {
             out,
             "{}",
             paint.dim(&format!(
-                "{model} · started {} · {} tokens in, {} out",
+                "{model} · started {} · {}",
                 short_time(&s.created_at),
-                s.input_tokens,
-                s.output_tokens
+                match (s.input_tokens, s.output_tokens) {
+                    (Some(i), Some(o)) => format!("{i} tokens in, {o} out"),
+                    _ => format!("tokens {UNKNOWN}"),
+                }
             ))
         )?;
         for m in &c.messages {
@@ -166,13 +188,8 @@ mod imp {
             }
             writeln!(out)?;
             crate::transcript::write_parts(&mut out, &m.parts, paint)?;
-            if let Some(u) = &m.usage {
-                if u.cache_read_tokens.is_some()
-                    || u.cache_write_tokens.is_some()
-                    || u.reasoning_tokens.is_some()
-                {
-                    writeln!(out, "{}", paint.dim(&crate::render::usage_text(u)))?;
-                }
+            if m.role == Role::Assistant {
+                writeln!(out, "{}", paint.dim(&reply_facts(m)))?;
             }
         }
         Ok(())
