@@ -2,7 +2,9 @@
 //! one to continue. Built without the `history` feature, recording does
 //! nothing and loading says why it cannot.
 
-use yat::{ChatResponse, Message, ModelRef};
+use std::time::Duration;
+
+use yat::{ChatRequest, ChatResponse, Message, ModelRef};
 
 use crate::failure::{CmdResult, Failure};
 use crate::term::Term;
@@ -32,6 +34,10 @@ pub struct Record<'a> {
     pub sent: &'a [Message],
     /// The reply, every part of it, with its usage and finish.
     pub reply: &'a ChatResponse,
+    /// The request it answered (its options are stored with the reply).
+    pub request: &'a ChatRequest,
+    /// From sending the request to the reply's end.
+    pub duration: Duration,
 }
 
 /// Records exchanges into the history database, when history is on.
@@ -124,7 +130,9 @@ impl Recorder {
                     }
                 };
                 let mut exchange = yat::store::Exchange::new(r.target, r.sent, &r.reply.parts)
-                    .system(r.system.unwrap_or(""));
+                    .system(r.system.unwrap_or(""))
+                    .request(r.request)
+                    .duration(r.duration);
                 if let Some(u) = r.reply.usage {
                     exchange = exchange.usage(u);
                 }

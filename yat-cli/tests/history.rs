@@ -219,6 +219,167 @@ fn a_reply_without_usage_is_stored_as_unknown_not_zero() {
     assert_eq!(row[4..6], ["2", "—"], "{table}");
     let shown = sb.run(&["log", "show"]).ok().stdout;
     assert!(shown.contains("· tokens —\n"), "{shown}");
-    assert!(shown.ends_with("\n\nHi\ntokens —\n"), "{shown}");
+    assert!(shown.contains("\n\nHi\ntokens — · "), "{shown}");
     assert!(!shown.contains(" 0 "), "{shown}");
+}
+
+/// Three conversations: 1 `mock/mock-echo` on 2024-05-01, 2 `mock/mock-long`
+/// on 2024-05-02, 3 `mock/mock-echo` on 2024-05-03 (dates set in the file).
+fn three_days(sb: &Sandbox) {
+    for args in [
+        ["-m", "mock/mock-echo", "How does the borrow checker work?"],
+        ["-m", "mock/mock-long", "Tell me about borrowing money"],
+        ["-m", "mock/mock-echo", "Café prices in Paris"],
+    ] {
+        sb.run(&[&["chat", "--max-tokens", "4"], &args[..]].concat())
+            .ok();
+    }
+    rusqlite::Connection::open(sb.data_dir().join("history.sqlite"))
+        .unwrap()
+        .execute_batch(
+            "UPDATE messages SET created_at = '2024-05-0' || conversation_id || 'T12:00:00Z';",
+        )
+        .unwrap();
+}
+
+fn ids(sb: &Sandbox, args: &[&str]) -> Vec<i64> {
+    let out = sb.run(&[&["log", "--json"], args].concat()).ok();
+    let list: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect()
+}
+
+#[test]
+fn the_log_is_searched_and_filtered() {
+    let sb = Sandbox::new();
+    three_days(&sb);
+    sb.run(&["alias", "set", "long", "mock/mock-long"]).ok();
+    for (args, found) in [
+        (&[][..], &[3, 2, 1][..]),
+        (&["-q", "borrow"], &[1]),
+        // Best match first: bm25 ranks the shorter message higher.
+        (&["-q", "BORROW*"], &[2, 1]),
+        (&["-q", "cafe paris"], &[3]),
+        (&["-q", "checker \"work\" OR - x:y"], &[]),
+        (&["-m", "mock/mock-echo"], &[3, 1]),
+        (&["--model", "mock-long"], &[2]),
+        (&["-m", "long"], &[2]),
+        (&["--provider", "mock"], &[3, 2, 1]),
+        (&["--provider", "openai"], &[]),
+        (&["--cid", "2"], &[2]),
+        (&["--since", "2024-05-02"], &[3, 2]),
+        (&["--until", "2024-05-02 12:00"], &[2, 1]),
+        (
+            &["--since", "2024-05-02T00:00:00Z", "--until", "2024-05-02"],
+            &[2],
+        ),
+        (&["--since", "30d"], &[]),
+        (
+            &["-q", "borrow*", "-m", "mock-echo", "--until", "2024-05-01"],
+            &[1],
+        ),
+        (&["-n", "1"], &[3]),
+    ] {
+        assert_eq!(ids(&sb, args), found, "yat log {args:?}");
+    }
+
+    let table = sb.run(&["log", "-q", "borrowing"]).ok().stdout;
+    let header: Vec<&str> = table.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(header.last(), Some(&"MATCH"));
+    assert!(table.contains("Tell me about [borrowing] money"), "{table}");
+    sb.run(&["log", "-q", "nowhere"])
+        .ok()
+        .says("no conversation matches");
+}
+
+#[test]
+fn bad_search_flags_are_usage_errors() {
+    let sb = Sandbox::new();
+    sb.check_errors(
+        2,
+        &[
+            (&["log", "--since", "2024-13-01"], "is not a time"),
+            (&["log", "--until", "yesterday"], "YYYY-MM-DD"),
+            (&["log", "-q", " * "], "no word to search for"),
+            (
+                &["log", "--since", "2024-06-01", "--until", "2024-05-01"],
+                "--since (2024-06-01T00:00:00Z) is after --until",
+            ),
+            (&["log", "--cid", "x"], "invalid value 'x'"),
+        ],
+    );
+}
+
+#[test]
+fn the_json_shapes_are_the_documented_ones() {
+    let sb = Sandbox::new();
+    sb.run(&[
+        "chat",
+        "-m",
+        "mock/mock-long",
+        "-s",
+        "Be brief.",
+        "--temperature",
+        "0.5",
+        "--max-tokens",
+        "3",
+        "--stop",
+        "END",
+        "Tell me",
+    ])
+    .ok();
+    let keys = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    let summary = [
+        "id",
+        "title",
+        "provider",
+        "model",
+        "created_at",
+        "updated_at",
+        "message_count",
+        "input_tokens",
+        "output_tokens",
+    ];
+    let list = log_json(&sb);
+    assert_eq!(keys(&list[0]), summary);
+    let found = sb.json(&["log", "-q", "tell", "--json"]);
+    assert_eq!(keys(&found[0]), [&summary[..], &["snippet"]].concat());
+
+    let c = sb.json(&["log", "show", "--json"]);
+    assert_eq!(keys(&c), [&summary[..], &["messages"]].concat());
+    let m = &c["messages"];
+    assert_eq!(keys(&m[0]), ["role", "content", "created_at"]);
+    assert_eq!(keys(&m[1]), ["role", "content", "created_at"]);
+    assert_eq!(
+        keys(&m[2]),
+        [
+            "role",
+            "content",
+            "provider",
+            "model",
+            "usage",
+            "finish_reason",
+            "duration_ms",
+            "options",
+            "created_at"
+        ]
+    );
+    assert_eq!(
+        m[2]["options"],
+        serde_json::json!({"temperature": 0.5, "max_tokens": 3, "stop": ["END"]})
+    );
+    assert!(m[2]["duration_ms"].is_u64());
+    assert_eq!(m[2]["finish_reason"], "length");
+
+    let shown = sb.run(&["log", "show"]).ok().stdout;
+    let facts = shown.lines().last().unwrap();
+    assert!(
+        facts.starts_with("4 input tokens, 3 output tokens · ")
+            && facts
+                .ends_with(" ms · finished: length · temperature=0.5 max_tokens=3 stop=[\"END\"]"),
+        "{shown}"
+    );
 }

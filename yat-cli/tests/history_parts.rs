@@ -60,7 +60,11 @@ fn an_old_database_is_migrated_shown_and_continued() {
     let version: i64 = db(&sb)
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
+    // Its rows were indexed for search by the migration.
+    let found = sb.json(&["log", "-q", "answer", "--json"]);
+    assert_eq!(found[0]["id"], 1);
+    assert_eq!(found[0]["snippet"], "old [answer]");
 
     let old: serde_json::Value = sb.json(&["log", "show", "1", "--json"]);
     assert_eq!(old["created_at"], "2024-05-01T10:00:00Z");
@@ -175,7 +179,11 @@ fn log_show_renders_each_replys_usage_with_the_details_reported() {
     .ok();
     let shown = sb.run(&["log", "show"]).ok().stdout;
     assert!(
-        shown.contains("Hi there\n2 input tokens, 5 output tokens (4 reasoning)\n"),
+        shown.contains("Hi there\n2 input tokens, 5 output tokens (4 reasoning) · "),
+        "{shown}"
+    );
+    assert!(
+        shown.trim_end().ends_with(" ms · reasoning_effort=low"),
         "{shown}"
     );
     sb.run(&["chat", "-m", "mock/mock-echo", "plain"]).ok();

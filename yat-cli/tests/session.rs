@@ -198,6 +198,15 @@ fn messages_sent_when_continued(sb: &Sandbox) -> Vec<serde_json::Value> {
         .clone()
 }
 
+/// The `## ` headings of `yat log show`: who wrote each message.
+#[cfg(feature = "history")]
+fn headings(shown: &str) -> Vec<&str> {
+    shown
+        .lines()
+        .filter_map(|l| l.strip_prefix("## "))
+        .collect()
+}
+
 #[cfg(feature = "history")]
 #[test]
 fn a_system_prompt_set_or_removed_in_a_session_is_stored_and_continued() {
@@ -218,9 +227,20 @@ fn a_system_prompt_set_or_removed_in_a_session_is_stored_and_continued() {
     p.exp_eof().unwrap();
 
     let shown = sb.run(&["log", "show", "1"]).ok().stdout;
-    assert!(
-        shown.contains("\n\nhello\n\n## system\n\nbe terse\n\n## user\n\nagain\n"),
+    assert_eq!(
+        headings(&shown),
+        [
+            "user",
+            "assistant (mock/mock-echo)",
+            "system",
+            "user",
+            "assistant (mock/mock-echo)"
+        ],
         "stored where it was set: {shown}"
+    );
+    assert!(
+        shown.contains("## system\n\nbe terse\n\n## user\n\nagain\n"),
+        "{shown}"
     );
     let sent = messages_sent_when_continued(&sb);
     assert_eq!(
@@ -245,8 +265,9 @@ fn a_system_prompt_set_or_removed_in_a_session_is_stored_and_continued() {
     p.send_line("/exit").unwrap();
     p.exp_eof().unwrap();
     let shown = sb.run(&["log", "show", "1"]).ok().stdout;
-    assert!(
-        shown.contains("## system (removed)\n\n## user\n\nmore\n"),
+    assert_eq!(
+        headings(&shown)[7..],
+        ["system (removed)", "user", "assistant (mock/mock-echo)"],
         "{shown}"
     );
     let sent = messages_sent_when_continued(&sb);

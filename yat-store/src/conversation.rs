@@ -29,14 +29,19 @@ pub struct ConversationSummary {
     /// Tokens generated, summed over the replies that reported usage;
     /// `None` (JSON `null`) when none did.
     pub output_tokens: Option<u64>,
+    /// For a full-text search: the best matching text, the words found
+    /// in `[brackets]`. Absent from the JSON form otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<String>,
 }
 
 /// One stored message.
 ///
 /// Its JSON form has `role`, `content`, `parts` (only when the message is
 /// more than its text) and `created_at`; a reply (role `assistant`) also
-/// has `provider`, `model`, `usage` and `finish_reason`, each `null` when
-/// unknown, so a script finds the same fields on every reply.
+/// has `provider`, `model`, `usage`, `finish_reason`, `duration_ms` and
+/// `options`, each `null` when unknown, so a script finds the same fields
+/// on every reply.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct StoredMessage {
@@ -55,6 +60,14 @@ pub struct StoredMessage {
     pub usage: Option<Usage>,
     /// For replies: why generation stopped (`stop`, `length`, ...).
     pub finish_reason: Option<String>,
+    /// For replies: how long it took, in milliseconds, from sending the
+    /// request to the reply's end. `None` for replies stored before yat
+    /// recorded it.
+    pub duration_ms: Option<u64>,
+    /// For replies: the options it was asked with (`temperature`,
+    /// `max_tokens`, `tools` by name, ...; `{}` when none was set). `None`
+    /// for replies stored before yat recorded them.
+    pub options: Option<serde_json::Map<String, serde_json::Value>>,
     /// When it was stored (UTC, RFC 3339).
     pub created_at: String,
 }
@@ -67,6 +80,8 @@ impl Serialize for StoredMessage {
             model: &'a Option<String>,
             usage: &'a Option<Usage>,
             finish_reason: &'a Option<String>,
+            duration_ms: Option<u64>,
+            options: &'a Option<serde_json::Map<String, serde_json::Value>>,
         }
         #[derive(Serialize)]
         struct Json<'a> {
@@ -83,6 +98,8 @@ impl Serialize for StoredMessage {
             model: &self.model,
             usage: &self.usage,
             finish_reason: &self.finish_reason,
+            duration_ms: self.duration_ms,
+            options: &self.options,
         });
         Json {
             role: self.role,

@@ -1,6 +1,8 @@
 //! One exchange — what was sent and the reply — as it is handed to the store.
 
-use yat_core::{Message, ModelRef, Part, Usage};
+use std::time::Duration;
+
+use yat_core::{ChatRequest, Message, ModelRef, Part, Usage};
 
 /// What was sent and the reply to it, as [`Store::record_exchange`](crate::Store::record_exchange) stores them.
 #[derive(Debug, Clone, Copy)]
@@ -23,11 +25,16 @@ pub struct Exchange<'a> {
     pub usage: Option<Usage>,
     /// Why generation stopped (`FinishReason::as_str`), if known.
     pub finish: Option<&'a str>,
+    /// The request the reply answered: its options (temperature, max
+    /// tokens, tools by name, ...) are stored with the reply.
+    pub request: Option<&'a ChatRequest>,
+    /// How long the reply took, from sending the request to its end.
+    pub duration: Option<Duration>,
 }
 
 impl<'a> Exchange<'a> {
-    /// `sent`, answered by `target` with `reply`; usage and finish unknown,
-    /// the system prompt unchanged.
+    /// `sent`, answered by `target` with `reply`; usage, finish, options
+    /// and duration unknown, the system prompt unchanged.
     pub fn new(target: &'a ModelRef, sent: &'a [Message], reply: &'a [Part]) -> Self {
         Exchange {
             target,
@@ -36,6 +43,8 @@ impl<'a> Exchange<'a> {
             reply,
             usage: None,
             finish: None,
+            request: None,
+            duration: None,
         }
     }
     /// Sets the system prompt in force (`""` when there is none).
@@ -46,6 +55,16 @@ impl<'a> Exchange<'a> {
     /// Sets the usage the provider reported.
     pub fn usage(mut self, usage: Usage) -> Self {
         self.usage = Some(usage);
+        self
+    }
+    /// Sets the request the reply answered, whose options are stored.
+    pub fn request(mut self, request: &'a ChatRequest) -> Self {
+        self.request = Some(request);
+        self
+    }
+    /// Sets how long the reply took.
+    pub fn duration(mut self, duration: Duration) -> Self {
+        self.duration = Some(duration);
         self
     }
     /// Sets why generation stopped.

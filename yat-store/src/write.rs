@@ -6,6 +6,7 @@ use yat_core::{Message, ModelRef, Part, Role, Usage};
 
 use crate::error::sqlite;
 use crate::message_row::{encode_parts, encode_usage, text_of};
+use crate::options::options_of;
 use crate::{ConversationId, Exchange, Store, StoreError};
 
 /// Provider data stored with a reply.
@@ -13,6 +14,9 @@ struct ReplyData<'a> {
     target: &'a ModelRef,
     usage: Option<Usage>,
     finish: Option<&'a str>,
+    /// The request's options as JSON text.
+    options: Option<String>,
+    duration_ms: Option<i64>,
 }
 
 impl Store {
@@ -49,6 +53,12 @@ impl Store {
                 target: exchange.target,
                 usage: exchange.usage,
                 finish: exchange.finish,
+                options: exchange
+                    .request
+                    .map(|r| serde_json::Value::Object(options_of(r)).to_string()),
+                duration_ms: exchange
+                    .duration
+                    .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
             };
             insert_message(tx, id, Role::Assistant, exchange.reply, Some(&data))?;
             tx.execute(
@@ -77,6 +87,8 @@ impl Store {
                         target,
                         usage: None,
                         finish: None,
+                        options: None,
+                        duration_ms: None,
                     }),
                     _ => None,
                 };
@@ -155,8 +167,9 @@ fn insert_message(
     tx.execute(
         "INSERT INTO messages (conversation_id, role, content, parts, provider, model,
                                input_tokens, output_tokens, cache_read_tokens,
-                               cache_write_tokens, reasoning_tokens, finish_reason)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                               cache_write_tokens, reasoning_tokens, finish_reason,
+                               options, duration_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         params![
             conversation,
             role.as_str(),
@@ -170,6 +183,8 @@ fn insert_message(
             cache_write,
             reasoning,
             reply.and_then(|r| r.finish),
+            reply.and_then(|r| r.options.as_deref()),
+            reply.and_then(|r| r.duration_ms),
         ],
     )
     .map(drop)

@@ -237,6 +237,7 @@ impl ChatSetup {
             show_usage: self.show_usage,
             show_reasoning: self.show_reasoning,
         };
+        let started = std::time::Instant::now();
         let outcome =
             render::stream_reply(&ctx.term, &self.manager, &self.candidates, &request, opts)
                 .await?;
@@ -246,6 +247,8 @@ impl ChatSetup {
                 system: system_of(&self.messages).as_deref(),
                 sent: &sent,
                 reply: &outcome.reply,
+                request: &request,
+                duration: started.elapsed(),
             });
         }
         Ok(outcome)

@@ -6,6 +6,8 @@ pub mod completions;
 pub mod config;
 pub mod keys;
 pub mod log;
+#[cfg(feature = "history")]
+pub mod log_show;
 pub mod models;
 pub mod providers;
 #[cfg(feature = "serve")]
