@@ -137,6 +137,8 @@ Examples:
   echo \"Summarise this\" | yat chat -m fast      # prompt from stdin; `fast` is an alias
   yat chat --json \"Hi\" | jq -r 'select(.type==\"delta\").text'
   yat chat -a photo.jpg -a report.pdf \"What do these show?\"
+  yat chat -f notes.txt -f todo.md \"What is left to do?\"
+  git diff | yat chat -f - \"Review this\"
   yat chat --schema person.json \"Invent a person\" | jq .name
   yat chat --reasoning-effort high --no-reasoning \"Is 2^61-1 prime?\"
   yat chat -c \"And then?\"                       # continue the last conversation
@@ -226,6 +228,19 @@ pub struct ChatArgs {
     /// Print token usage on stderr when the reply ends
     #[arg(short, long)]
     pub usage: bool,
+
+    /// Fragments: text from files that goes with the prompt.
+    #[command(flatten)]
+    pub fragments: FragmentArgs,
+}
+
+/// `yat chat -f`: files whose text goes with the prompt.
+#[derive(Debug, Args)]
+pub struct FragmentArgs {
+    /// Put a file's text in front of the prompt (repeatable; `-` reads stdin); kept
+    /// once in the log however many conversations use it
+    #[arg(short = 'f', long = "fragment", value_name = "PATH")]
+    pub paths: Vec<String>,
 }
 
 fn parse_effort(s: &str) -> Result<yat::ReasoningEffort, String> {

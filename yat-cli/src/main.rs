@@ -10,6 +10,7 @@ mod cli;
 mod commands;
 mod context;
 mod failure;
+mod fragments;
 mod history;
 mod json_arg;
 mod reachability;

@@ -60,7 +60,7 @@ fn an_old_database_is_migrated_shown_and_continued() {
     let version: i64 = db(&sb)
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 3);
+    assert_eq!(version, 4);
     // Its rows were indexed for search by the migration.
     let found = sb.json(&["log", "-q", "answer", "--json"]);
     assert_eq!(found[0]["id"], 1);

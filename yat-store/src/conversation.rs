@@ -3,7 +3,7 @@
 use serde::Serialize;
 use yat_core::{Content, Message, ModelRef, Part, Role, Usage};
 
-use crate::ConversationId;
+use crate::{ConversationId, FragmentRef};
 
 /// A conversation as listed by [`Store::list`](crate::Store::list).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -38,7 +38,9 @@ pub struct ConversationSummary {
 /// One stored message.
 ///
 /// Its JSON form has `role`, `content`, `parts` (only when the message is
-/// more than its text) and `created_at`; a reply (role `assistant`) also
+/// more than its text), `fragments` (only when it uses some: their
+/// references, whose texts are then in neither `content` nor `parts`) and
+/// `created_at`; a reply (role `assistant`) also
 /// has `provider`, `model`, `usage`, `finish_reason`, `duration_ms` and
 /// `options`, each `null` when unknown, so a script finds the same fields
 /// on every reply.
@@ -47,10 +49,13 @@ pub struct ConversationSummary {
 pub struct StoredMessage {
     /// Who wrote it.
     pub role: Role,
-    /// Its text (the text parts joined).
+    /// Its text (the text parts joined), without its fragments'.
     pub content: String,
-    /// Every part: text, attachments, tool calls and results, reasoning.
+    /// Every part, as it was sent: its fragments' texts first (one text
+    /// part each), then text, attachments, tool calls and results, reasoning.
     pub parts: Content,
+    /// The fragments it used, in the order of their parts.
+    pub fragments: Vec<FragmentRef>,
     /// For replies: the provider that wrote it.
     pub provider: Option<String>,
     /// For replies: the model that wrote it.
@@ -88,7 +93,9 @@ impl Serialize for StoredMessage {
             role: Role,
             content: &'a str,
             #[serde(skip_serializing_if = "is_one_text_part")]
-            parts: &'a Content,
+            parts: &'a [Part],
+            #[serde(skip_serializing_if = "<[_]>::is_empty")]
+            fragments: &'a [FragmentRef],
             #[serde(flatten)]
             reply: Option<Reply<'a>>,
             created_at: &'a str,
@@ -104,7 +111,8 @@ impl Serialize for StoredMessage {
         Json {
             role: self.role,
             content: &self.content,
-            parts: &self.parts,
+            parts: &self.parts[self.fragments.len().min(self.parts.len())..],
+            fragments: &self.fragments,
             reply,
             created_at: &self.created_at,
         }
@@ -112,8 +120,24 @@ impl Serialize for StoredMessage {
     }
 }
 
-fn is_one_text_part(c: &&Content) -> bool {
-    matches!(&c[..], [Part::Text(_)])
+/// A message that is its text (or, with fragments, nothing more than them).
+fn is_one_text_part(c: &&[Part]) -> bool {
+    matches!(c, [Part::Text(_)] | [])
+}
+
+impl StoredMessage {
+    /// Puts the texts of the fragments this message used in front of its
+    /// parts, as they were sent.
+    pub(crate) fn with_fragments(&mut self, used: Vec<(FragmentRef, String)>) {
+        let (refs, texts): (Vec<_>, Vec<_>) = used.into_iter().unzip();
+        let parts: Vec<Part> = texts
+            .into_iter()
+            .map(Part::text)
+            .chain(self.parts.iter().cloned())
+            .collect();
+        self.parts = Content::from(parts);
+        self.fragments = refs;
+    }
 }
 
 /// A whole conversation.

@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use yat_core::{ChatRequest, Message, ModelRef, Part, Usage};
 
+use crate::Fragment;
+
 /// What was sent and the reply to it, as [`Store::record_exchange`](crate::Store::record_exchange) stores them.
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
@@ -30,6 +32,11 @@ pub struct Exchange<'a> {
     pub request: Option<&'a ChatRequest>,
     /// How long the reply took, from sending the request to its end.
     pub duration: Option<Duration>,
+    /// The fragments the prompt (the last message of `sent`) starts with,
+    /// each as one text part, in order. Their texts are stored once each
+    /// and the prompt refers to them; a prompt that does not start with
+    /// all of them is stored as it is.
+    pub fragments: &'a [Fragment<'a>],
 }
 
 impl<'a> Exchange<'a> {
@@ -45,6 +52,7 @@ impl<'a> Exchange<'a> {
             finish: None,
             request: None,
             duration: None,
+            fragments: &[],
         }
     }
     /// Sets the system prompt in force (`""` when there is none).
@@ -65,6 +73,11 @@ impl<'a> Exchange<'a> {
     /// Sets how long the reply took.
     pub fn duration(mut self, duration: Duration) -> Self {
         self.duration = Some(duration);
+        self
+    }
+    /// Sets the fragments the prompt starts with.
+    pub fn fragments(mut self, fragments: &'a [Fragment<'a>]) -> Self {
+        self.fragments = fragments;
         self
     }
     /// Sets why generation stopped.

@@ -4,6 +4,7 @@ use rusqlite::{params, OptionalExtension};
 use yat_core::Role;
 
 use crate::error::sqlite;
+use crate::fragment;
 use crate::message_row::{decode_parts, decode_usage, to_u64};
 use crate::{Conversation, ConversationId, ConversationSummary, Store, StoreError, StoredMessage};
 
@@ -27,12 +28,20 @@ impl Store {
             .prepare(
                 "SELECT role, content, parts, provider, model, input_tokens, output_tokens,
                         cache_read_tokens, cache_write_tokens, reasoning_tokens,
-                        finish_reason, created_at, duration_ms, options
+                        finish_reason, created_at, duration_ms, options, id
                  FROM messages WHERE conversation_id = ?1 ORDER BY id",
             )
             .map_err(sqlite(&self.path))?;
+        let mut fragments =
+            fragment::of_conversation(&self.conn, id).map_err(sqlite(&self.path))?;
         let messages = stmt
-            .query_map(params![id], message_from_row)
+            .query_map(params![id], |row| {
+                let mut m = message_from_row(row)?;
+                if let Some(used) = fragments.remove(&row.get::<_, i64>(14)?) {
+                    m.with_fragments(used);
+                }
+                Ok(m)
+            })
             .map_err(sqlite(&self.path))?
             .collect::<Result<Vec<_>, _>>()
             .map_err(sqlite(&self.path))?;
@@ -113,6 +122,7 @@ fn message_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredMessage> 
         created_at: row.get(11)?,
         duration_ms: row.get::<_, Option<i64>>(12)?.map(to_u64),
         options: decode_options(row.get(13)?)?,
+        fragments: Vec::new(),
     })
 }
 

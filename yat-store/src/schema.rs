@@ -80,6 +80,21 @@ const MIGRATIONS: &[&str] = &[
      END;
      INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
      CREATE INDEX messages_by_model ON messages (model, provider);",
+    // 4: fragments, text a prompt takes by reference (`-f FILE`), stored
+    // once by the hash of their text and linked to each prompt using them.
+    "CREATE TABLE fragments (
+        hash       TEXT PRIMARY KEY,
+        text       TEXT NOT NULL,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+     );
+     CREATE TABLE message_fragments (
+        message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+        position   INTEGER NOT NULL,
+        hash       TEXT NOT NULL REFERENCES fragments(hash),
+        source     TEXT NOT NULL,
+        PRIMARY KEY (message_id, position)
+     ) WITHOUT ROWID;
+     CREATE INDEX message_fragments_by_hash ON message_fragments (hash);",
 ];
 
 /// The newest schema version this build knows.

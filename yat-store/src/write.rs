@@ -5,6 +5,7 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use yat_core::{Message, ModelRef, Part, Role, Usage};
 
 use crate::error::sqlite;
+use crate::fragment;
 use crate::message_row::{encode_parts, encode_usage, text_of};
 use crate::options::options_of;
 use crate::{ConversationId, Exchange, Store, StoreError};
@@ -46,8 +47,15 @@ impl Store {
             if let Some(system) = exchange.system {
                 record_system_change(tx, id, system)?;
             }
-            for m in exchange.sent {
-                insert_message(tx, id, m.role, &m.content, None)?;
+            let prompt = exchange.sent.len().saturating_sub(1);
+            for (i, m) in exchange.sent.iter().enumerate() {
+                let used = if i == prompt {
+                    fragment::leading_fragments(&m.content, exchange.fragments)
+                } else {
+                    0
+                };
+                let row = insert_message(tx, id, m.role, &m.content[used..], None)?;
+                fragment::link(tx, row, &exchange.fragments[..used])?;
             }
             let data = ReplyData {
                 target: exchange.target,
@@ -98,13 +106,14 @@ impl Store {
         })
     }
 
-    /// Deletes conversation `id` and its messages; `false` when there was none.
+    /// Deletes conversation `id` and its messages, and the fragments no
+    /// other conversation uses; `false` when there was none.
     pub fn delete(&mut self, id: ConversationId) -> Result<bool, StoreError> {
-        let n = self
-            .conn
-            .execute("DELETE FROM conversations WHERE id = ?1", params![id])
-            .map_err(sqlite(&self.path))?;
-        Ok(n > 0)
+        self.in_transaction(|tx| {
+            let n = tx.execute("DELETE FROM conversations WHERE id = ?1", params![id])?;
+            fragment::prune(tx)?;
+            Ok(n > 0)
+        })
     }
 
     /// Runs `body` in one transaction, committed only when it succeeds.
@@ -149,17 +158,18 @@ fn record_system_change(
     if current.as_deref().unwrap_or("").trim() == system {
         return Ok(());
     }
-    insert_message(tx, conversation, Role::System, &[Part::text(system)], None)
+    insert_message(tx, conversation, Role::System, &[Part::text(system)], None).map(drop)
 }
 
 /// Inserts one message; `reply` carries the answering model's data.
+/// Returns its id.
 fn insert_message(
     tx: &Transaction<'_>,
     conversation: ConversationId,
     role: Role,
     parts: &[Part],
     reply: Option<&ReplyData<'_>>,
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<i64> {
     let json =
         encode_parts(parts).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     let [input, output, cache_read, cache_write, reasoning] =
@@ -186,8 +196,8 @@ fn insert_message(
             reply.and_then(|r| r.options.as_deref()),
             reply.and_then(|r| r.duration_ms),
         ],
-    )
-    .map(drop)
+    )?;
+    Ok(tx.last_insert_rowid())
 }
 
 /// The first line of `text`, at most 60 characters, for a listing.

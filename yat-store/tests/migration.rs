@@ -64,7 +64,7 @@ fn an_old_database_is_migrated_in_place_and_keeps_every_row() {
     write_old_database(&path);
 
     let store = Store::open(&path).unwrap();
-    assert_eq!(user_version(&path), 3);
+    assert_eq!(user_version(&path), 4);
 
     // The rows already there are indexed for full-text search.
     let mut q = LogQuery::new(10);
@@ -115,7 +115,7 @@ fn an_old_database_is_migrated_in_place_and_keeps_every_row() {
     // Opening again finds nothing left to do.
     let store = Store::open(&path).unwrap();
     assert_eq!(store.list(10).unwrap().len(), 2);
-    assert_eq!(user_version(&path), 3);
+    assert_eq!(user_version(&path), 4);
     assert_eq!(store.search(&q).unwrap().len(), 1, "indexed once");
 }
 

@@ -15,7 +15,7 @@ use crate::context::Ctx;
 use crate::failure::{CmdResult, Failure};
 use crate::history::{self, Loaded, Record, Recorder};
 use crate::render::{self, End, Mode, Outcome, ReplyOptions};
-use crate::{attach, structured, tool_calls};
+use crate::{attach, fragments, structured, tool_calls};
 
 /// Sampling parameters from the command line, applied to every request.
 #[derive(Debug, Clone, Default)]
@@ -86,14 +86,22 @@ fn prompt_message(attachments: Vec<Part>, text: &str) -> Message {
         return Message::user(text);
     }
     let mut parts = attachments;
-    parts.push(Part::text(text));
+    // A prompt of fragments alone (`-f -`) has no text of its own.
+    if !text.is_empty() {
+        parts.push(Part::text(text));
+    }
     Message::user(parts)
 }
 
 /// Runs `yat chat`.
 pub async fn run(ctx: &Ctx, args: ChatArgs) -> CmdResult {
+    let fragments = fragments::load(&args.fragments.paths)?;
+    let stdin_is_a_fragment = args.fragments.paths.iter().any(|p| p == fragments::STDIN);
     let prompt = if !args.prompt.is_empty() {
         Some(args.prompt.join(" "))
+    } else if stdin_is_a_fragment {
+        // Read already: the fragment is the whole prompt.
+        Some(String::new())
     } else if !ctx.term.stdin_tty {
         let mut s = String::new();
         std::io::stdin()
@@ -103,7 +111,7 @@ pub async fn run(ctx: &Ctx, args: ChatArgs) -> CmdResult {
     } else {
         None
     };
-    if prompt.as_deref().is_some_and(|p| p.trim().is_empty()) {
+    if prompt.as_deref().is_some_and(|p| p.trim().is_empty()) && fragments.is_empty() {
         return Err(Failure::Usage(
             "the prompt is empty: pass it as an argument or on stdin".into(),
         ));
@@ -144,7 +152,10 @@ pub async fn run(ctx: &Ctx, args: ChatArgs) -> CmdResult {
     // Fail on a bad --fallback, or an attachment no candidate can take,
     // before anything is sent.
     let candidates = candidates(&route.target, &args.fallback, &prefs)?;
-    let attachments = attach::load_all(&manager, &args.attach, &candidates)?;
+    fragments::check_context(&manager, &route.target, &fragments).await?;
+    // Fragments open the prompt, so they go with it as attachments do.
+    let mut attachments = fragments::parts(&fragments);
+    attachments.extend(attach::load_all(&manager, &args.attach, &candidates)?);
     if let Some(notice) = crate::remedy::route_notice(&route) {
         ctx.term.note(&notice);
     }
@@ -157,6 +168,7 @@ pub async fn run(ctx: &Ctx, args: ChatArgs) -> CmdResult {
         set_system(&mut messages, Some(system));
     }
     let mut recorder = Recorder::new(!args.no_history && prefs.history, ctx.term);
+    recorder.store_by_reference(fragments);
     if let Some(l) = &loaded {
         recorder.continue_conversation(l.id);
     }

@@ -115,7 +115,21 @@ fn write_transcript(ctx: &Ctx, c: &Conversation) -> CmdResult {
             continue;
         }
         writeln!(out)?;
-        crate::transcript::write_parts(&mut out, &m.parts, paint)?;
+        // A fragment is shown by reference: its text is in the file it
+        // came from, and can be long.
+        for f in &m.fragments {
+            let hash = f.hash.get(..19).unwrap_or(&f.hash);
+            writeln!(
+                out,
+                "{}",
+                paint.dim(&format!(
+                    "[fragment {} · {} bytes · {hash}…]",
+                    f.source, f.size
+                ))
+            )?;
+        }
+        let own = &m.parts[m.fragments.len().min(m.parts.len())..];
+        crate::transcript::write_parts(&mut out, own, paint)?;
         if m.role == Role::Assistant {
             writeln!(out, "{}", paint.dim(&reply_facts(m)))?;
         }
