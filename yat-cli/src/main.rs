@@ -20,6 +20,7 @@ mod reply_view;
 mod session;
 mod structured;
 mod table;
+mod templates;
 mod term;
 mod tool_calls;
 mod transcript;
@@ -159,6 +160,7 @@ async fn dispatch(ctx: &Ctx, command: Command) -> CmdResult {
         Command::Alias { action } => commands::alias::run(ctx, action).await,
         Command::Config { action } => commands::config::run(ctx, action).await,
         Command::Keys { action } => commands::keys::run(ctx, action).await,
+        Command::Templates { action } => commands::templates::run(ctx, action),
         Command::Completions { shell } => commands::completions::run(shell),
         // Handled in `run`, on a runtime of its own.
         #[cfg(feature = "serve")]

@@ -15,7 +15,7 @@ use crate::context::Ctx;
 use crate::failure::{CmdResult, Failure};
 use crate::history::{self, Loaded, Record, Recorder};
 use crate::render::{self, End, Mode, Outcome, ReplyOptions};
-use crate::{attach, fragments, structured, tool_calls};
+use crate::{attach, fragments, structured, templates, tool_calls};
 
 /// Sampling parameters from the command line, applied to every request.
 #[derive(Debug, Clone, Default)]
@@ -94,7 +94,10 @@ fn prompt_message(attachments: Vec<Part>, text: &str) -> Message {
 }
 
 /// Runs `yat chat`.
-pub async fn run(ctx: &Ctx, args: ChatArgs) -> CmdResult {
+pub async fn run(ctx: &Ctx, mut args: ChatArgs) -> CmdResult {
+    if let Some(name) = &args.template.save {
+        return templates::save(ctx, name, &args);
+    }
     let fragments = fragments::load(&args.fragments.paths)?;
     let stdin_is_a_fragment = args.fragments.paths.iter().any(|p| p == fragments::STDIN);
     let prompt = if !args.prompt.is_empty() {
@@ -110,6 +113,13 @@ pub async fn run(ctx: &Ctx, args: ChatArgs) -> CmdResult {
         Some(s)
     } else {
         None
+    };
+    let prompt = match args.template.name.take() {
+        Some(name) => {
+            let params = std::mem::take(&mut args.template.params);
+            templates::apply(ctx, &name, &params, prompt, &mut args)?
+        }
+        None => prompt,
     };
     if prompt.as_deref().is_some_and(|p| p.trim().is_empty()) && fragments.is_empty() {
         return Err(Failure::Usage(

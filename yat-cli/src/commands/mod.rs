@@ -12,3 +12,4 @@ pub mod models;
 pub mod providers;
 #[cfg(feature = "serve")]
 pub mod serve;
+pub mod templates;
