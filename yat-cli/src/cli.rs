@@ -5,9 +5,15 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod catalog;
+mod log;
+mod reuse;
 
 pub use catalog::{ModelsAction, ModelsListArgs, ProvidersAction, ProvidersListArgs};
 use catalog::{MODELS_EXAMPLES, PROVIDERS_EXAMPLES};
+use log::LOG_EXAMPLES;
+pub use log::{LogAction, LogListArgs};
+use reuse::TEMPLATES_EXAMPLES;
+pub use reuse::{FragmentArgs, TemplateArgs, TemplatesAction};
 
 const ABOUT: &str = "Chat with any LLM provider from the terminal";
 
@@ -131,6 +137,13 @@ pub enum Command {
         #[command(flatten)]
         args: ServeArgs,
     },
+    /// Saved chat set-ups: system prompt, model, options, prompt with $parameters
+    #[command(after_help = TEMPLATES_EXAMPLES)]
+    Templates {
+        /// What to do.
+        #[command(subcommand)]
+        action: TemplatesAction,
+    },
     /// Print a shell completion script
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions {
@@ -148,6 +161,8 @@ Examples:
   cat notes.txt | yat chat \"Summarise this:\"    # the file, a blank line, then the prompt
   yat chat --json \"Hi\" | jq -r 'select(.type==\"delta\").text'
   yat chat -a photo.jpg -a report.pdf \"What do these show?\"
+  yat chat -f notes.txt -f todo.md \"What is left to do?\"
+  git diff | yat chat -f - \"Review this\"
   yat chat --schema person.json \"Invent a person\" | jq .name
   yat chat --reasoning-effort high --no-reasoning \"Is 2^61-1 prime?\"
   yat chat -c \"And then?\"                       # continue the last conversation
@@ -240,6 +255,14 @@ pub struct ChatArgs {
     #[arg(short, long)]
     pub usage: bool,
 
+    /// Fragments: text from files that goes with the prompt.
+    #[command(flatten)]
+    pub fragments: FragmentArgs,
+
+    /// Templates: a saved set-up, used or saved.
+    #[command(flatten)]
+    pub template: TemplateArgs,
+
     /// How the reply is printed.
     #[command(flatten)]
     pub output: crate::chat_flags::OutputArgs,
@@ -249,15 +272,15 @@ pub struct ChatArgs {
     pub call: crate::chat_flags::CallArgs,
 }
 
-fn parse_effort(s: &str) -> Result<yat::ReasoningEffort, String> {
+pub(crate) fn parse_effort(s: &str) -> Result<yat::ReasoningEffort, String> {
     s.parse()
 }
 
-fn parse_temperature(s: &str) -> Result<f32, String> {
+pub(crate) fn parse_temperature(s: &str) -> Result<f32, String> {
     parse_range(s, 0.0, 2.0)
 }
 
-fn parse_top_p(s: &str) -> Result<f32, String> {
+pub(crate) fn parse_top_p(s: &str) -> Result<f32, String> {
     parse_range(s, 0.0, 1.0)
 }
 
@@ -268,42 +291,6 @@ fn parse_range(s: &str, lo: f32, hi: f32) -> Result<f32, String> {
     } else {
         Err(format!("{v} is not between {lo} and {hi}"))
     }
-}
-
-const LOG_EXAMPLES: &str = "\
-Examples:
-  yat log                 # the last 10 conversations
-  yat log -n 50 --json
-  yat log show 12
-  yat log show            # the last conversation
-  yat log path";
-
-/// `yat log` listing options.
-#[derive(Debug, Args)]
-pub struct LogListArgs {
-    /// How many conversations
-    #[arg(short = 'n', long, value_name = "N", default_value_t = 10)]
-    pub count: usize,
-    /// Print JSON
-    #[arg(long)]
-    pub json: bool,
-}
-
-/// `yat log ...`.
-#[derive(Debug, Subcommand)]
-pub enum LogAction {
-    /// List the most recent conversations (the default)
-    List(LogListArgs),
-    /// Print one conversation
-    Show {
-        /// Conversation id [default: the last one]
-        id: Option<i64>,
-        /// Print JSON
-        #[arg(long)]
-        json: bool,
-    },
-    /// Print the path of the history database
-    Path,
 }
 
 const ALIAS_EXAMPLES: &str = "\
@@ -497,7 +484,7 @@ pub enum ServeKeysAction {
         #[arg(long)]
         json: bool,
     },
-    /// Delete a key; clients using it are refused from the next request
+    /// Delete a key; a running gateway refuses it within a second
     #[command(visible_alias = "rm")]
     Revoke {
         /// The key's name.

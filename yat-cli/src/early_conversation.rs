@@ -12,19 +12,15 @@ use crate::term::Term;
 
 /// Starts the conversation `recorder` will store the next exchange in,
 /// when it records and has none yet (a continued conversation already has
-/// its id); its id, when one was started. `title` is the prompt, as a
-/// conversation's first exchange would title it. A store that fails is a
-/// warning: the reply is still wanted.
-pub fn start(
-    recorder: &mut Recorder,
-    title: &str,
-    system: Option<&str>,
-    term: Term,
-) -> Option<i64> {
+/// its id); its id, when one was started. `title` is what a conversation's
+/// first exchange would title it; the system prompt goes with the exchange,
+/// as for any conversation. A store that fails is a warning: the reply is
+/// still wanted.
+pub fn start(recorder: &mut Recorder, title: &str, term: Term) -> Option<i64> {
     if !recorder.is_recording() || recorder.conversation().is_some() {
         return None;
     }
-    match create(title, system) {
+    match create(title) {
         Ok(id) => {
             recorder.continue_conversation(id);
             Some(id)
@@ -49,10 +45,10 @@ pub fn take_back(recorder: &mut Recorder, id: i64, term: Term) {
 }
 
 #[cfg(feature = "history")]
-fn create(title: &str, system: Option<&str>) -> Result<i64, String> {
+fn create(title: &str) -> Result<i64, String> {
     let mut store = yat::store::Store::open_default().map_err(|e| e.to_string())?;
     store
-        .create_conversation(title, system)
+        .create_conversation(title, None)
         .map_err(|e| e.to_string())
 }
 
@@ -64,7 +60,7 @@ fn delete(id: i64) -> Result<(), String> {
 
 // Without history nothing records, so nothing is started.
 #[cfg(not(feature = "history"))]
-fn create(_: &str, _: Option<&str>) -> Result<i64, String> {
+fn create(_: &str) -> Result<i64, String> {
     Err("this yat was built without conversation history".into())
 }
 

@@ -2,9 +2,12 @@
 //! one to continue. Built without the `history` feature, recording does
 //! nothing and loading says why it cannot.
 
-use yat::{ChatResponse, Message, ModelRef};
+use std::time::Duration;
+
+use yat::{ChatRequest, ChatResponse, Message, ModelRef};
 
 use crate::failure::{CmdResult, Failure};
+use crate::fragments::Fragment;
 use crate::term::Term;
 
 /// A stored conversation, loaded to continue it.
@@ -24,13 +27,18 @@ pub struct Loaded {
 pub struct Record<'a> {
     /// The model that answered.
     pub target: &'a ModelRef,
-    /// The system prompt in force (stored when the conversation starts).
+    /// The system prompt in force: stored when the conversation starts, and
+    /// again whenever it changed since (`/system`, `-s` with `-c`).
     pub system: Option<&'a str>,
     /// What was sent since the previous reply: tool results answering its
     /// calls, if any, then the prompt with its attachments.
     pub sent: &'a [Message],
     /// The reply, every part of it, with its usage and finish.
     pub reply: &'a ChatResponse,
+    /// The request it answered (its options are stored with the reply).
+    pub request: &'a ChatRequest,
+    /// From sending the request to the reply's end.
+    pub duration: Duration,
 }
 
 /// Records exchanges into the history database, when history is on.
@@ -38,6 +46,8 @@ pub struct Recorder {
     #[cfg(feature = "history")]
     store: Option<yat::store::Store>,
     conversation: Option<i64>,
+    /// The fragments the first prompt opens with, stored by reference.
+    fragments: Vec<Fragment>,
     term: Term,
 }
 
@@ -61,6 +71,7 @@ impl Recorder {
             Recorder {
                 store,
                 conversation: None,
+                fragments: Vec::new(),
                 term,
             }
         }
@@ -69,9 +80,16 @@ impl Recorder {
             let _ = enabled;
             Recorder {
                 conversation: None,
+                fragments: Vec::new(),
                 term,
             }
         }
+    }
+
+    /// Stores `fragments` once each and has the prompt that opens with them
+    /// refer to them, instead of holding their text.
+    pub fn store_by_reference(&mut self, fragments: Vec<Fragment>) {
+        self.fragments = fragments;
     }
 
     /// Appends to conversation `id` instead of starting a new one.
@@ -117,12 +135,24 @@ impl Recorder {
                             .iter()
                             .rev()
                             .find(|m| m.role == yat::Role::User)
-                            .map(|m| m.text())
+                            .map(|m| title_of(m, &self.fragments))
                             .unwrap_or_default();
-                        store.create_conversation(&title, r.system)?
+                        store.create_conversation(&title, None)?
                     }
                 };
-                let mut exchange = yat::store::Exchange::new(r.target, r.sent, &r.reply.parts);
+                let fragments: Vec<yat::store::Fragment<'_>> = self
+                    .fragments
+                    .iter()
+                    .map(|f| yat::store::Fragment {
+                        source: &f.source,
+                        text: &f.text,
+                    })
+                    .collect();
+                let mut exchange = yat::store::Exchange::new(r.target, r.sent, &r.reply.parts)
+                    .fragments(&fragments)
+                    .system(r.system.unwrap_or(""))
+                    .request(r.request)
+                    .duration(r.duration);
                 if let Some(u) = r.reply.usage {
                     exchange = exchange.usage(u);
                 }
@@ -161,6 +191,23 @@ impl Recorder {
             let _ = (messages, target);
             Err(not_built())
         }
+    }
+}
+
+/// What a conversation is titled after: the prompt's own text, not the
+/// fragments it opens with (unless it is nothing but them).
+#[cfg(feature = "history")]
+fn title_of(prompt: &Message, fragments: &[Fragment]) -> String {
+    let own: String = prompt
+        .content
+        .iter()
+        .skip(fragments.len())
+        .filter_map(yat::Part::as_text)
+        .collect();
+    if own.trim().is_empty() {
+        prompt.text().into_owned()
+    } else {
+        own
     }
 }
 

@@ -13,6 +13,7 @@ mod commands;
 mod context;
 mod early_conversation;
 mod failure;
+mod fragments;
 mod history;
 mod implied_chat;
 mod json_arg;
@@ -25,6 +26,7 @@ mod session;
 mod session_input;
 mod structured;
 mod table;
+mod templates;
 mod term;
 mod tool_calls;
 mod transcript;
@@ -171,6 +173,7 @@ async fn dispatch(ctx: &Ctx, command: Command) -> CmdResult {
         Command::Alias { action } => commands::alias::run(ctx, action).await,
         Command::Config { action } => commands::config::run(ctx, action).await,
         Command::Keys { action } => commands::keys::run(ctx, action).await,
+        Command::Templates { action } => commands::templates::run(ctx, action),
         Command::Completions { shell } => commands::completions::run(shell),
         // Handled in `run`, on a runtime of its own.
         #[cfg(feature = "serve")]

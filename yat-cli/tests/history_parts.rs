@@ -60,7 +60,11 @@ fn an_old_database_is_migrated_shown_and_continued() {
     let version: i64 = db(&sb)
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 4);
+    // Its rows were indexed for search by the migration.
+    let found = sb.json(&["log", "-q", "answer", "--json"]);
+    assert_eq!(found[0]["id"], 1);
+    assert_eq!(found[0]["snippet"], "old [answer]");
 
     let old: serde_json::Value = sb.json(&["log", "show", "1", "--json"]);
     assert_eq!(old["created_at"], "2024-05-01T10:00:00Z");
@@ -69,8 +73,9 @@ fn an_old_database_is_migrated_shown_and_continued() {
         serde_json::json!({"input_tokens": 7, "output_tokens": 3})
     );
     let unmetered: serde_json::Value = sb.json(&["log", "show", "2", "--json"]);
-    assert!(
-        unmetered["messages"][1].get("usage").is_none(),
+    assert_eq!(
+        unmetered["messages"][1].get("usage"),
+        Some(&serde_json::Value::Null),
         "unknown, not 0"
     );
 
@@ -161,7 +166,7 @@ fn reasoning_is_sent_back_signed_and_the_signing_model_accepts_the_next_turn() {
 }
 
 #[test]
-fn log_show_renders_usage_details_where_there_are_some() {
+fn log_show_renders_each_replys_usage_with_the_details_reported() {
     let sb = Sandbox::new();
     sb.run(&[
         "chat",
@@ -174,13 +179,17 @@ fn log_show_renders_usage_details_where_there_are_some() {
     .ok();
     let shown = sb.run(&["log", "show"]).ok().stdout;
     assert!(
-        shown.contains("Hi there\n2 input tokens, 5 output tokens (4 reasoning)\n"),
+        shown.contains("Hi there\n2 input tokens, 5 output tokens (4 reasoning) · "),
+        "{shown}"
+    );
+    assert!(
+        shown.trim_end().ends_with(" ms · reasoning_effort=low"),
         "{shown}"
     );
     sb.run(&["chat", "-m", "mock/mock-echo", "plain"]).ok();
     let shown = sb.run(&["log", "show"]).ok().stdout;
     assert!(
-        shown.ends_with("## assistant (mock/mock-echo)\n\nplain\n"),
+        shown.contains("## assistant (mock/mock-echo)\n\nplain\n1 input tokens, 1 output tokens"),
         "{shown}"
     );
 }

@@ -180,3 +180,97 @@ fn a_session_keeps_reasoning_signed_and_attachments_go_with_the_first_prompt() {
     p.exp_eof().unwrap();
     assert_eq!(exit_code(&mut p), 0);
 }
+
+/// What `yat chat -c` sends to a fake OpenAI server as the conversation
+/// so far (the model of the continued conversation is overridden).
+#[cfg(feature = "history")]
+fn messages_sent_when_continued(sb: &Sandbox) -> Vec<serde_json::Value> {
+    use common::{serve, Api, Run};
+    let api = Api::OpenAi;
+    let server = serve(api, vec![api.stream(&["ok"])]);
+    sb.at(api, &server.url())
+        .args(["chat", "-c", "-m", api.model(), "next"])
+        .run()
+        .ok();
+    server.requests()[0].json()["messages"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// The `## ` headings of `yat log show`: who wrote each message.
+#[cfg(feature = "history")]
+fn headings(shown: &str) -> Vec<&str> {
+    shown
+        .lines()
+        .filter_map(|l| l.strip_prefix("## "))
+        .collect()
+}
+
+#[cfg(feature = "history")]
+#[test]
+fn a_system_prompt_set_or_removed_in_a_session_is_stored_and_continued() {
+    let sb = Sandbox::new();
+    let mut p = start(&sb, &[]);
+    p.exp_string("mock-echo> ").unwrap();
+    for (line, answer) in [
+        ("hello", "hello\r\n"),
+        ("/system be terse", "system prompt set"),
+        ("again", "again\r\n"),
+    ] {
+        p.send_line(line).unwrap();
+        p.exp_string(answer).unwrap();
+        p.exp_string("mock-echo> ").unwrap();
+    }
+    p.send_line("/exit").unwrap();
+    p.exp_string("stored as conversation 1").unwrap();
+    p.exp_eof().unwrap();
+
+    let shown = sb.run(&["log", "show", "1"]).ok().stdout;
+    assert_eq!(
+        headings(&shown),
+        [
+            "user",
+            "assistant (mock/mock-echo)",
+            "system",
+            "user",
+            "assistant (mock/mock-echo)"
+        ],
+        "stored where it was set: {shown}"
+    );
+    assert!(
+        shown.contains("## system\n\nbe terse\n\n## user\n\nagain\n"),
+        "{shown}"
+    );
+    let sent = messages_sent_when_continued(&sb);
+    assert_eq!(
+        sent[0],
+        serde_json::json!({"role": "system", "content": "be terse"})
+    );
+    let roles: Vec<&str> = sent.iter().map(|m| m["role"].as_str().unwrap()).collect();
+    assert_eq!(
+        roles,
+        ["system", "user", "assistant", "user", "assistant", "user"]
+    );
+
+    // Removed in a continued session: stored as removed, no longer sent.
+    let mut p = start(&sb, &["-c", "-m", "mock/mock-echo"]);
+    p.exp_string("mock-echo> ").unwrap();
+    p.send_line("/system -").unwrap();
+    p.exp_string("system prompt removed").unwrap();
+    p.exp_string("mock-echo> ").unwrap();
+    p.send_line("more").unwrap();
+    p.exp_string("more\r\n").unwrap();
+    p.exp_string("mock-echo> ").unwrap();
+    p.send_line("/exit").unwrap();
+    p.exp_eof().unwrap();
+    let shown = sb.run(&["log", "show", "1"]).ok().stdout;
+    assert_eq!(
+        headings(&shown)[7..],
+        ["system (removed)", "user", "assistant (mock/mock-echo)"],
+        "{shown}"
+    );
+    let sent = messages_sent_when_continued(&sb);
+    assert!(sent.iter().all(|m| m["role"] != "system"), "{sent:?}");
+    assert_eq!(sent.len(), 9);
+}

@@ -93,6 +93,9 @@ pub struct ApiError {
     pub param: Option<String>,
     /// When to try again (sent as `retry-after`).
     pub retry_after: Option<Duration>,
+    /// A machine-readable code beyond the kind, when a client acts on one
+    /// (OpenAI's `code`; Anthropic's `details.error_code`).
+    pub code: Option<String>,
 }
 
 impl ApiError {
@@ -103,7 +106,14 @@ impl ApiError {
             message: message.into(),
             param: None,
             retry_after: None,
+            code: None,
         }
+    }
+
+    /// The same error with a machine-readable `code`.
+    pub fn with_code(mut self, code: impl Into<String>) -> Self {
+        self.code = Some(code.into());
+        self
     }
 
     /// A 400 about the field at `param`.

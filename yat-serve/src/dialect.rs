@@ -76,3 +76,13 @@ pub(crate) trait Dialect: Send + Sync + 'static {
     /// The status and body of an error response in this format's shape.
     fn error(error: &ApiError) -> (StatusCode, Vec<u8>);
 }
+
+/// `prefix` and `len` random letters and digits: the ids of replies
+/// (`chatcmpl-…`, `msg_…`) and requests (`req_…`). Not secrets, so a fast
+/// generator does.
+pub(crate) fn prefixed_id(prefix: &str, len: usize) -> String {
+    let mut id = String::with_capacity(prefix.len() + len);
+    id.push_str(prefix);
+    id.extend(std::iter::repeat_with(fastrand::alphanumeric).take(len));
+    id
+}

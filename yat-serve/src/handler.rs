@@ -14,7 +14,7 @@ use yat_core::{ChatEvent, ResponseBuilder, Role};
 
 use crate::api_error::{ApiError, ErrorKind};
 use crate::config::Limits;
-use crate::dialect::{Dialect, Inbound, ReplyMeta};
+use crate::dialect::{prefixed_id, Dialect, Inbound, ReplyMeta};
 use crate::exchange::Exchange;
 use crate::gateway::Gateway;
 use crate::reply_stream::ReplyStream;
@@ -28,7 +28,7 @@ pub(crate) async fn chat<D: Dialect>(
 where
     D::Encoder: Unpin,
 {
-    let request_id = format!("req_{}", random_id(24));
+    let request_id = prefixed_id("req_", 24);
     let mut exchange = Some(Exchange::new(gateway.clone(), D::NAME, request_id.clone()));
     let mut response = match answer::<D>(&gateway, &headers, body, &mut exchange).await {
         Ok(response) => response,
@@ -216,12 +216,6 @@ fn set_request_id(headers: &mut HeaderMap, id: &str) {
         headers.insert("x-request-id", v.clone());
         headers.insert("request-id", v);
     }
-}
-
-pub(crate) fn random_id(len: usize) -> String {
-    std::iter::repeat_with(fastrand::alphanumeric)
-        .take(len)
-        .collect()
 }
 
 /// `GET /v1/models`: every ready provider's models, in Anthropic's shape

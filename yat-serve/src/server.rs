@@ -1,16 +1,19 @@
-//! Running the gateway: the router, a listener whose connections time out
-//! when a client stops reading, and graceful shutdown.
+//! Running the gateway: the router, connections that time out when a
+//! client stops reading, and graceful shutdown.
 
 use std::future::Future;
-use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::{header, HeaderName, Method};
 use axum::routing::{get, post};
 use axum::Router;
-use tokio::net::{TcpListener, TcpStream};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
 use tokio_io_timeout::TimeoutStream;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
@@ -67,45 +70,13 @@ impl Gateway {
     }
 }
 
-/// A TCP listener whose connections fail a write that has waited longer
-/// than the idle timeout: a client that stops reading is dropped, and with
-/// it the upstream request it was streaming.
-struct IdleTimeoutListener {
-    inner: TcpListener,
-    idle: Duration,
-}
-
-impl axum::serve::Listener for IdleTimeoutListener {
-    type Io = Pin<Box<TimeoutStream<TcpStream>>>;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        loop {
-            match self.inner.accept().await {
-                Ok((stream, addr)) => {
-                    // Small frames (one token) must go out at once.
-                    let _ = stream.set_nodelay(true);
-                    let mut stream = TimeoutStream::new(stream);
-                    stream.set_write_timeout(Some(self.idle));
-                    return (Box::pin(stream), addr);
-                }
-                Err(e) => {
-                    // Out of file descriptors and the like: wait, go on.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            }
-        }
-    }
-
-    fn local_addr(&self) -> std::io::Result<SocketAddr> {
-        self.inner.local_addr()
-    }
-}
-
 /// Serves `gateway` on `listener` until `shutdown` completes, then stops
 /// accepting and lets the streams in flight finish for up to the grace
 /// period (`serve.limits.shutdown_grace_secs`) before closing them.
+///
+/// Each connection's writes time out after the idle timeout
+/// (`serve.limits.idle_timeout_secs`): a client that stops reading is
+/// dropped, and with it the upstream request it was streaming.
 ///
 /// Every second it also applies edits to the config, `.env` and keys
 /// files ([`Gateway::reload`]). Without keys ([`crate::GatewayBuilder::open_access`])
@@ -130,35 +101,64 @@ pub async fn serve(
     }
     let limits = gateway.config().limits;
     let reloader = tokio::spawn(reload_loop(Arc::downgrade(&gateway)));
-    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
     let app = gateway.router();
-    let server = axum::serve(
-        IdleTimeoutListener {
-            inner: listener,
-            idle: limits.idle_timeout(),
-        },
-        app,
-    )
-    .with_graceful_shutdown(async move {
-        shutdown.await;
-        tracing::info!("shutting down: no new connections; finishing streams in flight");
-        let _ = stopping_tx.send(());
-    });
-    let grace = limits.shutdown_grace();
-    let result = tokio::select! {
-        r = server => r.map_err(|e| YatError::io(addr.to_string(), e.to_string())),
-        () = async move {
-            if stopping_rx.await.is_err() {
-                std::future::pending::<()>().await;
+    // The connections are this function's own tasks (not detached ones),
+    // so that returning closes whatever the grace period did not see end.
+    let mut connections = JoinSet::new();
+    let graceful = GracefulShutdown::new();
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    // A client that sends its request head too slowly (slowloris) is
+    // dropped like one that stops reading.
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.idle_timeout());
+    tokio::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait, go on.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        // Small frames (one token) must go out at once.
+        let _ = stream.set_nodelay(true);
+        let mut stream = TimeoutStream::new(stream);
+        stream.set_write_timeout(Some(limits.idle_timeout()));
+        let service = TowerToHyperService::new(app.clone());
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(Box::pin(stream)), service)
+            .into_owned();
+        let connection = graceful.watch(connection);
+        connections.spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::trace!(error = %e, "connection ended with an error");
             }
-            tokio::time::sleep(grace).await;
-        } => {
-            tracing::warn!(grace_secs = grace.as_secs(), "streams still open after the grace period; closing them");
-            Ok(())
-        }
-    };
+        });
+        // Forget the connections that ended.
+        while connections.try_join_next().is_some() {}
+    }
+    drop(listener);
+    tracing::info!("shutting down: no new connections; finishing streams in flight");
+    let grace = limits.shutdown_grace();
+    if tokio::time::timeout(grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            grace_secs = grace.as_secs(),
+            "streams still open after the grace period; closing them"
+        );
+    }
+    connections.shutdown().await;
     reloader.abort();
-    result
+    Ok(())
 }
 
 async fn reload_loop(gateway: std::sync::Weak<Gateway>) {

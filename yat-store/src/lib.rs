@@ -40,15 +40,21 @@
 mod conversation;
 mod error;
 mod exchange;
+mod fragment;
 mod message_row;
+mod options;
+mod query;
 mod read;
 mod schema;
+mod search;
 mod store;
 mod write;
 
 pub use conversation::{Conversation, ConversationSummary, StoredMessage};
 pub use error::StoreError;
 pub use exchange::Exchange;
+pub use fragment::{fragment_hash, Fragment, FragmentRef};
+pub use query::{parse_time, Edge, LogQuery};
 pub use store::Store;
 pub use yat_core::paths::data_dir;
 

@@ -4,32 +4,17 @@ use rusqlite::{params, OptionalExtension};
 use yat_core::Role;
 
 use crate::error::sqlite;
+use crate::fragment;
 use crate::message_row::{decode_parts, decode_usage, to_u64};
 use crate::{Conversation, ConversationId, ConversationSummary, Store, StoreError, StoredMessage};
 
 impl Store {
-    /// The `limit` most recently updated conversations, newest first.
-    pub fn list(&self, limit: usize) -> Result<Vec<ConversationSummary>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(&format!(
-                "{SUMMARY_SELECT} ORDER BY {RECENT_FIRST} LIMIT ?1"
-            ))
-            .map_err(sqlite(&self.path))?;
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = stmt
-            .query_map(params![limit], summary_from_row)
-            .map_err(sqlite(&self.path))?;
-        rows.collect::<Result<Vec<_>, _>>()
-            .map_err(sqlite(&self.path))
-    }
-
     /// Conversation `id` with all its messages, or `None` when there is no such one.
     pub fn conversation(&self, id: ConversationId) -> Result<Option<Conversation>, StoreError> {
         let summary = self
             .conn
             .query_row(
-                &format!("{SUMMARY_SELECT} WHERE c.id = ?1"),
+                &format!("SELECT {SUMMARY_COLUMNS}, NULL FROM conversations c WHERE c.id = ?1"),
                 params![id],
                 summary_from_row,
             )
@@ -43,12 +28,20 @@ impl Store {
             .prepare(
                 "SELECT role, content, parts, provider, model, input_tokens, output_tokens,
                         cache_read_tokens, cache_write_tokens, reasoning_tokens,
-                        finish_reason, created_at
+                        finish_reason, created_at, duration_ms, options, id
                  FROM messages WHERE conversation_id = ?1 ORDER BY id",
             )
             .map_err(sqlite(&self.path))?;
+        let mut fragments =
+            fragment::of_conversation(&self.conn, id).map_err(sqlite(&self.path))?;
         let messages = stmt
-            .query_map(params![id], message_from_row)
+            .query_map(params![id], |row| {
+                let mut m = message_from_row(row)?;
+                if let Some(used) = fragments.remove(&row.get::<_, i64>(14)?) {
+                    m.with_fragments(used);
+                }
+                Ok(m)
+            })
             .map_err(sqlite(&self.path))?
             .collect::<Result<Vec<_>, _>>()
             .map_err(sqlite(&self.path))?;
@@ -75,20 +68,21 @@ impl Store {
 
 /// Most recent activity first. Message ids only grow, so the newest
 /// message decides; timestamps have one-second resolution and would tie.
-const RECENT_FIRST: &str = "coalesce((SELECT max(m.id) FROM messages m WHERE m.conversation_id = c.id), 0) DESC, c.id DESC";
+pub(crate) const RECENT_FIRST: &str = "coalesce((SELECT max(m.id) FROM messages m WHERE m.conversation_id = c.id), 0) DESC, c.id DESC";
 
-const SUMMARY_SELECT: &str = "
-    SELECT c.id, c.title, c.created_at, c.updated_at,
+/// A conversation's listing data, for a query on `conversations c`; a
+/// query adds one column, its snippet (NULL when it has none).
+pub(crate) const SUMMARY_COLUMNS: &str = "
+           c.id, c.title, c.created_at, c.updated_at,
            (SELECT provider FROM messages m WHERE m.conversation_id = c.id AND m.provider IS NOT NULL
              ORDER BY m.id DESC LIMIT 1),
            (SELECT model FROM messages m WHERE m.conversation_id = c.id AND m.model IS NOT NULL
              ORDER BY m.id DESC LIMIT 1),
            (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id),
-           (SELECT coalesce(sum(input_tokens), 0) FROM messages m WHERE m.conversation_id = c.id),
-           (SELECT coalesce(sum(output_tokens), 0) FROM messages m WHERE m.conversation_id = c.id)
-    FROM conversations c";
+           (SELECT sum(input_tokens) FROM messages m WHERE m.conversation_id = c.id),
+           (SELECT sum(output_tokens) FROM messages m WHERE m.conversation_id = c.id)";
 
-fn summary_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationSummary> {
+pub(crate) fn summary_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationSummary> {
     Ok(ConversationSummary {
         id: row.get(0)?,
         title: row.get(1)?,
@@ -97,8 +91,10 @@ fn summary_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationSum
         provider: row.get(4)?,
         model: row.get(5)?,
         message_count: to_u64(row.get(6)?),
-        input_tokens: to_u64(row.get(7)?),
-        output_tokens: to_u64(row.get(8)?),
+        // sum() is NULL when no reply reported usage: unknown, not 0.
+        input_tokens: row.get::<_, Option<i64>>(7)?.map(to_u64),
+        output_tokens: row.get::<_, Option<i64>>(8)?.map(to_u64),
+        snippet: row.get(9)?,
     })
 }
 
@@ -124,7 +120,21 @@ fn message_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredMessage> 
         ]),
         finish_reason: row.get(10)?,
         created_at: row.get(11)?,
+        duration_ms: row.get::<_, Option<i64>>(12)?.map(to_u64),
+        options: decode_options(row.get(13)?)?,
+        fragments: Vec::new(),
     })
+}
+
+/// The `options` column: a JSON object, or NULL.
+fn decode_options(
+    json: Option<String>,
+) -> rusqlite::Result<Option<serde_json::Map<String, serde_json::Value>>> {
+    json.map(|j| serde_json::from_str(&j))
+        .transpose()
+        .map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(13, rusqlite::types::Type::Text, Box::new(e))
+        })
 }
 
 fn parse_role(s: &str) -> Role {

@@ -60,6 +60,41 @@ const MIGRATIONS: &[&str] = &[
      DROP TABLE messages;
      ALTER TABLE messages_v2 RENAME TO messages;
      CREATE INDEX messages_by_conversation ON messages (conversation_id, id);",
+    // 3: how long each reply took and the options it was asked with, and a
+    // full-text index over every message's text. The index holds no copy
+    // of the text (an external-content FTS5 table reads `messages`);
+    // triggers keep it in step, and `rebuild` indexes the rows already
+    // there, so an old database is searchable from its first open.
+    "ALTER TABLE messages ADD COLUMN duration_ms INTEGER;
+     ALTER TABLE messages ADD COLUMN options TEXT;
+     CREATE VIRTUAL TABLE messages_fts USING fts5(content, content = 'messages', content_rowid = 'id');
+     CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_fts (rowid, content) VALUES (new.id, new.content);
+     END;
+     CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+     END;
+     CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+        INSERT INTO messages_fts (rowid, content) VALUES (new.id, new.content);
+     END;
+     INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
+     CREATE INDEX messages_by_model ON messages (model, provider);",
+    // 4: fragments, text a prompt takes by reference (`-f FILE`), stored
+    // once by the hash of their text and linked to each prompt using them.
+    "CREATE TABLE fragments (
+        hash       TEXT PRIMARY KEY,
+        text       TEXT NOT NULL,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+     );
+     CREATE TABLE message_fragments (
+        message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+        position   INTEGER NOT NULL,
+        hash       TEXT NOT NULL REFERENCES fragments(hash),
+        source     TEXT NOT NULL,
+        PRIMARY KEY (message_id, position)
+     ) WITHOUT ROWID;
+     CREATE INDEX message_fragments_by_hash ON message_fragments (hash);",
 ];
 
 /// The newest schema version this build knows.

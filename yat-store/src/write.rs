@@ -1,11 +1,13 @@
 //! Writing history: starting conversations, appending exchanges, importing
 //! whole sessions, deleting. Each call is one transaction.
 
-use rusqlite::{params, Transaction};
+use rusqlite::{params, OptionalExtension, Transaction};
 use yat_core::{Message, ModelRef, Part, Role, Usage};
 
 use crate::error::sqlite;
+use crate::fragment;
 use crate::message_row::{encode_parts, encode_usage, text_of};
+use crate::options::options_of;
 use crate::{ConversationId, Exchange, Store, StoreError};
 
 /// Provider data stored with a reply.
@@ -13,6 +15,9 @@ struct ReplyData<'a> {
     target: &'a ModelRef,
     usage: Option<Usage>,
     finish: Option<&'a str>,
+    /// The request's options as JSON text.
+    options: Option<String>,
+    duration_ms: Option<i64>,
 }
 
 impl Store {
@@ -39,13 +44,29 @@ impl Store {
         exchange: &Exchange<'_>,
     ) -> Result<(), StoreError> {
         self.in_transaction(|tx| {
-            for m in exchange.sent {
-                insert_message(tx, id, m.role, &m.content, None)?;
+            if let Some(system) = exchange.system {
+                record_system_change(tx, id, system)?;
+            }
+            let prompt = exchange.sent.len().saturating_sub(1);
+            for (i, m) in exchange.sent.iter().enumerate() {
+                let used = if i == prompt {
+                    fragment::leading_fragments(&m.content, exchange.fragments)
+                } else {
+                    0
+                };
+                let row = insert_message(tx, id, m.role, &m.content[used..], None)?;
+                fragment::link(tx, row, &exchange.fragments[..used])?;
             }
             let data = ReplyData {
                 target: exchange.target,
                 usage: exchange.usage,
                 finish: exchange.finish,
+                options: exchange
+                    .request
+                    .map(|r| serde_json::Value::Object(options_of(r)).to_string()),
+                duration_ms: exchange
+                    .duration
+                    .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
             };
             insert_message(tx, id, Role::Assistant, exchange.reply, Some(&data))?;
             tx.execute(
@@ -74,6 +95,8 @@ impl Store {
                         target,
                         usage: None,
                         finish: None,
+                        options: None,
+                        duration_ms: None,
                     }),
                     _ => None,
                 };
@@ -83,13 +106,14 @@ impl Store {
         })
     }
 
-    /// Deletes conversation `id` and its messages; `false` when there was none.
+    /// Deletes conversation `id` and its messages, and the fragments no
+    /// other conversation uses; `false` when there was none.
     pub fn delete(&mut self, id: ConversationId) -> Result<bool, StoreError> {
-        let n = self
-            .conn
-            .execute("DELETE FROM conversations WHERE id = ?1", params![id])
-            .map_err(sqlite(&self.path))?;
-        Ok(n > 0)
+        self.in_transaction(|tx| {
+            let n = tx.execute("DELETE FROM conversations WHERE id = ?1", params![id])?;
+            fragment::prune(tx)?;
+            Ok(n > 0)
+        })
     }
 
     /// Runs `body` in one transaction, committed only when it succeeds.
@@ -113,14 +137,39 @@ fn insert_conversation(tx: &Transaction<'_>, title: &str) -> rusqlite::Result<Co
     Ok(tx.last_insert_rowid())
 }
 
+/// Stores `system` as a `system` message when it is not the conversation's
+/// current system prompt (its last `system` message; an empty one means
+/// removed). A change is a new row rather than an edit: the log shows when
+/// the prompt changed, and what each earlier reply was written under.
+fn record_system_change(
+    tx: &Transaction<'_>,
+    conversation: ConversationId,
+    system: &str,
+) -> rusqlite::Result<()> {
+    let system = system.trim();
+    let current: Option<String> = tx
+        .query_row(
+            "SELECT content FROM messages WHERE conversation_id = ?1 AND role = 'system'
+             ORDER BY id DESC LIMIT 1",
+            params![conversation],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if current.as_deref().unwrap_or("").trim() == system {
+        return Ok(());
+    }
+    insert_message(tx, conversation, Role::System, &[Part::text(system)], None).map(drop)
+}
+
 /// Inserts one message; `reply` carries the answering model's data.
+/// Returns its id.
 fn insert_message(
     tx: &Transaction<'_>,
     conversation: ConversationId,
     role: Role,
     parts: &[Part],
     reply: Option<&ReplyData<'_>>,
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<i64> {
     let json =
         encode_parts(parts).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     let [input, output, cache_read, cache_write, reasoning] =
@@ -128,8 +177,9 @@ fn insert_message(
     tx.execute(
         "INSERT INTO messages (conversation_id, role, content, parts, provider, model,
                                input_tokens, output_tokens, cache_read_tokens,
-                               cache_write_tokens, reasoning_tokens, finish_reason)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                               cache_write_tokens, reasoning_tokens, finish_reason,
+                               options, duration_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         params![
             conversation,
             role.as_str(),
@@ -143,9 +193,11 @@ fn insert_message(
             cache_write,
             reasoning,
             reply.and_then(|r| r.finish),
+            reply.and_then(|r| r.options.as_deref()),
+            reply.and_then(|r| r.duration_ms),
         ],
-    )
-    .map(drop)
+    )?;
+    Ok(tx.last_insert_rowid())
 }
 
 /// The first line of `text`, at most 60 characters, for a listing.

@@ -4,7 +4,7 @@
 
 use rusqlite::Connection;
 use yat_core::{Media, Message, ModelRef, Part, Reasoning, Role, ToolCall, ToolResult, Usage};
-use yat_store::{Exchange, Store};
+use yat_store::{Exchange, LogQuery, Store};
 
 /// The schema of yat 0.1, written out by hand as that version created it.
 const SCHEMA_1: &str = "
@@ -64,14 +64,21 @@ fn an_old_database_is_migrated_in_place_and_keeps_every_row() {
     write_old_database(&path);
 
     let store = Store::open(&path).unwrap();
-    assert_eq!(user_version(&path), 2);
+    assert_eq!(user_version(&path), 4);
+
+    // The rows already there are indexed for full-text search.
+    let mut q = LogQuery::new(10);
+    q.text = Some("answer".into());
+    let found = store.search(&q).unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].snippet.as_deref(), Some("old [answer]"));
 
     let old = store.conversation(1).unwrap().unwrap();
     assert_eq!(old.summary.title, "old question");
     assert_eq!(old.summary.created_at, "2024-05-01T10:00:00Z");
     assert_eq!(
         (old.summary.input_tokens, old.summary.output_tokens),
-        (7, 3)
+        (Some(7), Some(3))
     );
     assert_eq!(
         old.to_messages(),
@@ -83,6 +90,11 @@ fn an_old_database_is_migrated_in_place_and_keeps_every_row() {
     );
     let reply = &old.messages[2];
     assert_eq!(reply.usage, Some(Usage::new(7, 3)), "no detail made up");
+    assert_eq!(
+        (reply.duration_ms, &reply.options),
+        (None, &None),
+        "not recorded then: unknown"
+    );
     assert_eq!(reply.finish_reason.as_deref(), Some("stop"));
     assert_eq!(reply.created_at, "2024-05-01T10:00:05Z");
     assert_eq!(old.model(), Some(ModelRef::new("mock", "mock-echo")));
@@ -92,13 +104,19 @@ fn an_old_database_is_migrated_in_place_and_keeps_every_row() {
         unknown.messages[1].usage, None,
         "unknown usage stays unknown"
     );
+    assert_eq!(
+        (unknown.summary.input_tokens, unknown.summary.output_tokens),
+        (None, None),
+        "no reply reported usage: the totals are unknown too"
+    );
     assert_eq!(store.last().unwrap().unwrap().summary.id, 2);
     drop(store);
 
     // Opening again finds nothing left to do.
     let store = Store::open(&path).unwrap();
     assert_eq!(store.list(10).unwrap().len(), 2);
-    assert_eq!(user_version(&path), 2);
+    assert_eq!(user_version(&path), 4);
+    assert_eq!(store.search(&q).unwrap().len(), 1, "indexed once");
 }
 
 #[test]

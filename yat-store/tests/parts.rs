@@ -42,7 +42,7 @@ fn every_part_round_trips_and_usage_details_are_kept() {
     assert_eq!(c.messages[1].usage, Some(usage));
     assert_eq!(c.messages[1].content, "Checking.");
     assert_eq!(c.messages[2].role, Role::Tool);
-    assert_eq!(c.summary.input_tokens, 10);
+    assert_eq!(c.summary.input_tokens, Some(10));
 
     let json = serde_json::to_value(&c).unwrap();
     assert!(

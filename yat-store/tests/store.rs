@@ -35,8 +35,8 @@ fn round_trip_on_disk_survives_reopening() {
     let c = store.conversation(id).unwrap().unwrap();
     assert_eq!(c.summary.title, "First question");
     assert_eq!(c.summary.message_count, 5);
-    assert_eq!(c.summary.input_tokens, 8);
-    assert_eq!(c.summary.output_tokens, 4);
+    assert_eq!(c.summary.input_tokens, Some(8));
+    assert_eq!(c.summary.output_tokens, Some(4));
     assert_eq!(c.summary.provider.as_deref(), Some("mock"));
     assert_eq!(c.summary.model.as_deref(), Some("mock-echo"));
     assert_eq!(
@@ -173,4 +173,46 @@ fn default_path_honours_yat_data_dir() {
     std::env::set_var("YAT_DATA_DIR", dir.path());
     assert_eq!(Store::default_path(), dir.path().join("history.sqlite"));
     std::env::remove_var("YAT_DATA_DIR");
+}
+
+#[test]
+fn a_system_prompt_changed_mid_conversation_is_stored_and_continued() {
+    let mut store = Store::open_in_memory().unwrap();
+    let target = ModelRef::new("mock", "mock-echo");
+    let reply = [Part::text("a")];
+    let exchange = |store: &mut Store, id, system, prompt: &str| {
+        let sent = [Message::user(prompt)];
+        let e = Exchange::new(&target, &sent, &reply).system(system);
+        store.record_exchange(id, &e).unwrap();
+    };
+    let id = store.create_conversation("one", None).unwrap();
+    exchange(&mut store, id, "", "one");
+    exchange(&mut store, id, "Be terse.", "two");
+    exchange(&mut store, id, "Be terse.", "three");
+    let c = store.conversation(id).unwrap().unwrap();
+    let roles: Vec<Role> = c.messages.iter().map(|m| m.role).collect();
+    use Role::{Assistant as A, System as S, User as U};
+    assert_eq!(
+        roles,
+        [U, A, S, U, A, U, A],
+        "stored once, where it changed"
+    );
+    assert_eq!(c.system(), Some("Be terse."));
+    assert_eq!(c.to_messages()[0], Message::system("Be terse."));
+    assert_eq!(c.to_messages().len(), 7);
+
+    // Removed: recorded as an empty system message, and no longer sent.
+    exchange(&mut store, id, "  ", "four");
+    let c = store.conversation(id).unwrap().unwrap();
+    assert_eq!(c.messages[7].role, Role::System);
+    assert_eq!(c.messages[7].content, "");
+    assert_eq!(c.system(), None);
+    assert!(c.to_messages().iter().all(|m| m.role != Role::System));
+
+    // Not saying leaves it as it is.
+    let sent = [Message::user("five")];
+    store
+        .record_exchange(id, &Exchange::new(&target, &sent, &reply))
+        .unwrap();
+    assert_eq!(store.conversation(id).unwrap().unwrap().messages.len(), 12);
 }

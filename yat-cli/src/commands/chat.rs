@@ -17,7 +17,7 @@ use crate::context::Ctx;
 use crate::failure::{CmdResult, Failure};
 use crate::history::{self, Loaded, Record, Recorder};
 use crate::render::{self, End, Mode, Outcome, ReplyOptions};
-use crate::{attach, code_block, early_conversation, structured, tool_calls};
+use crate::{attach, code_block, early_conversation, fragments, structured, templates, tool_calls};
 
 /// Sampling parameters from the command line, applied to every request.
 #[derive(Debug, Clone, Default)]
@@ -96,14 +96,35 @@ fn prompt_message(attachments: Vec<Part>, text: &str) -> Message {
         return Message::user(text);
     }
     let mut parts = attachments;
-    parts.push(Part::text(text));
+    // A prompt of fragments alone (`-f -`) has no text of its own.
+    if !text.is_empty() {
+        parts.push(Part::text(text));
+    }
     Message::user(parts)
 }
 
 /// Runs `yat chat`.
-pub async fn run(ctx: &Ctx, args: ChatArgs) -> CmdResult {
-    let prompt = crate::prompt_input::read_prompt(&args.prompt, ctx.term.stdin_tty)?;
-    if prompt.as_deref().is_some_and(|p| p.trim().is_empty()) {
+pub async fn run(ctx: &Ctx, mut args: ChatArgs) -> CmdResult {
+    if let Some(name) = &args.template.save {
+        return templates::save(ctx, name, &args);
+    }
+    let fragments = fragments::load(&args.fragments.paths)?;
+    let stdin_is_a_fragment = args.fragments.paths.iter().any(|p| p == fragments::STDIN);
+    let prompt = if stdin_is_a_fragment {
+        // stdin went to its fragment: the prompt is the argument (empty
+        // when the fragment is the whole prompt).
+        Some(args.prompt.join(" "))
+    } else {
+        crate::prompt_input::read_prompt(&args.prompt, ctx.term.stdin_tty)?
+    };
+    let prompt = match args.template.name.take() {
+        Some(name) => {
+            let params = std::mem::take(&mut args.template.params);
+            templates::apply(ctx, &name, &params, prompt, &mut args)?
+        }
+        None => prompt,
+    };
+    if prompt.as_deref().is_some_and(|p| p.trim().is_empty()) && fragments.is_empty() {
         return Err(Failure::Usage(
             "the prompt is empty: pass it as an argument or on stdin (`yat --help` lists the \
              commands)"
@@ -165,8 +186,14 @@ pub async fn run(ctx: &Ctx, args: ChatArgs) -> CmdResult {
     // before anything is sent.
     let candidates =
         candidates(&route.target, &args.fallback, &prefs).map_err(|e| reported(json, e.into()))?;
-    let attachments =
-        attach::load_all(&manager, &args.attach, &candidates).map_err(|f| reported(json, f))?;
+    fragments::check_context(&manager, &route.target, &fragments)
+        .await
+        .map_err(|f| reported(json, f))?;
+    // Fragments open the prompt, so they go with it as attachments do.
+    let mut attachments = fragments::parts(&fragments);
+    attachments.extend(
+        attach::load_all(&manager, &args.attach, &candidates).map_err(|f| reported(json, f))?,
+    );
     if let Some(notice) = crate::remedy::route_notice(&route) {
         ctx.term.note(&notice);
     }
@@ -179,6 +206,7 @@ pub async fn run(ctx: &Ctx, args: ChatArgs) -> CmdResult {
         set_system(&mut messages, Some(system));
     }
     let mut recorder = Recorder::new(!args.no_history && prefs.history, ctx.term);
+    recorder.store_by_reference(fragments);
     if let Some(l) = &loaded {
         recorder.continue_conversation(l.id);
     }
@@ -289,8 +317,16 @@ impl ChatSetup {
         // JSON's start event names the conversation: start it now.
         let early = (mode == Mode::Json)
             .then(|| {
-                let system = system_of(&self.messages);
-                early_conversation::start(&mut self.recorder, prompt, system.as_deref(), ctx.term)
+                // Titled as history titles a first exchange: the prompt's
+                // own text, or its fragments' when it has none.
+                let title = match prompt.trim() {
+                    "" => sent
+                        .last()
+                        .map(|m| m.text().into_owned())
+                        .unwrap_or_default(),
+                    _ => prompt.to_owned(),
+                };
+                early_conversation::start(&mut self.recorder, &title, ctx.term)
             })
             .flatten();
         let opts = ReplyOptions {
@@ -300,6 +336,7 @@ impl ChatSetup {
             show_reasoning: self.show_reasoning,
             conversation: self.recorder.conversation(),
         };
+        let started = std::time::Instant::now();
         let outcome =
             render::stream_reply(&ctx.term, &self.manager, &self.candidates, &request, opts).await;
         match &outcome {
@@ -308,6 +345,8 @@ impl ChatSetup {
                 system: system_of(&self.messages).as_deref(),
                 sent: &sent,
                 reply: &o.reply,
+                request: &request,
+                duration: started.elapsed(),
             }),
             _ => {
                 if let Some(id) = early {

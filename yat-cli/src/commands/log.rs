@@ -1,4 +1,4 @@
-//! `yat log`: the stored conversations.
+//! `yat log`: the stored conversations, listed, searched and shown.
 
 use crate::cli::{LogAction, LogListArgs};
 use crate::context::Ctx;
@@ -13,19 +13,19 @@ pub async fn run(ctx: &Ctx, action: Option<LogAction>, list: LogListArgs) -> Cmd
 mod imp {
     use std::io::Write;
 
-    use yat::store::{Conversation, Store};
-    use yat::{Part, Role};
+    use yat::store::{LogQuery, Store};
 
     use super::*;
+    use crate::commands::log_show::{self, short_time, tokens_text};
     use crate::context::print_json;
     use crate::failure::Failure;
     use crate::table::{Cell, Table};
 
     pub fn run(ctx: &Ctx, action: Option<LogAction>, list: LogListArgs) -> CmdResult {
         match action {
-            None => run_list(ctx, &list),
-            Some(LogAction::List(args)) => run_list(ctx, &args),
-            Some(LogAction::Show { id, json }) => show(ctx, id, json),
+            None => run_list(ctx, list),
+            Some(LogAction::List(args)) => run_list(ctx, args),
+            Some(LogAction::Show { id, json }) => log_show::run(ctx, open()?, id, json),
             Some(LogAction::Path) => {
                 let mut out = std::io::stdout().lock();
                 writeln!(out, "{}", Store::default_path().display())?;
@@ -34,143 +34,100 @@ mod imp {
         }
     }
 
+    /// The database, if there is one: looking must not create it.
     fn open() -> CmdResult<Option<Store>> {
-        // Listing must not create the database as a side effect.
         if !Store::default_path().exists() {
             return Ok(None);
         }
         Ok(Some(Store::open_default()?))
     }
 
-    fn run_list(ctx: &Ctx, args: &LogListArgs) -> CmdResult {
+    fn run_list(ctx: &Ctx, args: LogListArgs) -> CmdResult {
+        if let (Some(since), Some(until)) = (&args.since, &args.until) {
+            if since > until {
+                return Err(Failure::Usage(format!(
+                    "--since ({since}) is after --until ({until}): nothing can match"
+                )));
+            }
+        }
+        let searching = args.query.is_some();
+        let json = args.json;
+        let query = to_query(ctx, args)?;
         let list = match open()? {
-            Some(store) => store.list(args.count)?,
+            Some(store) => store.search(&query)?,
             None => Vec::new(),
         };
-        if args.json {
+        if json {
             return print_json(&ctx.term, &list);
         }
         if list.is_empty() {
-            ctx.term.note("no conversations stored yet");
+            ctx.term.note(if searching || is_filtered(&query) {
+                "no conversation matches"
+            } else {
+                "no conversations stored yet"
+            });
             return Ok(());
         }
         let paint = ctx.term.stdout_paint(false);
-        let mut t = Table::new(&["ID", "UPDATED", "MODEL", "MESSAGES", "TOKENS", "TITLE"]);
+        let mut header = vec!["ID", "UPDATED", "MODEL", "MESSAGES", "TOKENS", "TITLE"];
+        if searching {
+            header.push("MATCH");
+        }
+        let mut t = Table::new(&header);
         for c in &list {
             let model = match (&c.provider, &c.model) {
                 (Some(p), Some(m)) => format!("{p}/{m}"),
                 _ => "-".into(),
             };
-            t.row(vec![
+            let mut row = vec![
                 Cell::plain(c.id.to_string()),
                 Cell::styled(short_time(&c.updated_at), |s| paint.dim(s)),
                 Cell::plain(model),
                 Cell::plain(c.message_count.to_string()),
-                Cell::plain(format!("{}/{}", c.input_tokens, c.output_tokens)),
+                Cell::plain(tokens_text(c.input_tokens, c.output_tokens)),
                 Cell::plain(&c.title),
-            ]);
+            ];
+            if let Some(snippet) = &c.snippet {
+                row.push(Cell::plain(one_line(snippet)));
+            }
+            t.row(row);
         }
         let mut out = std::io::stdout().lock();
         t.write(&mut out, paint)?;
         Ok(())
     }
 
-    /// `2024-05-01T12:30:00Z` → `2024-05-01 12:30` (UTC).
-    fn short_time(t: &str) -> String {
-        let t = t.replace('T', " ");
-        t.get(..16).map(|s| format!("{s}Z")).unwrap_or(t)
-    }
-
-    fn show(ctx: &Ctx, id: Option<i64>, json: bool) -> CmdResult {
-        let missing = || {
-            Failure::Runtime(match id {
-                Some(id) => format!("no conversation {id} (see `yat log`)"),
-                None => "no conversations stored yet".into(),
-            })
-        };
-        let store = open()?.ok_or_else(missing)?;
-        let found = match id {
-            Some(id) => store.conversation(id)?,
-            None => store.last()?,
-        };
-        let c = found.ok_or_else(missing)?;
-        if json {
-            return print_json(&ctx.term, &without_bytes(&c)?);
-        }
-        write_transcript(ctx, &c)
-    }
-
-    /// The conversation's JSON with each attachment's bytes replaced by
-    /// their size: a log is for reading, and an image is megabytes of base64.
-    fn without_bytes(c: &Conversation) -> CmdResult<serde_json::Value> {
-        let mut v = serde_json::to_value(c).map_err(std::io::Error::from)?;
-        let Some(messages) = v.get_mut("messages").and_then(|m| m.as_array_mut()) else {
-            return Ok(v);
-        };
-        for (stored, m) in c.messages.iter().zip(messages) {
-            let Some(parts) = m.get_mut("parts").and_then(|p| p.as_array_mut()) else {
-                continue;
-            };
-            for (part, json) in stored.parts.iter().zip(parts) {
-                let (Part::Image(media) | Part::Document(media)) = part else {
-                    continue;
-                };
-                if let (Some(obj), Some(n)) = (json.as_object_mut(), media.len()) {
-                    obj.remove("data");
-                    obj.insert("size".into(), n.into());
-                }
+    /// The store's query for the flags; an alias given to `-m` stands for
+    /// its model (the configuration is read only then).
+    fn to_query(ctx: &Ctx, args: LogListArgs) -> CmdResult<LogQuery> {
+        let model = match args.model {
+            Some(m) if !m.contains('/') => {
+                let prefs = ctx.preferences()?;
+                Some(prefs.aliases.get(&m).map_or(m, ToString::to_string))
             }
-        }
-        Ok(v)
+            other => other,
+        };
+        let mut q = LogQuery::new(args.count);
+        q.text = args.query;
+        q.model = model;
+        q.provider = args.provider;
+        q.conversation = args.conversation;
+        q.since = args.since;
+        q.until = args.until;
+        Ok(q)
     }
 
-    fn write_transcript(ctx: &Ctx, c: &Conversation) -> CmdResult {
-        let paint = ctx.term.stdout_paint(false);
-        let s = &c.summary;
-        let mut out = std::io::stdout().lock();
-        writeln!(
-            out,
-            "{}",
-            paint.bold(&format!("# {} (conversation {})", s.title, s.id))
-        )?;
-        let model = match (&s.provider, &s.model) {
-            (Some(p), Some(m)) => format!("{p}/{m}"),
-            _ => "-".into(),
-        };
-        writeln!(
-            out,
-            "{}",
-            paint.dim(&format!(
-                "{model} · started {} · {} tokens in, {} out",
-                short_time(&s.created_at),
-                s.input_tokens,
-                s.output_tokens
-            ))
-        )?;
-        for m in &c.messages {
-            let who = match m.role {
-                Role::System => "system".to_owned(),
-                Role::User => "user".to_owned(),
-                Role::Assistant => match (&m.provider, &m.model) {
-                    (Some(p), Some(model)) => format!("assistant ({p}/{model})"),
-                    _ => "assistant".to_owned(),
-                },
-                other => other.as_str().to_owned(),
-            };
-            writeln!(out)?;
-            writeln!(out, "{}", paint.bold(&format!("## {who}")))?;
-            writeln!(out)?;
-            crate::transcript::write_parts(&mut out, &m.parts, paint)?;
-            if let Some(u) = &m.usage {
-                if u.cache_read_tokens.is_some()
-                    || u.cache_write_tokens.is_some()
-                    || u.reasoning_tokens.is_some()
-                {
-                    writeln!(out, "{}", paint.dim(&crate::render::usage_text(u)))?;
-                }
-            }
-        }
-        Ok(())
+    fn is_filtered(q: &LogQuery) -> bool {
+        q.model.is_some()
+            || q.provider.is_some()
+            || q.conversation.is_some()
+            || q.since.is_some()
+            || q.until.is_some()
+    }
+
+    /// A snippet on one table row.
+    fn one_line(text: &str) -> String {
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
     }
 }
 

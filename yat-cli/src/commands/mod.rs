@@ -6,8 +6,11 @@ pub mod completions;
 pub mod config;
 pub mod keys;
 pub mod log;
+#[cfg(feature = "history")]
+pub mod log_show;
 pub mod model_options;
 pub mod models;
 pub mod providers;
 #[cfg(feature = "serve")]
 pub mod serve;
+pub mod templates;

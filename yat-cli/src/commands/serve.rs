@@ -142,7 +142,7 @@ fn keys(ctx: &Ctx, action: ServeKeysAction) -> CmdResult {
         ServeKeysAction::Revoke { name } => {
             if store.revoke(&name).map_err(key_failure)? {
                 ctx.term.done(&format!(
-                    "key {name:?} revoked; a running gateway refuses it from its next request"
+                    "key {name:?} revoked; a running gateway refuses it within a second"
                 ));
                 Ok(())
             } else {

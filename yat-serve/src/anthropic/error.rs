@@ -68,6 +68,15 @@ struct ErrorBody<'a> {
 struct ErrorObject<'a> {
     r#type: &'static str,
     message: Cow<'a, str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    details: Option<Details<'a>>,
+}
+
+/// What the SDKs read beyond the type (the tool runner, for one, falls
+/// back from server-held threads on `thread_unsupported_request`).
+#[derive(Serialize)]
+struct Details<'a> {
+    error_code: &'a str,
 }
 
 /// The status and body for `error`. The message names the field first
@@ -85,6 +94,10 @@ fn body(error: &ApiError) -> (StatusCode, ErrorBody<'_>) {
         error: ErrorObject {
             r#type: kind,
             message,
+            details: error
+                .code
+                .as_deref()
+                .map(|error_code| Details { error_code }),
         },
     };
     (status, body)

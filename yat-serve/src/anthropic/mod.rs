@@ -20,7 +20,7 @@ use axum::http::StatusCode;
 use yat_core::ChatResponse;
 
 use crate::api_error::ApiError;
-use crate::dialect::{Dialect, Inbound, ReplyMeta};
+use crate::dialect::{prefixed_id, Dialect, Inbound, ReplyMeta};
 
 // The server lists models in this shape when a client sends `anthropic-version`.
 pub(crate) use models::models_list;
@@ -43,10 +43,7 @@ impl Dialect for Anthropic {
     }
 
     fn reply_id() -> String {
-        let mut id = String::with_capacity(4 + ID_LEN);
-        id.push_str("msg_");
-        id.extend(std::iter::repeat_with(fastrand::alphanumeric).take(ID_LEN));
-        id
+        prefixed_id("msg_", ID_LEN)
     }
 
     /// Anthropic streams always end with usage, so `include_usage` is moot.

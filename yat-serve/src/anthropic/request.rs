@@ -64,6 +64,10 @@ struct WireRequest {
     output_format: Option<WireFormat>,
     output_config: Option<WireOutputConfig>,
     stream: Option<bool>,
+    /// A server-held conversation (the `message-threads` beta): the
+    /// gateway keeps no state, so it refuses one the way the SDK's tool
+    /// runner recognises, and the runner resends the whole conversation.
+    thread: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -112,6 +116,14 @@ struct WireOutputConfig {
 /// Reads a request body.
 pub(super) fn parse(body: &[u8]) -> Result<Inbound, ApiError> {
     let wire: WireRequest = decode(body)?;
+    if wire.thread.as_ref().is_some_and(|t| !t.is_null()) {
+        return Err(ApiError::invalid(
+            "thread",
+            "server-held message threads are not supported by this gateway (it keeps no \
+             conversation state): send the whole conversation",
+        )
+        .with_code("thread_unsupported_request"));
+    }
     wire.into_inbound()
 }
 
@@ -314,6 +326,25 @@ mod tests {
             b[k] = v.clone();
         }
         b
+    }
+
+    #[test]
+    fn a_server_held_thread_is_refused_with_the_code_the_tool_runner_reads() {
+        let e = parse_json(body(json!({"thread": {"type": "create"}}))).unwrap_err();
+        assert_eq!(
+            (e.kind, e.param.as_deref()),
+            (ErrorKind::InvalidRequest, Some("thread"))
+        );
+        assert_eq!(e.code.as_deref(), Some("thread_unsupported_request"));
+        let (status, bytes) = super::super::error::response(&e);
+        assert_eq!(status, 400);
+        let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(
+            v["error"]["details"]["error_code"],
+            "thread_unsupported_request"
+        );
+        // `"thread": null` is no thread.
+        assert!(parse_json(body(json!({"thread": null}))).is_ok());
     }
 
     fn request(extra: serde_json::Value) -> ChatRequest {

@@ -45,7 +45,7 @@ struct ErrorObject<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     param: Option<&'a str>,
-    code: Option<&'static str>,
+    code: Option<&'a str>,
 }
 
 /// OpenAI's `type` and `code` for an error of `kind`.
@@ -76,7 +76,7 @@ pub(super) fn write_body(error: &ApiError, out: &mut Vec<u8>) {
                 message: &error.message,
                 kind,
                 param: error.param.as_deref(),
-                code,
+                code: error.code.as_deref().or(code),
             },
         },
     );

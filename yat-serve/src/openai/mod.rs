@@ -24,7 +24,7 @@ pub(crate) use models::models_list;
 pub(crate) use stream::ChunkEncoder;
 
 use crate::api_error::ApiError;
-use crate::dialect::{Dialect, Inbound, ReplyMeta};
+use crate::dialect::{prefixed_id, Dialect, Inbound, ReplyMeta};
 
 /// The OpenAI Chat Completions wire format.
 pub(crate) struct OpenAi;
@@ -39,10 +39,7 @@ impl Dialect for OpenAi {
 
     /// `chatcmpl-` and 24 random letters and digits, as OpenAI's ids look.
     fn reply_id() -> String {
-        let mut id = String::with_capacity(33);
-        id.push_str("chatcmpl-");
-        id.extend(std::iter::repeat_with(fastrand::alphanumeric).take(24));
-        id
+        prefixed_id("chatcmpl-", 24)
     }
 
     fn encoder(meta: ReplyMeta, include_usage: bool) -> ChunkEncoder {
