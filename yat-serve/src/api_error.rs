@@ -167,7 +167,9 @@ impl ApiError {
             YatError::ContentBlocked(_) => {
                 ApiError::new(ErrorKind::ContentBlocked, error.to_string())
             }
-            YatError::UnknownProvider { .. } => {
+            YatError::UnknownProvider { .. }
+            | YatError::UnlistedModel { .. }
+            | YatError::AmbiguousModel { .. } => {
                 ApiError::new(ErrorKind::NotFound, error.to_string())
             }
             YatError::Overloaded { .. }
