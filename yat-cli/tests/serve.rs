@@ -78,13 +78,28 @@ struct Server {
 
 impl Server {
     fn start(sb: &Sandbox, args: &[&str]) -> Server {
+        Server::start_under(sb, None, args)
+    }
+
+    /// `yat serve` started by `sh -c 'ulimit -Sn N; exec yat …'` when
+    /// `fd_limit` is given.
+    fn start_under(sb: &Sandbox, fd_limit: Option<u32>, args: &[&str]) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
         let addr = format!("127.0.0.1:{port}");
-        let mut cmd = std::process::Command::new(yat_bin());
+        let mut cmd = match fd_limit {
+            None => std::process::Command::new(yat_bin()),
+            Some(n) => {
+                let mut sh = std::process::Command::new("sh");
+                sh.arg("-c")
+                    .arg(format!("ulimit -Sn {n} && exec \"$0\" \"$@\""))
+                    .arg(yat_bin());
+                sh
+            }
+        };
         cmd.env_clear().current_dir(sb.work_dir());
         for (k, v) in sb.env() {
             cmd.env(k, v);
@@ -188,4 +203,24 @@ fn a_served_request_is_logged_as_json_without_the_key_and_sigterm_exits_0() {
     let all = log.join("\n");
     assert!(!all.contains(key), "the log shows a key");
     assert!(!all.contains("secret prompt"), "the log shows the prompt");
+}
+
+/// Two descriptors a stream: a soft limit of 1024 (a common default) would
+/// stop the gateway near 500 streams, so `yat serve` raises it to the hard
+/// limit.
+#[cfg(target_os = "linux")]
+#[test]
+fn serve_raises_a_low_open_file_limit_to_the_hard_one() {
+    let sb = Sandbox::new();
+    let server = Server::start_under(&sb, Some(256), &["--no-auth"]);
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", server.child.id())).unwrap();
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .unwrap();
+    let numbers: Vec<&str> = line.split_whitespace().skip(3).take(2).collect();
+    let (soft, hard) = (numbers[0], numbers[1]);
+    assert_eq!(soft, hard, "{line}");
+    let (code, _) = server.terminate();
+    assert_eq!(code, 0);
 }

@@ -66,6 +66,7 @@ async fn serve(ctx: &Ctx, args: ServeArgs) -> CmdResult {
             KeyStore::beside(&location).path().display()
         )));
     }
+    raise_descriptor_limit(gateway.config().limits.max_concurrent_streams);
     let addr = args.listen.unwrap_or(gateway.config().listen);
     if args.no_auth && !addr.ip().is_loopback() {
         return Err(Failure::Usage(format!(
@@ -84,6 +85,29 @@ async fn serve(ctx: &Ctx, args: ServeArgs) -> CmdResult {
     yat::serve::serve(listener, gateway, yat::serve::shutdown_signal()).await?;
     ctx.term.note("stopped");
     Ok(())
+}
+
+/// Each stream holds two descriptors (the client's and the upstream's
+/// connection) and the upstream pool keeps idle ones a while, so the common
+/// soft limit of 1024 runs out near 500 streams: raise it to the hard limit,
+/// and say so when even that is short of the stream limit.
+fn raise_descriptor_limit(max_streams: usize) {
+    let limit = match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => limit,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read or raise the open-file limit");
+            return;
+        }
+    };
+    let needed = (max_streams as u64).saturating_mul(2).saturating_add(64);
+    if limit < needed {
+        tracing::warn!(
+            limit,
+            max_concurrent_streams = max_streams,
+            "the open-file limit allows about {} streams; raise it (ulimit -n) or lower serve.limits.max_concurrent_streams",
+            limit.saturating_sub(64) / 2
+        );
+    }
 }
 
 fn keys(ctx: &Ctx, action: ServeKeysAction) -> CmdResult {
