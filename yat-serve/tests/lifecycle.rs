@@ -11,7 +11,7 @@ use support::capture::{self, Logged};
 use support::{
     bounded, eventually, next_text, read_sse, rest_text, status_and_json, Format, Running, Setup,
 };
-use yat::providers::mock::CANNED_REPLY;
+use yat_providers::mock::CANNED_REPLY;
 
 /// Whether a new connection to the gateway is refused.
 async fn refuses_connections(gw: &Running) -> bool {

@@ -7,13 +7,13 @@ mod support;
 
 use serde_json::json;
 use support::{bounded, clients, status_and_json, Format, Running, Setup};
-use yat::providers::mock::MockProvider;
-use yat::{
+use yat_core::{
     ChatRequest, ChatResponse, ChatStreamExt, FinishReason, JsonSchema, LlmProvider, Media,
     Message, Part, ReasoningConfig, ReasoningEffort, ResponseFormat, ToolResult, ToolSpec,
     YatError,
 };
 use yat_fakeserver::{FakeServer, Response, Route};
+use yat_providers::mock::MockProvider;
 
 /// `req` to `model` through `client`, read whole.
 async fn ask(

@@ -37,9 +37,9 @@ pub(crate) async fn smoke(mut args: Args, n: usize) -> Value {
             format!("{}/v1", upstream.url()),
         ),
     ]);
-    let manager = yat::providers::link(yat::ProviderManager::builder())
+    let manager = yat_providers::link(yat_core::ProviderManager::builder())
         .env(env)
-        .config(yat::ProviderConfig::default())
+        .config(yat_core::ProviderConfig::default())
         .require("openai")
         .build()
         .await

@@ -14,8 +14,10 @@
 
 use futures::StreamExt;
 use serde_json::{json, Value};
-use yat::providers::mock::MockProvider;
-use yat::{ChatEvent, ChatRequest, Finish, FinishReason, LlmProvider, ResponseBuilder, ToolCall};
+use yat_core::{
+    ChatEvent, ChatRequest, Finish, FinishReason, LlmProvider, ResponseBuilder, ToolCall,
+};
+use yat_providers::mock::MockProvider;
 
 use super::{reply, request, StreamEncoder};
 use crate::api_error::{ApiError, ErrorKind};
@@ -202,7 +204,7 @@ fn end(index: u32, id: &str, args: Value) -> ChatEvent {
 fn every_kind_of_block_reads_back_as_the_whole_reply() {
     let mut events = vec![
         ChatEvent::Usage(
-            yat::Usage::new(25, 1)
+            yat_core::Usage::new(25, 1)
                 .with_cache_read(100)
                 .with_cache_write(3),
         ),
@@ -233,7 +235,9 @@ fn every_kind_of_block_reads_back_as_the_whole_reply() {
     events.push(end(1, "b", json!({"y": [2]})));
     events.extend(call(2, "c", &[]));
     events.push(end(2, "c", json!({"z": true})));
-    events.push(ChatEvent::Usage(yat::Usage::new(0, 40).with_reasoning(5)));
+    events.push(ChatEvent::Usage(
+        yat_core::Usage::new(0, 40).with_reasoning(5),
+    ));
     events.push(ChatEvent::Finish(Finish::new(
         FinishReason::ToolCalls,
         "tool_calls",

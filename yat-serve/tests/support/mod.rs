@@ -19,10 +19,10 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use yat::providers::anthropic::Anthropic;
-use yat::providers::openai::{presets, OpenAiCompatible};
-use yat::retry::RetryPolicy;
-use yat::{ConfigLocation, LlmProvider, ProviderManager, ResolvedSettings, YatError};
+use yat_core::retry::RetryPolicy;
+use yat_core::{ConfigLocation, LlmProvider, ProviderManager, ResolvedSettings, YatError};
+use yat_providers::anthropic::Anthropic;
+use yat_providers::openai::{presets, OpenAiCompatible};
 use yat_serve::keys::{KeyStore, KEYS_FILE_NAME};
 use yat_serve::Gateway;
 
