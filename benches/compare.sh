@@ -61,26 +61,14 @@ rustc -C opt-level=3 --edition 2021 -o "$BIN/bench-hello" "$ROOT/benches/support
 YAT=$BIN/yat
 HELLO=$BIN/bench-hello
 
-WORK=$(mktemp -d)
-SERVERS=()
-cleanup() {
-  for pid in "${SERVERS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-# Nothing of the user's is read or written: an empty config, a scratch data
-# dir, no .env (the working directory is the scratch dir), no RUST_LOG.
-cd "$WORK"
-export YAT_CONFIG=$WORK/provider_config.json YAT_DATA_DIR=$WORK/data
-unset RUST_LOG
+. "$ROOT/benches/support/scratch.sh"
 export OPENAI_API_KEY=dummy ANTHROPIC_API_KEY=dummy
 
 # start_server CHUNKS PACE: starts a fake server, sets PORT.
 start_server() {
   local log=$WORK/server-$1-$2.log
   "$BIN/yat-fakeserver" --chunks "$1" --pace "$2" >"$log" 2>&1 &
-  SERVERS+=($!)
+  PIDS+=($!)
   PORT=
   for _ in $(seq 200); do
     PORT=$(sed -n 's#^listening on http://127\.0\.0\.1:\([0-9]*\)$#\1#p' "$log")

@@ -80,19 +80,8 @@ for b in "$YAT" "$FAKE" "$LOAD"; do
   [ -x "$b" ] || { echo "gateway.sh: $b is missing (run without NO_BUILD)" >&2; exit 1; }
 done
 
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-# Nothing of the user's is read: an empty config, a scratch data dir, no
-# .env (the working directory is the scratch dir), no RUST_LOG.
-cd "$WORK"
-export YAT_CONFIG=$WORK/provider_config.json YAT_DATA_DIR=$WORK/data
-unset RUST_LOG OPENAI_BASE_URL
+. "$ROOT/benches/support/scratch.sh"
+unset OPENAI_BASE_URL
 export OPENAI_API_KEY=dummy
 
 # wait_for_line LOG SED-EXPR WHAT: the first match of SED-EXPR in LOG.
