@@ -70,6 +70,8 @@
 //! | `linkme` | collect registrations with `linkme` distributed slices instead of `inventory` (no code runs before `main`); provider code does not change |
 //! | `history` | `yat::store`: conversation history in SQLite (compiles SQLite in) |
 //! | `serve` | `yat::serve`: the OpenAI- and Anthropic-compatible gateway (`yat serve`) |
+//! | `mcp` | `yat::mcp`: tools from Model Context Protocol servers for the tool loop |
+//! | `process-plugins` | `yat::process`: providers that run as separate programs (`yat-provider-<id>`) |
 //! | `http` | `yat::http`: the HTTP kit (`yat-http`) for a provider defined in your own program; a provider crate depends on `yat-http` itself |
 //! | `schema` | JSON Schemas derived from Rust types (schemars): typed tools (`Toolbox::typed`) and `structured::structured::<T>` |
 //! | `full` | every feature above but `linkme`: what the test command (`cargo test --workspace --features full`) builds |
@@ -112,6 +114,16 @@ pub use yat_store as store;
 #[cfg(feature = "serve")]
 #[cfg_attr(docsrs, doc(cfg(feature = "serve")))]
 pub use yat_serve as serve;
+
+/// Tools from MCP servers for the tool loop (the `mcp` feature).
+#[cfg(feature = "mcp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mcp")))]
+pub use yat_mcp as mcp;
+
+/// Providers that run as separate programs (the `process-plugins` feature).
+#[cfg(feature = "process-plugins")]
+#[cfg_attr(docsrs, doc(cfg(feature = "process-plugins")))]
+pub use yat_process as process;
 
 /// Builds a [`ProviderManager`] the way the `yat` CLI does: configuration
 /// from `$YAT_CONFIG`, `./provider_config.json` or the platform config dir,

@@ -1,0 +1,1 @@
+//! Tools from Model Context Protocol servers, for yat's tool loop.

@@ -1,0 +1,1 @@
+//! yat providers that run as separate programs.
