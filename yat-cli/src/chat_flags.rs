@@ -78,3 +78,38 @@ impl CallArgs {
             .collect()
     }
 }
+
+/// Tools from MCP servers, run by the chat.
+#[derive(Debug, Clone, Args)]
+pub struct McpArgs {
+    /// Offer the model the tools of this MCP server and run its calls (repeatable;
+    /// `yat mcp list` shows the configured servers)
+    #[arg(long = "mcp", value_name = "NAME")]
+    pub servers: Vec<String>,
+
+    /// Offer the tools of every enabled MCP server
+    #[arg(long = "mcp-all", conflicts_with = "servers")]
+    pub all: bool,
+
+    /// Run every tool call without asking (otherwise a tool not listed under
+    /// "allow" in the server's configuration is confirmed on a terminal, and
+    /// refused without one)
+    #[arg(long)]
+    pub yes: bool,
+
+    /// The most requests to the model one prompt may take while tools run
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = yat::tools::DEFAULT_MAX_STEPS,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub max_steps: u32,
+}
+
+impl McpArgs {
+    /// Whether any server was asked for.
+    pub fn wanted(&self) -> bool {
+        self.all || !self.servers.is_empty()
+    }
+}

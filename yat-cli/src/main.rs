@@ -29,6 +29,7 @@ mod table;
 mod templates;
 mod term;
 mod tool_calls;
+mod tool_turn;
 mod transcript;
 
 use std::sync::Mutex;

@@ -14,7 +14,7 @@ use futures::{FutureExt, StreamExt};
 use serde_json::json;
 use yat::routing::{stream_with_fallback, Attempt};
 use yat::{
-    ChatEvent, ChatRequest, ChatResponse, FinishReason, ModelRef, ProviderManager, ResponseBuilder,
+    ChatEvent, ChatRequest, ChatResponse, FinishReason, Message, ModelRef, ProviderManager, ResponseBuilder,
     Usage, YatError,
 };
 
@@ -73,10 +73,14 @@ pub struct Outcome {
     pub reply: ChatResponse,
     /// How it ended.
     pub end: End,
+    /// With tools running: the messages of the loop before `reply` (each
+    /// earlier reply with its calls, and their results), which go into the
+    /// conversation before it. Empty for a plain reply.
+    pub earlier: Vec<Message>,
 }
 
 /// Resolves when Ctrl-C is pressed; never, if the signal cannot be watched.
-fn interrupt() -> Pin<Box<dyn Future<Output = ()>>> {
+pub fn interrupt() -> Pin<Box<dyn Future<Output = ()>>> {
     Box::pin(async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
@@ -108,6 +112,7 @@ pub async fn stream_reply(
         target: first.clone(),
         reply: ChatResponse::default(),
         end: End::Complete,
+        earlier: Vec::new(),
     };
 
     let mut spinner = term.spinner(json, &first.to_string());
@@ -167,6 +172,7 @@ pub async fn stream_reply(
             ViewOptions {
                 stream_answer: opts.mode == Mode::Text,
                 show_reasoning: opts.show_reasoning,
+                show_calls: true,
             },
         )
     });
@@ -285,7 +291,7 @@ pub fn usage_text(u: &Usage) -> String {
 
 /// One warning per candidate that failed before answering, in the CLI's
 /// words: a provider that was not ready gets the command that fixes it.
-fn warn_skipped(term: &Term, attempts: &[Attempt]) {
+pub fn warn_skipped(term: &Term, attempts: &[Attempt]) {
     for a in attempts {
         term.warn(&format!(
             "{} failed before answering: {}",
@@ -328,7 +334,7 @@ pub fn print_error_event(e: &YatError) -> CmdResult {
     write_json_line(&mut std::io::stdout().lock(), &error_event(e))
 }
 
-fn write_json_line(out: &mut impl Write, value: &impl serde::Serialize) -> CmdResult {
+pub fn write_json_line(out: &mut impl Write, value: &impl serde::Serialize) -> CmdResult {
     serde_json::to_writer(&mut *out, value).map_err(std::io::Error::from)?;
     out.write_all(b"\n")?;
     Ok(())

@@ -21,6 +21,9 @@ pub struct ViewOptions {
     pub stream_answer: bool,
     /// Show reasoning (`--no-reasoning` hides it).
     pub show_reasoning: bool,
+    /// Show each tool call the model makes as it ends (off when the tool
+    /// loop runs the calls: their lines are then shown as they run).
+    pub show_calls: bool,
 }
 
 /// The text view of one reply.
@@ -78,19 +81,25 @@ impl ReplyView {
                 self.open_reasoning(out)?;
                 self.side(out, "[reasoning redacted by the provider]\n")?;
             }
-            ChatEvent::ToolCallEnd { call, .. } => {
-                self.close_reasoning(out)?;
-                if self.side_on_stdout {
-                    self.side_line_start(out)?;
-                }
-                let line = self.side_paint.dim(&call_line(call));
-                self.side(out, &line)?;
-                self.side(out, "\n")?;
+            ChatEvent::ToolCallEnd { call, .. } if self.opts.show_calls => {
+                self.line(out, &call_line(call))?;
             }
             ChatEvent::Finish(_) => self.close_reasoning(out)?,
             _ => {}
         }
         Ok(())
+    }
+
+    /// A line of its own beside the answer (dimmed), as tool calls are
+    /// shown: on a line of its own, after any reasoning.
+    pub fn line(&mut self, out: &mut impl Write, text: &str) -> io::Result<()> {
+        self.close_reasoning(out)?;
+        if self.side_on_stdout {
+            self.side_line_start(out)?;
+        }
+        let line = self.side_paint.dim(text);
+        self.side(out, &line)?;
+        self.side(out, "\n")
     }
 
     /// Ends the view: closes what is open and ends the last line.

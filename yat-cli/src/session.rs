@@ -9,7 +9,7 @@ use rustyline::history::FileHistory;
 use rustyline::{Config, Editor};
 use yat::routing::{candidates, resolve_model_listed};
 use yat::watch::ConfigWatcher;
-use yat::{Message, Role};
+use yat::{Message, Role, YatError};
 
 use crate::commands::chat::{set_system, system_of, ChatSetup};
 use crate::context::Ctx;
@@ -113,7 +113,16 @@ async fn turn(ctx: &Ctx, setup: &mut ChatSetup, line: &str) -> CmdResult {
     match outcome.end {
         End::Complete => {
             setup.attachments.clear();
+            setup.messages.extend(outcome.earlier);
             setup.messages.push(outcome.reply.into_message());
+        }
+        // The tool loop stopped at its step limit: what it did stays, and
+        // the calls it did not run are answered "not run" next time.
+        End::Failed(e @ YatError::StepLimit { .. }) => {
+            setup.attachments.clear();
+            setup.messages.extend(outcome.earlier);
+            setup.messages.push(outcome.reply.into_message());
+            ctx.term.error(&describe(&e));
         }
         End::Interrupted => {
             setup.messages.truncate(before);

@@ -17,6 +17,7 @@ use crate::context::Ctx;
 use crate::failure::{CmdResult, Failure};
 use crate::history::{self, Loaded, Record, Recorder};
 use crate::render::{self, End, Mode, Outcome, ReplyOptions};
+use crate::tool_turn::{self, ToolsInPlay};
 use crate::{attach, code_block, early_conversation, fragments, structured, templates, tool_calls};
 
 /// Sampling parameters from the command line, applied to every request.
@@ -87,6 +88,9 @@ pub struct ChatSetup {
     pub show_reasoning: bool,
     /// `--attach`, sent with the next prompt.
     pub attachments: Vec<Part>,
+    /// The tools that run (`--mcp`); `None`: the model's calls are shown,
+    /// not run.
+    pub tools: Option<ToolsInPlay>,
 }
 
 /// The prompt as a message: attachments first (several APIs read a
@@ -231,6 +235,7 @@ pub async fn run(ctx: &Ctx, mut args: ChatArgs) -> CmdResult {
         show_usage: args.usage,
         show_reasoning: !args.no_reasoning,
         attachments,
+        tools: None,
     };
     let output = if args.json {
         Output::Events
@@ -336,6 +341,33 @@ impl ChatSetup {
             show_reasoning: self.show_reasoning,
             conversation: self.recorder.conversation(),
         };
+        if let Some(tools) = self.tools.as_ref().filter(|t| !t.toolbox.is_empty()) {
+            let looped = tool_turn::run(
+                &ctx.term,
+                &self.manager,
+                &self.candidates,
+                &request,
+                tools,
+                opts,
+            )
+            .await?;
+            if looped.keeps_steps() {
+                let system = system_of(&self.messages).map(std::borrow::Cow::into_owned);
+                for (i, step) in looped.steps.iter().enumerate() {
+                    self.recorder.record(&Record {
+                        target: &looped.outcome.target,
+                        system: system.as_deref(),
+                        sent: if i == 0 { &sent } else { &step.sent },
+                        reply: &step.reply,
+                        request: &request,
+                        duration: step.duration,
+                    });
+                }
+            } else if let Some(id) = early {
+                early_conversation::take_back(&mut self.recorder, id, ctx.term);
+            }
+            return Ok(looped.outcome);
+        }
         let started = std::time::Instant::now();
         let outcome =
             render::stream_reply(&ctx.term, &self.manager, &self.candidates, &request, opts).await;
