@@ -84,11 +84,11 @@ impl CallArgs {
 pub struct McpArgs {
     /// Offer the model the tools of this MCP server and run its calls (repeatable;
     /// `yat mcp list` shows the configured servers)
-    #[arg(long = "mcp", value_name = "NAME")]
+    #[arg(long = "mcp", value_name = "NAME", conflicts_with = "tools")]
     pub servers: Vec<String>,
 
     /// Offer the tools of every enabled MCP server
-    #[arg(long = "mcp-all", conflicts_with = "servers")]
+    #[arg(long = "mcp-all", conflicts_with_all = ["servers", "tools"])]
     pub all: bool,
 
     /// Run every tool call without asking (otherwise a tool not listed under

@@ -6,12 +6,18 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod catalog;
 mod log;
+#[cfg(feature = "mcp")]
+mod mcp;
 mod reuse;
 
 pub use catalog::{ModelsAction, ModelsListArgs, ProvidersAction, ProvidersListArgs};
 use catalog::{MODELS_EXAMPLES, PROVIDERS_EXAMPLES};
 use log::LOG_EXAMPLES;
 pub use log::{LogAction, LogListArgs};
+#[cfg(feature = "mcp")]
+use mcp::MCP_EXAMPLES;
+#[cfg(feature = "mcp")]
+pub use mcp::{McpAction, McpAddArgs};
 use reuse::TEMPLATES_EXAMPLES;
 pub use reuse::{FragmentArgs, TemplateArgs, TemplatesAction};
 
@@ -137,6 +143,14 @@ pub enum Command {
         #[command(flatten)]
         args: ServeArgs,
     },
+    /// Tools from MCP servers: add, list, enable, disable, call one by hand
+    #[cfg(feature = "mcp")]
+    #[command(after_help = MCP_EXAMPLES)]
+    Mcp {
+        /// What to do.
+        #[command(subcommand)]
+        action: McpAction,
+    },
     /// Saved chat set-ups: system prompt, model, options, prompt with $parameters
     #[command(after_help = TEMPLATES_EXAMPLES)]
     Templates {
@@ -167,9 +181,10 @@ Examples:
   yat chat --reasoning-effort high --no-reasoning \"Is 2^61-1 prime?\"
   yat chat -c \"And then?\"                       # continue the last conversation
   yat chat -m openai/gpt-4o --fallback anthropic/claude-3-5-haiku-latest \"Hi\"
+  yat chat --mcp time \"What time is it in Tokyo?\"  # tools of an MCP server (`yat mcp`)
   yat chat                                      # interactive session (on a terminal)
 
-In a session: /model, /system, /clear, /save, /help, /exit; !multi … !end for a
+In a session: /model, /system, /clear, /save, /tools, /mcp, /help, /exit; !multi … !end for a
 prompt over several lines, !edit to write it in $EDITOR. Ctrl-C stops a reply,
 Ctrl-D leaves. Edits to provider_config.json and .env are picked up between turns.";
 
@@ -227,7 +242,8 @@ pub struct ChatArgs {
     pub schema: Option<String>,
 
     /// Offer the model a tool: {"name", "description", "parameters"} or a list of
-    /// them, inline or in a file (repeatable); its calls are shown, not run
+    /// them, inline or in a file (repeatable); its calls are shown, not run (--mcp
+    /// offers tools that run)
     #[arg(long = "tool", value_name = "FILE|JSON")]
     pub tools: Vec<String>,
 
@@ -270,6 +286,11 @@ pub struct ChatArgs {
     /// What goes with this call only.
     #[command(flatten)]
     pub call: crate::chat_flags::CallArgs,
+
+    /// Tools from MCP servers.
+    #[cfg(feature = "mcp")]
+    #[command(flatten)]
+    pub mcp: crate::chat_flags::McpArgs,
 }
 
 pub(crate) fn parse_effort(s: &str) -> Result<yat::ReasoningEffort, String> {

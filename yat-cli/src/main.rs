@@ -17,6 +17,12 @@ mod fragments;
 mod history;
 mod implied_chat;
 mod json_arg;
+#[cfg(feature = "mcp")]
+mod mcp_approval;
+#[cfg(feature = "mcp")]
+mod mcp_chat;
+#[cfg(feature = "mcp")]
+mod mcp_status;
 mod prompt_input;
 mod reachability;
 mod remedy;
@@ -24,6 +30,7 @@ mod render;
 mod reply_view;
 mod session;
 mod session_input;
+mod session_tools;
 mod structured;
 mod table;
 mod templates;
@@ -175,6 +182,8 @@ async fn dispatch(ctx: &Ctx, command: Command) -> CmdResult {
         Command::Config { action } => commands::config::run(ctx, action).await,
         Command::Keys { action } => commands::keys::run(ctx, action).await,
         Command::Templates { action } => commands::templates::run(ctx, action),
+        #[cfg(feature = "mcp")]
+        Command::Mcp { action } => commands::mcp::run(ctx, action).await,
         Command::Completions { shell } => commands::completions::run(shell),
         // Handled in `run`, on a runtime of its own.
         #[cfg(feature = "serve")]

@@ -24,7 +24,7 @@ const HELP: &str = "\
 /save [FILE]      write the conversation to FILE (Markdown), or store it in the history
 /help             this list
 /exit             leave (or Ctrl-D)
-Ctrl-C stops a reply; at the prompt it clears the line.";
+Ctrl-C stops a reply (and a tool call); at the prompt it clears the line.";
 
 /// What a slash command asks the loop to do next.
 enum Next {
@@ -32,8 +32,14 @@ enum Next {
     Exit,
 }
 
-/// Runs the session until `/exit` or Ctrl-D.
+/// Runs the session until `/exit` or Ctrl-D, then stops its MCP servers.
 pub async fn run(ctx: &Ctx, mut setup: ChatSetup, continued: Option<i64>) -> CmdResult {
+    let result = converse(ctx, &mut setup, continued).await;
+    crate::commands::chat::stop_tools(&setup).await;
+    result
+}
+
+async fn converse(ctx: &Ctx, setup: &mut ChatSetup, continued: Option<i64>) -> CmdResult {
     let config = Config::builder().auto_add_history(false).build();
     let mut editor: Editor<(), FileHistory> = Editor::with_config(config)
         .map_err(|e| Failure::Runtime(format!("cannot start the line editor: {e}")))?;
@@ -60,7 +66,7 @@ pub async fn run(ctx: &Ctx, mut setup: ChatSetup, continued: Option<i64>) -> Cmd
 
     loop {
         if let Some(w) = watcher.as_mut() {
-            hot_reload(ctx, w, &mut setup).await;
+            hot_reload(ctx, w, setup).await;
         }
         let prompt = format!("{}> ", setup.route.target.model);
         match editor.readline(&prompt) {
@@ -72,19 +78,19 @@ pub async fn run(ctx: &Ctx, mut setup: ChatSetup, continued: Option<i64>) -> Cmd
                 let _ = editor.add_history_entry(line);
                 if let Some(request) = session_input::request(line) {
                     match session_input::read(&mut editor, request, ctx.term)? {
-                        Read::Prompt(text) => turn(ctx, &mut setup, &text).await?,
+                        Read::Prompt(text) => turn(ctx, setup, &text).await?,
                         Read::Nothing => {}
                         Read::Eof => break,
                     }
                     continue;
                 }
                 if let Some(command) = line.strip_prefix('/') {
-                    match slash(ctx, &mut setup, command).await {
+                    match slash(ctx, setup, command).await {
                         Next::Continue => continue,
                         Next::Exit => break,
                     }
                 }
-                turn(ctx, &mut setup, line).await?;
+                turn(ctx, setup, line).await?;
             }
             Err(ReadlineError::Interrupted) => continue,
             Err(ReadlineError::Eof) => break,
@@ -146,6 +152,7 @@ async fn slash(ctx: &Ctx, setup: &mut ChatSetup, command: &str) -> Next {
         "exit" | "quit" | "q" => return Next::Exit,
         "help" | "?" => {
             eprintln_lines(HELP);
+            eprintln_lines(crate::session_tools::HELP);
             eprintln_lines(session_input::HELP);
         }
         "model" => {
@@ -197,6 +204,8 @@ async fn slash(ctx: &Ctx, setup: &mut ChatSetup, command: &str) -> Next {
             ctx.term.done("new conversation");
         }
         "save" => save(ctx, setup, arg),
+        "tools" => crate::session_tools::tools(ctx, setup),
+        "mcp" => crate::session_tools::mcp(ctx, setup, arg).await,
         other => ctx
             .term
             .error(&format!("unknown command /{other}: /help lists them")),

@@ -88,9 +88,10 @@ pub struct ChatSetup {
     pub show_reasoning: bool,
     /// `--attach`, sent with the next prompt.
     pub attachments: Vec<Part>,
-    /// The tools that run (`--mcp`); `None`: the model's calls are shown,
-    /// not run.
-    pub tools: Option<ToolsInPlay>,
+    /// The MCP servers whose tools run (`--mcp`); without them the model's
+    /// calls are shown, not run.
+    #[cfg(feature = "mcp")]
+    pub mcp: Option<crate::mcp_chat::McpChat>,
 }
 
 /// The prompt as a message: attachments first (several APIs read a
@@ -209,6 +210,10 @@ pub async fn run(ctx: &Ctx, mut args: ChatArgs) -> CmdResult {
     if let Some(system) = &args.system {
         set_system(&mut messages, Some(system));
     }
+    #[cfg(feature = "mcp")]
+    let mcp = crate::mcp_chat::McpChat::start(ctx, &args.mcp, json)
+        .await
+        .map_err(|f| reported(json, f))?;
     let mut recorder = Recorder::new(!args.no_history && prefs.history, ctx.term);
     recorder.store_by_reference(fragments);
     if let Some(l) = &loaded {
@@ -235,7 +240,8 @@ pub async fn run(ctx: &Ctx, mut args: ChatArgs) -> CmdResult {
         show_usage: args.usage,
         show_reasoning: !args.no_reasoning,
         attachments,
-        tools: None,
+        #[cfg(feature = "mcp")]
+        mcp,
     };
     let output = if args.json {
         Output::Events
@@ -251,6 +257,18 @@ pub async fn run(ctx: &Ctx, mut args: ChatArgs) -> CmdResult {
         Some(prompt) => one_shot(ctx, setup, prompt, output).await,
     }
 }
+
+/// Stops the chat's MCP servers (stdio ones are killed and reaped): no
+/// child outlives yat, whatever way the chat ended.
+#[cfg(feature = "mcp")]
+pub async fn stop_tools(setup: &ChatSetup) {
+    if let Some(mcp) = &setup.mcp {
+        mcp.shutdown().await;
+    }
+}
+
+#[cfg(not(feature = "mcp"))]
+pub async fn stop_tools(_: &ChatSetup) {}
 
 /// `-o`'s pairs as request fields for `target`'s provider, checked against
 /// the options it declares for the model (when it is ready to say).
@@ -299,6 +317,19 @@ pub fn system_of(messages: &[Message]) -> Option<std::borrow::Cow<'_, str>> {
 }
 
 impl ChatSetup {
+    /// The tools that run this turn, if any (the servers' lists as they
+    /// are now).
+    fn tools_in_play(&self) -> Option<ToolsInPlay> {
+        #[cfg(feature = "mcp")]
+        {
+            self.mcp.as_ref().map(crate::mcp_chat::McpChat::tools)
+        }
+        #[cfg(not(feature = "mcp"))]
+        {
+            None
+        }
+    }
+
     /// One exchange, as both a one-shot chat and a session turn make it:
     /// the prompt (after the answers to any tool calls left pending) is
     /// added to the conversation and the reply streamed; a complete reply
@@ -341,13 +372,13 @@ impl ChatSetup {
             show_reasoning: self.show_reasoning,
             conversation: self.recorder.conversation(),
         };
-        if let Some(tools) = self.tools.as_ref().filter(|t| !t.toolbox.is_empty()) {
+        if let Some(tools) = self.tools_in_play() {
             let looped = tool_turn::run(
                 &ctx.term,
                 &self.manager,
                 &self.candidates,
                 &request,
-                tools,
+                &tools,
                 opts,
             )
             .await?;
@@ -419,7 +450,9 @@ async fn one_shot(ctx: &Ctx, mut setup: ChatSetup, prompt: String, output: Outpu
     let keep_reply = setup.recorder.is_recording() || mode == Mode::Document;
     let outcome = setup
         .exchange(ctx, attachments, &prompt, mode, keep_reply)
-        .await?;
+        .await;
+    stop_tools(&setup).await;
+    let outcome = outcome?;
     let complete = matches!(outcome.end, End::Complete);
     match output {
         Output::Document if complete => {

@@ -8,6 +8,8 @@ pub mod keys;
 pub mod log;
 #[cfg(feature = "history")]
 pub mod log_show;
+#[cfg(feature = "mcp")]
+pub mod mcp;
 pub mod model_options;
 pub mod models;
 pub mod providers;
