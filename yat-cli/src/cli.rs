@@ -17,7 +17,7 @@ pub use log::{LogAction, LogListArgs};
 #[cfg(feature = "mcp")]
 use mcp::MCP_EXAMPLES;
 #[cfg(feature = "mcp")]
-pub use mcp::{McpAction, McpAddArgs};
+pub use mcp::{parse_pair, McpAction, McpAddArgs};
 use reuse::TEMPLATES_EXAMPLES;
 pub use reuse::{FragmentArgs, TemplateArgs, TemplatesAction};
 

@@ -54,7 +54,7 @@ use crate::term::Term;
 use rexpect as _;
 #[cfg(test)]
 use {
-    assert_cmd as _, httpdate as _, predicates as _, rusqlite as _, tempfile as _,
+    assert_cmd as _, httpdate as _, predicates as _, rmcp as _, rusqlite as _, tempfile as _,
     yat_fakeserver as _,
 };
 

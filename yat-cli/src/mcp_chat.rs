@@ -158,7 +158,12 @@ impl McpChat {
     }
 
     /// `/mcp NAME on|off`: what to say, or why not.
-    pub async fn toggle(&mut self, term: &crate::term::Term, name: &str, on: bool) -> Result<String, String> {
+    pub async fn toggle(
+        &mut self,
+        term: &crate::term::Term,
+        name: &str,
+        on: bool,
+    ) -> Result<String, String> {
         if self.config.server(name).is_none() {
             let unknown = McpError::UnknownServer {
                 name: name.to_owned(),
@@ -170,7 +175,9 @@ impl McpChat {
             if !self.servers.iter().any(|s| s == name) || !self.off.insert(name.to_owned()) {
                 return Ok(format!("{name} is already off"));
             }
-            return Ok(format!("{name} off: its tools are not offered for the rest of the session"));
+            return Ok(format!(
+                "{name} off: its tools are not offered for the rest of the session"
+            ));
         }
         if self.off.remove(name) {
             return Ok(format!("{name} on"));

@@ -123,7 +123,11 @@ impl Listed {
             McpTransport::Stdio(s) => keys("env", s.env.keys().collect()).into_iter().collect(),
             McpTransport::Http(h) => keys("headers", h.headers.keys().collect())
                 .into_iter()
-                .chain(h.bearer_token.as_ref().map(|_| format!("bearer token: {MASK}")))
+                .chain(
+                    h.bearer_token
+                        .as_ref()
+                        .map(|_| format!("bearer token: {MASK}")),
+                )
                 .collect(),
             _ => Vec::new(),
         }
@@ -205,7 +209,10 @@ pub fn print_table(term: &Term, listed: &[Listed]) -> CmdResult {
         }
         details.extend(l.secrets());
         if !l.config.allow.is_empty() {
-            details.push(format!("allowed without asking: {}", l.config.allow.join(", ")));
+            details.push(format!(
+                "allowed without asking: {}",
+                l.config.allow.join(", ")
+            ));
         }
         if let Some(st) = &l.status {
             details.extend(st.warnings.iter().map(|w| format!("warning: {w}")));

@@ -14,8 +14,8 @@ use futures::{FutureExt, StreamExt};
 use serde_json::json;
 use yat::routing::{stream_with_fallback, Attempt};
 use yat::{
-    ChatEvent, ChatRequest, ChatResponse, FinishReason, Message, ModelRef, ProviderManager, ResponseBuilder,
-    Usage, YatError,
+    ChatEvent, ChatRequest, ChatResponse, FinishReason, Message, ModelRef, ProviderManager,
+    ResponseBuilder, Usage, YatError,
 };
 
 use crate::failure::{describe, CmdResult};

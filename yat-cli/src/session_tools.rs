@@ -17,7 +17,8 @@ pub fn tools(ctx: &Ctx, setup: &ChatSetup) {
     if let Some(mcp) = &setup.mcp {
         let lines = mcp.tool_lines();
         if lines.is_empty() {
-            ctx.term.note("no tools in play: every server is off, failed, or has none (/mcp)");
+            ctx.term
+                .note("no tools in play: every server is off, failed, or has none (/mcp)");
         }
         for line in lines {
             eprint_line(&line);
@@ -46,7 +47,9 @@ pub async fn mcp(ctx: &Ctx, setup: &mut ChatSetup, arg: &str) {
                     Err(why) => ctx.term.error(&why),
                 }
             }
-            _ => ctx.term.error("usage: /mcp, or /mcp NAME on, or /mcp NAME off"),
+            _ => ctx
+                .term
+                .error("usage: /mcp, or /mcp NAME on, or /mcp NAME off"),
         }
         return;
     }

@@ -158,7 +158,8 @@ pub async fn run(
             }
         }
     };
-    let mut run = run_tools(start, request.clone(), tools.toolbox.clone()).max_steps(tools.max_steps);
+    let mut run =
+        run_tools(start, request.clone(), tools.toolbox.clone()).max_steps(tools.max_steps);
     let mut interrupt = render::interrupt();
     let cancelled = tools.cancel.notified();
     tokio::pin!(cancelled);
@@ -268,7 +269,10 @@ pub async fn run(
     }
     // The conversation the loop kept: the tool results between its replies.
     if let Some(messages) = run.messages() {
-        attach_results(&mut steps, &messages[request.messages.len().min(messages.len())..]);
+        attach_results(
+            &mut steps,
+            &messages[request.messages.len().min(messages.len())..],
+        );
     }
     // Dropping the run cancels the model's stream and every call still
     // running: that is what Ctrl-C stops.
@@ -291,7 +295,9 @@ pub async fn run(
     drop(out);
     let reply = steps.last().map(|s| s.reply.clone()).unwrap_or_default();
     match &end {
-        End::Interrupted if !json => term.note("interrupted: the tool calls and the reply stop here"),
+        End::Interrupted if !json => {
+            term.note("interrupted: the tool calls and the reply stop here")
+        }
         End::Complete => finish_notes(term, &reply),
         _ => {}
     }
@@ -341,7 +347,12 @@ fn routed_target(routing: &Mutex<Routing>) -> Option<ModelRef> {
 
 /// Warns about the candidates that failed before one answered, once each.
 fn warn_new_skips(term: &Term, routing: &Mutex<Routing>) {
-    let skipped = std::mem::take(&mut routing.lock().unwrap_or_else(PoisonError::into_inner).skipped);
+    let skipped = std::mem::take(
+        &mut routing
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .skipped,
+    );
     render::warn_skipped(term, &skipped);
 }
 
@@ -366,7 +377,9 @@ fn attach_results(steps: &mut [Step], added: &[Message]) {
 fn finish_notes(term: &Term, reply: &ChatResponse) {
     if let Some(f) = &reply.finish {
         match f.reason {
-            FinishReason::Length => term.warn("the reply was cut at the token limit (--max-tokens)"),
+            FinishReason::Length => {
+                term.warn("the reply was cut at the token limit (--max-tokens)")
+            }
             FinishReason::ContentFilter => {
                 term.warn("the provider's content filter withheld part of the reply")
             }
@@ -393,7 +406,11 @@ pub fn result_line(tools: &ToolsInPlay, result: &ToolResult) -> String {
     let lines = text.lines().count();
     let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     let mut line = if result.is_error {
-        format!("✗ {}: {}", tools.label(&result.name), cut(first.trim(), SHOWN))
+        format!(
+            "✗ {}: {}",
+            tools.label(&result.name),
+            cut(first.trim(), SHOWN)
+        )
     } else {
         format!("✓ {}", cut(first.trim(), SHOWN))
     };
@@ -491,9 +508,18 @@ mod tests {
         assert_eq!(e["server"], "time");
         assert_eq!(e["tool"], "get_current_time");
         assert_eq!(e["arguments"]["timezone"], "UTC");
-        let r = result_event(&t, 0, &ToolResult::new(&call, "noon"), Duration::from_millis(7));
+        let r = result_event(
+            &t,
+            0,
+            &ToolResult::new(&call, "noon"),
+            Duration::from_millis(7),
+        );
         assert_eq!(
-            (r["text"].as_str(), r["is_error"].as_bool(), r["duration_ms"].as_u64()),
+            (
+                r["text"].as_str(),
+                r["is_error"].as_bool(),
+                r["duration_ms"].as_u64()
+            ),
             (Some("noon"), Some(false), Some(7))
         );
         let unknown = call_event(&t, 1, &ToolCall::new("c9", "nope", json!({})));

@@ -74,8 +74,8 @@ pub struct McpAddArgs {
     pub url: Option<String>,
 
     /// An HTTP header sent with every request (repeatable); the value may be ${VAR}
-    #[arg(long = "header", value_name = "K=V", requires = "url", value_parser = parse_pair)]
-    pub headers: Vec<(String, String)>,
+    #[arg(long = "header", value_name = "K=V", requires = "url")]
+    pub headers: Vec<String>,
 
     /// Send `Authorization: Bearer` with the value of this environment variable,
     /// read when the server is used (never stored)
@@ -83,8 +83,8 @@ pub struct McpAddArgs {
     pub bearer_env: Option<String>,
 
     /// An environment variable for the command (repeatable); the value may be ${VAR}
-    #[arg(long = "env", value_name = "K=V", value_parser = parse_pair)]
-    pub env: Vec<(String, String)>,
+    #[arg(long = "env", value_name = "K=V")]
+    pub env: Vec<String>,
 
     /// The directory the command runs in
     #[arg(long, value_name = "DIR")]
@@ -103,7 +103,9 @@ pub struct McpAddArgs {
     pub command: Vec<String>,
 }
 
-fn parse_pair(s: &str) -> Result<(String, String), String> {
+/// `KEY=VALUE` split at the first `=`. Parsed by the command, not by
+/// clap: clap's own error would repeat the whole value, a secret.
+pub fn parse_pair(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
         Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_owned(), v.to_owned())),
         _ => Err(format!("expected KEY=VALUE, got {:?}", mask_pair(s))),

@@ -123,14 +123,19 @@ fn server_from(args: McpAddArgs) -> CmdResult<McpServerConfig> {
         }
         (Some(url), None) => {
             let mut http = HttpServer::new(url.clone());
-            for (k, v) in &args.headers {
-                http = http.header(k.clone(), ConfigSecret::new(v.clone()));
+            for pair in &args.headers {
+                let (k, v) = pair_of("--header", pair)?;
+                http = http.header(k, ConfigSecret::new(v));
             }
             if let Some(var) = &args.bearer_env {
                 if var.is_empty() || !var.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
                     return Err(Failure::Usage(format!(
                         "--bearer-env takes the NAME of an environment variable, not {}",
-                        if var.len() > 3 { "a value" } else { var.as_str() }
+                        if var.len() > 3 {
+                            "a value"
+                        } else {
+                            var.as_str()
+                        }
                     )));
                 }
                 http = http.bearer_token(ConfigSecret::new(format!("${{{var}}}")));
@@ -139,8 +144,9 @@ fn server_from(args: McpAddArgs) -> CmdResult<McpServerConfig> {
         }
         (None, Some((command, rest))) => {
             let mut stdio = StdioServer::new(command.clone()).args(rest.iter().cloned());
-            for (k, v) in &args.env {
-                stdio = stdio.env(k.clone(), ConfigSecret::new(v.clone()));
+            for pair in &args.env {
+                let (k, v) = pair_of("--env", pair)?;
+                stdio = stdio.env(k, ConfigSecret::new(v));
             }
             if let Some(dir) = &args.cwd {
                 stdio = stdio.cwd(dir.clone());
@@ -158,6 +164,10 @@ fn server_from(args: McpAddArgs) -> CmdResult<McpServerConfig> {
         server = server.timeout_secs(secs);
     }
     Ok(server)
+}
+
+fn pair_of(flag: &str, pair: &str) -> CmdResult<(String, String)> {
+    crate::cli::parse_pair(pair).map_err(|e| Failure::Usage(format!("{flag}: {e}")))
 }
 
 /// An MCP error as a command's failure: what the user typed wrong (a name,
