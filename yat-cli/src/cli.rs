@@ -184,9 +184,10 @@ Examples:
   yat chat --mcp time \"What time is it in Tokyo?\"  # tools of an MCP server (`yat mcp`)
   yat chat                                      # interactive session (on a terminal)
 
-In a session: /model, /system, /clear, /save, /tools, /mcp, /help, /exit; !multi … !end for a
-prompt over several lines, !edit to write it in $EDITOR. Ctrl-C stops a reply,
-Ctrl-D leaves. Edits to provider_config.json and .env are picked up between turns.";
+In a session: /model, /system, /clear, /save, /tools, /mcp, /help, /exit; !multi …
+!end for a prompt over several lines, !edit to write it in $EDITOR. Ctrl-C stops a
+reply (or a tool call), Ctrl-D leaves. Edits to provider_config.json and .env are
+picked up between turns.";
 
 /// `yat chat`.
 #[derive(Debug, Args)]

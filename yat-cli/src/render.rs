@@ -253,7 +253,7 @@ pub async fn stream_reply(
                         term.warn("the provider's content filter withheld part of the reply")
                     }
                     FinishReason::ToolCalls if !json => {
-                        term.note("the model asked to run tools; yat chat does not run tools yet")
+                        term.note("the model asked to run tools; tools declared with --tool are not run (--mcp offers tools that run)")
                     }
                     _ => {}
                 }

@@ -1,8 +1,8 @@
-//! Tool calls in a CLI that does not run tools yet: tools are declared
-//! with `--tool`, and the calls a model makes are shown, stored, and
-//! answered as not run when the conversation goes on, so no call is
-//! silently dropped and every API accepts the next turn (each requires a
-//! result for every call before the next user message).
+//! Tool calls the CLI does not run: tools declared with `--tool` (those of
+//! MCP servers run: see `tool_turn`). The calls a model makes are shown,
+//! stored, and answered as not run when the conversation goes on, so no
+//! call is silently dropped and every API accepts the next turn (each
+//! requires a result for every call before the next user message).
 
 use yat::{Message, Role, ToolCall, ToolResult, ToolSpec};
 
@@ -10,7 +10,7 @@ use crate::failure::Failure;
 use crate::json_arg;
 
 /// What a call that was not run answers.
-pub const NOT_RUN: &str = "not run: this client cannot run tools; the user replied instead";
+pub const NOT_RUN: &str = "not run: the user replied instead";
 
 /// The longest arguments shown on a call's line, in characters.
 const SHOWN_ARGUMENTS: usize = 300;

@@ -21,6 +21,7 @@ fn every_command_has_help_with_examples() {
         "alias",
         "config",
         "keys",
+        "mcp",
         "completions",
     ] {
         let out = sb.run(&[cmd, "--help"]).ok();

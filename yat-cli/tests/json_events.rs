@@ -178,6 +178,12 @@ fn every_documented_event_type_is_produced_and_nothing_undocumented() {
     assert_eq!(redacted["data"], "EmwKAhgBEgy3va3pzix");
     seen.extend(types(&ev));
 
+    // The tool loop's events need an MCP server: tests/mcp checks them
+    // against these same examples.
+    let documented_types: BTreeSet<String> = documented_types
+        .into_iter()
+        .filter(|t| !matches!(t.as_str(), "tool_call" | "tool_result"))
+        .collect();
     assert_eq!(
         seen, documented_types,
         "the README's Event schema and what --json prints differ"
@@ -202,6 +208,17 @@ fn readme_examples_have_the_fields_the_table_names() {
             "tool_call_delta" => &["type", "index", "arguments"],
             "tool_call_end" => &["type", "index", "call"],
             "finish" => &["type", "reason", "raw"],
+            "tool_call" => &["type", "step", "id", "server", "tool", "arguments"],
+            "tool_result" => &[
+                "type",
+                "step",
+                "id",
+                "server",
+                "tool",
+                "text",
+                "is_error",
+                "duration_ms",
+            ],
             "error" => &["type", "kind", "provider", "message", "remedies"],
             "usage" => &[
                 "type",
@@ -214,7 +231,10 @@ fn readme_examples_have_the_fields_the_table_names() {
         };
         assert_eq!(keys, expected.iter().copied().collect(), "{e}");
         // Each example reads back as the event yat would print.
-        if !matches!(e["type"].as_str(), Some("start" | "error")) {
+        if !matches!(
+            e["type"].as_str(),
+            Some("start" | "error" | "tool_call" | "tool_result")
+        ) {
             let event: yat::ChatEvent = serde_json::from_value(e.clone()).unwrap();
             assert_eq!(serde_json::to_value(&event).unwrap(), e);
         }

@@ -1,4 +1,4 @@
-//! Tool calls in `yat chat`, which does not run tools yet: `--tool`
+//! Tool calls in `yat chat` that are not run (MCP tools run: tests/mcp): `--tool`
 //! declares them, calls are shown on one line each (not silently dropped),
 //! stored, and answered as not run when the conversation goes on.
 
@@ -26,7 +26,7 @@ fn calls_are_shown_compactly_off_stdout_when_piped() {
         .run(ASK_WEATHER)
         .ok()
         .says("→ tool get_weather {\"city\":\"mock\"}\n")
-        .says("does not run tools yet");
+        .says("tools declared with --tool are not run");
     assert_eq!(out.stdout, "", "no answer text: the reply is a call");
 }
 
@@ -99,8 +99,8 @@ fn continuing_after_a_call_answers_it_as_not_run_and_stores_the_answer() {
     );
     assert!(
         shown.contains(
-            "## tool\n\n← get_weather failed: not run: this client cannot run tools; \
-             the user replied instead\n\n## user\n\nNever mind, say hi\n"
+            "## tool\n\n← get_weather failed: not run: the user replied instead\n\n\
+             ## user\n\nNever mind, say hi\n"
         ),
         "{shown}"
     );

@@ -393,6 +393,16 @@ fn json_reports_each_call_and_result_between_the_replies() {
         .map(String::from)
         .into()
     );
+    // The README's examples of these events have the same fields.
+    let readme = include_str!("../../../README.md");
+    for (event, printed) in [("tool_call", call), ("tool_result", result)] {
+        let line = readme
+            .lines()
+            .find(|l| l.starts_with(&format!("{{\"type\":\"{event}\"")))
+            .unwrap_or_else(|| panic!("no {event} example in the README"));
+        let example: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(keys(&example), keys(printed), "{event}");
+    }
     let end = ev.iter().find(|e| e["type"] == "tool_call_end").unwrap();
     assert_eq!(call["id"], end["call"]["id"]);
     assert_eq!(result["id"], call["id"]);
