@@ -80,6 +80,7 @@ impl CallArgs {
 }
 
 /// Tools from MCP servers, run by the chat.
+#[cfg(feature = "mcp")]
 #[derive(Debug, Clone, Args)]
 pub struct McpArgs {
     /// Offer the model the tools of this MCP server and run its calls (repeatable;
@@ -107,6 +108,7 @@ pub struct McpArgs {
     pub max_steps: u32,
 }
 
+#[cfg(feature = "mcp")]
 impl McpArgs {
     /// Whether any server was asked for.
     pub fn wanted(&self) -> bool {

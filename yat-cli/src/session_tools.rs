@@ -4,6 +4,7 @@
 
 use crate::commands::chat::ChatSetup;
 use crate::context::Ctx;
+#[cfg(feature = "mcp")]
 use crate::term::eprint_line;
 
 /// The lines of the session's `/help` about these.

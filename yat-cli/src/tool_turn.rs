@@ -89,11 +89,10 @@ impl LoopOutcome {
     /// it reached its step limit (the calls then left unanswered are
     /// answered "not run" with the next prompt).
     pub fn keeps_steps(&self) -> bool {
-        match &self.outcome.end {
-            End::Complete => true,
-            End::Failed(YatError::StepLimit { .. }) => true,
-            _ => false,
-        }
+        matches!(
+            &self.outcome.end,
+            End::Complete | End::Failed(YatError::StepLimit { .. })
+        )
     }
 
     /// The messages the loop added to the conversation, in order: every
