@@ -26,6 +26,10 @@ use crate::secret::ConfigSecret;
 /// The top-level key of `provider_config.json` that holds the servers.
 pub const MCP_SERVERS_KEY: &str = "mcp_servers";
 
+/// Values shorter than this are not scrubbed from stderr tails and
+/// messages: no credential is that short, and words like `exit` are.
+pub const MIN_SECRET_LEN: usize = 8;
+
 /// How long one tool call may take unless a server says otherwise.
 pub const DEFAULT_TIMEOUT_SECS: u64 = 60;
 
@@ -191,8 +195,10 @@ impl McpServerConfig {
         for v in values {
             if let Ok(resolved) = v.resolve() {
                 let text = resolved.expose();
-                // Short values (`1`, `true`) would scrub ordinary words.
-                if text.len() >= 4 {
+                // Short values (`1`, `true`, `debug`) are settings, not
+                // credentials, and scrubbing them would garble every
+                // message that happens to contain the word.
+                if text.len() >= MIN_SECRET_LEN {
                     out.push(text.to_owned());
                 }
             }

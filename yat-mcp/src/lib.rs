@@ -54,7 +54,7 @@ mod stdio;
 pub use approval::{AllowAll, Approval, ApprovalRequest, Approver, DenyUnlisted, NOT_APPROVED};
 pub use config::{
     is_valid_server_name, HttpServer, McpConfig, McpServerConfig, McpTransport, StdioServer,
-    DEFAULT_TIMEOUT_SECS, MCP_SERVERS_KEY,
+    DEFAULT_TIMEOUT_SECS, MCP_SERVERS_KEY, MIN_SECRET_LEN,
 };
 pub use error::McpError;
 pub use hub::{HubOptions, McpHub};

@@ -130,12 +130,15 @@ mod tests {
         exposed_names(&owned)
     }
 
+    /// Servers with their tools, and the names the model should see.
+    type Case<'a> = (Vec<(&'a str, Vec<&'a str>)>, Vec<Vec<String>>);
+
     /// The table: input servers and tools, and the names the model sees.
     #[test]
     fn mangling_table() {
         let long = "x".repeat(80);
         let long_cut = "x".repeat(64);
-        let cases: Vec<(Vec<(&str, Vec<&str>)>, Vec<Vec<String>>)> = vec![
+        let cases: Vec<Case> = vec![
             // unique and valid: kept
             (
                 vec![("time", vec!["get_current_time", "convert_time"])],
