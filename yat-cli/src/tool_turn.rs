@@ -181,6 +181,12 @@ pub async fn run(
     let mut step_started = Instant::now();
     let mut end = End::Complete;
     loop {
+        // Asked to stop at a confirmation: the answer came back as a
+        // refusal, and the run may have gone on without ever waiting.
+        if (&mut cancelled).now_or_never().is_some() {
+            end = End::Interrupted;
+            break;
+        }
         let item = match run.next().now_or_never() {
             Some(item) => item,
             None => {

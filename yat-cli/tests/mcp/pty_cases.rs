@@ -19,6 +19,11 @@ pub const CASES: &[Case] = &[
         None,
     ),
     (
+        "ctrl_c_stops_a_one_shot_call_exits_130_and_leaves_no_server",
+        ctrl_c_stops_a_one_shot_call_exits_130_and_leaves_no_server,
+        None,
+    ),
+    (
         "a_session_lists_and_toggles_tools_and_ctrl_c_stops_a_call",
         a_session_lists_and_toggles_tools_and_ctrl_c_stops_a_call,
         None,
@@ -84,6 +89,41 @@ fn n_sends_the_model_a_refusal_and_a_remembers_the_tool() {
         .unwrap();
     p.exp_eof().unwrap();
     assert_eq!(exit_code(&mut p), 0);
+}
+
+fn ctrl_c_stops_a_one_shot_call_exits_130_and_leaves_no_server() {
+    let sb = Sandbox::new();
+    let pidfile = sb.root().join("server.pid");
+    let pid_env = format!("{PIDFILE}={}", pidfile.display());
+    add_fixture(&sb, "fx", "slow", &["--env", &pid_env]);
+
+    // During the call.
+    let mut p = spawn(
+        &sb,
+        &["chat", "--mcp", "fx", "--yes", "-m", "mock/mock-tools", "wait"],
+        &[],
+    );
+    p.exp_string("fx.slow {}").unwrap();
+    let pid = server_pid(&pidfile);
+    p.send_control('c').unwrap();
+    p.exp_string("interrupted").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&mut p), 130);
+    assert!(!alive(pid), "the server {pid} outlived yat");
+    // Nothing of the stopped turn is stored.
+    assert_eq!(sb.json(&["log", "--json"]), serde_json::json!([]));
+
+    // At the question: Ctrl-C there stops the turn too.
+    let mut p = spawn(
+        &sb,
+        &["chat", "--mcp", "fx", "-m", "mock/mock-tools", "wait"],
+        &[],
+    );
+    p.exp_string("Run it?").unwrap();
+    p.send_control('c').unwrap();
+    p.exp_string("interrupted").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&mut p), 130);
 }
 
 fn a_session_lists_and_toggles_tools_and_ctrl_c_stops_a_call() {
