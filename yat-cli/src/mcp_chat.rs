@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use yat::mcp::{HubOptions, McpConfig, McpError, McpHub, ServerState, ServerStatus};
-use yat::tools::Toolbox;
+use yat::tools::{Toolbox, DEFAULT_MAX_STEPS};
 use yat::ToolCall;
 
 use crate::chat_flags::McpArgs;
@@ -61,18 +61,39 @@ impl McpChat {
         } else {
             args.servers.clone()
         };
+        Self::connected(ctx, config, servers, args.yes, json, args.max_steps)
+            .await
+            .map(Some)
+    }
+
+    /// `/mcp NAME on` in a session started without `--mcp`: that server,
+    /// confirmed on the terminal as usual.
+    pub async fn start_one(ctx: &Ctx, name: &str) -> CmdResult<McpChat> {
+        let config = McpConfig::load(&ctx.location().config_file).map_err(failure)?;
+        let servers = vec![name.to_owned()];
+        Self::connected(ctx, config, servers, false, false, DEFAULT_MAX_STEPS).await
+    }
+
+    async fn connected(
+        ctx: &Ctx,
+        config: McpConfig,
+        servers: Vec<String>,
+        yes: bool,
+        json: bool,
+        max_steps: u32,
+    ) -> CmdResult<McpChat> {
         let cancel = Arc::new(tokio::sync::Notify::new());
-        let approver = crate::mcp_approval::for_run(&ctx.term, args.yes, json, Arc::clone(&cancel));
-        let hub = connect(&ctx.term, &config, &servers, json).await?;
-        Ok(Some(McpChat {
+        let approver = crate::mcp_approval::for_run(&ctx.term, yes, json, Arc::clone(&cancel));
+        let hub = connect(&ctx.term, &config, &servers).await?;
+        Ok(McpChat {
             config,
             hub,
             servers,
             off: BTreeSet::new(),
             approver,
             cancel,
-            max_steps: args.max_steps,
-        }))
+            max_steps,
+        })
     }
 
     /// The tools in play now: those of every connected server not turned
@@ -189,7 +210,7 @@ impl McpChat {
         // tool names are made unique across all of them.
         let mut servers = self.servers.clone();
         servers.push(name.to_owned());
-        let hub = connect(term, &self.config, &servers, false)
+        let hub = connect(term, &self.config, &servers)
             .await
             .map_err(|f| f.message().unwrap_or_default())?;
         self.hub.shutdown().await;
@@ -209,7 +230,6 @@ async fn connect(
     term: &crate::term::Term,
     config: &McpConfig,
     servers: &[String],
-    json: bool,
 ) -> CmdResult<McpHub> {
     let names: Vec<&str> = servers.iter().map(String::as_str).collect();
     let hub = McpHub::connect_only(config, &names, HubOptions::default())
@@ -217,7 +237,6 @@ async fn connect(
         .map_err(failure)?;
     for status in hub.statuses() {
         if let ServerState::Failed { reason } = &status.state {
-            let _ = json;
             term.warn(&format!(
                 "MCP server {} did not start: {reason}; its tools are not offered",
                 status.name

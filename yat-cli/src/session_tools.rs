@@ -28,7 +28,7 @@ pub fn tools(ctx: &Ctx, setup: &ChatSetup) {
     }
     let _ = setup;
     ctx.term
-        .note("no tools run in this session: start it with --mcp NAME or --mcp-all");
+        .note("no tools run in this session: /mcp NAME on starts an MCP server's (or --mcp NAME)");
 }
 
 /// `/mcp [NAME on|off]`.
@@ -54,7 +54,19 @@ pub async fn mcp(ctx: &Ctx, setup: &mut ChatSetup, arg: &str) {
         }
         return;
     }
+    #[cfg(feature = "mcp")]
+    if let [name, "on"] = arg.split_whitespace().collect::<Vec<_>>().as_slice() {
+        match crate::mcp_chat::McpChat::start_one(ctx, name).await {
+            Ok(mcp) => {
+                setup.mcp = Some(mcp);
+                ctx.term.done(&format!("{name} on"));
+            }
+            Err(f) => ctx.term.error(&f.message().unwrap_or_default()),
+        }
+        return;
+    }
     let _ = (setup, arg);
-    ctx.term
-        .note("no MCP servers in this session: start it with --mcp NAME or --mcp-all");
+    ctx.term.note(
+        "no MCP servers in this session: /mcp NAME on starts one (`yat mcp list` shows them)",
+    );
 }

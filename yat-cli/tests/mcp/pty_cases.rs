@@ -19,6 +19,11 @@ pub const CASES: &[Case] = &[
         None,
     ),
     (
+        "a_session_without_mcp_starts_a_server_with_mcp_name_on",
+        a_session_without_mcp_starts_a_server_with_mcp_name_on,
+        None,
+    ),
+    (
         "ctrl_c_stops_a_one_shot_call_exits_130_and_leaves_no_server",
         ctrl_c_stops_a_one_shot_call_exits_130_and_leaves_no_server,
         None,
@@ -91,6 +96,36 @@ fn n_sends_the_model_a_refusal_and_a_remembers_the_tool() {
     assert_eq!(exit_code(&mut p), 0);
 }
 
+fn a_session_without_mcp_starts_a_server_with_mcp_name_on() {
+    let sb = Sandbox::new();
+    add_fixture(&sb, "fx", "echo", &[]);
+    let mut p = spawn(&sb, &["chat", "-m", "mock/mock-tools"], &[]);
+    p.exp_string("mock-tools> ").unwrap();
+    p.send_line("/tools").unwrap();
+    p.exp_string("/mcp NAME on starts").unwrap();
+    p.exp_string("mock-tools> ").unwrap();
+    p.send_line("/mcp fx on").unwrap();
+    p.exp_string("fx on").unwrap();
+    p.exp_string("mock-tools> ").unwrap();
+    p.send_line("say it").unwrap();
+    p.exp_string("Run it?").unwrap();
+    p.send_line("a").unwrap();
+    p.exp_string("Tool results: echo returned echo: mock.")
+        .unwrap();
+    p.exp_string("mock-tools> ").unwrap();
+    // "a" holds for the rest of the session: no question this time.
+    p.send_line("again").unwrap();
+    p.exp_string("Tool results: echo returned echo: mock.")
+        .unwrap();
+    p.exp_string("mock-tools> ").unwrap();
+    p.send_line("/exit").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(exit_code(&mut p), 0);
+    // Both turns, every step, are in the log.
+    let conv = sb.json(&["log", "show", "--json"]);
+    assert_eq!(conv["messages"].as_array().unwrap().len(), 8, "{conv}");
+}
+
 fn ctrl_c_stops_a_one_shot_call_exits_130_and_leaves_no_server() {
     let sb = Sandbox::new();
     let pidfile = sb.root().join("server.pid");
@@ -100,7 +135,15 @@ fn ctrl_c_stops_a_one_shot_call_exits_130_and_leaves_no_server() {
     // During the call.
     let mut p = spawn(
         &sb,
-        &["chat", "--mcp", "fx", "--yes", "-m", "mock/mock-tools", "wait"],
+        &[
+            "chat",
+            "--mcp",
+            "fx",
+            "--yes",
+            "-m",
+            "mock/mock-tools",
+            "wait",
+        ],
         &[],
     );
     p.exp_string("fx.slow {}").unwrap();
