@@ -1,0 +1,1 @@
+//! The plugin side: serving an `LlmProvider` over stdin and stdout.
