@@ -5,5 +5,6 @@
 //! reference. [`plugin`] turns any Rust [`LlmProvider`](yat_core::LlmProvider)
 //! into such a program.
 
+pub mod host;
 pub mod plugin;
 pub mod protocol;

@@ -189,7 +189,7 @@ impl Conn {
             .encode(&mut line)
             .map_err(|e| fail(handshake.death(format!("cannot encode hello: {e}"), None)))?;
         let _ = out.send(line);
-        let hello = match handshake.next(o.handshake, "its hello").await.map_err(fail)? {
+        let hello = match handshake.next(o.handshake, "hello").await.map_err(fail)? {
             PluginMessage::Hello(h) if SUPPORTED_VERSIONS.contains(&h.protocol) => h,
             PluginMessage::Hello(h) => {
                 return Err(fail(handshake.death(
@@ -226,9 +226,16 @@ impl Conn {
             .map_err(|e| fail(handshake.death(format!("cannot encode the settings: {e}"), None)))?;
         let _ = out.send(line);
         loop {
-            match handshake.next(o.handshake, "initialize").await.map_err(fail)? {
+            match handshake
+                .next(o.handshake, "answer to initialize")
+                .await
+                .map_err(fail)?
+            {
                 PluginMessage::Result { id, .. } if id == "0" => break,
-                PluginMessage::Error { id: Some(id), error } if id == "0" => {
+                PluginMessage::Error {
+                    id: Some(id),
+                    error,
+                } if id == "0" => {
                     // Not a broken child: the settings were refused. The
                     // child is useless with them, so it goes, but the error
                     // keeps its kind (authentication, invalid request...).
@@ -399,7 +406,6 @@ fn op_of(m: &PluginMessage) -> &'static str {
         PluginMessage::Event { .. } => "event",
         PluginMessage::End { .. } => "end",
         PluginMessage::Error { .. } => "error",
-        _ => "an unknown message",
     }
 }
 
@@ -449,10 +455,7 @@ impl Handshake {
                     // The stderr task may still be reading the last lines.
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     return Err(self.death(
-                        format!(
-                            "{} {how} before {what}",
-                            self.program.display()
-                        ),
+                        format!("{} {how} before {what}", self.program.display()),
                         None,
                     ));
                 }
@@ -609,7 +612,10 @@ async fn read_messages(
             PluginMessage::Error { id: None, error } => {
                 let why = c.redactor.redact(&error.message);
                 c.die(
-                    format!("the plugin reported a fatal error ({}): {why}", error.kind.as_str()),
+                    format!(
+                        "the plugin reported a fatal error ({}): {why}",
+                        error.kind.as_str()
+                    ),
                     None,
                 );
                 return;

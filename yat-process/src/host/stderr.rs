@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, BufReader};
 
 /// How much of the end of stderr is kept.
 pub(crate) const TAIL_BYTES: usize = 8 * 1024;
@@ -70,7 +70,11 @@ impl StderrTail {
     /// The kept lines, joined; empty when the child wrote nothing.
     pub(crate) fn text(&self) -> String {
         let lines = self.lines.lock().unwrap_or_else(|e| e.into_inner());
-        lines.iter().map(String::as_str).collect::<Vec<_>>().join("\n")
+        lines
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 }
 
@@ -103,8 +107,6 @@ pub(crate) async fn drain(
     }
 }
 
-use tokio::io::AsyncReadExt as _;
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,7 +121,11 @@ mod tests {
         assert!(text.len() <= TAIL_BYTES, "{}", text.len());
         assert!(text.ends_with("line 1999"));
         assert!(!text.contains("line 0\n"));
-        let r = Redactor::new(["sk-secret".to_owned(), "sk-secret-longer".to_owned(), String::new()]);
+        let r = Redactor::new([
+            "sk-secret".to_owned(),
+            "sk-secret-longer".to_owned(),
+            String::new(),
+        ]);
         assert_eq!(
             r.redact("key=sk-secret-longer and sk-secret"),
             "key=[redacted] and [redacted]"
