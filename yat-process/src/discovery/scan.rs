@@ -271,10 +271,7 @@ fn resolve_program(
             .ok_or_else(|| format!("{program:?} is not on PATH"))?
     };
     if !is_executable_file(&candidate) {
-        return Err(format!(
-            "{} is not an executable file",
-            candidate.display()
-        ));
+        return Err(format!("{} is not an executable file", candidate.display()));
     }
     Ok(candidate)
 }

@@ -57,9 +57,11 @@ use yat_core::{
 
 mod conn;
 mod options;
+mod probe;
 mod stderr;
 
 pub use options::HostOptions;
+pub use probe::{probe, Probed};
 
 use conn::{Conn, Death, Launch, Registered};
 use options::{Backoff, Failed};
