@@ -366,3 +366,23 @@ async fn a_program_that_does_not_exist_fails_with_its_path() {
         "{e}"
     );
 }
+
+#[tokio::test]
+async fn a_line_over_the_limit_is_a_protocol_error_not_a_buffer_that_grows() {
+    let rig = Rig::new("ok");
+    let p = rig.provider(quick()).await;
+    let items = drain(p.stream_chat(&ask("huge")).await.unwrap()).await;
+    let e = last_error(&items).to_string();
+    assert!(e.contains("over the limit"), "{e}");
+    assert!(p.health().failed.is_some());
+}
+
+#[tokio::test]
+async fn unknown_ops_and_fields_from_a_newer_plugin_are_ignored() {
+    let rig = Rig::new("ok");
+    let p = rig.provider(quick()).await;
+    let items = drain(p.stream_chat(&ask("future")).await.unwrap()).await;
+    assert_eq!(text(&items), "from the future");
+    assert!(items.iter().all(Result::is_ok), "{items:?}");
+    assert!(p.health().failed.is_none());
+}

@@ -19,6 +19,9 @@ What a chat does is chosen by the last user message:
   "slow N"       N deltas of "." 20 ms apart (cancel stops them)
   "fail"         an error of kind rate_limited after one event
   "leak"         writes the api_key setting to stderr, then crashes
+  "huge"         one line of 17 MiB (over the protocol's limit)
+  "future"       a message of an op this version does not know, and a
+                 field it does not know, then the echo
   anything else  echoed back word by word, then usage and finish
 """
 import json
@@ -82,6 +85,18 @@ def chat(rid, request):
         return
     if cmd == "env":
         event(rid, {"type": "delta", "text": json.dumps({"argv": sys.argv, "environ": dict(os.environ)})})
+        send({"op": "end", "id": rid})
+        return
+    if cmd == "huge":
+        with out_lock:
+            sys.stdout.write('{"op":"event","id":"%s","event":{"type":"delta","text":"' % rid)
+            sys.stdout.write("x" * (17 * 1024 * 1024))
+            sys.stdout.write('"}}\n')
+            sys.stdout.flush()
+        return
+    if cmd == "future":
+        send({"op": "progress", "id": rid, "percent": 50})
+        send({"op": "event", "id": rid, "event": {"type": "delta", "text": "from the future"}, "trace": {"span": 1}})
         send({"op": "end", "id": rid})
         return
     if cmd == "slow":
