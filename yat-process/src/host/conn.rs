@@ -137,7 +137,7 @@ impl Conn {
         for var in &launch.env_removed {
             cmd.env_remove(var);
         }
-        let mut child = cmd.spawn().map_err(|e| Death {
+        let mut child = super::spawn::spawn(&mut cmd).await.map_err(|e| Death {
             reason: format!("cannot run {}: {e}", launch.program.display()),
             stderr: String::new(),
             garbage: None,

@@ -58,6 +58,7 @@ use yat_core::{
 mod conn;
 mod options;
 mod probe;
+mod spawn;
 mod stderr;
 
 pub use options::HostOptions;

@@ -43,8 +43,8 @@ pub async fn probe(
             cmd.env_remove(k);
         }
     }
-    let mut child = cmd
-        .spawn()
+    let mut child = super::spawn::spawn(&mut cmd)
+        .await
         .map_err(|e| format!("cannot run {}: {e}", program.display()))?;
     let (Some(mut stdin), Some(stdout), Some(stderr)) =
         (child.stdin.take(), child.stdout.take(), child.stderr.take())
