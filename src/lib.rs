@@ -127,8 +127,10 @@ pub use yat_process as process;
 
 /// Builds a [`ProviderManager`] the way the `yat` CLI does: configuration
 /// from `$YAT_CONFIG`, `./provider_config.json` or the platform config dir,
-/// `.env` files, the process environment, every linked provider and every
-/// user-defined endpoint declared in the configuration.
+/// `.env` files, the process environment, every linked provider, every
+/// user-defined endpoint declared in the configuration and, with the
+/// `process-plugins` feature, every process plugin found (see
+/// `yat::process::discovery`).
 ///
 /// Fails only when a configuration file exists but cannot be read or parsed;
 /// a provider that cannot start is reported in its status instead.
@@ -163,8 +165,13 @@ pub async fn manager() -> Result<ProviderManager, YatError> {
 pub async fn manager_with_config(
     config: Option<&std::path::Path>,
 ) -> Result<ProviderManager, YatError> {
-    let builder = ProviderManager::builder().location(ConfigLocation::discover(config));
-    yat_providers::link(builder).build().await
+    let location = ConfigLocation::discover(config);
+    let builder = yat_providers::link(ProviderManager::builder().location(location.clone()));
+    // Process plugins (`yat-provider-<id>` on PATH, in the config dir's
+    // `plugins/`, or declared in the configuration), beside the linked ones.
+    #[cfg(feature = "process-plugins")]
+    let builder = yat_process::link(builder, Some(&location));
+    builder.build().await
 }
 
 // The README's Rust blocks are compiled and run as doctests too, so its

@@ -31,6 +31,7 @@ pub mod config;
 pub mod error;
 pub mod manager;
 pub mod options;
+pub mod origin;
 pub mod paths;
 pub mod preferences;
 pub mod provider;
@@ -54,6 +55,7 @@ pub use async_trait::async_trait;
 pub use config::{ConfigLocation, ProviderConfig};
 pub use error::{Failure, TimeoutPhase, YatError};
 pub use manager::{ProviderDef, ProviderInfo, ProviderManager, ProviderStatus};
+pub use origin::{Health, ProcessOrigin, ProviderKind};
 pub use provider::{Capabilities, Constructor, LlmProvider, ProviderRegistration};
 pub use retry::RetryPolicy;
 /// The schemars crate this one derives schemas with (the `schemars`

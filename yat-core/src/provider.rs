@@ -67,6 +67,17 @@ pub trait LlmProvider: Send + Sync {
         let _ = model;
         Vec::new()
     }
+
+    /// What this instance says about itself between calls. The default,
+    /// healthy with nothing to add, suits a provider whose failures are
+    /// its calls' errors. A provider that can fail after it was built and
+    /// recovers by itself on a later call (a child process restarted after
+    /// a crash) reports the failure here: the manager then shows it as
+    /// failed, and keeps the instance rather than discarding it when one of
+    /// its calls fails, so the instance can recover.
+    fn health(&self) -> crate::origin::Health {
+        crate::origin::Health::default()
+    }
 }
 
 /// Builds a fresh, uninitialized provider instance.

@@ -8,6 +8,7 @@
 
 use serde::Serialize;
 
+use crate::origin::{Health, ProviderKind};
 use crate::settings::{MissingSetting, SettingSpec};
 
 /// Where a provider stands.
@@ -44,6 +45,14 @@ pub enum ProviderStatus {
         /// Why, in the words of the error that failed it.
         reason: String,
     },
+    /// Not built: another provider has the same id and wins (a linked
+    /// provider over a process plugin or a configured endpoint). Only
+    /// [`ProviderManager::shadowed`](crate::ProviderManager::shadowed)
+    /// reports it.
+    Shadowed {
+        /// What wins, in words: `the linked provider (yat-providers 0.3.0)`.
+        by: String,
+    },
 }
 
 impl ProviderStatus {
@@ -59,6 +68,7 @@ impl ProviderStatus {
             ProviderStatus::Disabled => "disabled",
             ProviderStatus::NeedsConfiguration { .. } => "needs configuration",
             ProviderStatus::Failed { .. } => "failed",
+            ProviderStatus::Shadowed { .. } => "shadowed",
         }
     }
 
@@ -85,7 +95,9 @@ impl ProviderStatus {
     /// ```
     pub fn remedies(&self, provider: &str) -> Vec<Remedy> {
         match self {
-            ProviderStatus::Ready | ProviderStatus::Failed { .. } => Vec::new(),
+            ProviderStatus::Ready
+            | ProviderStatus::Failed { .. }
+            | ProviderStatus::Shadowed { .. } => Vec::new(),
             ProviderStatus::Disabled => vec![Remedy::Enable {
                 provider: provider.to_owned(),
             }],
@@ -113,6 +125,7 @@ impl std::fmt::Display for ProviderStatus {
                 Ok(())
             }
             ProviderStatus::Failed { reason } => f.write_str(reason),
+            ProviderStatus::Shadowed { by } => write!(f, "shadowed by {by}"),
             other => f.write_str(other.label()),
         }
     }
@@ -200,12 +213,19 @@ pub struct ProviderInfo {
     pub crate_name: String,
     /// Its version.
     pub crate_version: String,
-    /// Whether it was defined in the config file.
+    /// Whether it was defined in the config file (`kind` is
+    /// [`ProviderKind::UserDefined`]; kept for 0.3 programs).
     pub user_defined: bool,
+    /// What kind of provider it is and where its code is.
+    pub kind: ProviderKind,
     /// The settings it reads.
     pub settings: Vec<SettingSpec>,
-    /// Where it stands.
+    /// Where it stands. A ready instance that reports a failure through
+    /// [`LlmProvider::health`](crate::LlmProvider::health) shows as failed.
     pub status: ProviderStatus,
+    /// What the live instance says about itself (`None` when there is no
+    /// instance).
+    pub health: Option<Health>,
 }
 
 impl ProviderInfo {

@@ -122,7 +122,10 @@ impl ConfigWatcher {
         };
         let set_changed = unknown_entries(&old_config) != unknown_entries(&sources.config)
             || statuses.iter().any(|i| {
-                i.user_defined && old_config.provider(&i.id) != sources.config.provider(&i.id)
+                // Configured endpoints and process plugins are defined by
+                // their entry: a changed entry is a changed definition.
+                (i.user_defined || i.kind.process().is_some())
+                    && old_config.provider(&i.id) != sources.config.provider(&i.id)
             });
         if set_changed {
             manager.reload_all().await?;

@@ -5,5 +5,9 @@
 //! reference. [`plugin`] turns any Rust [`LlmProvider`](yat_core::LlmProvider)
 //! into such a program.
 
+pub mod discovery;
+pub mod host;
+
+pub use discovery::{link, source, PluginSource};
 pub mod plugin;
 pub mod protocol;

@@ -7,6 +7,7 @@ Examples:
   yat providers
   yat providers --json | jq -r '.[] | select(.status.state==\"ready\") | .id'
   yat providers info openai
+  yat providers info acme        # a plugin: the program that runs, its last stderr
   yat providers disable mock";
 
 /// `yat providers` listing options.
@@ -23,7 +24,7 @@ pub struct ProvidersListArgs {
 /// `yat providers ...`.
 #[derive(Debug, Subcommand)]
 pub enum ProvidersAction {
-    /// List every compiled-in provider with its status (the default)
+    /// List every provider (linked, configured, process plugins) with its status (the default)
     List(ProvidersListArgs),
     /// Everything about one provider: registration, status, settings
     Info {

@@ -34,6 +34,7 @@ pub fn status_cell(status: &ProviderStatus, paint: Paint) -> Cell {
             Cell::styled("! needs configuration", |t| paint.yellow(t))
         }
         ProviderStatus::Disabled => Cell::styled("- disabled", |t| paint.dim(t)),
+        ProviderStatus::Shadowed { .. } => Cell::styled("- shadowed", |t| paint.dim(t)),
         other => Cell::plain(other.label()),
     }
 }
@@ -94,9 +95,16 @@ async fn run_list(ctx: &Ctx, args: &ProvidersListArgs) -> CmdResult {
     let manager = ctx.manager().await?;
     let infos = manager.statuses();
     let probed = probe_local_servers(&manager, &infos).await;
+    // The definitions another provider's id shadows are listed too, after
+    // the one that wins, so a user sees every plugin that was found.
+    let mut listed: Vec<&ProviderInfo> = infos.iter().collect();
+    let shadowed = manager.shadowed();
+    listed.extend(shadowed.iter());
+    listed.sort_by(|a, b| a.id.cmp(&b.id));
     if args.json {
-        let list: Vec<Value> = infos
+        let list: Vec<Value> = listed
             .iter()
+            .copied()
             .map(|info| {
                 let mut v = info_json(info);
                 if let Some(p) = probed.get(&info.id) {
@@ -121,17 +129,23 @@ async fn run_list(ctx: &Ctx, args: &ProvidersListArgs) -> CmdResult {
         )?;
     }
     let mut table = if args.verbose {
-        Table::new(&["ID", "NAME", "STATUS", "CRATE", "REASON"])
+        Table::new(&["ID", "NAME", "KIND", "STATUS", "CRATE", "REASON"])
     } else {
-        Table::new(&["ID", "NAME", "STATUS", "REASON"])
+        Table::new(&["ID", "NAME", "KIND", "STATUS", "REASON"])
     };
-    for info in &infos {
-        let unreachable = unreachable_reason(probed.get(&info.id));
+    for info in listed {
+        let shadowed = matches!(info.status, ProviderStatus::Shadowed { .. });
+        let unreachable = unreachable_reason(probed.get(&info.id).filter(|_| !shadowed));
         let status = match &unreachable {
             Some(_) => Cell::styled("! not reachable", |t| paint.yellow(t)),
             None => status_cell(&info.status, paint),
         };
-        let mut row = vec![Cell::plain(&info.id), Cell::plain(&info.name), status];
+        let mut row = vec![
+            Cell::plain(&info.id),
+            Cell::plain(&info.name),
+            Cell::plain(info.kind.label()),
+            status,
+        ];
         if args.verbose {
             row.push(Cell::plain(format!(
                 "{} {}",
@@ -160,12 +174,21 @@ async fn info(ctx: &Ctx, id: &str, json: bool) -> CmdResult {
     let manager = ctx.manager().await?;
     let info = manager.info(id)?;
     let resolved = manager.resolved_settings(id)?;
+    let shadowed: Vec<ProviderInfo> = manager
+        .shadowed()
+        .into_iter()
+        .filter(|s| s.id == id)
+        .collect();
     if json {
         let mut v = info_json(&info);
         if let Value::Object(map) = &mut v {
             map.insert(
                 "resolved_settings".into(),
                 serde_json::to_value(&resolved).unwrap_or(Value::Null),
+            );
+            map.insert(
+                "shadowed".into(),
+                Value::Array(shadowed.iter().map(info_json).collect()),
             );
         }
         return print_json(&ctx.term, &v);
@@ -186,10 +209,32 @@ async fn info(ctx: &Ctx, id: &str, json: bool) -> CmdResult {
         "crate".into(),
         format!("{} {}", info.crate_name, info.crate_version).into(),
     ]);
+    t.row(vec!["kind".into(), info.kind.label().into()]);
     if info.user_defined {
         t.row(vec!["defined in".into(), "provider_config.json".into()]);
     }
+    process_rows(&mut t, &info);
+    for s in &shadowed {
+        let what = match s.kind.process() {
+            Some(p) => p.path.display().to_string(),
+            None => s.kind.label().to_owned(),
+        };
+        t.row(vec![
+            "also found".into(),
+            format!("{what} ({})", s.status).into(),
+        ]);
+    }
     write_pairs(&mut out, &t)?;
+    if let Some(tail) = info
+        .health
+        .as_ref()
+        .and_then(|h| h.last_failure_detail.as_deref())
+    {
+        writeln!(out, "\nstderr of the last failure:")?;
+        for line in tail.lines() {
+            writeln!(out, "  {line}")?;
+        }
+    }
     writeln!(out)?;
     if info.settings.is_empty() {
         writeln!(out, "no settings")?;
@@ -224,6 +269,46 @@ async fn info(ctx: &Ctx, id: &str, json: bool) -> CmdResult {
     }
     t.write(&mut out, paint)?;
     Ok(())
+}
+
+/// What a process plugin's info adds: the program that runs, how, where
+/// it was found, the protocol its handshake chose, and the live child.
+fn process_rows(t: &mut Table, info: &ProviderInfo) {
+    let Some(p) = info.kind.process() else {
+        return;
+    };
+    t.row(vec!["program".into(), p.path.display().to_string().into()]);
+    t.row(vec!["command".into(), shell_words(&p.command).into()]);
+    t.row(vec!["found in".into(), p.found_in.clone().into()]);
+    let protocol = p
+        .protocol
+        .map(|v| v.to_string())
+        .unwrap_or_else(|| "- (no handshake yet)".to_owned());
+    t.row(vec!["protocol".into(), protocol.into()]);
+    if let Some(h) = &info.health {
+        if let Some(pid) = h.facts.get("pid") {
+            t.row(vec!["pid".into(), pid.clone().into()]);
+        }
+    }
+}
+
+/// A command as a shell would read it back (arguments with spaces or
+/// quotes in single quotes).
+fn shell_words(command: &[String]) -> String {
+    command
+        .iter()
+        .map(|w| {
+            if !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:@+,".contains(c))
+            {
+                w.clone()
+            } else {
+                format!("'{}'", w.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Writes a two-column table without its (empty) header.

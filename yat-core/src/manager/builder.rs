@@ -37,7 +37,7 @@ pub struct ManagerBuilder {
     env: Option<BTreeMap<String, String>>,
     config: Option<ProviderConfig>,
     discovery: Option<Discovery>,
-    dynamic: Option<DynamicSource>,
+    dynamic: Vec<DynamicSource>,
     retry: RetryPolicy,
     required: Vec<String>,
 }
@@ -59,7 +59,7 @@ impl ManagerBuilder {
             env: None,
             config: None,
             discovery: None,
-            dynamic: None,
+            dynamic: Vec::new(),
             retry: RetryPolicy::default(),
             required: Vec::new(),
         }
@@ -87,9 +87,13 @@ impl ManagerBuilder {
         self.discovery = Some(registry::from_registrations(regs));
         self
     }
-    /// Add providers defined at run time from the configuration.
+    /// Add providers defined at run time from the configuration. May be
+    /// called several times: for an id defined twice, linked registrations
+    /// win, then the sources in the order they were added; a definition that
+    /// loses is not built and is reported by
+    /// [`ProviderManager::shadowed`](super::ProviderManager::shadowed).
     pub fn dynamic_source(mut self, source: DynamicSource) -> Self {
-        self.dynamic = Some(source);
+        self.dynamic.push(source);
         self
     }
     /// How chats retry a failure before their first output (default:
@@ -161,6 +165,7 @@ impl ManagerBuilder {
             state: RwLock::new(State {
                 sources: SettingsSources::default(),
                 slots: BTreeMap::new(),
+                shadowed: Vec::new(),
                 runtime_enabled: BTreeMap::new(),
                 next_generation: 1,
             }),

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use crate::config::ProviderConfig;
+use crate::origin::ProviderKind;
 use crate::provider::{Constructor, LlmProvider, ProviderRegistration};
 use crate::settings::SettingSpec;
 use crate::YatError;
@@ -14,7 +15,9 @@ pub type DynamicConstructor =
 
 /// Produces extra provider definitions from the configuration, re-run on
 /// every full reload. This is how user-defined endpoints declared in
-/// `provider_config.json` become providers without recompiling.
+/// `provider_config.json`, and process plugins, become providers without
+/// recompiling. A builder takes several; for an id given twice, linked
+/// registrations win, then the sources in the order they were added.
 pub type DynamicSource = Arc<dyn Fn(&ProviderConfig) -> Vec<ProviderDef> + Send + Sync + 'static>;
 
 enum Factory {
@@ -47,8 +50,11 @@ pub struct ProviderDef {
     pub crate_name: String,
     /// That crate's version.
     pub crate_version: String,
-    /// Whether it came from the config file rather than a linked crate.
+    /// Whether it came from the config file rather than a linked crate
+    /// (`kind` is [`ProviderKind::UserDefined`]; kept for 0.3 programs).
     pub user_defined: bool,
+    /// What kind of provider it is and where its code is.
+    pub kind: ProviderKind,
     factory: Factory,
 }
 
@@ -57,7 +63,7 @@ impl std::fmt::Debug for ProviderDef {
         f.debug_struct("ProviderDef")
             .field("id", &self.id)
             .field("crate", &self.crate_name)
-            .field("user_defined", &self.user_defined)
+            .field("kind", &self.kind)
             .finish_non_exhaustive()
     }
 }
@@ -73,6 +79,7 @@ impl ProviderDef {
             crate_name: r.crate_name().to_owned(),
             crate_version: r.crate_version().to_owned(),
             user_defined: false,
+            kind: ProviderKind::Linked,
             factory: Factory::Static(r.constructor()),
         }
     }
@@ -94,8 +101,35 @@ impl ProviderDef {
             crate_name: origin_crate.0.to_owned(),
             crate_version: origin_crate.1.to_owned(),
             user_defined: true,
+            kind: ProviderKind::UserDefined,
             factory: Factory::Dynamic(constructor),
         }
+    }
+
+    /// The same definition, of another kind (a process plugin's source
+    /// says [`ProviderKind::Process`]). `user_defined` follows the kind.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use yat_core::{ProcessOrigin, ProviderDef, ProviderKind, YatError};
+    /// let origin = ProcessOrigin::new("/bin/yat-provider-acme".into(), vec!["/bin/yat-provider-acme".into()], "PATH");
+    /// let def = ProviderDef::dynamic("acme", "Acme", vec![], ("my-host", "1.0.0"),
+    ///     Arc::new(|| Err(YatError::Unavailable { provider: "acme".into(), reason: "demo".into() })))
+    ///     .with_kind(ProviderKind::Process(origin))
+    ///     .with_description("Acme models, out of process");
+    /// assert!(!def.user_defined);
+    /// assert_eq!(def.kind.label(), "process");
+    /// ```
+    pub fn with_kind(mut self, kind: ProviderKind) -> Self {
+        self.user_defined = kind == ProviderKind::UserDefined;
+        self.kind = kind;
+        self
+    }
+
+    /// The same definition, with another one-line description.
+    pub fn with_description(mut self, description: impl Into<String>) -> Self {
+        self.description = description.into();
+        self
     }
 
     /// The stand-in for an id that two linked crates registered: it never
@@ -110,6 +144,7 @@ impl ProviderDef {
             crate_name: crate_name.to_owned(),
             crate_version: crate_version.to_owned(),
             user_defined: false,
+            kind: ProviderKind::Linked,
             factory: Factory::Dynamic(Arc::new(|| {
                 Err(YatError::Unavailable {
                     provider: String::new(),

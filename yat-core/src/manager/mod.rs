@@ -36,7 +36,7 @@ pub use crate::status::{ProviderInfo, ProviderStatus};
 pub use builder::ManagerBuilder;
 pub use def::{DynamicConstructor, DynamicSource, ProviderDef};
 
-use slots::{info_of, unknown, Inner};
+use slots::{def_info, info_of, unknown, Inner};
 
 /// Holds one live instance per enabled provider.
 ///
@@ -103,6 +103,18 @@ impl ProviderManager {
     pub fn statuses(&self) -> Vec<ProviderInfo> {
         let st = self.read();
         st.slots.values().map(info_of).collect()
+    }
+
+    /// The definitions that were not built because another provider has
+    /// their id (a linked provider wins over a process plugin or a
+    /// configured endpoint of the same id), each with status
+    /// [`ProviderStatus::Shadowed`], in id order.
+    pub fn shadowed(&self) -> Vec<ProviderInfo> {
+        let st = self.read();
+        st.shadowed
+            .iter()
+            .map(|(def, by)| def_info(def, ProviderStatus::Shadowed { by: by.clone() }, None))
+            .collect()
     }
 
     /// Registration data and status of one provider.

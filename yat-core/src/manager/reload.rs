@@ -12,6 +12,7 @@ use super::def::ProviderDef;
 use super::slots::{new_slot, unknown, Built};
 use super::{panic_message, ProviderManager};
 use crate::config::{read_dotenv_files, ProviderConfig};
+use crate::origin::ProviderKind;
 use crate::retry::{RetryPolicy, MAX_RETRIES};
 use crate::settings::{ResolvedSettings, SettingsSources};
 use crate::status::ProviderStatus;
@@ -44,7 +45,8 @@ impl ProviderManager {
     pub async fn reload_all(&self) -> Result<(), YatError> {
         let _guard = self.inner.reload_lock.lock().await;
         let sources = self.read_sources()?;
-        let defs = self.definitions(&sources.config);
+        let mut shadowed = Vec::new();
+        let defs = self.definitions(&sources.config, &mut shadowed);
         let base = self.inner.retry;
         let builds = defs.iter().map(|(def, preset_failure)| {
             let enabled = self.is_enabled(&def.id, &sources.config);
@@ -71,6 +73,7 @@ impl ProviderManager {
             slots.insert(slot.def.id.clone(), slot);
         }
         st.slots = slots;
+        st.shadowed = shadowed;
         Ok(())
     }
 
@@ -97,7 +100,12 @@ impl ProviderManager {
 
     /// Every provider to build, with the reason it cannot be when that is
     /// known beforehand (an id registered twice).
-    fn definitions(&self, config: &ProviderConfig) -> Vec<(Arc<ProviderDef>, Option<String>)> {
+    /// The definitions that lose to another of the same id are in `shadowed`.
+    fn definitions(
+        &self,
+        config: &ProviderConfig,
+        shadowed: &mut Vec<(Arc<ProviderDef>, String)>,
+    ) -> Vec<(Arc<ProviderDef>, Option<String>)> {
         let d = &self.inner.discovery;
         let mut out: BTreeMap<String, (Arc<ProviderDef>, Option<String>)> = d
             .registrations()
@@ -115,21 +123,20 @@ impl ProviderManager {
                 out.insert(id.clone(), (Arc::new(def), Some(dup.to_string())));
             }
         }
-        if let Some(source) = &self.inner.dynamic {
+        for source in &self.inner.dynamic {
             let extra =
                 std::panic::catch_unwind(AssertUnwindSafe(|| source(config))).unwrap_or_default();
             for def in extra {
                 if let Some((existing, _)) = out.get(&def.id) {
-                    let reason = format!(
-                        "the id {:?} in provider_config.json is already used by {}; pick another id",
-                        def.id, existing.crate_name
-                    );
-                    tracing::warn!(provider = %def.id, "{reason}");
+                    let by = winner(existing);
+                    tracing::warn!(provider = %def.id, "{} is shadowed by {by}", def.kind.label());
+                    shadowed.push((Arc::new(def), by));
                     continue;
                 }
                 out.insert(def.id.clone(), (Arc::new(def), None));
             }
         }
+        shadowed.sort_by(|a, b| a.0.id.cmp(&b.0.id));
         out.into_values().collect()
     }
 
@@ -152,6 +159,18 @@ impl ProviderManager {
             }
         }
         Ok(sources)
+    }
+}
+
+/// What wins over a definition of the same id, in words.
+fn winner(def: &ProviderDef) -> String {
+    match &def.kind {
+        ProviderKind::Linked => format!(
+            "the linked provider ({} {})",
+            def.crate_name, def.crate_version
+        ),
+        ProviderKind::UserDefined => "the provider defined in provider_config.json".to_owned(),
+        ProviderKind::Process(p) => format!("the process plugin {}", p.path.display()),
     }
 }
 

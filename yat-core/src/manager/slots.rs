@@ -11,6 +11,7 @@ use std::sync::{Arc, RwLock};
 use super::def::ProviderDef;
 use super::{DynamicSource, ProviderManager};
 use crate::config::{ConfigLocation, ProviderConfig};
+use crate::origin::Health;
 use crate::provider::LlmProvider;
 use crate::registry::Discovery;
 use crate::retry::RetryPolicy;
@@ -30,6 +31,8 @@ pub(super) struct Slot {
 pub(super) struct State {
     pub(super) sources: SettingsSources,
     pub(super) slots: BTreeMap<String, Slot>,
+    /// Definitions not built because another one has their id.
+    pub(super) shadowed: Vec<(Arc<ProviderDef>, String)>,
     pub(super) runtime_enabled: BTreeMap<String, bool>,
     pub(super) next_generation: u64,
 }
@@ -39,7 +42,7 @@ pub(super) struct Inner {
     pub(super) fixed_env: Option<BTreeMap<String, String>>,
     pub(super) fixed_config: Option<ProviderConfig>,
     pub(super) discovery: Discovery,
-    pub(super) dynamic: Option<DynamicSource>,
+    pub(super) dynamic: Vec<DynamicSource>,
     pub(super) retry: RetryPolicy,
     pub(super) state: RwLock<State>,
     pub(super) reload_lock: tokio::sync::Mutex<()>,
@@ -116,6 +119,22 @@ pub(super) fn new_slot(st: &mut State, def: Arc<ProviderDef>, built: Built) -> S
 }
 
 pub(super) fn mark_failed(inner: &Inner, id: &str, generation: u64, reason: String) {
+    if let Some(slot) = inner
+        .state
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .slots
+        .get(id)
+    {
+        if let Some(instance) = &slot.instance {
+            // An instance that tracks its own failures recovers on a later
+            // call: keep it, its health says it is failed meanwhile.
+            if instance.health().failed.is_some() {
+                tracing::debug!(provider = id, %reason, "provider reports its own failure");
+                return;
+            }
+        }
+    }
     let mut st = inner.state.write().unwrap_or_else(|e| e.into_inner());
     if let Some(slot) = st.slots.get_mut(id) {
         // A reload may have replaced the instance meanwhile: the new one
@@ -136,7 +155,27 @@ pub(super) fn unknown(id: &str, st: &State) -> YatError {
 }
 
 pub(super) fn info_of(slot: &Slot) -> ProviderInfo {
-    let d = &slot.def;
+    let health = slot.instance.as_ref().map(|p| p.health());
+    let status = match (&slot.status, &health) {
+        (
+            ProviderStatus::Ready,
+            Some(Health {
+                failed: Some(reason),
+                ..
+            }),
+        ) => ProviderStatus::Failed {
+            reason: reason.clone(),
+        },
+        (status, _) => status.clone(),
+    };
+    def_info(&slot.def, status, health)
+}
+
+pub(super) fn def_info(
+    d: &ProviderDef,
+    status: ProviderStatus,
+    health: Option<Health>,
+) -> ProviderInfo {
     ProviderInfo {
         id: d.id.clone(),
         name: d.name.clone(),
@@ -144,7 +183,9 @@ pub(super) fn info_of(slot: &Slot) -> ProviderInfo {
         crate_name: d.crate_name.clone(),
         crate_version: d.crate_version.clone(),
         user_defined: d.user_defined,
+        kind: d.kind.clone(),
         settings: d.settings.clone(),
-        status: slot.status.clone(),
+        status,
+        health,
     }
 }
