@@ -141,29 +141,35 @@ async fn the_openai_compatible_plugin_streams_text_and_tool_calls_through_the_ho
     assert_eq!(p.starts(), 1);
 }
 
+/// The error a request fails with before any event: returned by
+/// `stream_chat` or as the stream's first item.
+async fn failure(p: &ProcessProvider, req: &ChatRequest) -> YatError {
+    match p.stream_chat(req).await {
+        Err(e) => e,
+        Ok(mut s) => match s.next().await {
+            Some(Err(e)) => e,
+            other => panic!("expected an error first, got {other:?}"),
+        },
+    }
+}
+
 #[tokio::test]
 async fn upstream_errors_arrive_as_typed_errors_without_the_key() {
     let server = server().await;
     let p = provider(&server).await;
-    match p.stream_chat(&ask("limited")).await.map(|_| ()) {
-        Err(e @ YatError::RateLimited { .. }) => {
-            assert_eq!(e.retry_after(), Some(Duration::from_secs(2)));
-            assert_eq!(e.status(), Some(429));
-            assert!(
-                e.to_string()
-                    .starts_with("openai-compat: rate limited (HTTP 429) slow down"),
-                "{e}"
-            );
-        }
-        other => panic!("{other:?}"),
-    }
-    let err = match p.stream_chat(&ask("bad-key")).await {
-        Ok(_) => panic!("a 401 streams nothing"),
-        Err(e) => e,
-    };
-    assert!(matches!(err, YatError::Authentication(_)), "{err:?}");
-    assert!(!err.to_string().contains(KEY), "{err}");
-    assert!(err.to_string().contains("[redacted]"), "{err}");
+    let e = failure(&p, &ask("limited")).await;
+    assert!(matches!(e, YatError::RateLimited { .. }), "{e:?}");
+    assert_eq!(e.retry_after(), Some(Duration::from_secs(2)));
+    assert_eq!(e.status(), Some(429));
+    assert!(
+        e.to_string()
+            .starts_with("openai-compat: rate limited (HTTP 429) slow down"),
+        "{e}"
+    );
+    let e = failure(&p, &ask("bad-key")).await;
+    assert!(matches!(e, YatError::Authentication(_)), "{e:?}");
+    assert!(!e.to_string().contains(KEY), "{e}");
+    assert!(e.to_string().contains("[redacted]"), "{e}");
 }
 
 #[tokio::test]
