@@ -158,3 +158,6 @@ pub async fn serve_id(id: &str) -> Result<(), PluginError> {
         })),
     }
 }
+
+#[cfg(test)]
+mod tests;
