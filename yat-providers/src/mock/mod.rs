@@ -11,8 +11,8 @@
 //! | `mock-fail-before` | fails before the first token with a retryable server error |
 //! | `mock-fail-mid` | streams `fail_after` chunks of the canned reply, then a network error |
 //! | `mock-rate-limited` | rate limited, retry after 2 s |
-//! | `mock-tools` | calls the first tool (or the one `tool_choice` names) with arguments made from its schema; answers tool results in text; without tools (or with `tool_choice: none`) echoes |
-//! | `mock-parallel-tools` | calls the first two tools at once, their argument pieces interleaved |
+//! | `mock-tools` | calls the first tool (or the one `tool_choice` names) with arguments made from its schema, or the JSON object the last user message ends with; answers tool results in text; without tools (or with `tool_choice: none`) echoes |
+//! | `mock-parallel-tools` | calls the first two tools at once, their argument pieces interleaved (arguments as `mock-tools`) |
 //! | `mock-json` | the smallest instance of the requested JSON schema, or a JSON object; plain text without a format |
 //! | `mock-reasoning` | signed reasoning, then the last user message; refuses reasoning sent back unsigned or changed |
 //! | `mock-vision` | says what each image and document of the last user message is (type and size, or URL) |

@@ -1,6 +1,6 @@
 //! `mock-tools` and `mock-parallel-tools`: models that call the request's
-//! tools with arguments made from each tool's schema, and answer the
-//! results in text.
+//! tools with arguments made from each tool's schema (or the JSON object the
+//! last user message ends with), and answer the results in text.
 //!
 //! Like the real APIs they imitate, they refuse a conversation whose tool
 //! results do not answer the calls of the assistant message before them,
@@ -17,6 +17,25 @@ use yat_core::{
 use super::reply::{chunk, detailed_usage, last_user_text, plan_reply, Reply};
 use super::schema::minimal_object;
 use super::ID;
+
+/// The arguments a user spelled out: a JSON object ending the message
+/// (`what time is it? {"timezone": "Asia/Tokyo"}`). A schema's smallest
+/// value satisfies a real tool's types but rarely its meaning (a time
+/// zone named `mock`); this lets a test drive a real tool to a real answer.
+fn given_arguments(text: &str) -> Option<String> {
+    let text = text.trim_end();
+    if !text.ends_with('}') {
+        return None;
+    }
+    // The object starts at one of the message's `{`: the first that makes
+    // the rest parse is the outermost.
+    text.match_indices('{').find_map(|(at, _)| {
+        match serde_json::from_str::<serde_json::Value>(&text[at..]) {
+            Ok(serde_json::Value::Object(map)) => Some(serde_json::Value::Object(map).to_string()),
+            _ => None,
+        }
+    })
+}
 
 /// How many calls a model makes in one turn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,11 +65,15 @@ pub(super) fn reply(req: &ChatRequest, chunk_size: usize, calls: Calls) -> Resul
         .iter()
         .filter(|m| m.role == Role::Assistant)
         .count();
+    let given = given_arguments(&last_user_text(req));
     let planned: Vec<(String, &ToolSpec, Vec<String>)> = tools
         .iter()
         .enumerate()
         .map(|(i, tool)| {
-            let arguments = minimal_object(&tool.parameters).to_string();
+            let arguments = match &given {
+                Some(object) => object.clone(),
+                None => minimal_object(&tool.parameters).to_string(),
+            };
             (
                 format!("mock_call_{turn}_{i}"),
                 *tool,
@@ -224,6 +247,33 @@ mod tests {
 
     fn ask(tools: Vec<ToolSpec>) -> ChatRequest {
         ChatRequest::new("mock-tools", vec![Message::user("weather in Paris?")]).tools(tools)
+    }
+
+    #[test]
+    fn a_json_object_ending_the_prompt_is_the_arguments() {
+        let cases = [
+            (
+                r#"time? {"tz": "Asia/Tokyo"}"#,
+                Some(r#"{"tz":"Asia/Tokyo"}"#),
+            ),
+            (r#"{"a": {"b": 1}}  "#, Some(r#"{"a":{"b":1}}"#)),
+            (r#"set {x} to {"v": "}"}"#, Some(r#"{"v":"}"}"#)),
+            ("no object here", None),
+            ("a brace at the end }", None),
+            (r#"a list [1] {"#, None),
+            (r#"["not", "an object"]"#, None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(given_arguments(text).as_deref(), want, "{text}");
+        }
+        let req = ChatRequest::new(
+            "mock-tools",
+            vec![Message::user(r#"what time is it? {"tz": "Asia/Tokyo"}"#)],
+        )
+        .tools(vec![time()]);
+        let r = collect(&reply(&req, 4, Calls::One).unwrap());
+        let call = r.tool_calls().next().unwrap();
+        assert_eq!(call.arguments, serde_json::json!({"tz": "Asia/Tokyo"}));
     }
 
     #[test]
