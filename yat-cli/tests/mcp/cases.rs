@@ -49,6 +49,11 @@ pub const CASES: &[Case] = &[
         None,
     ),
     (
+        "an_http_server_gets_the_bearer_token_from_the_named_variable",
+        an_http_server_gets_the_bearer_token_from_the_named_variable,
+        None,
+    ),
+    (
         "no_server_process_outlives_yat",
         no_server_process_outlives_yat,
         None,
@@ -575,4 +580,76 @@ fn no_server_process_outlives_yat() {
         let pid = server_pid(&pidfile);
         assert!(!alive(pid), "{args:?} left server {pid} behind");
     }
+}
+
+fn an_http_server_gets_the_bearer_token_from_the_named_variable() {
+    let url = crate::server::serve_http("echo", "bearer-secret-4713");
+    let sb = Sandbox::new();
+    sb.run(&[
+        "mcp",
+        "add",
+        "web",
+        "--url",
+        &url,
+        "--bearer-env",
+        "WEB_TOKEN",
+        "--header",
+        "X-Trace=header-secret-4712",
+    ])
+    .ok();
+    let token = [("WEB_TOKEN", "bearer-secret-4713")];
+    let out = sb.run_with(
+        &token,
+        &[
+            "chat",
+            "--mcp",
+            "web",
+            "--yes",
+            "-m",
+            "mock/mock-tools",
+            "go",
+        ],
+    );
+    let out = out.ok();
+    assert_eq!(out.stdout, "Tool results: echo returned echo: mock.\n");
+    no_secret(&out);
+    let listed = sb.run_with(&token, &["mcp", "list", "--json"]).ok();
+    no_secret(&listed);
+    let web = &listed.json()[0];
+    assert_eq!(web["status"], "ready", "{web}");
+    assert_eq!(web["headers"], serde_json::json!(["X-Trace"]));
+    assert_eq!(web["bearer_token"], true);
+
+    // The variable unset: the server cannot be used, and says why.
+    let unset = sb.run(&["mcp", "list", "--json"]).ok();
+    let web = &unset.json()[0];
+    assert_eq!(web["status"], "failed", "{web}");
+    assert!(
+        web["reason"].as_str().unwrap().contains("WEB_TOKEN"),
+        "{web}"
+    );
+    // A wrong token: refused by the server, and no token in the output.
+    let wrong = sb
+        .run_with(
+            &[("WEB_TOKEN", "bearer-secret-4714")],
+            &["mcp", "list", "--json"],
+        )
+        .ok();
+    assert_eq!(wrong.json()[0]["status"], "failed");
+    assert!(
+        !wrong.stdout.contains("bearer-secret-4714"),
+        "{}",
+        wrong.stdout
+    );
+    let chat = sb.run(&[
+        "chat",
+        "--mcp",
+        "web",
+        "--yes",
+        "-m",
+        "mock/mock-tools",
+        "go",
+    ]);
+    let chat = chat.ok().says("MCP server web did not start");
+    no_secret(&chat);
 }
