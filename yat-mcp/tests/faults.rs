@@ -40,6 +40,7 @@ fn main() {
         starts_lists_every_page_and_calls,
         bad_schema_is_repaired_with_a_warning,
         crash_mid_call_fails_that_call_then_restarts,
+        killed_while_idle_is_reported_then_restarted,
         hang_times_out_and_is_cancelled_on_the_server,
         garbage_on_stdout_does_not_end_the_session,
         huge_result_is_capped_for_the_model_and_says_so,
@@ -284,6 +285,27 @@ async fn crash_mid_call_fails_that_call_then_restarts() {
     let r = toolbox.call(&call("echo", json!({"text": "again"}))).await;
     assert_eq!((r.content.to_text().as_str(), r.is_error), ("again", false));
     assert_eq!(hub.status("f").unwrap().restarts, 2);
+    hub.shutdown().await;
+}
+
+async fn killed_while_idle_is_reported_then_restarted() {
+    let hub = hub_of(vec![stdio("f")]).await;
+    let pid = hub.status("f").unwrap().pid.unwrap();
+    let killed = std::process::Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    eventually("the status says it died", || {
+        matches!(hub.status("f").unwrap().state, ServerState::Failed { ref reason } if reason.contains("signal: 9"))
+    })
+    .await;
+    eventually("the killed process is reaped", || !exists(pid)).await;
+    assert_eq!(
+        text_of(&hub, "f", "echo", json!({"text": "restarted"})).await,
+        "restarted"
+    );
+    assert_eq!(hub.status("f").unwrap().restarts, 1);
     hub.shutdown().await;
 }
 
@@ -603,6 +625,13 @@ async fn bad_arguments_unknown_tools_and_servers_are_typed_errors() {
     assert!(available.contains(&"echo".to_owned()));
     let e = hub.call("nope", "echo", json!({})).await.unwrap_err();
     assert_eq!(e.to_string(), "unknown MCP server \"nope\"; configured: f");
+    let e = McpHub::connect_only(&McpConfig::new(vec![stdio("f")]), &["g"], options())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, McpError::UnknownServer { ref name, .. } if name == "g"),
+        "{e:?}"
+    );
     let toolbox = hub.toolbox(Arc::new(AllowAll));
     let r = toolbox.call(&call("echo", json!({"text": 5}))).await;
     assert!(r.is_error);
