@@ -36,6 +36,7 @@ mod table;
 mod templates;
 mod term;
 mod tool_calls;
+mod tool_lines;
 mod tool_turn;
 mod transcript;
 
