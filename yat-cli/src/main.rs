@@ -36,6 +36,7 @@ mod table;
 mod templates;
 mod term;
 mod tool_calls;
+mod tool_lines;
 mod tool_turn;
 mod transcript;
 
@@ -54,8 +55,8 @@ use crate::term::Term;
 use rexpect as _;
 #[cfg(test)]
 use {
-    assert_cmd as _, httpdate as _, predicates as _, rmcp as _, rusqlite as _, tempfile as _,
-    yat_fakeserver as _,
+    assert_cmd as _, axum as _, httpdate as _, predicates as _, rmcp as _, rusqlite as _,
+    tempfile as _, yat_fakeserver as _,
 };
 
 /// The message of the last panic, for the one-line report of a bug in yat.

@@ -18,6 +18,8 @@ use crate::tool_turn::{Origin, ToolsInPlay};
 
 /// The MCP side of a chat.
 pub struct McpChat {
+    /// provider_config.json, read again when a server is turned on.
+    path: std::path::PathBuf,
     config: McpConfig,
     hub: McpHub,
     /// The servers connected (those asked for, and those turned on since).
@@ -38,7 +40,8 @@ impl McpChat {
         if !args.wanted() {
             return Ok(None);
         }
-        let config = McpConfig::load(&ctx.location().config_file).map_err(failure)?;
+        let path = ctx.location().config_file;
+        let config = McpConfig::load(&path).map_err(failure)?;
         let servers: Vec<String> = if args.all {
             let enabled: Vec<String> = config
                 .servers
@@ -61,7 +64,7 @@ impl McpChat {
         } else {
             args.servers.clone()
         };
-        Self::connected(ctx, config, servers, args.yes, json, args.max_steps)
+        Self::connected(ctx, path, config, servers, args.yes, json, args.max_steps)
             .await
             .map(Some)
     }
@@ -69,13 +72,15 @@ impl McpChat {
     /// `/mcp NAME on` in a session started without `--mcp`: that server,
     /// confirmed on the terminal as usual.
     pub async fn start_one(ctx: &Ctx, name: &str) -> CmdResult<McpChat> {
-        let config = McpConfig::load(&ctx.location().config_file).map_err(failure)?;
+        let path = ctx.location().config_file;
+        let config = McpConfig::load(&path).map_err(failure)?;
         let servers = vec![name.to_owned()];
-        Self::connected(ctx, config, servers, false, false, DEFAULT_MAX_STEPS).await
+        Self::connected(ctx, path, config, servers, false, false, DEFAULT_MAX_STEPS).await
     }
 
     async fn connected(
         ctx: &Ctx,
+        path: std::path::PathBuf,
         config: McpConfig,
         servers: Vec<String>,
         yes: bool,
@@ -86,6 +91,7 @@ impl McpChat {
         let approver = crate::mcp_approval::for_run(&ctx.term, yes, json, Arc::clone(&cancel));
         let hub = connect(&ctx.term, &config, &servers).await?;
         Ok(McpChat {
+            path,
             config,
             hub,
             servers,
@@ -185,6 +191,11 @@ impl McpChat {
         name: &str,
         on: bool,
     ) -> Result<String, String> {
+        // A server added since the session began (`yat mcp add` elsewhere)
+        // can be turned on: read the servers again.
+        if let Ok(config) = McpConfig::load(&self.path) {
+            self.config = config;
+        }
         if self.config.server(name).is_none() {
             let unknown = McpError::UnknownServer {
                 name: name.to_owned(),

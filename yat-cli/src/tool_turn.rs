@@ -17,14 +17,14 @@ use serde_json::json;
 use yat::routing::{stream_with_fallback, Attempt};
 use yat::tools::{run_tools, ToolLoopEvent, Toolbox};
 use yat::{
-    ChatRequest, ChatResponse, FinishReason, Message, ModelRef, ProviderManager, Role, ToolCall,
-    ToolResult, YatError,
+    ChatRequest, ChatResponse, FinishReason, Message, ModelRef, ProviderManager, Role, YatError,
 };
 
 use crate::failure::CmdResult;
 use crate::render::{self, End, Mode, Outcome, ReplyOptions};
 use crate::reply_view::{ReplyView, ViewOptions};
 use crate::term::Term;
+use crate::tool_lines;
 
 /// The tools a chat runs, and how their calls are named on screen.
 #[derive(Clone)]
@@ -234,8 +234,11 @@ pub async fn run(
             ToolLoopEvent::ToolStarted { step, call } => {
                 shown.running.insert(call.id.clone(), Instant::now());
                 match view.as_mut() {
-                    Some(v) => v.line(&mut out, &call_line(tools, &call))?,
-                    None => render::write_json_line(&mut out, &call_event(tools, step, &call))?,
+                    Some(v) => v.line(&mut out, &tool_lines::call_line(tools, &call))?,
+                    None => render::write_json_line(
+                        &mut out,
+                        &tool_lines::call_event(tools, step, &call),
+                    )?,
                 }
                 // The call may ask for a confirmation next: the line must
                 // be on screen before the question.
@@ -250,10 +253,10 @@ pub async fn run(
                     .remove(&result.call_id)
                     .map_or(Duration::ZERO, |t| t.elapsed());
                 match view.as_mut() {
-                    Some(v) => v.line(&mut out, &result_line(tools, &result))?,
+                    Some(v) => v.line(&mut out, &tool_lines::result_line(tools, &result))?,
                     None => render::write_json_line(
                         &mut out,
-                        &result_event(tools, step, &result, took),
+                        &tool_lines::result_event(tools, step, &result, took),
                     )?,
                 }
             }
@@ -393,143 +396,10 @@ fn finish_notes(term: &Term, reply: &ChatResponse) {
     }
 }
 
-/// The longest arguments or result text shown on a line, in characters.
-const SHOWN: usize = 200;
-
-/// `⚙ time.get_current_time {"timezone":"Asia/Tokyo"}`.
-pub fn call_line(tools: &ToolsInPlay, call: &ToolCall) -> String {
-    format!(
-        "⚙ {} {}",
-        tools.label(&call.name),
-        cut(&call.arguments.to_string(), SHOWN)
-    )
-}
-
-/// `✓ first line (12 lines)`, or `✗ first line of the error`.
-pub fn result_line(tools: &ToolsInPlay, result: &ToolResult) -> String {
-    let text = result.content.to_text();
-    let lines = text.lines().count();
-    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-    let mut line = if result.is_error {
-        format!(
-            "✗ {}: {}",
-            tools.label(&result.name),
-            cut(first.trim(), SHOWN)
-        )
-    } else {
-        format!("✓ {}", cut(first.trim(), SHOWN))
-    };
-    if lines > 1 {
-        line.push_str(&format!(" ({lines} lines)"));
-    }
-    line
-}
-
-fn cut(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((at, _)) => format!("{}…", &text[..at]),
-        None => text.to_owned(),
-    }
-}
-
-/// The `--json` event of a call about to run.
-pub fn call_event(tools: &ToolsInPlay, step: u32, call: &ToolCall) -> serde_json::Value {
-    let origin = tools.origins.get(&call.name);
-    json!({
-        "type": "tool_call",
-        "step": step,
-        "id": call.id,
-        "server": origin.map(|o| o.server.as_str()),
-        "tool": origin.map_or(call.name.as_str(), |o| o.tool.as_str()),
-        "arguments": call.arguments,
-    })
-}
-
-/// The `--json` event of a call's result.
-pub fn result_event(
-    tools: &ToolsInPlay,
-    step: u32,
-    result: &ToolResult,
-    took: Duration,
-) -> serde_json::Value {
-    let origin = tools.origins.get(&result.name);
-    json!({
-        "type": "tool_result",
-        "step": step,
-        "id": result.call_id,
-        "server": origin.map(|o| o.server.as_str()),
-        "tool": origin.map_or(result.name.as_str(), |o| o.tool.as_str()),
-        "text": result.content.to_text(),
-        "is_error": result.is_error,
-        "duration_ms": u64::try_from(took.as_millis()).unwrap_or(u64::MAX),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use yat::Part;
-
-    fn tools() -> ToolsInPlay {
-        ToolsInPlay {
-            toolbox: Toolbox::new(),
-            origins: HashMap::from([(
-                "get_current_time".to_owned(),
-                Origin {
-                    server: "time".into(),
-                    tool: "get_current_time".into(),
-                },
-            )]),
-            max_steps: 4,
-            cancel: Arc::default(),
-        }
-    }
-
-    #[test]
-    fn calls_and_results_show_on_one_line_each() {
-        let t = tools();
-        let call = ToolCall::new("c1", "get_current_time", json!({"timezone": "Asia/Tokyo"}));
-        assert_eq!(
-            call_line(&t, &call),
-            r#"⚙ time.get_current_time {"timezone":"Asia/Tokyo"}"#
-        );
-        let ok = ToolResult::new(&call, "{\n  \"timezone\": \"Asia/Tokyo\"\n}");
-        assert_eq!(result_line(&t, &ok), "✓ { (3 lines)");
-        let failed = ToolResult::error(&call, "Invalid timezone: 'mock'");
-        assert_eq!(
-            result_line(&t, &failed),
-            "✗ time.get_current_time: Invalid timezone: 'mock'"
-        );
-        let stray = ToolCall::new("c2", "other", json!({"x": "y".repeat(300)}));
-        assert!(call_line(&t, &stray).starts_with("⚙ other {"));
-        assert!(call_line(&t, &stray).ends_with('…'));
-    }
-
-    #[test]
-    fn events_name_the_server_and_the_tool() {
-        let t = tools();
-        let call = ToolCall::new("c1", "get_current_time", json!({"timezone": "UTC"}));
-        let e = call_event(&t, 0, &call);
-        assert_eq!(e["server"], "time");
-        assert_eq!(e["tool"], "get_current_time");
-        assert_eq!(e["arguments"]["timezone"], "UTC");
-        let r = result_event(
-            &t,
-            0,
-            &ToolResult::new(&call, "noon"),
-            Duration::from_millis(7),
-        );
-        assert_eq!(
-            (
-                r["text"].as_str(),
-                r["is_error"].as_bool(),
-                r["duration_ms"].as_u64()
-            ),
-            (Some("noon"), Some(false), Some(7))
-        );
-        let unknown = call_event(&t, 1, &ToolCall::new("c9", "nope", json!({})));
-        assert!(unknown["server"].is_null());
-    }
+    use yat::{Part, ToolCall, ToolResult};
 
     #[test]
     fn each_step_after_the_first_gets_the_results_before_it() {

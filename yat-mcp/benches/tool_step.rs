@@ -62,9 +62,12 @@ fn bench(c: &mut Criterion) {
         assert!(s.is_ready(), "{s:?}");
     }
     let toolbox = hub.toolbox(Arc::new(AllowAll));
-    let native = Toolbox::new().tool("noop", "Does nothing", json!({"type": "object"}), |_| async {
-        Ok::<_, String>(noop_handler().content.len().to_string())
-    });
+    let native = Toolbox::new().tool(
+        "noop",
+        "Does nothing",
+        json!({"type": "object"}),
+        |_| async { Ok::<_, String>(noop_handler().content.len().to_string()) },
+    );
     let stdio_call = ToolCall::new("c", "stdio__noop", json!({}));
     let http_call = ToolCall::new("c", "http__noop", json!({}));
     let native_call = ToolCall::new("c", "noop", json!({}));
@@ -75,13 +78,19 @@ fn bench(c: &mut Criterion) {
         b.iter(|| rt.block_on(native.call(black_box(&native_call))))
     });
     g.bench_function("hub_call_stdio", |b| {
-        b.iter(|| rt.block_on(hub.call("stdio", "noop", json!({}))).expect("call"))
+        b.iter(|| {
+            rt.block_on(hub.call("stdio", "noop", json!({})))
+                .expect("call")
+        })
     });
     g.bench_function("toolbox_stdio", |b| {
         b.iter(|| rt.block_on(toolbox.call(black_box(&stdio_call))))
     });
     g.bench_function("hub_call_http", |b| {
-        b.iter(|| rt.block_on(hub.call("http", "noop", json!({}))).expect("call"))
+        b.iter(|| {
+            rt.block_on(hub.call("http", "noop", json!({})))
+                .expect("call")
+        })
     });
     g.bench_function("toolbox_http", |b| {
         b.iter(|| rt.block_on(toolbox.call(black_box(&http_call))))

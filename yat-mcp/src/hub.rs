@@ -179,7 +179,7 @@ impl McpHub {
 
     /// The tools of every ready server, under the names the model sees.
     pub fn tools(&self) -> Vec<McpTool> {
-        let listed: Vec<(&Arc<Slot>, Vec<crate::server::ListedTool>)> =
+        let listed: Vec<(&Arc<Slot>, Vec<crate::connection::ListedTool>)> =
             self.slots.iter().map(|s| (s, s.tools())).collect();
         let input: Vec<(&str, Vec<String>)> = listed
             .iter()

@@ -40,6 +40,7 @@
 
 mod approval;
 mod config;
+mod connection;
 mod error;
 mod http;
 mod hub;

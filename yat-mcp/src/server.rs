@@ -11,104 +11,21 @@
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
-use rmcp::model::{
-    CallToolRequestParams, ClientCapabilities, ClientConfig, ErrorCode, Implementation,
-    ProtocolVersion,
-};
-use rmcp::service::{NotificationContext, RunningService};
-use rmcp::{ClientHandler, RoleClient, ServiceError, ServiceExt};
+use rmcp::model::{CallToolRequestParams, ErrorCode};
+use rmcp::ServiceError;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use crate::config::{McpServerConfig, McpTransport};
+use crate::config::McpServerConfig;
+use crate::connection::{open, repair_all, Connection, ListedTool, Opened};
 use crate::error::McpError;
 use crate::hub::HubOptions;
 use crate::result::McpCallResult;
-use crate::schema::repair_input_schema;
-use crate::status::{ServerInfo, ServerState, ServerStatus};
+use crate::status::{ServerState, ServerStatus};
 use crate::stdio::{scrub, StdioProcess};
 
 /// The longest backoff before a restart attempt.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
-/// How long to wait for a process's exit status after its connection
-/// closed, to say why.
-const EXIT_GRACE: Duration = Duration::from_millis(500);
-
-/// A tool as listed and repaired, before it gets its offered name.
-#[derive(Debug, Clone)]
-pub(crate) struct ListedTool {
-    pub(crate) name: String,
-    pub(crate) description: String,
-    pub(crate) input_schema: Value,
-}
-
-/// The client side of one connection: passes `tools/list_changed` on.
-struct Handler {
-    changed: mpsc::UnboundedSender<()>,
-}
-
-impl ClientHandler for Handler {
-    fn get_info(&self) -> ClientConfig {
-        // The handshake era of the protocol: list-changed notifications
-        // come unscoped, which every server version sends.
-        ClientConfig::new(
-            ClientCapabilities::default(),
-            Implementation::new("yat", env!("CARGO_PKG_VERSION")),
-        )
-        .with_protocol_version(ProtocolVersion::V_2025_11_25)
-    }
-
-    fn on_tool_list_changed(
-        &self,
-        _context: NotificationContext<RoleClient>,
-    ) -> impl std::future::Future<Output = ()> + Send + '_ {
-        let _ = self.changed.send(());
-        std::future::ready(())
-    }
-}
-
-/// A live connection.
-struct Connection {
-    service: RunningService<RoleClient, Handler>,
-    process: Option<tokio::sync::Mutex<StdioProcess>>,
-}
-
-impl Connection {
-    fn is_closed(&self) -> bool {
-        self.service.peer().is_transport_closed()
-            || self.service.is_closed()
-            || self
-                .process
-                .as_ref()
-                .and_then(|p| p.try_lock().ok().map(|p| p.exit().is_some()))
-                .unwrap_or(false)
-    }
-
-    /// Why the connection is gone: the exit and the last stderr line.
-    async fn death_reason(&self) -> String {
-        match &self.process {
-            Some(p) => {
-                let p = p.lock().await;
-                let exit = p
-                    .wait_exit(EXIT_GRACE)
-                    .await
-                    .unwrap_or_else(|| "the connection closed".to_owned());
-                match p.stderr_tail().last() {
-                    Some(line) => format!("{exit}; last stderr line: {line}"),
-                    None => exit,
-                }
-            }
-            None => "the connection closed".to_owned(),
-        }
-    }
-
-    async fn close(&self) {
-        self.service.cancellation_token().cancel();
-        if let Some(p) = &self.process {
-            p.lock().await.shutdown().await;
-        }
-    }
-}
 
 #[derive(Default)]
 struct SlotState {
@@ -169,9 +86,24 @@ impl Slot {
 
     pub(crate) fn status(&self) -> ServerStatus {
         let s = self.lock();
+        let mut state = s.state.clone().unwrap_or(ServerState::Starting);
+        // A server that died between calls is reported as it is, before
+        // the next call notices and restarts it.
+        if let (ServerState::Ready { .. }, Some(c)) = (&state, &s.connection) {
+            if c.is_closed() {
+                let how = c
+                    .process
+                    .as_ref()
+                    .and_then(|p| p.try_lock().ok().and_then(|p| p.exit()))
+                    .unwrap_or_else(|| "the connection closed".to_owned());
+                state = ServerState::Failed {
+                    reason: format!("crashed: {how}"),
+                };
+            }
+        }
         ServerStatus {
             name: self.config.name.clone(),
-            state: s.state.clone().unwrap_or(ServerState::Starting),
+            state,
             warnings: s.warnings.clone(),
             stderr_tail: s
                 .stderr
@@ -242,8 +174,27 @@ impl Slot {
             let mut s = self.lock();
             s.state = Some(ServerState::Starting);
         }
-        match self.start().await {
-            Ok((connection, info, tools, warnings)) => {
+        let on_spawn = |process: &StdioProcess| {
+            let mut s = self.lock();
+            s.stderr = Some(Arc::clone(&process.stderr));
+            s.pid = process.pid;
+        };
+        let opened = open(
+            &self.config,
+            self.options.startup_timeout,
+            &self.secrets,
+            on_spawn,
+        )
+        .await;
+        match opened {
+            Ok(Opened {
+                connection,
+                info,
+                tools,
+                warnings,
+                changed,
+            }) => {
+                tokio::spawn(follow_list_changes(Arc::downgrade(self), changed));
                 let connection = Arc::new(connection);
                 let mut s = self.lock();
                 if s.started_once {
@@ -293,115 +244,6 @@ impl Slot {
 
     fn scrub(&self, text: &str) -> String {
         scrub(text, &self.secrets)
-    }
-
-    fn start_error(&self, reason: impl Into<String>) -> McpError {
-        McpError::Start {
-            server: self.config.name.clone(),
-            reason: self.scrub(&reason.into()),
-        }
-    }
-
-    /// Connects, handshakes and lists the tools, all within the start-up
-    /// timeout.
-    async fn start(
-        self: &Arc<Self>,
-    ) -> Result<(Connection, ServerInfo, Vec<ListedTool>, Vec<String>), McpError> {
-        let (changed_tx, changed_rx) = mpsc::unbounded_channel();
-        let handler = Handler {
-            changed: changed_tx,
-        };
-        let deadline = self.options.startup_timeout;
-        let secs = deadline.as_secs_f64();
-        let (service, process) = match &self.config.transport {
-            McpTransport::Stdio(server) => {
-                let (process, stdout, stdin) =
-                    StdioProcess::spawn(&self.config, server, self.secrets.clone())?;
-                {
-                    let mut s = self.lock();
-                    s.stderr = Some(Arc::clone(&process.stderr));
-                    s.pid = process.pid;
-                }
-                let mut process = process;
-                match tokio::time::timeout(deadline, handler.serve((stdout, stdin))).await {
-                    Ok(Ok(service)) => (service, Some(process)),
-                    Ok(Err(e)) => {
-                        let exit = process.wait_exit(EXIT_GRACE).await;
-                        process.shutdown().await;
-                        let tail = process.stderr_tail();
-                        return Err(self.start_error(describe_start_failure(
-                            &e.to_string(),
-                            exit,
-                            tail.last(),
-                        )));
-                    }
-                    Err(_) => {
-                        process.shutdown().await;
-                        let tail = process.stderr_tail();
-                        return Err(self.start_error(describe_start_failure(
-                            &format!("no answer to the MCP handshake within {secs}s"),
-                            None,
-                            tail.last(),
-                        )));
-                    }
-                }
-            }
-            McpTransport::Http(server) => {
-                let transport = crate::http::transport(&self.config, server)?;
-                match tokio::time::timeout(deadline, handler.serve(transport)).await {
-                    Ok(Ok(service)) => (service, None),
-                    Ok(Err(e)) => return Err(self.start_error(e.to_string())),
-                    Err(_) => {
-                        return Err(self
-                            .start_error(format!("no answer to the MCP handshake within {secs}s")))
-                    }
-                }
-            }
-        };
-        let connection = Connection {
-            service,
-            process: process.map(tokio::sync::Mutex::new),
-        };
-        let info = match connection.service.peer().peer_info() {
-            Some(peer) => ServerInfo {
-                name: peer
-                    .server_info
-                    .as_ref()
-                    .map(|i| i.name.clone())
-                    .unwrap_or_default(),
-                version: peer
-                    .server_info
-                    .as_ref()
-                    .map(|i| i.version.clone())
-                    .unwrap_or_default(),
-                protocol_version: peer.protocol_version.to_string(),
-            },
-            None => ServerInfo {
-                name: String::new(),
-                version: String::new(),
-                protocol_version: String::new(),
-            },
-        };
-        let listed = match tokio::time::timeout(
-            deadline,
-            connection.service.peer().list_all_tools(),
-        )
-        .await
-        {
-            Ok(Ok(tools)) => tools,
-            Ok(Err(e)) => {
-                let reason = format!("listing its tools failed: {e}");
-                connection.close().await;
-                return Err(self.start_error(reason));
-            }
-            Err(_) => {
-                connection.close().await;
-                return Err(self.start_error(format!("its tools were not listed within {secs}s")));
-            }
-        };
-        let (tools, warnings) = repair_all(listed);
-        tokio::spawn(follow_list_changes(Arc::downgrade(self), changed_rx));
-        Ok((connection, info, tools, warnings))
     }
 
     /// Lists the tools again (after `notifications/tools/list_changed`).
@@ -575,40 +417,6 @@ async fn follow_list_changes(slot: Weak<Slot>, mut changed: mpsc::UnboundedRecei
             tracing::warn!(server = %slot.config.name, "{e}");
         }
     }
-}
-
-fn repair_all(listed: Vec<rmcp::model::Tool>) -> (Vec<ListedTool>, Vec<String>) {
-    let mut warnings = Vec::new();
-    let tools = listed
-        .into_iter()
-        .map(|t| {
-            let (input_schema, warning) = repair_input_schema(&t.name, &t.input_schema);
-            warnings.extend(warning);
-            ListedTool {
-                name: t.name.to_string(),
-                description: t.description.map(|d| d.to_string()).unwrap_or_default(),
-                input_schema,
-            }
-        })
-        .collect();
-    (tools, warnings)
-}
-
-fn describe_start_failure(
-    what: &str,
-    exit: Option<String>,
-    last_stderr: Option<&String>,
-) -> String {
-    let mut out = what.to_owned();
-    if let Some(exit) = exit {
-        out.push_str("; ");
-        out.push_str(&exit);
-    }
-    if let Some(line) = last_stderr {
-        out.push_str("; last stderr line: ");
-        out.push_str(line);
-    }
-    out
 }
 
 fn kind(v: &Value) -> &'static str {

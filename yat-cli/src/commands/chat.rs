@@ -372,7 +372,8 @@ impl ChatSetup {
             show_reasoning: self.show_reasoning,
             conversation: self.recorder.conversation(),
         };
-        if let Some(tools) = self.tools_in_play() {
+        // No tool to offer (every server failed or is off): a plain reply.
+        if let Some(tools) = self.tools_in_play().filter(|t| !t.toolbox.is_empty()) {
             let looped = tool_turn::run(
                 &ctx.term,
                 &self.manager,

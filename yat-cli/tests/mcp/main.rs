@@ -12,6 +12,7 @@
 //! argument if there is one.
 
 mod cases;
+mod chat_cases;
 #[path = "../common/mod.rs"]
 mod common;
 #[cfg(unix)]
@@ -37,6 +38,7 @@ fn main() {
         .map(String::as_str)
         .collect();
     let mut all: Vec<Case> = cases::CASES.to_vec();
+    all.extend_from_slice(chat_cases::CASES);
     #[cfg(unix)]
     all.extend_from_slice(pty_cases::CASES);
     all.extend_from_slice(python::CASES);

@@ -100,6 +100,56 @@ impl ServerHandler for Fixture {
     }
 }
 
+/// Serves the tools `tools` over streamable HTTP on 127.0.0.1, on a
+/// thread of its own for the rest of the test process, refusing a request
+/// without `Authorization: Bearer TOKEN`; returns the URL.
+pub fn serve_http(tools: &str, token: &'static str) -> String {
+    use axum::response::IntoResponse;
+    use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+    use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
+
+    let tools: Vec<String> = tools.split(',').map(str::to_owned).collect();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    listener.set_nonblocking(true).expect("nonblocking");
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async move {
+            let service = StreamableHttpService::new(
+                move || {
+                    Ok(Fixture {
+                        tools: tools.clone(),
+                    })
+                },
+                LocalSessionManager::default().into(),
+                StreamableHttpServerConfig::default(),
+            );
+            let app = axum::Router::new().nest_service("/mcp", service).layer(
+                axum::middleware::from_fn(
+                    move |req: axum::extract::Request, next: axum::middleware::Next| async move {
+                        let expected = format!("Bearer {token}");
+                        let given = req
+                            .headers()
+                            .get("authorization")
+                            .and_then(|v| v.to_str().ok());
+                        if given == Some(expected.as_str()) {
+                            next.run(req).await
+                        } else {
+                            axum::http::StatusCode::UNAUTHORIZED.into_response()
+                        }
+                    },
+                ),
+            );
+            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+            let _ = axum::serve(listener, app).await;
+        });
+    });
+    format!("http://{addr}/mcp")
+}
+
 /// Serves on stdin and stdout until the client goes away.
 pub fn serve() {
     if let Some(path) = std::env::var_os(PIDFILE) {

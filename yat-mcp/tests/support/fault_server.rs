@@ -240,6 +240,11 @@ pub async fn serve_http(token: &'static str) -> String {
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
+    // Without TCP_NODELAY each small SSE write after the first waits for
+    // the client's delayed ACK: about 40 ms a call.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
+        let _ = tcp.set_nodelay(true);
+    });
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
