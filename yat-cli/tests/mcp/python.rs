@@ -2,12 +2,13 @@
 //! no one here wrote, from the venv yat-mcp/tests/python/setup.sh makes;
 //! `YAT_MCP_VENV` names it.
 //!
-//! The mock's `mock-tools` calls a tool with arguments made from its schema
-//! (`{"timezone": "mock"}`, which the time server refuses as it should);
-//! the end-to-end case that must get a real time out of the server
-//! scripts the model with the OpenAI fake server instead: one reply that
-//! calls `get_current_time` for Asia/Tokyo, then one that reads back what
-//! the tool returned.
+//! The mock's `mock-tools` calls a tool with the JSON object a prompt ends
+//! with (`time in Tokyo? {"timezone": "Asia/Tokyo"}`), or else with
+//! arguments made from its schema (`{"timezone": "mock"}`, which the time
+//! server refuses as it should). One case scripts the model with the OpenAI
+//! fake server instead, so an HTTP provider's tool calls take the same road:
+//! one reply that calls `get_current_time` for Asia/Tokyo, then one that
+//! reads back what the tool returned.
 
 use std::path::PathBuf;
 
@@ -36,6 +37,9 @@ pub const CASES: &[Case] = &[
         Some(NEEDS),
     ),
 ];
+
+/// A prompt whose JSON object the mock passes to the tool it calls.
+const TOKYO: &str = r#"what time is it in Tokyo? {"timezone": "Asia/Tokyo"}"#;
 
 /// The venv's `mcp-server-time`.
 fn time_server() -> PathBuf {
@@ -153,7 +157,25 @@ fn time_server_answers_through_the_loop_and_the_log_keeps_it() {
 fn time_server_with_the_mock_refusals_and_json_events() {
     let sb = Sandbox::new();
     add_time(&sb);
-    // The mock's argument is no time zone: the server's own error comes back.
+    // The mock asks for Tokyo's time, the real server answers, the mock
+    // reads the answer back.
+    let out = sb
+        .run(&[
+            "chat",
+            "--mcp",
+            "time",
+            "--yes",
+            "-m",
+            "mock/mock-tools",
+            TOKYO,
+        ])
+        .ok();
+    assert!(
+        out.stdout.contains("get_current_time") && out.stdout.contains("+09:00"),
+        "{}",
+        out.stdout
+    );
+    // A zone the server does not know: the server's own error comes back.
     let out = sb
         .run(&[
             "chat",
@@ -187,16 +209,20 @@ fn time_server_with_the_mock_refusals_and_json_events() {
             "--yes",
             "-m",
             "mock/mock-tools",
-            "time?",
+            TOKYO,
         ])
         .ok();
     let ev = json.events();
     let call = ev.iter().find(|e| e["type"] == "tool_call").unwrap();
     assert_eq!(call["server"], "time");
     assert_eq!(call["tool"], "get_current_time");
+    assert_eq!(call["arguments"]["timezone"], "Asia/Tokyo");
     let result = ev.iter().find(|e| e["type"] == "tool_result").unwrap();
-    assert_eq!(result["is_error"], true, "an invalid zone: {result}");
-    assert!(result["text"].as_str().unwrap().contains("mock"));
+    assert_eq!(result["is_error"], false, "{result}");
+    assert!(
+        result["text"].as_str().unwrap().contains("+09:00"),
+        "{result}"
+    );
     // `yat mcp call` gets a real time; -c continues the stored loop.
     let time = sb
         .run(&[
@@ -220,7 +246,7 @@ fn time_server_on_a_terminal_y_then_n() {
     let sb = Sandbox::new();
     add_time(&sb);
     for (answer, said) in [
-        ("y", "get_current_time failed: Error executing tool"),
+        ("y", "+09:00"),
         (
             "n",
             "get_current_time failed: refused: the user refused this call",
@@ -228,14 +254,7 @@ fn time_server_on_a_terminal_y_then_n() {
     ] {
         let mut p = spawn(
             &sb,
-            &[
-                "chat",
-                "--mcp",
-                "time",
-                "-m",
-                "mock/mock-tools",
-                "time in Tokyo?",
-            ],
+            &["chat", "--mcp", "time", "-m", "mock/mock-tools", TOKYO],
             &[],
         );
         p.exp_string("time.get_current_time").unwrap();
