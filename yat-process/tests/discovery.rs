@@ -346,7 +346,8 @@ async fn disable_enable_and_reload_work_on_a_plugin_as_on_any_provider() {
         !process_exists(pid)
     })
     .await;
-    assert_eq!(rig.recorded("shutdowns"), vec![pid.to_string()]);
+    // Asked to leave (the probe before it was too), not killed.
+    assert!(rig.recorded("shutdowns").contains(&pid.to_string()));
 
     assert!(m.set_enabled("fault", true).await.unwrap().is_ready());
     assert!(m.reload("fault").await.unwrap().is_ready());
