@@ -184,3 +184,51 @@ fn a_plugin_that_cannot_start_is_listed_failed_with_why() {
     rig.run(&["chat", "-m", "mock/mock-echo", "still fine"])
         .ok();
 }
+
+/// The Python reference plugin (stdlib only) on PATH, speaking to the fake
+/// OpenAI server: configured from the environment like any provider, its
+/// key sent to the server and shown nowhere.
+#[test]
+fn the_python_reference_plugin_chats_with_an_openai_compatible_server() {
+    use common::{serve, Api, KEY};
+    let rig = Rig::new();
+    std::fs::create_dir_all(&rig.bin).unwrap();
+    let plugin = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../plugins/python/yat-provider-openai-compat")
+        .canonicalize()
+        .unwrap();
+    std::os::unix::fs::symlink(&plugin, rig.bin.join("yat-provider-openai-compat")).unwrap();
+    // Its `#!/usr/bin/env python3` needs the interpreter on PATH.
+    let py = PathBuf::from(python());
+    let path = std::env::join_paths([rig.bin.as_path(), py.parent().unwrap()]).unwrap();
+    let server = serve(
+        Api::OpenAi,
+        vec![Api::OpenAi.stream(&["Hel", "lo ", "from Python"])],
+    );
+    let base = format!("{}/v1", server.url());
+    let env = [
+        ("PATH", path.to_str().unwrap()),
+        ("OPENAI_COMPAT_BASE_URL", base.as_str()),
+        ("OPENAI_COMPAT_API_KEY", KEY),
+    ];
+    let out = rig
+        .sb
+        .run_with(&env, &["chat", "-m", "openai-compat/gpt-x", "hi"])
+        .ok();
+    assert_eq!(out.stdout.trim_end(), "Hello from Python");
+    let info = rig
+        .sb
+        .run_with(&env, &["providers", "info", "openai-compat", "--json"])
+        .ok();
+    assert_eq!(info.json()["kind"]["type"], "process");
+    for text in [&out.stdout, &out.stderr, &info.stdout, &info.stderr] {
+        assert!(!text.contains("planted"), "the key showed: {text}");
+    }
+    let sent = server.requests();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].json()["model"], "gpt-x");
+    assert_eq!(
+        sent[0].header("authorization"),
+        Some(format!("Bearer {KEY}").as_str())
+    );
+}

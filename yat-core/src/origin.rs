@@ -114,14 +114,18 @@ impl ProcessOrigin {
 pub struct Health {
     /// Set while the instance is failed: why. It is retried on the next use,
     /// not before `retry_at_unix_ms`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub failed: Option<String>,
     /// While failed: when the next try is allowed (milliseconds since the
     /// Unix epoch).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_at_unix_ms: Option<u64>,
     /// What the last failure left behind (a process's stderr tail, with
     /// secrets redacted), kept after the instance recovered.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_failure_detail: Option<String>,
     /// Other facts worth showing (a process's pid, its protocol version).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub facts: BTreeMap<String, String>,
 }
 

@@ -224,7 +224,7 @@ pub struct ProviderInfo {
     /// [`LlmProvider::health`](crate::LlmProvider::health) shows as failed.
     pub status: ProviderStatus,
     /// What the live instance says about itself (`None` when there is no
-    /// instance).
+    /// instance, or it has nothing to report).
     pub health: Option<Health>,
 }
 

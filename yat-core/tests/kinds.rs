@@ -96,6 +96,10 @@ async fn a_linked_id_shadows_a_process_plugin_which_stays_listed_and_is_not_buil
     let info = m.info("k-linked").unwrap();
     assert_eq!(info.kind, ProviderKind::Linked);
     assert!(info.status.is_ready());
+    assert!(
+        info.health.is_none(),
+        "a healthy provider has nothing to report"
+    );
     let shadowed = m.shadowed();
     assert_eq!(shadowed.len(), 1);
     assert_eq!(shadowed[0].kind.label(), "process");

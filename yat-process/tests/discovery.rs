@@ -318,3 +318,41 @@ async fn in_the_manager_a_crashed_plugin_shows_failed_then_recovers_on_the_next_
         .unwrap()
         .contains("crashing on purpose"));
 }
+
+#[tokio::test]
+async fn disable_enable_and_reload_work_on_a_plugin_as_on_any_provider() {
+    let rig = Rig::new("ok");
+    let m = manager(
+        source(
+            path_of(&[rig.dir.path()]),
+            None,
+            &rig.dir.path().join("c.json"),
+        ),
+        ProviderConfig::default(),
+    )
+    .await;
+    m.list_models("fault").await.unwrap();
+    let pid = m.info("fault").unwrap().health.unwrap().facts["pid"]
+        .parse::<u32>()
+        .unwrap();
+    assert!(process_exists(pid));
+
+    assert_eq!(
+        m.set_enabled("fault", false).await.unwrap(),
+        ProviderStatus::Disabled
+    );
+    // The instance it replaced is gone, and its child with it.
+    eventually("the disabled plugin's child is reaped", || {
+        !process_exists(pid)
+    })
+    .await;
+    // Asked to leave (the probe before it was too), not killed.
+    assert!(rig.recorded("shutdowns").contains(&pid.to_string()));
+
+    assert!(m.set_enabled("fault", true).await.unwrap().is_ready());
+    assert!(m.reload("fault").await.unwrap().is_ready());
+    // Lazy again: the fresh instance starts a child on its first use.
+    let starts = rig.recorded("starts").len();
+    m.list_models("fault").await.unwrap();
+    assert_eq!(rig.recorded("starts").len(), starts + 1);
+}

@@ -386,3 +386,22 @@ async fn unknown_ops_and_fields_from_a_newer_plugin_are_ignored() {
     assert!(items.iter().all(Result::is_ok), "{items:?}");
     assert!(p.health().failed.is_none());
 }
+
+#[tokio::test]
+async fn forty_chats_at_once_over_one_child_each_get_exactly_their_reply() {
+    let rig = Rig::new("ok");
+    let p = rig.provider(quick()).await;
+    let chats = (0..40).map(|i| {
+        let p = &p;
+        async move {
+            let prompt = format!("chat {i} says {}", "word ".repeat(i % 7).trim_end());
+            let items = drain(p.stream_chat(&ask(&prompt)).await.unwrap()).await;
+            (prompt.trim_end().to_owned(), items)
+        }
+    });
+    for (prompt, items) in futures::future::join_all(chats).await {
+        assert!(items.iter().all(Result::is_ok), "{items:?}");
+        assert_eq!(text(&items), prompt);
+    }
+    assert_eq!(rig.recorded("starts").len(), 1);
+}

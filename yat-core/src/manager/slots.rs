@@ -155,7 +155,13 @@ pub(super) fn unknown(id: &str, st: &State) -> YatError {
 }
 
 pub(super) fn info_of(slot: &Slot) -> ProviderInfo {
-    let health = slot.instance.as_ref().map(|p| p.health());
+    // Most providers have nothing to report: no health, rather than an
+    // empty one in every listing.
+    let health = slot
+        .instance
+        .as_ref()
+        .map(|p| p.health())
+        .filter(|h| *h != Health::default());
     let status = match (&slot.status, &health) {
         (
             ProviderStatus::Ready,

@@ -352,8 +352,10 @@ pub fn source(location: Option<&ConfigLocation>) -> DynamicSource {
 }
 
 /// Adds the process plugins to a manager builder: one line for a program.
+/// (Not run as a doctest: it would search this machine's `PATH` and write
+/// its cache.)
 ///
-/// ```
+/// ```no_run
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), yat_core::YatError> {
 /// use yat_core::{ConfigLocation, ProviderManager};
 /// let location = ConfigLocation::discover(None);

@@ -538,11 +538,14 @@ async fn own_child(
     grace: Duration,
 ) {
     let status = tokio::select! {
-        s = child.wait() => s.ok(),
+        // A kill asked for (a hung or broken child) goes first, even when
+        // the last handle went at the same moment: no grace for those.
+        biased;
         _ = kill.notified() => {
             let _ = child.start_kill();
             child.wait().await.ok()
         }
+        s = child.wait() => s.ok(),
         _ = shutdown => {
             let mut line = Vec::new();
             if HostMessage::Shutdown.encode(&mut line).is_ok() {

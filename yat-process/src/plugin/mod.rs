@@ -129,7 +129,19 @@ pub enum PluginError {
 
 /// Serves `provider` on stdin and stdout until `shutdown` or the end of
 /// stdin. See [`serve_io`] for any other pair of pipes.
+///
+/// Call it on a Tokio runtime with its IO driver (`#[tokio::main]`, or a
+/// builder's `enable_all`). When stdin and stdout are pipes (as when yat
+/// runs the plugin) they are read and written without blocking, through
+/// that driver; otherwise (a terminal, a file) through Tokio's
+/// blocking-thread stdin and stdout, which costs a thread hand-off per
+/// read and per write.
 pub async fn serve(provider: Box<dyn LlmProvider>, meta: PluginMeta) -> Result<(), PluginError> {
+    #[cfg(unix)]
+    if let Some((input, output)) = pipes() {
+        tracing::debug!("stdin and stdout are pipes: serving without blocking threads");
+        return serve_io(provider, meta, tokio::io::BufReader::new(input), output).await;
+    }
     serve_io(
         provider,
         meta,
@@ -137,6 +149,35 @@ pub async fn serve(provider: Box<dyn LlmProvider>, meta: PluginMeta) -> Result<(
         tokio::io::stdout(),
     )
     .await
+}
+
+/// stdin and stdout as non-blocking pipes, when both are pipes. Copies of
+/// the descriptors are made non-blocking, which also affects the
+/// process's own stdin and stdout: nothing else may use them anyway
+/// (stdout is the protocol's).
+#[cfg(unix)]
+fn pipes() -> Option<(
+    tokio::net::unix::pipe::Receiver,
+    tokio::net::unix::pipe::Sender,
+)> {
+    use std::os::fd::AsFd;
+    use tokio::net::unix::pipe;
+    let input = std::io::stdin().as_fd().try_clone_to_owned().ok()?;
+    let output = std::io::stdout().as_fd().try_clone_to_owned().ok()?;
+    // Both checked before either is changed: "not a pipe" leaves the
+    // descriptors as they were.
+    let kind = |fd: &std::os::fd::OwnedFd| {
+        std::fs::File::from(fd.try_clone().ok()?)
+            .metadata()
+            .ok()
+            .map(|m| std::os::unix::fs::FileTypeExt::is_fifo(&m.file_type()))
+    };
+    if kind(&input) != Some(true) || kind(&output) != Some(true) {
+        return None;
+    }
+    let input = pipe::Receiver::from_owned_fd(input).ok()?;
+    let output = pipe::Sender::from_owned_fd(output).ok()?;
+    Some((input, output))
 }
 
 /// Serves a fresh instance of a linked provider, described by its

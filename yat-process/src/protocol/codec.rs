@@ -54,6 +54,10 @@ pub fn encode_line<T: Serialize + ?Sized>(msg: &T, out: &mut Vec<u8>) -> Result<
 /// Reads `\n`-terminated lines from a pipe into one reused buffer, holding
 /// at most [`MAX_LINE_BYTES`] of a line.
 ///
+/// [`next_line`](LineReader::next_line) is cancel-safe: a line half read
+/// when its future is dropped (a `select!` that took another branch) is
+/// kept, and the next call goes on with it.
+///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// use yat_process::protocol::LineReader;
@@ -69,6 +73,12 @@ pub struct LineReader<R> {
     inner: R,
     buf: Vec<u8>,
     limit: usize,
+    /// Bytes of the current line seen so far (kept or not).
+    seen: usize,
+    /// The current line is over the limit: its bytes are dropped.
+    skipping: bool,
+    /// `buf` holds a line already returned: clear it before reading on.
+    returned: bool,
 }
 
 impl<R: AsyncBufRead + Unpin> LineReader<R> {
@@ -83,7 +93,17 @@ impl<R: AsyncBufRead + Unpin> LineReader<R> {
             inner,
             buf: Vec::new(),
             limit,
+            seen: 0,
+            skipping: false,
+            returned: false,
         }
+    }
+
+    fn start_line(&mut self) {
+        self.buf.clear();
+        self.seen = 0;
+        self.skipping = false;
+        self.returned = false;
     }
 
     /// The next non-blank line, without its `\n` (and `\r`), or `None` at
@@ -91,22 +111,24 @@ impl<R: AsyncBufRead + Unpin> LineReader<R> {
     /// skipped to its end, so reading can go on.
     pub async fn next_line(&mut self) -> Result<Option<&[u8]>, CodecError> {
         loop {
-            self.buf.clear();
-            let mut too_long = false;
-            let mut seen = 0usize;
-            let ended = loop {
+            if self.returned {
+                self.start_line();
+            }
+            // Every byte taken from `inner` is recorded in `self` before
+            // the next await, so dropping this future loses nothing.
+            let at_eof = loop {
                 let chunk = self.inner.fill_buf().await?;
                 if chunk.is_empty() {
-                    break seen == 0;
+                    break true;
                 }
                 let (take, done) = match memchr::memchr(b'\n', chunk) {
                     Some(i) => (i, true),
                     None => (chunk.len(), false),
                 };
-                seen += take;
-                if !too_long {
+                self.seen += take;
+                if !self.skipping {
                     if self.buf.len() + take > self.limit {
-                        too_long = true;
+                        self.skipping = true;
                         self.buf.clear();
                     } else {
                         self.buf.extend_from_slice(&chunk[..take]);
@@ -117,18 +139,23 @@ impl<R: AsyncBufRead + Unpin> LineReader<R> {
                     break false;
                 }
             };
-            if too_long {
-                return Err(CodecError::TooLong { len: seen });
-            }
-            if ended {
+            if at_eof && self.seen == 0 {
+                self.start_line();
                 return Ok(None);
+            }
+            if self.skipping {
+                let len = self.seen;
+                self.start_line();
+                return Err(CodecError::TooLong { len });
             }
             if self.buf.last() == Some(&b'\r') {
                 self.buf.pop();
             }
             if self.buf.iter().all(u8::is_ascii_whitespace) {
+                self.start_line();
                 continue;
             }
+            self.returned = true;
             return Ok(Some(&self.buf));
         }
     }

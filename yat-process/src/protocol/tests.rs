@@ -378,3 +378,19 @@ fn a_role_serializes_as_its_name() {
     // The Python plugin writes these by hand: pin the words.
     assert_eq!(serde_json::to_string(&Role::Tool).unwrap(), "\"tool\"");
 }
+
+#[tokio::test]
+async fn a_read_dropped_mid_line_loses_nothing() {
+    use tokio::io::AsyncWriteExt;
+    let (mut tx, rx) = tokio::io::duplex(64);
+    let mut r = LineReader::new(tokio::io::BufReader::new(rx));
+    tx.write_all(b"{\"op\":\"can").await.unwrap();
+    // The read takes the first half, then waits; a select! drops it.
+    let waited = tokio::time::timeout(std::time::Duration::from_millis(50), r.next_line()).await;
+    assert!(waited.is_err(), "no whole line yet");
+    tx.write_all(b"cel\",\"id\":\"1\"}\n").await.unwrap();
+    assert_eq!(
+        r.next_line().await.unwrap(),
+        Some(&br#"{"op":"cancel","id":"1"}"#[..])
+    );
+}

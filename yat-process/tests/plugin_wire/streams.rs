@@ -1,171 +1,16 @@
-//! The reference plugin serving the linked mock, run as a real child over
-//! real pipes: every exchange of the protocol, checked as bytes on the
-//! wire against what the same provider produces linked in.
+//! Chats of every kind, at once, cancelled, and the plugin's lifecycle.
 
 use std::process::Stdio;
 use std::time::Duration;
 
-use futures::StreamExt as _;
 use serde_json::{json, Value};
-use tokio::io::{AsyncWriteExt, BufReader};
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+use tokio::io::AsyncWriteExt;
+use tokio::process::Command;
 use yat_core::{ChatRequest, LlmProvider, Message, ResolvedSettings, ToolSpec};
-use yat_process::protocol::{ErrorObject, HostMessage, LineReader, PluginMessage};
+use yat_process::protocol::PluginMessage;
 use yat_providers::mock::MockProvider;
 
-/// Long enough for a loaded CI machine; a hang fails instead of blocking.
-const WAIT: Duration = Duration::from_secs(20);
-
-struct Plugin {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    out: LineReader<BufReader<ChildStdout>>,
-}
-
-impl Plugin {
-    fn start() -> Plugin {
-        Self::start_with(
-            Command::new(env!("CARGO_BIN_EXE_yat-provider")).args(["--provider", "mock"]),
-        )
-    }
-
-    fn start_with(cmd: &mut Command) -> Plugin {
-        let mut child = cmd
-            .env_clear()
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("spawn the reference plugin");
-        let stdin = child.stdin.take();
-        let out = LineReader::new(BufReader::new(child.stdout.take().unwrap()));
-        Plugin { child, stdin, out }
-    }
-
-    /// Started, greeted and initialized with `settings`.
-    async fn ready(settings: Value) -> Plugin {
-        let mut p = Plugin::start();
-        p.send(&json!({"op": "hello", "protocol": [1], "host": "test"}))
-            .await;
-        assert_eq!(p.recv().await["op"], "hello");
-        p.send(&json!({"op": "initialize", "id": "init", "settings": settings}))
-            .await;
-        assert_eq!(p.recv_raw().await, r#"{"op":"result","id":"init"}"#);
-        p
-    }
-
-    async fn send_raw(&mut self, line: &[u8]) {
-        let stdin = self.stdin.as_mut().expect("stdin open");
-        stdin.write_all(line).await.unwrap();
-        stdin.write_all(b"\n").await.unwrap();
-        stdin.flush().await.unwrap();
-    }
-
-    async fn send(&mut self, msg: &Value) {
-        self.send_raw(msg.to_string().as_bytes()).await;
-    }
-
-    async fn recv_raw(&mut self) -> String {
-        let line = tokio::time::timeout(WAIT, self.out.next_line())
-            .await
-            .expect("the plugin answers in time")
-            .expect("a readable line")
-            .expect("a line, not the end of the output");
-        String::from_utf8(line.to_vec()).unwrap()
-    }
-
-    async fn recv(&mut self) -> Value {
-        serde_json::from_str(&self.recv_raw().await).unwrap()
-    }
-
-    /// Every line for `id` up to and including its terminator, as sent.
-    async fn collect(&mut self, id: &str) -> Vec<String> {
-        let mut lines = Vec::new();
-        loop {
-            let line = self.recv_raw().await;
-            let msg = PluginMessage::decode(line.as_bytes()).unwrap();
-            if msg.id() != Some(id) {
-                panic!("a line for another request: {line}");
-            }
-            let end = msg.is_terminator();
-            lines.push(line);
-            if end {
-                return lines;
-            }
-        }
-    }
-
-    async fn exit_code(mut self) -> Option<i32> {
-        drop(self.stdin.take());
-        let status = tokio::time::timeout(WAIT, self.child.wait())
-            .await
-            .expect("the plugin exits in time")
-            .unwrap();
-        status.code()
-    }
-
-    async fn stderr(mut self) -> String {
-        use tokio::io::AsyncReadExt;
-        drop(self.stdin.take());
-        let mut err = String::new();
-        let mut pipe = self.child.stderr.take().unwrap();
-        tokio::time::timeout(WAIT, pipe.read_to_string(&mut err))
-            .await
-            .unwrap()
-            .unwrap();
-        err
-    }
-}
-
-/// What the same provider, linked in, streams for `request`: the plugin's
-/// lines for chat `id` must be exactly these.
-async fn linked_lines(settings: &[(&str, &str)], id: &str, request: &ChatRequest) -> Vec<String> {
-    let mut mock = MockProvider::default();
-    mock.initialize(&ResolvedSettings::from_pairs("mock", settings))
-        .await
-        .unwrap();
-    let mut lines = Vec::new();
-    let line = |msg: PluginMessage| {
-        let mut buf = Vec::new();
-        msg.encode(&mut buf).unwrap();
-        buf.pop();
-        String::from_utf8(buf).unwrap()
-    };
-    let error = |e| PluginMessage::Error {
-        id: Some(id.into()),
-        error: ErrorObject::from_yat(&e),
-    };
-    match mock.stream_chat(request).await {
-        Err(e) => lines.push(line(error(e))),
-        Ok(mut stream) => loop {
-            match stream.next().await {
-                Some(Ok(event)) => lines.push(line(PluginMessage::Event {
-                    id: id.into(),
-                    event,
-                })),
-                Some(Err(e)) => break lines.push(line(error(e))),
-                None => break lines.push(line(PluginMessage::End { id: id.into() })),
-            }
-        },
-    }
-    lines
-}
-
-fn chat_line(id: &str, request: &ChatRequest) -> Vec<u8> {
-    let mut buf = Vec::new();
-    HostMessage::encode_chat(id, request, &mut buf).unwrap();
-    buf.pop();
-    buf
-}
-
-fn weather_tool() -> ToolSpec {
-    ToolSpec::new(
-        "get_weather",
-        "Weather in a city",
-        json!({"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}),
-    )
-}
+use crate::driver::{chat_line, linked_lines, weather_tool, Plugin};
 
 #[tokio::test]
 async fn hello_negotiates_the_highest_common_version_and_declares_the_provider() {
@@ -187,46 +32,6 @@ async fn hello_negotiates_the_highest_common_version_and_declares_the_provider()
         p.send(&json!({"op": "shutdown"})).await;
         assert_eq!(p.exit_code().await, Some(0));
     }
-}
-
-#[tokio::test]
-async fn a_host_with_no_common_version_is_told_so_and_the_plugin_exits() {
-    let mut p = Plugin::start();
-    p.send(&json!({"op": "hello", "protocol": [2, 3], "host": "future"}))
-        .await;
-    assert_eq!(
-        p.recv_raw().await,
-        r#"{"op":"error","error":{"kind":"unsupported_protocol","message":"this plugin speaks protocol 1; the host offers [2, 3]"}}"#
-    );
-    // It exits on its own, stdin still open.
-    let status = tokio::time::timeout(WAIT, p.child.wait())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(status.code(), Some(1));
-}
-
-#[tokio::test]
-async fn requests_before_hello_are_refused_by_id() {
-    let mut p = Plugin::start();
-    p.send(&json!({"op": "list_models", "id": "early"})).await;
-    assert_eq!(
-        p.recv_raw().await,
-        r#"{"op":"error","id":"early","error":{"kind":"invalid_request","message":"expected `hello` first"}}"#
-    );
-}
-
-#[tokio::test]
-async fn requests_before_initialize_are_unavailable() {
-    let mut p = Plugin::start();
-    p.send(&json!({"op": "hello", "protocol": [1], "host": "test"}))
-        .await;
-    p.recv().await;
-    p.send(&json!({"op": "list_models", "id": "2"})).await;
-    assert_eq!(
-        p.recv_raw().await,
-        r#"{"op":"error","id":"2","error":{"kind":"unavailable","message":"not initialized: the host has sent no `initialize` yet"}}"#
-    );
 }
 
 #[tokio::test]
@@ -390,41 +195,6 @@ async fn cancel_stops_a_chat_with_one_cancelled_terminator_and_the_child_serves_
 }
 
 #[tokio::test]
-async fn broken_and_unknown_lines_are_answered_by_id_or_skipped() {
-    let mut p = Plugin::ready(json!({})).await;
-    p.send_raw(b"this is not json").await;
-    p.send_raw(br#"{"op":"teleport"}"#).await;
-    p.send_raw(br#"{"op":"teleport","id":"u1","where":"mars"}"#)
-        .await;
-    assert_eq!(
-        p.recv_raw().await,
-        r#"{"op":"error","id":"u1","error":{"kind":"invalid_request","message":"unknown op \"teleport\""}}"#
-    );
-    p.send_raw(br#"{"op":"chat","id":"bad","request":{"model":7,"messages":[]}}"#)
-        .await;
-    let bad = p.recv().await;
-    assert_eq!(
-        (bad["id"].as_str(), bad["error"]["kind"].as_str()),
-        (Some("bad"), Some("invalid_request"))
-    );
-    assert!(
-        bad["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("invalid type"),
-        "{bad}"
-    );
-    // Unknown fields, here and inside the request, change nothing.
-    p.send_raw(br#"{"op":"chat","id":"ok","trace":{"x":1},"request":{"model":"mock-echo","messages":[{"role":"user","content":"hi"}],"future_knob":3}}"#).await;
-    let lines = p.collect("ok").await;
-    assert_eq!(lines.last().unwrap(), r#"{"op":"end","id":"ok"}"#);
-    assert!(lines[0].contains(r#""text":"hi""#), "{lines:?}");
-    // The skipped lines were logged on stderr, never written to stdout.
-    let err = p.stderr().await;
-    assert!(err.contains("ignored a line from the host"), "{err}");
-}
-
-#[tokio::test]
 async fn a_line_over_16_mib_is_skipped_and_the_next_one_served() {
     let mut p = Plugin::ready(json!({})).await;
     let mut huge = br#"{"op":"chat","id":"huge","request":{"model":"mock-echo","messages":[{"role":"user","content":""#.to_vec();
@@ -448,32 +218,6 @@ async fn a_line_over_16_mib_is_skipped_and_the_next_one_served() {
         &line[..line.len().min(200)]
     );
     p.stdin = Some(writer.await.unwrap());
-}
-
-#[tokio::test]
-async fn initialize_failures_are_answered_and_repaired_by_a_new_initialize() {
-    let mut p = Plugin::start();
-    p.send(&json!({"op": "hello", "protocol": [1], "host": "test"}))
-        .await;
-    p.recv().await;
-    p.send(&json!({"op": "initialize", "id": "1", "settings": {"chunk_size": "zero"}}))
-        .await;
-    assert_eq!(
-        p.recv_raw().await,
-        r#"{"op":"error","id":"1","error":{"kind":"invalid_setting","message":"expected a whole number, got \"zero\" (from provider_config.json)","key":"chunk_size"}}"#
-    );
-    p.send(&json!({"op": "list_models", "id": "2"})).await;
-    assert_eq!(p.recv().await["error"]["kind"], "invalid_setting");
-    // Re-initialization starts from a clean instance.
-    p.send(&json!({"op": "initialize", "id": "3", "settings": {"chunk_size": "100"}}))
-        .await;
-    assert_eq!(p.recv_raw().await, r#"{"op":"result","id":"3"}"#);
-    let echo = ChatRequest::new("mock-echo", vec![Message::user("one piece now")]);
-    p.send_raw(&chat_line("4", &echo)).await;
-    assert_eq!(
-        p.collect("4").await,
-        linked_lines(&[("chunk_size", "100")], "4", &echo).await
-    );
 }
 
 #[tokio::test]
