@@ -125,7 +125,7 @@ pub(crate) async fn open(
     let secs = deadline.as_secs_f64();
     let (service, process) = match &config.transport {
         McpTransport::Stdio(server) => {
-            let (process, stdout, stdin) = StdioProcess::spawn(&config, server, secrets.to_vec())?;
+            let (process, stdout, stdin) = StdioProcess::spawn(config, server, secrets.to_vec())?;
             on_spawn(&process);
             let mut process = process;
             match tokio::time::timeout(deadline, handler.serve((stdout, stdin))).await {
