@@ -8,8 +8,8 @@ pub(crate) async fn starts_lists_every_page_and_calls() {
     let ServerState::Ready { tools, server_info } = &status.state else {
         panic!("{status:?}")
     };
-    // Eleven tools in pages of three: every page was fetched.
-    assert_eq!(*tools, 11);
+    // Twelve tools in pages of three: every page was fetched.
+    assert_eq!(*tools, 12);
     assert_eq!(server_info.name, "yat-fault-server");
     assert_eq!(server_info.version, "1.0.0");
     assert!(status.pid.is_some());
