@@ -31,8 +31,13 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         Some(i) => (&args[..i], &args[i + 1..]),
         None => (&args[..], &[][..]),
     };
-    let prompt = ours.first().map_or("What time is it in Tokyo?", String::as_str);
-    let target: ModelRef = ours.get(1).map_or("mock/mock-tools", String::as_str).parse()?;
+    let prompt = ours
+        .first()
+        .map_or("What time is it in Tokyo?", String::as_str);
+    let target: ModelRef = ours
+        .get(1)
+        .map_or("mock/mock-tools", String::as_str)
+        .parse()?;
 
     let config = match server.split_first() {
         Some((command, rest)) => McpConfig::new(vec![McpServerConfig::stdio(
@@ -57,7 +62,11 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
                 eprintln!("[tool] {}({})", call.name, call.arguments)
             }
             ToolLoopEvent::ToolFinished { result, .. } => {
-                let how = if result.is_error { "failed" } else { "returned" };
+                let how = if result.is_error {
+                    "failed"
+                } else {
+                    "returned"
+                };
                 eprintln!("[tool] {} {how} {}", result.name, result.content.to_text())
             }
             event => {

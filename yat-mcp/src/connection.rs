@@ -7,7 +7,7 @@ use rmcp::model::{ClientCapabilities, ClientConfig, Implementation, ProtocolVers
 use rmcp::service::{NotificationContext, RunningService};
 use rmcp::{ClientHandler, RoleClient, ServiceExt};
 use serde_json::Value;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 use crate::config::{McpServerConfig, McpTransport};
 use crate::error::McpError;
@@ -105,13 +105,34 @@ impl Connection {
     }
 }
 
+/// `fut`'s output, or `None` once `stop` turns true (a hub shutting down
+/// does not wait out a start-up timeout).
+async fn unless_stopped<F: std::future::Future>(
+    fut: F,
+    stop: &mut watch::Receiver<bool>,
+) -> Option<F::Output> {
+    let stopped = async {
+        if stop.wait_for(|s| *s).await.is_err() {
+            // No one can stop it any more: run to the end.
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        out = fut => Some(out),
+        () = stopped => None,
+    }
+}
+
 /// Connects, handshakes and lists the tools, all within `deadline`.
 /// `on_spawn` sees a stdio server's process as soon as it runs (for its
-/// stderr tail and pid, even if the handshake then fails).
+/// stderr tail and pid, even if the handshake then fails). When `stop`
+/// turns true, the start ends with [`McpError::Shutdown`], its process
+/// reaped.
 pub(crate) async fn open(
     config: &McpServerConfig,
     deadline: Duration,
     secrets: &[String],
+    mut stop: watch::Receiver<bool>,
     on_spawn: impl FnOnce(&StdioProcess),
 ) -> Result<Opened, McpError> {
     let start_error = |reason: String| McpError::Start {
@@ -125,10 +146,15 @@ pub(crate) async fn open(
     let secs = deadline.as_secs_f64();
     let (service, process) = match &config.transport {
         McpTransport::Stdio(server) => {
-            let (process, stdout, stdin) = StdioProcess::spawn(&config, server, secrets.to_vec())?;
+            let (process, stdout, stdin) = StdioProcess::spawn(config, server, secrets.to_vec())?;
             on_spawn(&process);
             let mut process = process;
-            match tokio::time::timeout(deadline, handler.serve((stdout, stdin))).await {
+            let handshake = tokio::time::timeout(deadline, handler.serve((stdout, stdin)));
+            let Some(handshake) = unless_stopped(handshake, &mut stop).await else {
+                process.shutdown().await;
+                return Err(McpError::Shutdown);
+            };
+            match handshake {
                 Ok(Ok(service)) => (service, Some(process)),
                 Ok(Err(e)) => {
                     let exit = process.wait_exit(EXIT_GRACE).await;
@@ -153,7 +179,11 @@ pub(crate) async fn open(
         }
         McpTransport::Http(server) => {
             let transport = crate::http::transport(config, server)?;
-            match tokio::time::timeout(deadline, handler.serve(transport)).await {
+            let handshake = tokio::time::timeout(deadline, handler.serve(transport));
+            let Some(handshake) = unless_stopped(handshake, &mut stop).await else {
+                return Err(McpError::Shutdown);
+            };
+            match handshake {
                 Ok(Ok(service)) => (service, None),
                 Ok(Err(e)) => return Err(start_error(e.to_string())),
                 Err(_) => {
@@ -188,21 +218,25 @@ pub(crate) async fn open(
             protocol_version: String::new(),
         },
     };
-    let listed =
-        match tokio::time::timeout(deadline, connection.service.peer().list_all_tools()).await {
-            Ok(Ok(tools)) => tools,
-            Ok(Err(e)) => {
-                let reason = format!("listing its tools failed: {e}");
-                connection.close().await;
-                return Err(start_error(reason));
-            }
-            Err(_) => {
-                connection.close().await;
-                return Err(start_error(format!(
-                    "its tools were not listed within {secs}s"
-                )));
-            }
-        };
+    let listing = tokio::time::timeout(deadline, connection.service.peer().list_all_tools());
+    let Some(listing) = unless_stopped(listing, &mut stop).await else {
+        connection.close().await;
+        return Err(McpError::Shutdown);
+    };
+    let listed = match listing {
+        Ok(Ok(tools)) => tools,
+        Ok(Err(e)) => {
+            let reason = format!("listing its tools failed: {e}");
+            connection.close().await;
+            return Err(start_error(reason));
+        }
+        Err(_) => {
+            connection.close().await;
+            return Err(start_error(format!(
+                "its tools were not listed within {secs}s"
+            )));
+        }
+    };
     let (tools, warnings) = repair_all(listed);
     Ok(Opened {
         connection,

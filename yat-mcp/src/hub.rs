@@ -301,7 +301,8 @@ impl McpHub {
     }
 
     /// Closes every connection and kills and reaps every server process.
-    /// Calls after this fail (or start the server again).
+    /// Calls after this (a tool loop still running, say) fail with
+    /// [`McpError::Shutdown`]; no server is started again.
     pub async fn shutdown(&self) {
         futures::future::join_all(self.slots.iter().map(|s| s.shutdown())).await;
     }

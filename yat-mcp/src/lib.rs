@@ -23,7 +23,7 @@
 //! )]);
 //! let hub = McpHub::connect(&config, HubOptions::default()).await;
 //! let request = ChatRequest::new("gpt-4o-mini", vec![Message::user("What time is it in Tokyo?")]);
-//! //! let start = |req: ChatRequest| {
+//! let start = |req: ChatRequest| {
 //!     let manager = &manager;
 //!     async move { manager.stream_chat("openai", &req).await }
 //! };

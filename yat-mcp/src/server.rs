@@ -49,6 +49,9 @@ pub(crate) struct Slot {
     state: Mutex<SlotState>,
     /// Held while starting, so concurrent calls start it once.
     starting: tokio::sync::Mutex<()>,
+    /// Set by [`Slot::shutdown`]: nothing starts the server again, and a
+    /// start under way ends.
+    shut_down: tokio::sync::watch::Sender<bool>,
     /// Bumped whenever the tool list changes.
     pub(crate) generation: std::sync::atomic::AtomicU64,
 }
@@ -70,6 +73,7 @@ impl Slot {
             secrets,
             state: Mutex::new(state),
             starting: tokio::sync::Mutex::new(()),
+            shut_down: tokio::sync::watch::Sender::new(false),
             generation: Default::default(),
         }
     }
@@ -143,6 +147,11 @@ impl Slot {
             return Ok(c);
         }
         let _starting = self.starting.lock().await;
+        // A call still running when the hub shut down (after Ctrl-C, say)
+        // must not bring a server back.
+        if *self.shut_down.borrow() {
+            return Err(McpError::Shutdown);
+        }
         // Someone else may have started it while this call waited.
         if let Some(c) = self.live() {
             return Ok(c);
@@ -183,6 +192,7 @@ impl Slot {
             &self.config,
             self.options.startup_timeout,
             &self.secrets,
+            self.shut_down.subscribe(),
             on_spawn,
         )
         .await;
@@ -392,6 +402,10 @@ impl Slot {
 
     /// Closes the connection and reaps the process.
     pub(crate) async fn shutdown(&self) {
+        // Ends a start under way (its process reaped), then holds the start
+        // lock so that none begins again.
+        self.shut_down.send_replace(true);
+        let _starting = self.starting.lock().await;
         let connection = self.lock().connection.take();
         if let Some(c) = connection {
             c.close().await;

@@ -6,8 +6,11 @@ pub(crate) async fn http_transport_checks_the_bearer_token() {
     let url = fault_server::serve_http("tok-planted-4242").await;
     let good = McpServerConfig::http(
         "web",
-        HttpServer::new(&url).bearer_token("tok-planted-4242"),
+        HttpServer::new(&url)
+            .bearer_token("tok-planted-4242")
+            .header("X-Team", "${YAT_MCP_TEST_TEAM}"),
     );
+    std::env::set_var("YAT_MCP_TEST_TEAM", "core-team");
     let bad = McpServerConfig::http(
         "wrong",
         HttpServer::new(&url).bearer_token("tok-planted-wrong"),
@@ -24,6 +27,8 @@ pub(crate) async fn http_transport_checks_the_bearer_token() {
         text_of(&hub, "web", "echo", json!({"text": "over http"})).await,
         "over http"
     );
+    // Headers are sent, `${VAR}` expanded.
+    assert_eq!(text_of(&hub, "web", "x_team", json!({})).await, "core-team");
     let r = hub.call("web", "image", json!({})).await.unwrap();
     assert_eq!(r.images().count(), 1);
     let toolbox = hub.toolbox(Arc::new(AllowAll));

@@ -8,8 +8,8 @@ pub(crate) async fn starts_lists_every_page_and_calls() {
     let ServerState::Ready { tools, server_info } = &status.state else {
         panic!("{status:?}")
     };
-    // Eleven tools in pages of three: every page was fetched.
-    assert_eq!(*tools, 11);
+    // Twelve tools in pages of three: every page was fetched.
+    assert_eq!(*tools, 12);
     assert_eq!(server_info.name, "yat-fault-server");
     assert_eq!(server_info.version, "1.0.0");
     assert!(status.pid.is_some());
@@ -255,4 +255,43 @@ pub(crate) async fn shutdown_and_drop_reap_every_process() {
     assert!(exists(pid));
     drop(hub);
     eventually("the dropped hub's process is reaped", || !exists(pid)).await;
+}
+
+pub(crate) async fn shutdown_ends_a_start_under_way_and_nothing_restarts() {
+    let silent = McpServerConfig::stdio("silent", stdio_server().env(FAULT_MODE_ENV, "silent"));
+    let config = McpConfig::new(vec![silent, stdio("good")]);
+    let hub = McpHub::connect(&config, options().startup_timeout(Duration::from_secs(3))).await;
+    ready(&hub, "good");
+    let good_pid = hub.status("good").unwrap().pid.unwrap();
+    // A call that starts `silent` again: its handshake would take 3 s.
+    let caller = hub.clone();
+    let call = tokio::spawn(async move { caller.call("silent", "echo", json!({})).await });
+    let first_pid = hub.status("silent").unwrap().pid;
+    eventually("the restart has spawned its process", || {
+        let pid = hub.status("silent").unwrap().pid;
+        pid.is_some() && pid != first_pid
+    })
+    .await;
+    let starting_pid = hub.status("silent").unwrap().pid.unwrap();
+    let started = Instant::now();
+    hub.shutdown().await;
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    let e = call.await.unwrap().unwrap_err();
+    assert!(matches!(e, McpError::Shutdown), "{e:?}");
+    assert!(
+        !exists(starting_pid),
+        "the starting process was left behind"
+    );
+    assert!(!exists(good_pid));
+    // Nothing starts again after a shutdown.
+    let e = hub
+        .call("good", "echo", json!({"text": "x"}))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, McpError::Shutdown), "{e:?}");
+    assert_eq!(hub.status("good").unwrap().pid, Some(good_pid));
 }

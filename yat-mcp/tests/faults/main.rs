@@ -57,6 +57,7 @@ fn main() {
         policy::colliding_tool_names_route_to_their_server,
         policy::bad_arguments_unknown_tools_and_servers_are_typed_errors,
         lifecycle::shutdown_and_drop_reap_every_process,
+        lifecycle::shutdown_ends_a_start_under_way_and_nothing_restarts,
         policy::secrets_never_reach_stderr_tails_or_errors,
         http::http_transport_checks_the_bearer_token,
         http::http_transport_times_out_and_survives,

@@ -95,7 +95,7 @@ pub(crate) async fn list_changed_notification_refreshes_the_tools() {
     .await;
     assert_ne!(hub.tools_generation(), before);
     match hub.status("f").unwrap().state {
-        ServerState::Ready { tools, .. } => assert_eq!(tools, 12),
+        ServerState::Ready { tools, .. } => assert_eq!(tools, 13),
         other => panic!("{other:?}"),
     }
     let toolbox = hub.toolbox(Arc::new(AllowAll));

@@ -13,9 +13,15 @@ venv="${YAT_MCP_VENV:-${CARGO_TARGET_DIR:-target}/mcp-venv}"
 time_version="2026.10.19"
 fetch_version="2026.10.24"
 
+installed() {
+    # Read the whole output first: `pip show | grep -q` would end pip with
+    # SIGPIPE, and pipefail would call that a failure.
+    local info
+    info="$("$venv/bin/python" -m pip show "$1" 2>/dev/null)" || return 1
+    grep -qx "Version: $2" <<<"$info"
+}
 if [ -x "$venv/bin/mcp-server-time" ] && [ -x "$venv/bin/mcp-server-fetch" ] \
-    && "$venv/bin/python" -m pip show mcp-server-time 2>/dev/null | grep -qx "Version: $time_version" \
-    && "$venv/bin/python" -m pip show mcp-server-fetch 2>/dev/null | grep -qx "Version: $fetch_version"; then
+    && installed mcp-server-time "$time_version" && installed mcp-server-fetch "$fetch_version"; then
     echo "reference servers already in $venv"
     exit 0
 fi

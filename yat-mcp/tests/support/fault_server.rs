@@ -8,7 +8,8 @@
 //! schema), `garbage` (writes a non-JSON line on stdout, then answers),
 //! `huge` (`chars` characters), `image` (a PNG), `fail` (an `isError`
 //! result), `structured`, `add_tool` (adds `late_tool` and sends
-//! `notifications/tools/list_changed`). The list comes in pages of three.
+//! `notifications/tools/list_changed`), `x_team` (the `X-Team` header of an
+//! HTTP request). The list comes in pages of three.
 
 #![allow(dead_code)]
 
@@ -78,6 +79,11 @@ impl FaultServer {
             Tool::new("fail", "Reports a failure", none.clone()),
             Tool::new("structured", "Returns structured content", none.clone()),
             Tool::new("add_tool", "Adds late_tool and says so", none.clone()),
+            Tool::new(
+                "x_team",
+                "The X-Team header of the HTTP request",
+                none.clone(),
+            ),
         ];
         if self.late_tool.load(Ordering::SeqCst) {
             tools.push(Tool::new("late_tool", "Added at run time", none));
@@ -165,6 +171,14 @@ impl ServerHandler for FaultServer {
                 r.structured_content = Some(v);
                 r
             }
+            "x_team" => text(
+                context
+                    .extensions
+                    .get::<http::request::Parts>()
+                    .and_then(|p| p.headers.get("x-team"))
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("(none)"),
+            ),
             "add_tool" => {
                 self.late_tool.store(true, Ordering::SeqCst);
                 let _ = context
