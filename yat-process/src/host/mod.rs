@@ -335,7 +335,7 @@ impl LlmProvider for ProcessProvider {
             })
             .encode(&mut line)
             .map_err(|e| invalid(self.id(), e))?;
-            conn.send(line)?;
+            send_or_forget(&conn, &reg.id, line)?;
             match request(&conn, reg, "initialize").await? {
                 PluginMessage::Result { .. } => {}
                 other => return Err(unexpected(self.id(), &other)),
@@ -351,7 +351,7 @@ impl LlmProvider for ProcessProvider {
         (HostMessage::ListModels { id: reg.id.clone() })
             .encode(&mut line)
             .map_err(|e| invalid(self.id(), e))?;
-        conn.send(line)?;
+        send_or_forget(&conn, &reg.id, line)?;
         match request(&conn, reg, "the model list").await? {
             PluginMessage::Result { models, .. } => {
                 let mut models = models.unwrap_or_default();
@@ -424,6 +424,12 @@ impl LlmProvider for ProcessProvider {
         }
         h
     }
+}
+
+/// Sends a request's line; if it cannot go, the request is forgotten so
+/// its route does not linger.
+fn send_or_forget(conn: &Conn, id: &str, line: Vec<u8>) -> Result<(), YatError> {
+    conn.send(line).inspect_err(|_| conn.cancel(id))
 }
 
 fn invalid(provider: &str, e: impl std::fmt::Display) -> YatError {
