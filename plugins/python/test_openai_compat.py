@@ -332,6 +332,13 @@ class OpenAICompatPlugin(unittest.TestCase):
         self.assertEqual(self.p.recv()["error"]["kind"], "unavailable")
 
 
+    def test_a_line_over_16_mib_is_skipped_and_the_next_one_served(self):
+        huge = b'{"op":"list_models","id":"huge","pad":"' + b"a" * (16 * 1024 * 1024 + 10) + b'"}'
+        self.p.send(huge)
+        self.p.send({"op": "list_models", "id": "after"})
+        self.assertEqual(self.p.recv()["id"], "after")
+
+
 class Handshake(unittest.TestCase):
     def test_no_common_version_is_refused_and_the_plugin_exits(self):
         p = Plugin()

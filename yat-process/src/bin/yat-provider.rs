@@ -72,7 +72,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve_id(&id)) {
+    let served = runtime.block_on(serve_id(&id));
+    // Exit now: a provider's blocking task (a DNS lookup, say) must not
+    // hold the process after `shutdown`.
+    runtime.shutdown_background();
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("yat-provider-{id}: {e}");
