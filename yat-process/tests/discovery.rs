@@ -356,3 +356,29 @@ async fn disable_enable_and_reload_work_on_a_plugin_as_on_any_provider() {
     m.list_models("fault").await.unwrap();
     assert_eq!(rig.recorded("starts").len(), starts + 1);
 }
+
+#[tokio::test]
+async fn a_probe_that_gets_no_hello_gives_up_kills_and_reaps_the_plugin() {
+    let rig = Rig::new("hang");
+    let m = manager(
+        source(
+            path_of(&[rig.dir.path()]),
+            None,
+            &rig.dir.path().join("c.json"),
+        )
+        .probe_timeout(Duration::from_millis(500)),
+        ProviderConfig::default(),
+    )
+    .await;
+    match m.info("fault").unwrap().status {
+        ProviderStatus::Failed { reason } => {
+            assert!(reason.contains("sent no hello within 500ms"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+    let pid: u32 = rig.recorded("starts")[0].parse().unwrap();
+    assert!(
+        !process_exists(pid),
+        "the probe returned with its child still there"
+    );
+}

@@ -13,11 +13,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::process::{ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::{AsyncWriteExt, BufReader};
-use tokio::process::{Child, ChildStdout, Command};
+use tokio::io::BufReader;
+use tokio::process::{ChildStdout, Command};
 use tokio::sync::{mpsc, oneshot, watch, Notify};
 use yat_core::YatError;
 
@@ -77,10 +77,10 @@ pub(crate) type OnDeath = Box<dyn Fn(&Arc<Conn>, &Death) + Send + Sync>;
 /// What a served request is reported to (resets the restart backoff).
 pub(crate) type OnServed = Box<dyn Fn() + Send + Sync>;
 
-struct Route {
-    tx: mpsc::Sender<PluginMessage>,
+pub(super) struct Route {
+    pub(super) tx: mpsc::Sender<PluginMessage>,
     /// Set when the reader gave up waiting for this route's consumer.
-    stalled: Arc<std::sync::atomic::AtomicBool>,
+    pub(super) stalled: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// A running child and its tasks.
@@ -95,12 +95,12 @@ pub(crate) struct Conn {
     next_id: AtomicU64,
     death: Mutex<Option<Death>>,
     tail: StderrTail,
-    redactor: Redactor,
+    pub(super) redactor: Redactor,
     kill: Arc<Notify>,
     /// Dropped with the connection: tells the owner task to shut down.
     _shutdown: oneshot::Sender<()>,
     on_death: OnDeath,
-    on_served: OnServed,
+    pub(super) on_served: OnServed,
 }
 
 impl std::fmt::Debug for Conn {
@@ -160,11 +160,11 @@ impl Conn {
             launch.provider.clone(),
         ));
         let (out, out_rx) = mpsc::unbounded_channel::<Vec<u8>>();
-        tokio::spawn(write_lines(stdin, out_rx));
+        tokio::spawn(super::tasks::write_lines(stdin, out_rx));
         let kill = Arc::new(Notify::new());
         let (shutdown_tx, shutdown_rx) = oneshot::channel();
         let (exit_tx, exit_rx) = watch::channel(None);
-        tokio::spawn(own_child(
+        tokio::spawn(super::tasks::own_child(
             child,
             out.clone(),
             kill.clone(),
@@ -268,7 +268,7 @@ impl Conn {
             on_death,
             on_served,
         });
-        tokio::spawn(read_messages(
+        tokio::spawn(super::tasks::read_messages(
             Arc::downgrade(&conn),
             handshake.reader,
             exit_rx,
@@ -286,7 +286,7 @@ impl Conn {
         self.death.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn lock_routes(&self) -> std::sync::MutexGuard<'_, HashMap<String, Route>> {
+    pub(super) fn lock_routes(&self) -> std::sync::MutexGuard<'_, HashMap<String, Route>> {
         self.routes.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -361,7 +361,7 @@ impl Conn {
     }
 
     /// Records the death (the first one wins), ends every request, kills.
-    fn die(self: &Arc<Self>, reason: String, garbage: Option<String>) {
+    pub(super) fn die(self: &Arc<Self>, reason: String, garbage: Option<String>) {
         let death = {
             let mut slot = self.lock_death();
             if slot.is_some() {
@@ -410,7 +410,7 @@ fn op_of(m: &PluginMessage) -> &'static str {
 }
 
 /// A short excerpt of a line, for an error.
-fn excerpt(line: &[u8]) -> String {
+pub(super) fn excerpt(line: &[u8]) -> String {
     let text = String::from_utf8_lossy(line);
     let mut end = text.len().min(200);
     while !text.is_char_boundary(end) {
@@ -477,7 +477,7 @@ impl Handshake {
 }
 
 /// How the child ended, in words, waiting a moment for its exit status.
-async fn exit_words(exit: &mut watch::Receiver<Option<ExitStatus>>) -> String {
+pub(super) async fn exit_words(exit: &mut watch::Receiver<Option<ExitStatus>>) -> String {
     let status = tokio::time::timeout(Duration::from_secs(2), async {
         loop {
             if let Some(s) = *exit.borrow_and_update() {
@@ -509,157 +509,4 @@ fn signal_of(s: &ExitStatus) -> Option<i32> {
 #[cfg(not(unix))]
 fn signal_of(_: &ExitStatus) -> Option<i32> {
     None
-}
-
-/// The only writer of the child's stdin. Flushes when nothing else is
-/// queued, so a burst of lines costs one flush. Ends, closing stdin, when
-/// every sender is gone.
-async fn write_lines(stdin: tokio::process::ChildStdin, mut rx: mpsc::UnboundedReceiver<Vec<u8>>) {
-    let mut w = tokio::io::BufWriter::new(stdin);
-    while let Some(line) = rx.recv().await {
-        if w.write_all(&line).await.is_err() {
-            break;
-        }
-        if rx.is_empty() && w.flush().await.is_err() {
-            break;
-        }
-    }
-    let _ = w.shutdown().await;
-}
-
-/// Owns the child: reports its exit, kills it on request, and on shutdown
-/// asks it to exit, gives it the grace, then kills. Always waits for it.
-async fn own_child(
-    mut child: Child,
-    out: mpsc::UnboundedSender<Vec<u8>>,
-    kill: Arc<Notify>,
-    shutdown: oneshot::Receiver<()>,
-    exit: watch::Sender<Option<ExitStatus>>,
-    grace: Duration,
-) {
-    let status = tokio::select! {
-        // A kill asked for (a hung or broken child) goes first, even when
-        // the last handle went at the same moment: no grace for those.
-        biased;
-        _ = kill.notified() => {
-            let _ = child.start_kill();
-            child.wait().await.ok()
-        }
-        s = child.wait() => s.ok(),
-        _ = shutdown => {
-            let mut line = Vec::new();
-            if HostMessage::Shutdown.encode(&mut line).is_ok() {
-                let _ = out.send(line);
-            }
-            // The last sender: the writer drains, then closes stdin (EOF
-            // means shutdown too, for a plugin that missed the line).
-            drop(out);
-            match tokio::time::timeout(grace, child.wait()).await {
-                Ok(s) => s.ok(),
-                Err(_) => {
-                    let _ = child.start_kill();
-                    child.wait().await.ok()
-                }
-            }
-        }
-    };
-    let _ = exit.send(status);
-}
-
-/// The only reader of the child's stdout: routes messages until the end,
-/// then reports the death.
-async fn read_messages(
-    conn: Weak<Conn>,
-    mut reader: LineReader<BufReader<ChildStdout>>,
-    mut exit: watch::Receiver<Option<ExitStatus>>,
-    stderr_done: tokio::task::JoinHandle<()>,
-) {
-    loop {
-        let next = reader.next_line().await;
-        let Some(c) = conn.upgrade() else {
-            // Nobody holds the connection: the owner task shuts it down.
-            return;
-        };
-        let line = match next {
-            Ok(Some(line)) => line,
-            Ok(None) => {
-                if !c.alive() {
-                    return;
-                }
-                let how = exit_words(&mut exit).await;
-                let _ = tokio::time::timeout(Duration::from_secs(1), stderr_done).await;
-                c.die(format!("{} {how}", c.program.display()), None);
-                return;
-            }
-            Err(e) => {
-                c.die(format!("the plugin broke the protocol: {e}"), None);
-                return;
-            }
-        };
-        let msg = match PluginMessage::decode(line) {
-            Ok(m) => m,
-            Err(DecodeError::UnknownOp { op, .. }) => {
-                tracing::debug!(provider = %c.provider, %op, "ignoring a message of an unknown op");
-                continue;
-            }
-            Err(e) => {
-                let garbage = excerpt(line);
-                c.die(
-                    format!("the plugin wrote a line that is not protocol: {e}"),
-                    Some(garbage),
-                );
-                return;
-            }
-        };
-        match &msg {
-            PluginMessage::Error { id: None, error } => {
-                let why = c.redactor.redact(&error.message);
-                c.die(
-                    format!(
-                        "the plugin reported a fatal error ({}): {why}",
-                        error.kind.as_str()
-                    ),
-                    None,
-                );
-                return;
-            }
-            PluginMessage::Hello(_) => continue,
-            _ => {}
-        }
-        route(&c, msg).await;
-    }
-}
-
-/// Hands `msg` to its request, waiting at most the stall limit for room.
-async fn route(c: &Arc<Conn>, msg: PluginMessage) {
-    let Some(id) = msg.id().map(str::to_owned) else {
-        return;
-    };
-    let terminator = msg.is_terminator();
-    let target = {
-        let mut routes = c.lock_routes();
-        if terminator {
-            routes.remove(&id)
-        } else {
-            routes.get(&id).map(|r| Route {
-                tx: r.tx.clone(),
-                stalled: r.stalled.clone(),
-            })
-        }
-    };
-    // A message for a request the host forgot (cancelled) is late: dropped.
-    let Some(route) = target else { return };
-    if terminator && !matches!(msg, PluginMessage::Error { .. }) {
-        (c.on_served)();
-    }
-    match tokio::time::timeout(c.options.consumer_stall, route.tx.send(msg)).await {
-        Ok(_) => {}
-        Err(_) => {
-            // The consumer took no event for the whole limit: give up on
-            // its chat rather than stall every other one behind it.
-            route.stalled.store(true, Ordering::SeqCst);
-            tracing::warn!(provider = %c.provider, id = %id, "a chat's consumer stalled; cancelling it");
-            c.cancel(&id);
-        }
-    }
 }

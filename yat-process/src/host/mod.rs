@@ -40,18 +40,13 @@
 //!   from and every variable named like a credential.
 
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::path::PathBuf;
-use std::pin::Pin;
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use futures::Stream;
 use yat_core::settings::SettingValue;
 use yat_core::{
-    async_trait, Capabilities, ChatEvent, ChatRequest, ChatStream, Health, LlmProvider, ModelInfo,
+    async_trait, Capabilities, ChatRequest, ChatStream, Health, LlmProvider, ModelInfo,
     ResolvedSettings, SettingKind, SettingSpec, YatError,
 };
 
@@ -60,13 +55,16 @@ mod options;
 mod probe;
 mod spawn;
 mod stderr;
+mod stream;
+mod tasks;
 
 pub use options::HostOptions;
 pub use probe::{probe, Probed};
 
-use conn::{Conn, Death, Launch, Registered};
+use conn::{Conn, Death, Launch};
 use options::{Backoff, Failed};
 use stderr::Redactor;
+use stream::{request, PluginStream};
 
 use crate::protocol::{HostMessage, PluginMessage};
 
@@ -337,7 +335,7 @@ impl LlmProvider for ProcessProvider {
             })
             .encode(&mut line)
             .map_err(|e| invalid(self.id(), e))?;
-            conn.send(line)?;
+            send_or_forget(&conn, &reg.id, line)?;
             match request(&conn, reg, "initialize").await? {
                 PluginMessage::Result { .. } => {}
                 other => return Err(unexpected(self.id(), &other)),
@@ -353,7 +351,7 @@ impl LlmProvider for ProcessProvider {
         (HostMessage::ListModels { id: reg.id.clone() })
             .encode(&mut line)
             .map_err(|e| invalid(self.id(), e))?;
-        conn.send(line)?;
+        send_or_forget(&conn, &reg.id, line)?;
         match request(&conn, reg, "the model list").await? {
             PluginMessage::Result { models, .. } => {
                 let mut models = models.unwrap_or_default();
@@ -428,6 +426,12 @@ impl LlmProvider for ProcessProvider {
     }
 }
 
+/// Sends a request's line; if it cannot go, the request is forgotten so
+/// its route does not linger.
+fn send_or_forget(conn: &Conn, id: &str, line: Vec<u8>) -> Result<(), YatError> {
+    conn.send(line).inspect_err(|_| conn.cancel(id))
+}
+
 fn invalid(provider: &str, e: impl std::fmt::Display) -> YatError {
     YatError::InvalidRequest(yat_core::Failure::new(
         provider,
@@ -440,103 +444,5 @@ fn unexpected(provider: &str, m: &PluginMessage) -> YatError {
         provider: provider.to_owned(),
         message: "the plugin answered with the wrong kind of message".into(),
         excerpt: format!("{m:?}").chars().take(200).collect(),
-    }
-}
-
-/// Waits for a request's one answer (`result` or `error`), within the
-/// first-message limit.
-async fn request(
-    conn: &Arc<Conn>,
-    mut reg: Registered,
-    what: &str,
-) -> Result<PluginMessage, YatError> {
-    let limit = conn.options.first_message;
-    match tokio::time::timeout(limit, reg.rx.recv()).await {
-        Err(_) => Err(conn.hung(what, limit)),
-        Ok(None) => Err(closed_error(conn, &reg)),
-        Ok(Some(PluginMessage::Error { error, .. })) => Err(conn.plugin_error(error)),
-        Ok(Some(m)) => Ok(m),
-    }
-}
-
-/// Why a request's channel ended without a terminator.
-fn closed_error(conn: &Conn, reg: &Registered) -> YatError {
-    if reg.stalled.load(Ordering::SeqCst) {
-        return YatError::Unavailable {
-            provider: conn.provider.clone(),
-            reason: format!(
-                "this chat's events were not read for {:?}; it was cancelled so that the plugin's other chats keep flowing",
-                conn.options.consumer_stall
-            ),
-        };
-    }
-    conn.death_error().unwrap_or_else(|| YatError::Unavailable {
-        provider: conn.provider.clone(),
-        reason: "the plugin ended the request without an answer".into(),
-    })
-}
-
-/// A chat's events as the reader routes them; dropping it cancels the chat.
-struct PluginStream {
-    conn: Arc<Conn>,
-    reg: Registered,
-    /// Until the first message: when the child counts as hung.
-    first: Option<Pin<Box<tokio::time::Sleep>>>,
-    done: bool,
-}
-
-impl Stream for PluginStream {
-    type Item = Result<ChatEvent, YatError>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = &mut *self;
-        if this.done {
-            return Poll::Ready(None);
-        }
-        match this.reg.rx.poll_recv(cx) {
-            Poll::Ready(Some(msg)) => {
-                this.first = None;
-                match msg {
-                    PluginMessage::Event { event, .. } => Poll::Ready(Some(Ok(event))),
-                    PluginMessage::End { .. } => {
-                        this.done = true;
-                        Poll::Ready(None)
-                    }
-                    PluginMessage::Error { error, .. } => {
-                        this.done = true;
-                        Poll::Ready(Some(Err(this.conn.plugin_error(error))))
-                    }
-                    other => {
-                        this.done = true;
-                        Poll::Ready(Some(Err(unexpected(&this.conn.provider, &other))))
-                    }
-                }
-            }
-            Poll::Ready(None) => {
-                this.done = true;
-                Poll::Ready(Some(Err(closed_error(&this.conn, &this.reg))))
-            }
-            Poll::Pending => {
-                if let Some(sleep) = this.first.as_mut() {
-                    if sleep.as_mut().poll(cx).is_ready() {
-                        this.done = true;
-                        this.first = None;
-                        let limit = this.conn.options.first_message;
-                        return Poll::Ready(Some(Err(this
-                            .conn
-                            .hung("a chat's first event", limit))));
-                    }
-                }
-                Poll::Pending
-            }
-        }
-    }
-}
-
-impl Drop for PluginStream {
-    fn drop(&mut self) {
-        if !self.done {
-            self.conn.cancel(&self.reg.id);
-        }
     }
 }
