@@ -49,7 +49,11 @@ fn version_names_the_core_and_the_compiled_providers() {
 #[cfg(unix)]
 #[test]
 fn no_command_on_a_terminal_prints_help_and_exits_2() {
-    let mut p = common::pty::spawn(&Sandbox::new(), &[], &[]);
+    // The sandbox must outlive the child: a temporary would be removed
+    // while the forked child is still about to enter its directory, and the
+    // child's failed exec then aborts on the pty (1 run in 4).
+    let sb = Sandbox::new();
+    let mut p = common::pty::spawn(&sb, &[], &[]);
     p.exp_string("Usage: yat [OPTIONS] <COMMAND>").unwrap();
     p.exp_string("Commands:").unwrap();
     p.exp_eof().unwrap();
