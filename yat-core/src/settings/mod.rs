@@ -11,13 +11,17 @@
 //! - [`ResolvedSettings`]: the outcome, per provider, with typed getters,
 //!   and the [`MissingSetting`]s;
 //! - [`SettingValue`], [`SettingSource`], [`ResolvedValue`]: one value and
-//!   its origin.
+//!   its origin;
+//! - [`interned`], [`interned_list`]: `'static` strings for specs made at
+//!   run time.
 
+mod interned;
 mod resolve;
 mod resolved;
 mod spec;
 mod value;
 
+pub use interned::{interned, interned_list};
 pub use resolve::SettingsSources;
 pub use resolved::{MissingSetting, ResolvedSettings};
 pub use spec::{implicit_env_var, SettingKind, SettingSpec};

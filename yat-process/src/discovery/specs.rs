@@ -1,45 +1,13 @@
 //! A plugin's declared settings as yat-core [`SettingSpec`]s.
 //!
-//! `SettingSpec` holds `&'static str`s (linked providers declare theirs as
-//! constants). A plugin's arrive at run time, so each distinct string is
-//! leaked once and reused: re-reading the same plugins on every reload
-//! does not grow memory.
+//! `SettingSpec` holds `&'static str`s; a plugin's strings arrive at run
+//! time and are interned by yat-core (once per distinct string, so
+//! re-reading the same plugins on every reload does not grow memory).
 
-use std::collections::BTreeSet;
-use std::sync::{Mutex, OnceLock};
-
+use yat_core::settings::{interned as intern, interned_list as intern_list};
 use yat_core::SettingSpec;
 
 use crate::protocol::SettingDecl;
-
-fn intern(s: &str) -> &'static str {
-    static POOL: OnceLock<Mutex<BTreeSet<&'static str>>> = OnceLock::new();
-    let mut pool = POOL
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    if let Some(found) = pool.get(s) {
-        return found;
-    }
-    let leaked: &'static str = Box::leak(s.to_owned().into_boxed_str());
-    pool.insert(leaked);
-    leaked
-}
-
-fn intern_list(items: &[&str]) -> &'static [&'static str] {
-    static POOL: OnceLock<Mutex<BTreeSet<&'static [&'static str]>>> = OnceLock::new();
-    let items: Vec<&'static str> = items.iter().map(|s| intern(s)).collect();
-    let mut pool = POOL
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    if let Some(found) = pool.get(items.as_slice()) {
-        return found;
-    }
-    let leaked: &'static [&'static str] = Box::leak(items.into_boxed_slice());
-    pool.insert(leaked);
-    leaked
-}
 
 /// The spec of one declared setting.
 pub(crate) fn spec_of(d: &SettingDecl) -> SettingSpec {

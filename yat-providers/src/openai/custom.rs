@@ -30,11 +30,11 @@
 //! as OpenAI's `reasoning_effort` (the default) or OpenRouter's `reasoning`
 //! object.
 
-use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
 use serde_json::Value;
 use yat_core::config::ProviderEntry;
+use yat_core::settings::{interned, interned_list};
 use yat_core::{Capabilities, ProviderConfig, ProviderDef, SettingSpec};
 
 use super::presets::base_capabilities;
@@ -98,36 +98,6 @@ fn capabilities(
     Ok(caps)
 }
 
-/// Setting specs hold `&'static str`; entries from a file are interned once
-/// per distinct string, so repeated reloads do not grow memory.
-fn intern(s: &str) -> &'static str {
-    static POOL: OnceLock<Mutex<BTreeSet<&'static str>>> = OnceLock::new();
-    let mut pool = POOL
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    if let Some(found) = pool.get(s) {
-        return found;
-    }
-    let leaked: &'static str = Box::leak(s.to_owned().into_boxed_str());
-    pool.insert(leaked);
-    leaked
-}
-
-fn intern_slice(items: Vec<&'static str>) -> &'static [&'static str] {
-    static POOL: OnceLock<Mutex<BTreeSet<&'static [&'static str]>>> = OnceLock::new();
-    let mut pool = POOL
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    if let Some(found) = pool.get(items.as_slice()) {
-        return found;
-    }
-    let leaked: &'static [&'static str] = Box::leak(items.into_boxed_slice());
-    pool.insert(leaked);
-    leaked
-}
-
 fn str_field<'a>(e: &'a ProviderEntry, key: &str) -> Option<&'a str> {
     e.extra
         .get(key)
@@ -182,14 +152,12 @@ pub fn definition(entry: &ProviderEntry) -> Result<ProviderDef, String> {
     };
 
     let key_spec = match key_env {
-        Some(var) => {
-            SettingSpec::secret("api_key", "API key", intern_slice(vec![intern(var)])).required()
-        }
+        Some(var) => SettingSpec::secret("api_key", "API key", interned_list(&[var])).required(),
         None => SettingSpec::secret("api_key", "API key (optional)", &[]),
     };
     let settings = vec![
         key_spec,
-        SettingSpec::url("base_url", "Base URL", &[]).default_value(intern(base_url)),
+        SettingSpec::url("base_url", "Base URL", &[]).default_value(interned(base_url)),
         http::CONNECT_TIMEOUT,
         http::FIRST_BYTE_TIMEOUT,
         http::IDLE_TIMEOUT,
@@ -291,14 +259,5 @@ mod tests {
             let why = caps_of(&e).unwrap_err();
             assert!(why.contains("capabilities"), "{why}");
         }
-    }
-
-    #[test]
-    fn interning_reuses_strings() {
-        assert!(std::ptr::eq(intern("abc"), intern("abc")));
-        assert!(std::ptr::eq(
-            intern_slice(vec!["x"]),
-            intern_slice(vec!["x"])
-        ));
     }
 }
