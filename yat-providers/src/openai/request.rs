@@ -500,7 +500,7 @@ fn document_data(provider: &str, media: &Media) -> Result<String, YatError> {
 mod tests {
     use super::*;
     use crate::request_fixture;
-    use yat_core::{JsonSchema, ReasoningConfig, ReasoningEffort, ToolCall, ToolSpec};
+    use yat_core::{JsonSchema, ReasoningConfig, ReasoningEffort, ToolCall, ToolResult, ToolSpec};
 
     fn profile(max: MaxTokensField, usage: bool, reasoning: ReasoningField) -> Profile {
         Profile {
