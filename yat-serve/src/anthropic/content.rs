@@ -465,7 +465,8 @@ mod tests {
                 ]},
                 {"type": "tool_result", "tool_use_id": "toolu_2", "is_error": true, "content": [
                     {"type": "text", "text": "clock"}, {"type": "text", "text": "broken"},
-                    {"type": "image", "source": {"type": "url", "url": "https://x/err.png"}}
+                    {"type": "image", "source": {"type": "url", "url": "https://x/err.png"}},
+                    {"type": "document", "title": "log.txt", "source": {"type": "text", "media_type": "text/plain", "data": "tick"}}
                 ]},
                 {"type": "text", "text": "Thanks"}
             ]}
@@ -493,6 +494,9 @@ mod tests {
                             ToolPart::text("clock"),
                             ToolPart::text("broken"),
                             ToolPart::Image(Media::url("https://x/err.png")),
+                            ToolPart::Document(
+                                Media::bytes("text/plain", b"tick".to_vec()).with_name("log.txt"),
+                            ),
                         ]),
                         true,
                     ),
