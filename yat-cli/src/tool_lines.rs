@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use serde_json::json;
-use yat::{ToolCall, ToolResult};
+use yat::{ToolCall, ToolOutput, ToolResult};
 
 use crate::tool_turn::ToolsInPlay;
 
@@ -21,19 +21,28 @@ pub fn call_line(tools: &ToolsInPlay, call: &ToolCall) -> String {
     )
 }
 
-/// `✓ first line (12 lines)`, or `✗ first line of the error`.
+/// `✓ first line (12 lines)`, or `✗ first line of the error`. Images
+/// and documents the result holds are named on the line too
+/// (`✓ the chart: [image: image/png, 1234 bytes] (2 lines)`): they are
+/// what the model sees, and a first line alone would hide them.
 pub fn result_line(tools: &ToolsInPlay, result: &ToolResult) -> String {
     let text = result.content.to_text();
     let lines = text.lines().count();
     let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let mut shown = first.trim().to_owned();
+    if let ToolOutput::Parts(parts) = &result.content {
+        for media in parts.iter().filter(|p| p.as_text().is_none()) {
+            let described = media.to_text();
+            if described != shown {
+                shown.push(' ');
+                shown.push_str(&described);
+            }
+        }
+    }
     let mut line = if result.is_error {
-        format!(
-            "✗ {}: {}",
-            tools.label(&result.name),
-            cut(first.trim(), SHOWN)
-        )
+        format!("✗ {}: {}", tools.label(&result.name), cut(&shown, SHOWN))
     } else {
-        format!("✓ {}", cut(first.trim(), SHOWN))
+        format!("✓ {}", cut(&shown, SHOWN))
     };
     if lines > 1 {
         line.push_str(&format!(" ({lines} lines)"));
@@ -120,6 +129,25 @@ mod tests {
             result_line(&t, &failed),
             "✗ time.get_current_time: Invalid timezone: 'mock'"
         );
+        let chart = ToolResult::new(
+            &call,
+            yat::ToolOutput::parts([
+                yat::ToolPart::text("the chart:"),
+                yat::ToolPart::Image(yat::Media::bytes("image/png", vec![0; 1234])),
+            ]),
+        );
+        assert_eq!(
+            result_line(&t, &chart),
+            "✓ the chart: [image: image/png, 1234 bytes] (2 lines)"
+        );
+        let picture = ToolResult::new(
+            &call,
+            yat::ToolOutput::parts([yat::ToolPart::Image(yat::Media::bytes(
+                "image/gif",
+                vec![0; 9],
+            ))]),
+        );
+        assert_eq!(result_line(&t, &picture), "✓ [image: image/gif, 9 bytes]");
         let stray = ToolCall::new("c2", "other", json!({"x": "y".repeat(300)}));
         assert!(call_line(&t, &stray).starts_with("⚙ other {"));
         assert!(call_line(&t, &stray).ends_with('…'));

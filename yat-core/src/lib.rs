@@ -73,7 +73,7 @@ pub use types::{
     ChatEvent, ChatRequest, ChatResponse, Content, Finish, FinishReason, JsonSchema, Media,
     MediaSource, Message, ModelCapabilities, ModelInfo, ModelRef, Part, Reasoning, ReasoningConfig,
     ReasoningEffort, ResponseBuilder, ResponseFormat, Role, ToolCall, ToolChoice, ToolOutput,
-    ToolResult, ToolSpec, Usage,
+    ToolPart, ToolResult, ToolSpec, Usage,
 };
 
 /// The version of this yat-core: the plugin API's version. A program links

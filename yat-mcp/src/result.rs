@@ -1,13 +1,12 @@
 //! What a tool call returned, in yat's terms, and how it is put to the
-//! model: text as text, structured content as JSON, images kept as
-//! [`Media`] (and described to the model, since a tool result in yat-core
-//! carries text or JSON), audio and resources described in text. Big
+//! model: text as text, structured content as JSON, images as image parts
+//! of a [`ToolOutput::Parts`], audio and resources described in text. Big
 //! results are cut, and the cut is said in the text.
 
 use base64::Engine as _;
 use rmcp::model::{CallToolResult, ContentBlock, ResourceContents};
 use serde_json::Value;
-use yat_core::{Media, ToolOutput};
+use yat_core::{Media, ToolOutput, ToolPart};
 
 /// How many characters of a result go back to the model unless told
 /// otherwise.
@@ -143,12 +142,14 @@ impl McpCallResult {
     /// | the result | the model gets |
     /// |---|---|
     /// | structured content, and pieces that are all text (by the spec, its serialization) | JSON: the structured content |
-    /// | structured content and other pieces | text: the pieces, then the JSON |
+    /// | structured content and other pieces | as below, then the JSON as text |
+    /// | images among the pieces | parts: each image as an image part, the other pieces as text, in order |
     /// | pieces only | text: each piece's text or description, one per line |
     /// | nothing | text: `(no output)` |
     ///
-    /// Output longer than `max_chars` is cut to `max_chars` and ends
-    /// with `… [truncated: N more characters]`; JSON that is cut becomes text.
+    /// Text longer than `max_chars` is cut to `max_chars` and ends
+    /// with `… [truncated: N more characters]`; JSON that is cut becomes
+    /// text; images are not text and are kept whole.
     pub fn to_tool_output(&self, max_chars: usize) -> ToolOutput {
         let all_text = self
             .content
@@ -156,17 +157,47 @@ impl McpCallResult {
             .all(|c| matches!(c, McpContent::Text(_)));
         let output = match (&self.structured, all_text) {
             (Some(v), true) => ToolOutput::Json(v.clone()),
-            (Some(v), false) => ToolOutput::Text(format!("{}\n{v}", self.text())),
             (None, _) if self.content.is_empty() => ToolOutput::Text("(no output)".to_owned()),
+            (structured, _) if self.images().next().is_some() => {
+                let mut parts = Vec::new();
+                for piece in &self.content {
+                    match piece {
+                        McpContent::Image(m) => parts.push(ToolPart::Image(m.clone())),
+                        other => push_line(&mut parts, other.describe()),
+                    }
+                }
+                if let Some(v) = structured {
+                    push_line(&mut parts, v.to_string());
+                }
+                ToolOutput::Parts(parts)
+            }
+            (Some(v), false) => ToolOutput::Text(format!("{}\n{v}", self.text())),
             (None, _) => ToolOutput::Text(self.text()),
         };
         cap(output, max_chars)
     }
 }
 
+/// Appends `line` to the text part that ends `parts`, or as a new text
+/// part after an image: neighbouring pieces of text read as one block, as
+/// they do in [`McpCallResult::text`].
+fn push_line(parts: &mut Vec<ToolPart>, line: String) {
+    match parts.last_mut() {
+        Some(ToolPart::Text(t)) => {
+            t.push('\n');
+            t.push_str(&line);
+        }
+        _ => parts.push(ToolPart::Text(line)),
+    }
+}
+
 /// `output` if its text is at most `max_chars` characters, else its text
-/// cut there with a note of how much was cut.
+/// cut there with a note of how much was cut. Of parts, only the text
+/// parts count and are cut; images and documents are kept.
 pub fn cap(output: ToolOutput, max_chars: usize) -> ToolOutput {
+    if let ToolOutput::Parts(parts) = output {
+        return ToolOutput::Parts(cap_parts(parts, max_chars));
+    }
     let text = match &output {
         ToolOutput::Text(t) => std::borrow::Cow::Borrowed(t.as_str()),
         other => std::borrow::Cow::Owned(other.to_text()),
@@ -184,6 +215,40 @@ pub fn cap(output: ToolOutput, max_chars: usize) -> ToolOutput {
         "{cut}… [truncated: {} more characters]",
         total - max_chars
     ))
+}
+
+fn cap_parts(parts: Vec<ToolPart>, max_chars: usize) -> Vec<ToolPart> {
+    let mut left = max_chars;
+    let mut cut_chars = 0;
+    let mut out = Vec::with_capacity(parts.len());
+    for part in parts {
+        match part {
+            ToolPart::Text(t) if cut_chars > 0 => cut_chars += t.chars().count(),
+            ToolPart::Text(t) => {
+                let n = t.chars().count();
+                if n <= left {
+                    left -= n;
+                    out.push(ToolPart::Text(t));
+                } else {
+                    cut_chars = n - left;
+                    let kept: String = t.chars().take(left).collect();
+                    left = 0;
+                    if !kept.is_empty() {
+                        out.push(ToolPart::Text(kept));
+                    }
+                }
+            }
+            media => out.push(media),
+        }
+    }
+    if cut_chars > 0 {
+        let note = format!("… [truncated: {cut_chars} more characters]");
+        match out.last_mut() {
+            Some(ToolPart::Text(t)) => t.push_str(&note),
+            _ => out.push(ToolPart::Text(note)),
+        }
+    }
+    out
 }
 
 fn convert_block(block: ContentBlock) -> McpContent {

@@ -12,6 +12,10 @@ fn result(content: Vec<ContentBlock>, structured: Option<Value>, is_error: bool)
     McpCallResult::from_rmcp(r)
 }
 
+fn image() -> Media {
+    Media::bytes("image/png", b"\x89PNG\r\n\x1a\nxxxx".to_vec())
+}
+
 /// The table: what a server returns, and what the model gets.
 #[test]
 fn conversion_table() {
@@ -47,7 +51,24 @@ fn conversion_table() {
                 None,
                 false,
             ),
-            ToolOutput::Text("[image: image/png, 12 bytes]".into()),
+            ToolOutput::parts([ToolPart::Image(image())]),
+        ),
+        (
+            result(
+                vec![
+                    ContentBlock::text("a"),
+                    ContentBlock::text("b"),
+                    ContentBlock::image(png.clone(), "image/png"),
+                    ContentBlock::Audio(rmcp::model::AudioContent::new("AAAA", "audio/wav")),
+                ],
+                None,
+                false,
+            ),
+            ToolOutput::parts([
+                ToolPart::text("a\nb"),
+                ToolPart::Image(image()),
+                ToolPart::text("[audio: audio/wav, 3 bytes]"),
+            ]),
         ),
         (
             result(
@@ -55,7 +76,7 @@ fn conversion_table() {
                 Some(json!({"w": 1})),
                 false,
             ),
-            ToolOutput::Text("[image: image/png, 12 bytes]\n{\"w\":1}".into()),
+            ToolOutput::parts([ToolPart::Image(image()), ToolPart::text("{\"w\":1}")]),
         ),
         (
             result(vec![ContentBlock::image("%%%", "image/png")], None, false),
@@ -130,6 +151,32 @@ fn images_are_kept_as_media() {
     assert_eq!(images.len(), 1);
     assert_eq!(images[0].media_type.as_deref(), Some("image/png"));
     assert_eq!(images[0].len(), Some(12));
+}
+
+#[test]
+fn cutting_parts_cuts_their_text_and_keeps_their_images() {
+    let out = cap(
+        ToolOutput::parts([
+            ToolPart::text("abcdef"),
+            ToolPart::Image(image()),
+            ToolPart::text("ghij"),
+            ToolPart::Image(image()),
+            ToolPart::text("klm"),
+        ]),
+        8,
+    );
+    assert_eq!(
+        out,
+        ToolOutput::parts([
+            ToolPart::text("abcdef"),
+            ToolPart::Image(image()),
+            ToolPart::text("gh"),
+            ToolPart::Image(image()),
+            ToolPart::text("… [truncated: 5 more characters]"),
+        ])
+    );
+    let small = ToolOutput::parts([ToolPart::text("ab"), ToolPart::Image(image())]);
+    assert_eq!(cap(small.clone(), 2), small);
 }
 
 #[test]

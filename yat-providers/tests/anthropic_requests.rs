@@ -11,8 +11,8 @@ use support::vendors::anthropic::vendor;
 use support::wire::{assert_sends, Canned, Sends};
 use yat_core::{
     ChatRequest, JsonSchema, LlmProvider, Media, Message, ModelCapabilities, Part, Reasoning,
-    ReasoningConfig, ReasoningEffort, ResponseFormat, ToolCall, ToolChoice, ToolResult, ToolSpec,
-    YatError,
+    ReasoningConfig, ReasoningEffort, ResponseFormat, ToolCall, ToolChoice, ToolOutput, ToolPart,
+    ToolResult, ToolSpec, YatError,
 };
 use yat_fakeserver::{anthropic_stream, Response};
 use yat_providers::anthropic::Anthropic;
@@ -124,6 +124,70 @@ async fn assistant_calls_signed_reasoning_and_tool_results_go_back_verbatim() {
             ]}
         ])
     );
+}
+
+#[tokio::test]
+async fn tool_result_images_and_documents_go_as_blocks_of_its_content() {
+    let call = ToolCall::new("toolu_01", "chart", json!({}));
+    let png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR".to_vec();
+    let req = ChatRequest::new(
+        "m",
+        vec![
+            Message::user("Chart it."),
+            Message::assistant(Part::ToolCall(call.clone())),
+            Message::tool_results([ToolResult::new(
+                &call,
+                ToolOutput::parts([
+                    ToolPart::text("the chart:"),
+                    ToolPart::Image(Media::bytes("image/png", png)),
+                    ToolPart::text(""),
+                    ToolPart::Document(Media::url("https://example.com/data.pdf")),
+                ]),
+            )]),
+        ],
+    );
+    assert_eq!(
+        sent(&req).await["messages"][2],
+        json!({"role": "user", "content": [
+            {"type": "tool_result", "tool_use_id": "toolu_01", "content": [
+                {"type": "text", "text": "the chart:"},
+                {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgoAAAANSUhEUg=="}},
+                {"type": "document", "source": {"type": "url", "url": "https://example.com/data.pdf"}}
+            ]}
+        ]})
+    );
+    // Parts of text only stay a string, as every other result does.
+    let text_only = ChatRequest::new(
+        "m",
+        vec![
+            Message::user("Chart it."),
+            Message::assistant(Part::ToolCall(call.clone())),
+            Message::tool_results([ToolResult::new(
+                &call,
+                ToolOutput::parts([ToolPart::text("a"), ToolPart::text("b")]),
+            )]),
+        ],
+    );
+    assert_eq!(
+        sent(&text_only).await["messages"][2]["content"][0]["content"],
+        "a\nb"
+    );
+    // An image whose type cannot be told is refused, as in a user turn.
+    let mut unknown = Media::bytes("x", b"not an image".to_vec());
+    unknown.media_type = None;
+    let bad = ChatRequest::new(
+        "m",
+        vec![
+            Message::user("Chart it."),
+            Message::assistant(Part::ToolCall(call.clone())),
+            Message::tool_results([ToolResult::new(
+                &call,
+                ToolOutput::parts([ToolPart::Image(unknown)]),
+            )]),
+        ],
+    );
+    let e = refused(&bad).await;
+    assert!(matches!(e, YatError::InvalidRequest(_)), "{e:?}");
 }
 
 #[tokio::test]

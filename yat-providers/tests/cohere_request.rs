@@ -11,7 +11,8 @@ use support::vendors::cohere::vendor;
 use support::wire::{assert_sends, Canned, Sends};
 use yat_core::{
     ChatRequest, JsonSchema, LlmProvider, Media, Message, Part, Reasoning, ReasoningConfig,
-    ReasoningEffort, ResponseFormat, Role, ToolCall, ToolChoice, ToolResult, ToolSpec, YatError,
+    ReasoningEffort, ResponseFormat, Role, ToolCall, ToolChoice, ToolOutput, ToolPart, ToolResult,
+    ToolSpec, YatError,
 };
 
 /// The shortest complete reply.
@@ -214,6 +215,30 @@ async fn a_failed_call_is_a_document_saying_error() {
         v["messages"][2],
         json!({"role":"tool","tool_call_id":"w_1","content":[{"type":"document","document":{"data":"{\"error\":\"the weather service is down\"}"}}]})
     );
+}
+
+#[tokio::test]
+async fn a_results_images_are_described_in_its_text_block() {
+    let call = ToolCall::new("c_1", "chart", json!({}));
+    let output = ToolOutput::parts([
+        ToolPart::text("the chart:"),
+        ToolPart::Image(Media::bytes("image/png", b"\x89PNG\r\n\x1a\n".to_vec())),
+    ]);
+    let req = ChatRequest::new(
+        "m",
+        vec![
+            Message::user("Chart it."),
+            Message::assistant(Part::ToolCall(call.clone())),
+            Message::tool_results([ToolResult::new(&call, output)]),
+        ],
+    )
+    .tool(tool("chart"));
+    let v = body(&req).await;
+    assert_eq!(
+        v["messages"][2],
+        json!({"role":"tool","tool_call_id":"c_1","content":[{"type":"text","text":"the chart:\n[image: image/png, 8 bytes]"}]})
+    );
+    assert_eq!(v["messages"].as_array().unwrap().len(), 3);
 }
 
 #[tokio::test]

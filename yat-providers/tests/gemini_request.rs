@@ -11,8 +11,8 @@ use support::wire::{assert_sends, Canned, Sends};
 use yat_core::assemble::SYNTHETIC_ID_PREFIX;
 use yat_core::{
     ChatRequest, JsonSchema, LlmProvider, Media, Message, ModelCapabilities, Part, Reasoning,
-    ReasoningConfig, ReasoningEffort, ResponseFormat, ToolCall, ToolChoice, ToolOutput, ToolResult,
-    ToolSpec, YatError,
+    ReasoningConfig, ReasoningEffort, ResponseFormat, ToolCall, ToolChoice, ToolOutput, ToolPart,
+    ToolResult, ToolSpec, YatError,
 };
 use yat_fakeserver::Response;
 use yat_providers::gemini::Gemini;
@@ -186,6 +186,40 @@ async fn calls_and_results_go_back_as_function_parts_with_real_ids_and_signature
             r#"{"functionResponse":{"name":"lookup","response":{"result":[1,2]},"id":"call-9"}},"#,
             r#"{"text":"Thanks."}"#,
             r#"]}]}"#
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_results_images_go_nested_in_its_function_response() {
+    let chart = ToolCall::new("call-1", "chart", json!({}));
+    let png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR".to_vec();
+    let req = ask(vec![
+        Message::user("Chart it."),
+        Message::assistant(Part::ToolCall(chart.clone())),
+        Message::tool_results([ToolResult::new(
+            &chart,
+            ToolOutput::parts([
+                ToolPart::text("the chart:"),
+                ToolPart::Image(Media::bytes("image/png", png)),
+                ToolPart::Document(
+                    Media::url("https://x.test/data.pdf").with_media_type("application/pdf"),
+                ),
+            ]),
+        )]),
+    ]);
+    assert_eq!(
+        sent(&req).await,
+        concat!(
+            r#"{"contents":["#,
+            r#"{"role":"user","parts":[{"text":"Chart it."}]},"#,
+            r#"{"role":"model","parts":[{"functionCall":{"name":"chart","args":{},"id":"call-1"}}]},"#,
+            r#"{"role":"user","parts":[{"functionResponse":{"name":"chart","#,
+            r#""response":{"result":"the chart:\n[image: image/png, 16 bytes]\n[document: https://x.test/data.pdf]"},"#,
+            r#""id":"call-1","parts":["#,
+            r#"{"inlineData":{"mimeType":"image/png","data":"iVBORw0KGgoAAAANSUhEUg=="}},"#,
+            r#"{"fileData":{"mimeType":"application/pdf","fileUri":"https://x.test/data.pdf"}}"#,
+            r#"]}}]}]}"#
         )
     );
 }

@@ -11,8 +11,8 @@ use support::vendors::openai::preset as vendor;
 use support::wire::{assert_sends, Canned, Sends};
 use yat_core::{
     Capabilities, ChatRequest, JsonSchema, LlmProvider, Media, Message, Part, Reasoning,
-    ReasoningConfig, ReasoningEffort, ResponseFormat, ToolCall, ToolChoice, ToolResult, ToolSpec,
-    YatError,
+    ReasoningConfig, ReasoningEffort, ResponseFormat, ToolCall, ToolChoice, ToolOutput, ToolPart,
+    ToolResult, ToolSpec, YatError,
 };
 use yat_providers::openai::presets::Preset;
 use yat_providers::openai::request::TOOL_ERROR_PREFIX;
@@ -265,6 +265,78 @@ async fn history_with_calls_results_errors_and_reasoning() {
             ]},
             {"role": "tool", "tool_call_id": "call_3", "content": "09:30"}
         ])
+    );
+}
+
+#[tokio::test]
+async fn tool_result_images_follow_the_turns_tool_messages_in_one_user_message() {
+    let chart = ToolCall::new("call_1", "chart", json!({}));
+    let table = ToolCall::new("call_2", "table", json!({}));
+    let png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR".to_vec();
+    let messages = vec![
+        Message::user("Chart and table?"),
+        Message::assistant(vec![
+            Part::ToolCall(chart.clone()),
+            Part::ToolCall(table.clone()),
+        ]),
+        // Two tool messages answer the one assistant message.
+        Message::tool_results([ToolResult::new(
+            &chart,
+            ToolOutput::parts([
+                ToolPart::text("the chart:"),
+                ToolPart::Image(Media::bytes("image/png", png)),
+            ]),
+        )]),
+        Message::tool_results([ToolResult::new(
+            &table,
+            ToolOutput::parts([
+                ToolPart::Image(Media::url("https://x.test/t.png")),
+                ToolPart::Document(
+                    Media::bytes("application/pdf", b"%PDF-1.7\n".to_vec()).with_name("t.pdf"),
+                ),
+            ]),
+        )]),
+        Message::user("Describe them."),
+    ];
+    let req = ChatRequest::new("gpt-4o", messages);
+    let body = sent(&presets::openai::PRESET, &req).await;
+    assert_eq!(
+        body["messages"],
+        json!([
+            {"role": "user", "content": "Chart and table?"},
+            {"role": "assistant", "content": null, "tool_calls": [
+                {"id": "call_1", "type": "function", "function": {"name": "chart", "arguments": "{}"}},
+                {"id": "call_2", "type": "function", "function": {"name": "table", "arguments": "{}"}}
+            ]},
+            {"role": "tool", "tool_call_id": "call_1", "content": "the chart:\n[image: image/png, 16 bytes]"},
+            {"role": "tool", "tool_call_id": "call_2", "content": "[image: https://x.test/t.png]\n[document: application/pdf, 9 bytes]"},
+            {"role": "user", "content": [
+                {"type": "text", "text": "The images and documents the chart tool returned (call call_1):"},
+                {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgoAAAANSUhEUg=="}},
+                {"type": "text", "text": "The images and documents the table tool returned (call call_2):"},
+                {"type": "image_url", "image_url": {"url": "https://x.test/t.png"}},
+                {"type": "file", "file": {"file_data": "data:application/pdf;base64,JVBERi0xLjcK", "filename": "t.pdf"}}
+            ]},
+            {"role": "user", "content": "Describe them."}
+        ])
+    );
+    // At the end of the conversation too (the tool loop's next request).
+    let req = ChatRequest::new("gpt-4o", req.messages[..3].to_vec());
+    let body = sent(&presets::openai::PRESET, &req).await;
+    let last = &body["messages"][3];
+    assert_eq!(last["role"], "user");
+    assert_eq!(
+        last["content"][1]["image_url"]["url"],
+        "data:image/png;base64,iVBORw0KGgoAAAANSUhEUg=="
+    );
+    assert_eq!(body["messages"].as_array().unwrap().len(), 4);
+    // A server that takes no images gets the description only: the
+    // request is not refused over what a tool returned.
+    let body = sent(&presets::deepseek::PRESET, &req).await;
+    assert_eq!(body["messages"].as_array().unwrap().len(), 3, "{body}");
+    assert_eq!(
+        body["messages"][2]["content"],
+        "the chart:\n[image: image/png, 16 bytes]"
     );
 }
 

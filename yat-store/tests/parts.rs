@@ -1,7 +1,10 @@
 //! Messages of every kind of part survive storage, and the JSON form of a
 //! conversation shows parts only where the text is not the whole message.
 
-use yat_core::{Media, Message, ModelRef, Part, Reasoning, Role, ToolCall, ToolResult, Usage};
+use yat_core::{
+    Media, Message, ModelRef, Part, Reasoning, Role, ToolCall, ToolOutput, ToolPart, ToolResult,
+    Usage,
+};
 use yat_store::{Exchange, Store};
 
 #[test]
@@ -77,4 +80,46 @@ fn import_keeps_every_part() {
     assert_eq!(c.to_messages(), messages);
     assert_eq!(c.messages[3].provider, None, "only replies name the model");
     assert_eq!(c.messages[4].model.as_deref(), Some("mock-tools"));
+}
+
+#[test]
+fn a_tool_result_with_images_reads_back_from_the_file_with_its_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.db");
+    let target = ModelRef::new("anthropic", "claude");
+    let call = ToolCall::new("toolu_1", "chart", serde_json::json!({}));
+    let png =
+        Media::bytes("image/png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec()).with_name("c.png");
+    let results = [Message::tool_results([ToolResult::new(
+        &call,
+        ToolOutput::parts([
+            ToolPart::text("the chart:"),
+            ToolPart::Image(png.clone()),
+            ToolPart::Document(Media::url("https://example.com/data.pdf")),
+        ]),
+    )])];
+    let id = {
+        let mut store = Store::open(&path).unwrap();
+        let id = store.create_conversation("chart", None).unwrap();
+        store
+            .record_exchange(
+                id,
+                &Exchange::new(&target, &results, &[Part::text("a rising line")]),
+            )
+            .unwrap();
+        id
+    };
+    // Another handle on the same file: what a later run reads.
+    let store = Store::open(&path).unwrap();
+    let c = store.conversation(id).unwrap().unwrap();
+    let m = c.to_messages();
+    assert_eq!(m[0], results[0]);
+    let r = m[0].content.tool_results().next().unwrap();
+    assert_eq!(r.content.images().collect::<Vec<_>>(), [&png]);
+    // The stored JSON carries the bytes as base64 in the part's own shape.
+    let json = serde_json::to_value(&c).unwrap();
+    assert_eq!(
+        json["messages"][0]["parts"][0]["content"]["parts"][1]["data"],
+        "iVBORw0KGgoAAAANSUhEUg=="
+    );
 }

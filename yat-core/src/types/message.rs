@@ -7,6 +7,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::content::Content;
 use super::media::Media;
+use super::tool_output::ToolOutput;
 
 /// Who wrote a message.
 ///
@@ -89,58 +90,6 @@ impl ToolCall {
     /// The arguments as JSON text (what OpenAI-style APIs send back).
     pub fn arguments_text(&self) -> String {
         self.arguments.to_string()
-    }
-}
-
-/// What a tool returned.
-///
-/// ```
-/// use yat_core::ToolOutput;
-/// assert_eq!(ToolOutput::from("12°C").to_text(), "12°C");
-/// assert_eq!(ToolOutput::Json(serde_json::json!({"t": 12})).to_text(), r#"{"t":12}"#);
-/// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum ToolOutput {
-    /// Plain text.
-    Text(String),
-    /// A JSON value.
-    Json(serde_json::Value),
-}
-
-impl ToolOutput {
-    /// The output as text: text as is, JSON serialized.
-    pub fn to_text(&self) -> String {
-        match self {
-            ToolOutput::Text(t) => t.clone(),
-            ToolOutput::Json(v) => v.to_string(),
-        }
-    }
-    /// The output as a JSON value: JSON as is, text as a JSON string.
-    pub fn to_json(&self) -> serde_json::Value {
-        match self {
-            ToolOutput::Text(t) => serde_json::Value::String(t.clone()),
-            ToolOutput::Json(v) => v.clone(),
-        }
-    }
-}
-
-impl From<&str> for ToolOutput {
-    fn from(s: &str) -> Self {
-        ToolOutput::Text(s.to_owned())
-    }
-}
-
-impl From<String> for ToolOutput {
-    fn from(s: String) -> Self {
-        ToolOutput::Text(s)
-    }
-}
-
-impl From<serde_json::Value> for ToolOutput {
-    fn from(v: serde_json::Value) -> Self {
-        ToolOutput::Json(v)
     }
 }
 

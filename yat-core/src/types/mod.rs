@@ -6,6 +6,7 @@ mod event;
 mod media;
 mod message;
 mod request;
+mod tool_output;
 
 use serde::{Deserialize, Serialize};
 
@@ -14,11 +15,12 @@ use crate::setters::setters;
 pub use content::{Content, IntoParts};
 pub use event::{ChatEvent, ChatResponse, Finish, FinishReason, ResponseBuilder, Usage};
 pub use media::{Media, MediaSource};
-pub use message::{Message, Part, Reasoning, Role, ToolCall, ToolOutput, ToolResult};
+pub use message::{Message, Part, Reasoning, Role, ToolCall, ToolResult};
 pub use request::{
     merge_extra, ChatRequest, JsonSchema, ReasoningConfig, ReasoningEffort, ResponseFormat,
     ToolChoice, ToolSpec,
 };
+pub use tool_output::{ToolOutput, ToolPart};
 
 /// A model a provider offers.
 ///

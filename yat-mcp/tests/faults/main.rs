@@ -12,6 +12,7 @@ mod lifecycle;
 mod policy;
 mod results;
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -19,7 +20,11 @@ use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
 use serde_json::{json, Value};
-use yat_core::{ToolCall, ToolOutput};
+use yat_core::tools::run_tools;
+use yat_core::{
+    ChatRequest, Media, Message, ProviderConfig, ProviderManager, Role, ToolCall, ToolChoice,
+    ToolOutput, ToolPart,
+};
 use yat_mcp::{
     AllowAll, Approval, ApprovalRequest, Approver, DenyUnlisted, HttpServer, HubOptions, McpConfig,
     McpError, McpHub, McpServerConfig, ServerState, StdioServer,
@@ -48,7 +53,7 @@ fn main() {
         lifecycle::hang_times_out_and_is_cancelled_on_the_server,
         lifecycle::garbage_on_stdout_does_not_end_the_session,
         results::huge_result_is_capped_for_the_model_and_says_so,
-        results::image_result_is_kept_as_media,
+        results::image_result_reaches_the_model_as_an_image_part,
         results::error_result_is_an_error_for_the_model,
         results::list_changed_notification_refreshes_the_tools,
         lifecycle::servers_that_do_not_start_are_statuses_not_panics,

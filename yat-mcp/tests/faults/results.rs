@@ -47,7 +47,7 @@ pub(crate) async fn huge_result_is_capped_for_the_model_and_says_so() {
     hub.shutdown().await;
 }
 
-pub(crate) async fn image_result_is_kept_as_media() {
+pub(crate) async fn image_result_reaches_the_model_as_an_image_part() {
     let hub = hub_of(vec![stdio("f")]).await;
     let r = hub.call("f", "image", json!({})).await.unwrap();
     let images: Vec<_> = r.images().collect();
@@ -59,9 +59,63 @@ pub(crate) async fn image_result_is_kept_as_media() {
     });
     let toolbox = hub.toolbox(Arc::new(AllowAll));
     let r = toolbox.call(&call("image", json!({}))).await;
+    let png = Media::bytes("image/png", PNG.to_vec());
+    assert_eq!(
+        r.content,
+        ToolOutput::parts([ToolPart::text("a picture:"), ToolPart::Image(png.clone())])
+    );
     assert_eq!(
         r.content.to_text(),
         format!("a picture:\n[image: image/png, {} bytes]", PNG.len())
+    );
+
+    // Through the tool loop: the request after the call carries the image
+    // as an image part of the tool result, and the model's answer (the
+    // mock answers results in text) describes it.
+    let manager = yat_providers::link(ProviderManager::builder())
+        .config(ProviderConfig::default())
+        .env(BTreeMap::new())
+        .build()
+        .await
+        .unwrap();
+    let mut request = ChatRequest::new("mock-tools", vec![Message::user("draw me a chart")]);
+    request.tool_choice = Some(ToolChoice::Tool {
+        name: "image".into(),
+    });
+    let sent: Mutex<Vec<ChatRequest>> = Mutex::new(Vec::new());
+    let start = |mut req: ChatRequest| {
+        let (manager, sent) = (&manager, &sent);
+        async move {
+            if req.messages.last().is_some_and(|m| m.role == Role::Tool) {
+                req.tool_choice = Some(ToolChoice::None);
+            }
+            sent.lock().unwrap().push(req.clone());
+            manager.stream_chat("mock", &req).await
+        }
+    };
+    let outcome = run_tools(start, request, toolbox)
+        .max_steps(3)
+        .run_to_end()
+        .await
+        .unwrap();
+    let sent = sent.into_inner().unwrap();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    let result = sent[1]
+        .messages
+        .last()
+        .unwrap()
+        .content
+        .tool_results()
+        .next()
+        .unwrap()
+        .clone();
+    assert_eq!(result.content.images().collect::<Vec<_>>(), [&png]);
+    assert_eq!(
+        outcome.response.text(),
+        format!(
+            "Tool results: image returned a picture:\n[image: image/png, {} bytes].",
+            PNG.len()
+        )
     );
     hub.shutdown().await;
 }

@@ -70,6 +70,13 @@ fn rich_request() -> ChatRequest {
             Message::tool_results([
                 ToolResult::new(&call, serde_json::json!({"t": 12})),
                 ToolResult::error(&call, "down"),
+                ToolResult::new(
+                    &call,
+                    yat_core::ToolOutput::parts([
+                        yat_core::ToolPart::text("chart:"),
+                        yat_core::ToolPart::Image(Media::bytes("image/png", vec![137u8, 80, 78])),
+                    ]),
+                ),
             ]),
         ],
     )
@@ -117,6 +124,11 @@ fn a_rich_request_round_trips_with_media_tools_reasoning_and_extra() {
     msg.encode(&mut line).unwrap();
     let text = std::str::from_utf8(&line).unwrap();
     assert!(text.contains(r#""data":"AJ+Slv8=""#), "{text}");
+    // A tool result of parts, in the shape docs/PROCESS-PLUGINS.md gives.
+    assert!(
+        text.contains(r#""content":{"parts":[{"type":"text","text":"chart:"},{"type":"image","data":"iVBO","media_type":"image/png"}]}"#),
+        "{text}"
+    );
     assert_eq!(HostMessage::decode(&line).unwrap(), msg);
     let mut borrowed = Vec::new();
     HostMessage::encode_chat("c-1", &rich_request(), &mut borrowed).unwrap();

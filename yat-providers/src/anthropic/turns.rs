@@ -29,7 +29,7 @@ use std::borrow::Cow;
 
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
-use yat_core::{Failure, Media, MediaSource, Message, Part, Role, ToolOutput, YatError};
+use yat_core::{Failure, Media, MediaSource, Message, Part, Role, ToolOutput, ToolPart, YatError};
 
 /// Where an image's or a document's bytes come from.
 #[derive(Serialize, Debug, PartialEq)]
@@ -71,7 +71,7 @@ pub(crate) enum Block<'a> {
     },
     ToolResult {
         tool_use_id: &'a str,
-        content: Cow<'a, str>,
+        content: ResultContent<'a>,
         #[serde(skip_serializing_if = "std::ops::Not::not")]
         is_error: bool,
     },
@@ -82,6 +82,19 @@ pub(crate) enum Block<'a> {
     RedactedThinking {
         data: &'a str,
     },
+}
+
+/// A `tool_result`'s `content`: a string, or blocks when the tool returned
+/// images or documents. The Messages API takes `content` as "a string or a
+/// list of content blocks" of type text, image or document
+/// (https://docs.anthropic.com/en/api/messages, `tool_result.content`;
+/// https://docs.anthropic.com/en/docs/build-with-claude/tool-use, "tool
+/// results can include images"), so the media reach the model as media.
+#[derive(Serialize, Debug, PartialEq)]
+#[serde(untagged)]
+pub(crate) enum ResultContent<'a> {
+    Text(Cow<'a, str>),
+    Blocks(Vec<Block<'a>>),
 }
 
 /// One turn: a role and its blocks, tool results first.
@@ -181,8 +194,16 @@ fn block<'a>(
         Part::ToolResult(r) if user => Block::ToolResult {
             tool_use_id: &r.call_id,
             content: match &r.content {
-                ToolOutput::Text(t) => Cow::Borrowed(t.as_str()),
-                other => Cow::Owned(other.to_text()),
+                ToolOutput::Text(t) => ResultContent::Text(Cow::Borrowed(t.as_str())),
+                ToolOutput::Parts(parts) if r.content.has_media() => {
+                    match result_blocks(provider, parts)? {
+                        Some(blocks) => ResultContent::Blocks(blocks),
+                        None => ResultContent::Text(Cow::Owned(r.content.to_text())),
+                    }
+                }
+                // JSON, parts of text only, and whatever a later version
+                // adds: their text.
+                other => ResultContent::Text(Cow::Owned(other.to_text())),
             },
             is_error: r.is_error,
         },
@@ -207,6 +228,32 @@ fn block<'a>(
             return Ok(None);
         }
     }))
+}
+
+/// The blocks of a tool result that holds media, in the tool's order.
+/// Empty text is left out: the API refuses empty text blocks. `None` when
+/// a part is of a kind a later yat-core added: the result then goes as
+/// text, which describes it, rather than without it.
+fn result_blocks<'a>(
+    provider: &str,
+    parts: &'a [ToolPart],
+) -> Result<Option<Vec<Block<'a>>>, YatError> {
+    let mut blocks = Vec::with_capacity(parts.len());
+    for part in parts {
+        blocks.push(match part {
+            ToolPart::Text(t) if t.is_empty() => continue,
+            ToolPart::Text(text) => Block::Text { text },
+            ToolPart::Image(m) => Block::Image {
+                source: source(provider, m, "image")?,
+            },
+            ToolPart::Document(m) => Block::Document {
+                source: source(provider, m, "document")?,
+                title: m.name.as_deref(),
+            },
+            _ => return Ok(None),
+        });
+    }
+    Ok(Some(blocks))
 }
 
 /// The `source` of an image or a document. Inline bytes need a media type:

@@ -312,7 +312,15 @@ fn tool_message(r: &ToolResult) -> WireMessage<'_> {
                 data: v.to_string(),
             },
         },
-        (output, _) => WirePart::Document {
+        // Parts with images (and kinds a later yat-core adds): their text,
+        // each image described. A v2 tool message's content blocks are
+        // `text` and `document` only (docs.cohere.com/reference/chat,
+        // `messages[].content` of role `tool`), so the images themselves
+        // are not sent.
+        (output, false) => WirePart::Text {
+            text: Cow::Owned(output.to_text()),
+        },
+        (output, true) => WirePart::Document {
             document: Document {
                 data: serde_json::json!({ "error": output.to_json() }).to_string(),
             },

@@ -35,7 +35,8 @@ use serde::Serialize;
 use serde_json::Value;
 use yat_core::assemble::SYNTHETIC_ID_PREFIX;
 use yat_core::{
-    ChatRequest, Media, MediaSource, Part, Reasoning, Role, ToolCall, ToolOutput, ToolResult,
+    ChatRequest, Media, MediaSource, Part, Reasoning, Role, ToolCall, ToolOutput, ToolPart,
+    ToolResult,
 };
 
 /// One `Content` of the request: a role and its parts.
@@ -103,6 +104,14 @@ pub(crate) struct Response<'a> {
     response: Cow<'a, Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<&'a str>,
+    /// The result's images and documents, as `inlineData` (or `fileData`)
+    /// parts nested in the `functionResponse`: the documented form of a
+    /// multimodal function response (ai.google.dev/gemini-api/docs/function-calling,
+    /// "Multimodal function responses"; API reference `FunctionResponse.parts`,
+    /// `FunctionResponsePart`). Siblings of the `functionResponse` in the
+    /// turn would read as the user's own attachments.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    parts: Vec<WirePart<'a>>,
 }
 
 /// The `contents` of `req`: every message but the system ones, in order,
@@ -145,7 +154,7 @@ fn wire_part(part: &Part) -> Result<Option<WirePart<'_>>, String> {
         }),
         Part::Image(m) | Part::Document(m) => Some(media(m)?),
         Part::ToolCall(c) => Some(call(c)),
-        Part::ToolResult(r) => Some(result(r)),
+        Part::ToolResult(r) => Some(result(r)?),
         Part::Reasoning(r) => signed_reasoning(r),
         other => {
             tracing::debug!(
@@ -173,21 +182,32 @@ fn call(c: &ToolCall) -> WirePart<'_> {
     }
 }
 
-fn result(r: &ToolResult) -> WirePart<'_> {
+fn result(r: &ToolResult) -> Result<WirePart<'_>, String> {
     let key = if r.is_error { "error" } else { "result" };
+    // The text (media described in it) goes in `response`, the media
+    // themselves in `parts`.
+    let mut parts = Vec::new();
+    if let ToolOutput::Parts(tool_parts) = &r.content {
+        for p in tool_parts {
+            if let ToolPart::Image(m) | ToolPart::Document(m) = p {
+                parts.push(media(m)?);
+            }
+        }
+    }
     let response = match &r.content {
         ToolOutput::Json(v @ Value::Object(_)) if !r.is_error => Cow::Borrowed(v),
         ToolOutput::Json(v) => Cow::Owned(wrap(key, v.clone())),
         ToolOutput::Text(t) => Cow::Owned(wrap(key, Value::String(t.clone()))),
         other => Cow::Owned(wrap(key, other.to_json())),
     };
-    WirePart::Response {
+    Ok(WirePart::Response {
         function_response: Response {
             name: &r.name,
             response,
             id: real_id(&r.call_id),
+            parts,
         },
-    }
+    })
 }
 
 fn wrap(key: &str, value: Value) -> Value {

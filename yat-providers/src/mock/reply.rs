@@ -129,7 +129,11 @@ pub(super) fn detailed_usage(req: &ChatRequest, output_tokens: u64) -> Usage {
                 Part::Text(t) => words(t),
                 Part::Image(_) | Part::Document(_) => MEDIA_TOKENS,
                 Part::ToolCall(c) => words(&c.name) + words(&c.arguments_text()),
-                Part::ToolResult(r) => words(&r.content.to_text()),
+                // The description of each image counts as words, and the
+                // image itself as an image in a user message would.
+                Part::ToolResult(r) => {
+                    words(&r.content.to_text()) + MEDIA_TOKENS * r.content.images().count() as u64
+                }
                 Part::Reasoning(r) => words(&r.text),
                 _ => 0,
             })

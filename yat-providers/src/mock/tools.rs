@@ -401,6 +401,21 @@ mod tests {
             collect(&text).text(),
             "Tool results: get_weather returned 21 °C and sunny; get_time failed: no clock."
         );
+        // An image is described, never spelled out.
+        let pictured = answered(vec![
+            ToolResult::new(
+                &calls[0],
+                yat_core::ToolOutput::parts([
+                    yat_core::ToolPart::text("the sky:"),
+                    yat_core::ToolPart::Image(yat_core::Media::bytes("image/png", vec![7; 1234])),
+                ]),
+            ),
+            ToolResult::new(&calls[1], "noon"),
+        ]);
+        assert_eq!(
+            collect(&reply(&pictured, 8, Calls::Two).unwrap()).text(),
+            "Tool results: get_weather returned the sky:\n[image: image/png, 1234 bytes]; get_time returned noon."
+        );
         assert_eq!(text.finish.reason, FinishReason::Stop);
 
         let missing = answered(vec![ToolResult::new(&calls[0], "x")]);

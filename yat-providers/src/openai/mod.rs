@@ -30,6 +30,7 @@ pub mod presets;
 pub mod request;
 pub mod stream;
 pub mod token_field;
+mod tool_results;
 
 use std::sync::Arc;
 

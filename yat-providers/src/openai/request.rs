@@ -15,7 +15,10 @@
 //! - Every tool result becomes its own `{role: "tool", tool_call_id,
 //!   content}` message, in order, where its message stood. The API has no
 //!   error flag for a result, so a failed one's content is prefixed with
-//!   [`TOOL_ERROR_PREFIX`]: the model reads that it failed and why.
+//!   [`TOOL_ERROR_PREFIX`]: the model reads that it failed and why. A
+//!   `tool` message takes text only, so a result's images and documents
+//!   are described in it and sent in one `user` message after the last
+//!   `tool` message of the turn (see `tool_results.rs`).
 //! - Reasoning parts are dropped: Chat Completions takes no reasoning in
 //!   messages, and DeepSeek documents a 400 for `reasoning_content` sent
 //!   back.
@@ -25,9 +28,10 @@ use std::borrow::Cow;
 use serde::Serialize;
 use yat_core::{
     ChatRequest, Failure, Media, MediaSource, Message, Part, ResponseFormat, Role, ToolChoice,
-    ToolOutput, ToolResult, YatError,
+    YatError,
 };
 
+use super::tool_results::{tool_message, ResultMedia};
 use super::Profile;
 
 /// What a failed tool result's content starts with on the wire.
@@ -108,9 +112,11 @@ impl<'a> ChatBody<'a> {
             MaxTokensField::MaxTokens => (None, req.max_tokens),
         };
         let mut messages = Vec::with_capacity(req.messages.len());
+        let mut media = ResultMedia::new(&profile.capabilities);
         for m in &req.messages {
-            push_message(&profile.id, m, &mut messages)?;
+            push_message(&profile.id, m, &mut messages, &mut media)?;
         }
+        media.flush(&mut messages);
         let (reasoning_effort, reasoning) = match (req.reasoning, profile.reasoning_field) {
             (None, _) => (None, None),
             (Some(r), ReasoningField::Effort) => (Some(r.effort_or_nearest().as_str()), None),
@@ -261,17 +267,17 @@ fn response_format(format: &ResponseFormat) -> Option<WireResponseFormat<'_>> {
 
 /// One entry of `messages`.
 #[derive(Serialize)]
-struct WireMessage<'a> {
+pub(super) struct WireMessage<'a> {
     role: &'static str,
     content: WireContent<'a>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     tool_calls: Vec<WireToolCall<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    tool_call_id: Option<&'a str>,
+    pub(super) tool_call_id: Option<&'a str>,
 }
 
 impl<'a> WireMessage<'a> {
-    fn new(role: &'static str, content: WireContent<'a>) -> Self {
+    pub(super) fn new(role: &'static str, content: WireContent<'a>) -> Self {
         WireMessage {
             role,
             content,
@@ -283,7 +289,7 @@ impl<'a> WireMessage<'a> {
 
 #[derive(Serialize)]
 #[serde(untagged)]
-enum WireContent<'a> {
+pub(super) enum WireContent<'a> {
     Text(Cow<'a, str>),
     Parts(Vec<WirePart<'a>>),
     /// `null`: an assistant turn that only called tools.
@@ -292,19 +298,19 @@ enum WireContent<'a> {
 
 #[derive(Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-enum WirePart<'a> {
-    Text { text: &'a str },
+pub(super) enum WirePart<'a> {
+    Text { text: Cow<'a, str> },
     ImageUrl { image_url: WireImageUrl },
     File { file: WireFile<'a> },
 }
 
 #[derive(Serialize)]
-struct WireImageUrl {
-    url: String,
+pub(super) struct WireImageUrl {
+    pub(super) url: String,
 }
 
 #[derive(Serialize)]
-struct WireFile<'a> {
+pub(super) struct WireFile<'a> {
     file_data: String,
     filename: &'a str,
 }
@@ -325,15 +331,21 @@ struct WireCallFunction<'a> {
 
 /// Appends what `m` becomes on the wire: its tool results as `tool`
 /// messages, then the message itself unless results were all it held.
+///
+/// The media of results wait in `media` until a message that is not a
+/// `tool` message goes out (or the end): the API wants every `tool`
+/// message of a turn right after the assistant message that called.
 fn push_message<'a>(
     provider: &str,
     m: &'a Message,
     out: &mut Vec<WireMessage<'a>>,
+    media: &mut ResultMedia<'a>,
 ) -> Result<(), YatError> {
     let mut results = 0;
     for r in m.content.tool_results() {
         results += 1;
         out.push(tool_message(r));
+        media.collect(provider, r)?;
     }
     let rest = m.content.len() - results;
     match m.role {
@@ -342,30 +354,20 @@ fn push_message<'a>(
                 tracing::debug!("parts of a tool message other than results are not sent");
             }
         }
-        Role::Assistant => out.push(assistant_message(m)),
+        Role::Assistant => {
+            media.flush(out);
+            out.push(assistant_message(m));
+        }
         _ if results > 0 && rest == 0 => {}
-        _ => out.push(WireMessage::new(
-            m.role.as_str(),
-            user_content(provider, m)?,
-        )),
+        _ => {
+            media.flush(out);
+            out.push(WireMessage::new(
+                m.role.as_str(),
+                user_content(provider, m)?,
+            ));
+        }
     }
     Ok(())
-}
-
-fn tool_message(r: &ToolResult) -> WireMessage<'_> {
-    let text: Cow<'_, str> = match &r.content {
-        ToolOutput::Text(t) => Cow::Borrowed(t),
-        other => Cow::Owned(other.to_text()),
-    };
-    let content = if r.is_error {
-        Cow::Owned(format!("{TOOL_ERROR_PREFIX}{text}"))
-    } else {
-        text
-    };
-    WireMessage {
-        tool_call_id: Some(&r.call_id),
-        ..WireMessage::new("tool", WireContent::Text(content))
-    }
 }
 
 fn assistant_message(m: &Message) -> WireMessage<'_> {
@@ -412,29 +414,15 @@ fn user_content<'a>(provider: &str, m: &'a Message) -> Result<WireContent<'a>, Y
     let mut parts = Vec::with_capacity(m.content.len());
     for p in &m.content {
         match p {
-            Part::Text(text) => parts.push(WirePart::Text { text }),
+            Part::Text(text) => parts.push(WirePart::Text {
+                text: Cow::Borrowed(text),
+            }),
             Part::Image(media) => parts.push(WirePart::ImageUrl {
                 image_url: WireImageUrl {
                     url: media_url(provider, media, "images")?,
                 },
             }),
-            Part::Document(media) => {
-                let file_data = document_data(provider, media)?;
-                // OpenAI wants a file name with the data; a PDF's should say so.
-                let filename = media.name.as_deref().unwrap_or(
-                    if file_data.starts_with("data:application/pdf;") {
-                        "document.pdf"
-                    } else {
-                        "document"
-                    },
-                );
-                parts.push(WirePart::File {
-                    file: WireFile {
-                        file_data,
-                        filename,
-                    },
-                })
-            }
+            Part::Document(media) => parts.push(document_part(provider, media)?),
             // Results were sent as tool messages already; calls and
             // reasoning have no place in a user message.
             Part::ToolResult(_) => {}
@@ -444,9 +432,37 @@ fn user_content<'a>(provider: &str, m: &'a Message) -> Result<WireContent<'a>, Y
     Ok(WireContent::Parts(parts))
 }
 
+/// A document as a `file` part.
+pub(super) fn document_part<'a>(
+    provider: &str,
+    media: &'a Media,
+) -> Result<WirePart<'a>, YatError> {
+    let file_data = document_data(provider, media)?;
+    // OpenAI wants a file name with the data; a PDF's should say so.
+    let filename =
+        media
+            .name
+            .as_deref()
+            .unwrap_or(if file_data.starts_with("data:application/pdf;") {
+                "document.pdf"
+            } else {
+                "document"
+            });
+    Ok(WirePart::File {
+        file: WireFile {
+            file_data,
+            filename,
+        },
+    })
+}
+
 /// The URL of `media`: its own, or a `data:` URL of its bytes (the media
 /// type read from the bytes when none was given).
-fn media_url(provider: &str, media: &Media, capability: &str) -> Result<String, YatError> {
+pub(super) fn media_url(
+    provider: &str,
+    media: &Media,
+    capability: &str,
+) -> Result<String, YatError> {
     if let Some(url) = media.to_data_url() {
         return Ok(url);
     }
@@ -484,7 +500,7 @@ fn document_data(provider: &str, media: &Media) -> Result<String, YatError> {
 mod tests {
     use super::*;
     use crate::request_fixture;
-    use yat_core::{JsonSchema, ReasoningConfig, ReasoningEffort, ToolCall, ToolSpec};
+    use yat_core::{JsonSchema, ReasoningConfig, ReasoningEffort, ToolCall, ToolResult, ToolSpec};
 
     fn profile(max: MaxTokensField, usage: bool, reasoning: ReasoningField) -> Profile {
         Profile {

@@ -22,9 +22,10 @@
 //!   results (the mock and the OpenAI encoder look for them there). A
 //!   result names no tool, so its name comes from the earlier `tool_use`
 //!   block with its id; none is a 400, as the API's own.
-//! - A result's content is text for the contract: several text blocks are
-//!   joined by newlines; its images follow the results as image parts of
-//!   the user turn (the contract's tool output holds no media).
+//! - A result's content of text blocks is text for the contract, the
+//!   blocks joined by newlines; one with images or documents is a
+//!   [`ToolOutput::Parts`] of its blocks in order, so the media stay in the
+//!   result they belong to.
 //! - `cache_control`, `citations`, `context` and other fields yat has no
 //!   place for are ignored.
 
@@ -34,7 +35,9 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine as _;
 use serde::de::{Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
-use yat_core::{Content, Media, Message, Part, Reasoning, Role, ToolCall, ToolOutput, ToolResult};
+use yat_core::{
+    Content, Media, Message, Part, Reasoning, Role, ToolCall, ToolOutput, ToolPart, ToolResult,
+};
 
 use crate::api_error::ApiError;
 
@@ -257,17 +260,15 @@ fn block(
                     format!("no earlier `tool_use` block has the id `{id}`"),
                 ));
             };
-            let text = match b.content {
-                None => String::new(),
-                Some(TextOrBlocks::Text(text)) => text,
-                Some(TextOrBlocks::Blocks(blocks)) => {
-                    result_blocks(&field("content"), blocks, &mut turn.parts)?
-                }
+            let output = match b.content {
+                None => ToolOutput::Text(String::new()),
+                Some(TextOrBlocks::Text(text)) => ToolOutput::Text(text),
+                Some(TextOrBlocks::Blocks(blocks)) => result_blocks(&field("content"), blocks)?,
             };
             turn.results.push(Part::ToolResult(ToolResult::from_parts(
                 &id,
                 name,
-                ToolOutput::Text(text),
+                output,
                 b.is_error.unwrap_or(false),
             )));
         }
@@ -307,36 +308,42 @@ fn block(
     Ok(())
 }
 
-/// The text of a tool result's blocks; its images are appended to `parts`.
-fn result_blocks(
-    path: &str,
-    blocks: Vec<WireBlock>,
-    parts: &mut Vec<Part>,
-) -> Result<String, ApiError> {
-    let mut text = String::new();
+/// A tool result's blocks: text when they are all text (joined by
+/// newlines), else parts in their order.
+fn result_blocks(path: &str, blocks: Vec<WireBlock>) -> Result<ToolOutput, ApiError> {
+    let mut parts = Vec::with_capacity(blocks.len());
     for (k, b) in blocks.into_iter().enumerate() {
         let path = format!("{path}[{k}]");
+        let source = |b: WireBlock| required(b.source, || format!("{path}.source"));
         match b.kind.as_deref() {
-            Some("text") => {
-                if !text.is_empty() {
-                    text.push('\n');
-                }
-                text.push_str(&required(b.text, || format!("{path}.text"))?);
-            }
+            Some("text") => parts.push(ToolPart::Text(required(b.text, || {
+                format!("{path}.text")
+            })?)),
             Some("image") => {
-                let source = required(b.source, || format!("{path}.source"))?;
-                parts.push(Part::Image(image(&format!("{path}.source"), source)?));
+                parts.push(ToolPart::Image(image(&format!("{path}.source"), source(b)?)?));
+            }
+            Some("document") => {
+                let title = b.title.clone();
+                let mut media = document(&format!("{path}.source"), source(b)?)?;
+                media.name = title;
+                parts.push(ToolPart::Document(media));
             }
             Some(other) => {
                 return Err(ApiError::invalid(
                     format!("{path}.type"),
-                    format!("a tool result here may hold `text` and `image` blocks, not `{other}`"),
+                    format!(
+                        "a tool result here may hold `text`, `image` and `document` blocks, not `{other}`"
+                    ),
                 ))
             }
             None => return Err(ApiError::invalid(format!("{path}.type"), "Field required")),
         }
     }
-    Ok(text)
+    if parts.iter().all(|p| p.as_text().is_some()) {
+        let texts: Vec<&str> = parts.iter().filter_map(ToolPart::as_text).collect();
+        return Ok(ToolOutput::Text(texts.join("\n")));
+    }
+    Ok(ToolOutput::Parts(parts))
 }
 
 /// An image `source`: `base64` or `url`.
@@ -453,10 +460,13 @@ mod tests {
                 {"type": "tool_use", "id": "toolu_2", "name": "get_time", "input": {}}
             ]},
             {"role": "user", "content": [
-                {"type": "tool_result", "tool_use_id": "toolu_1", "content": "12°C"},
+                {"type": "tool_result", "tool_use_id": "toolu_1", "content": [
+                    {"type": "text", "text": "12"}, {"type": "text", "text": "°C"}
+                ]},
                 {"type": "tool_result", "tool_use_id": "toolu_2", "is_error": true, "content": [
                     {"type": "text", "text": "clock"}, {"type": "text", "text": "broken"},
-                    {"type": "image", "source": {"type": "url", "url": "https://x/err.png"}}
+                    {"type": "image", "source": {"type": "url", "url": "https://x/err.png"}},
+                    {"type": "document", "title": "log.txt", "source": {"type": "text", "media_type": "text/plain", "data": "tick"}}
                 ]},
                 {"type": "text", "text": "Thanks"}
             ]}
@@ -476,13 +486,22 @@ mod tests {
                     Part::ToolCall(time.clone()),
                 ]),
                 Message::tool_results([
-                    ToolResult::new(&paris, "12°C"),
-                    ToolResult::error(&time, "clock\nbroken"),
+                    ToolResult::new(&paris, "12\n°C"),
+                    ToolResult::from_parts(
+                        "toolu_2",
+                        "get_time",
+                        ToolOutput::parts([
+                            ToolPart::text("clock"),
+                            ToolPart::text("broken"),
+                            ToolPart::Image(Media::url("https://x/err.png")),
+                            ToolPart::Document(
+                                Media::bytes("text/plain", b"tick".to_vec()).with_name("log.txt"),
+                            ),
+                        ]),
+                        true,
+                    ),
                 ]),
-                Message::user(vec![
-                    Part::Image(Media::url("https://x/err.png")),
-                    Part::text("Thanks"),
-                ]),
+                Message::user("Thanks"),
             ]
         );
     }
@@ -637,9 +656,15 @@ mod tests {
             ),
             (
                 json!([{"role": "user", "content": "x"}, {"role": "assistant", "content": [{"type": "tool_use", "id": "t", "name": "f"}]},
-                       {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t", "content": [{"type": "document"}]}]}]),
+                       {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t", "content": [{"type": "thinking"}]}]}]),
                 "messages[2].content[0].content[0].type",
-                "not `document`",
+                "not `thinking`",
+            ),
+            (
+                json!([{"role": "user", "content": "x"}, {"role": "assistant", "content": [{"type": "tool_use", "id": "t", "name": "f"}]},
+                       {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t", "content": [{"type": "document"}]}]}]),
+                "messages[2].content[0].content[0].source",
+                "Field required",
             ),
         ];
         for (v, param, fragment) in cases {
