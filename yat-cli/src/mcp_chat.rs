@@ -248,10 +248,9 @@ async fn connect(
         .map_err(failure)?;
     for status in hub.statuses() {
         if let ServerState::Failed { reason } = &status.state {
-            term.warn(&format!(
-                "MCP server {} did not start: {reason}; its tools are not offered",
-                status.name
-            ));
+            // The reason names the server already (`MCP server "x" did
+            // not start: …`).
+            term.warn(&format!("{reason}; its tools are not offered"));
         }
     }
     Ok(hub)

@@ -269,11 +269,12 @@ fn describe_start_failure(
     exit: Option<String>,
     last_stderr: Option<&String>,
 ) -> String {
-    let mut out = what.to_owned();
-    if let Some(exit) = exit {
-        out.push_str("; ");
-        out.push_str(&exit);
-    }
+    // A process that exited is the cause; the transport's own error (a
+    // broken pipe, named by rmcp's type parameters) is only its echo.
+    let mut out = match exit {
+        Some(exit) => format!("{exit} before completing the MCP handshake"),
+        None => what.to_owned(),
+    };
     if let Some(line) = last_stderr {
         out.push_str("; last stderr line: ");
         out.push_str(line);

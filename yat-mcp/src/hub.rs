@@ -145,8 +145,10 @@ impl McpHub {
             .iter()
             .filter(|s| !s.is_disabled())
             .map(|s| async move {
+                // The failure is the server's status, which the caller
+                // reads and reports; a warning here would say it twice.
                 if let Err(e) = s.ensure_started().await {
-                    tracing::warn!(server = %s.config.name, "{e}");
+                    tracing::debug!(server = %s.config.name, "{e}");
                 }
             });
         futures::future::join_all(starts).await;

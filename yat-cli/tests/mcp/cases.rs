@@ -358,6 +358,8 @@ fn an_http_server_gets_the_bearer_token_from_the_named_variable() {
         "mock/mock-tools",
         "go",
     ]);
-    let chat = chat.ok().says("MCP server web did not start");
+    let chat = chat
+        .ok()
+        .says("MCP server \"web\": bearer_token references the environment variable WEB_TOKEN, which is not set; its tools are not offered");
     no_secret(&chat);
 }
